@@ -1,0 +1,33 @@
+// The standalone server's Express app: the router at /visitor-offers plus /healthz.
+import express, { type Express } from 'express';
+import type { ServerConfig } from './config';
+import type { Logger } from './logger';
+import { visitorOffers, type VisitorOffersRouter } from './router';
+
+export const MOUNT_PATH = '/visitor-offers';
+
+export interface StandaloneApp {
+  app: Express;
+  router: VisitorOffersRouter;
+}
+
+export function createApp(config: Pick<ServerConfig, 'router'>, logger: Logger): StandaloneApp {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a load balancer the client address is in X-Forwarded-For; rate limits need it.
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  const router = visitorOffers({ ...config.router, logger });
+  app.use(MOUNT_PATH, router);
+  app.get('/healthz', (_req, res) => {
+    const { client, cache } = router.visitorOffers;
+    res.set('cache-control', 'no-store').json({
+      status: 'ok',
+      datafastPausedUntil: client.pausedUntil ? new Date(client.pausedUntil).toISOString() : null,
+      cachedVisitors: cache.stats().size,
+    });
+  });
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  return { app, router };
+}

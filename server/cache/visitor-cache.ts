@@ -1,0 +1,182 @@
+// Per-process cache of DataFast visitor answers (DESIGN.md, Scale): the hot path is a synchronous
+// map read, and any number of concurrent requests for one visitor share one upstream call.
+//
+// - found        → fresh for ttlMs, then kept (expired) for staleIfErrorMs more so it can be served
+//                  with `stale: true` while DataFast answers 'unavailable'.
+// - bot, unknown → fresh for negativeTtlMs; replaces any found record.
+// - unavailable  → never stored; the next request asks the loader again.
+// The store is an LRUCache bounded by `max`; expiry is ours (two timestamps per entry), so expired
+// found records survive until their stale-if-error window ends or the LRU bound evicts them.
+import { LRUCache } from 'lru-cache';
+import type { VisitorLookup } from '../datafast/lookup';
+
+export interface VisitorCacheOptions {
+  /** LRU bound on entries, default 10_000. */
+  max?: number;
+  /** Fresh life of a found record, default 60_000. */
+  ttlMs?: number;
+  /** Life of 'bot' and 'unknown' answers, default 10_000. */
+  negativeTtlMs?: number;
+  /** How long after expiry a found record may still be served while the loader answers 'unavailable', default 300_000. */
+  staleIfErrorMs?: number;
+  /** Clock, default Date.now. */
+  now?: () => number;
+}
+
+export interface VisitorCacheStats {
+  /** Fresh answers served from the cache (peek and lookup). */
+  hits: number;
+  /** Lookups that started or joined a load. */
+  misses: number;
+  /** Misses that joined a load already in flight. */
+  coalesced: number;
+  /** Loads answered 'unavailable' that were replaced by an expired found record (once per load, however many callers share it). */
+  staleServed: number;
+  /** Loader calls. */
+  loads: number;
+  /** Entries in the store, expired ones included. */
+  size: number;
+}
+
+interface Entry {
+  value: VisitorLookup;
+  /** Fresh while now < expiresAt. */
+  expiresAt: number;
+  /** Usable as a stale-if-error fallback while now < staleUntil (equals expiresAt for bot/unknown). */
+  staleUntil: number;
+}
+
+const NETWORK_FAILURE: VisitorLookup = Object.freeze({ kind: 'unavailable', cause: 'network' });
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`VisitorCache: ${name} must be a finite number >= 0`);
+  return value;
+}
+
+export class VisitorCache {
+  private readonly load: (visitorId: string) => Promise<VisitorLookup>;
+  private readonly store: LRUCache<string, Entry>;
+  private readonly inflight = new Map<string, Promise<VisitorLookup>>();
+  private readonly ttlMs: number;
+  private readonly negativeTtlMs: number;
+  private readonly staleIfErrorMs: number;
+  private readonly now: () => number;
+  /** Bumped by clear(): loads started before it neither store their answer nor touch the in-flight map. */
+  private generation = 0;
+
+  private hits = 0;
+  private misses = 0;
+  private coalesced = 0;
+  private staleServed = 0;
+  private loads = 0;
+
+  constructor(load: (visitorId: string) => Promise<VisitorLookup>, options: VisitorCacheOptions = {}) {
+    const max = options.max ?? 10_000;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError('VisitorCache: max must be a positive integer');
+    this.load = load;
+    this.store = new LRUCache<string, Entry>({ max });
+    this.ttlMs = nonNegative('ttlMs', options.ttlMs ?? 60_000);
+    this.negativeTtlMs = nonNegative('negativeTtlMs', options.negativeTtlMs ?? 10_000);
+    this.staleIfErrorMs = nonNegative('staleIfErrorMs', options.staleIfErrorMs ?? 300_000);
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Synchronous fast path: the fresh cached answer, or undefined. No I/O, no promise. */
+  peek(visitorId: string): VisitorLookup | undefined {
+    const entry = this.store.get(visitorId);
+    if (entry !== undefined && this.now() < entry.expiresAt) {
+      this.hits++;
+      return entry.value;
+    }
+    return undefined;
+  }
+
+  /** The answer for a visitor: fresh cache hit, else one shared load per visitor at a time. Never rejects. */
+  lookup(visitorId: string): Promise<VisitorLookup> {
+    const fresh = this.peek(visitorId);
+    if (fresh !== undefined) return Promise.resolve(fresh);
+    this.misses++;
+    const pending = this.inflight.get(visitorId);
+    if (pending !== undefined) {
+      this.coalesced++;
+      return pending;
+    }
+    const started = this.runLoad(visitorId, this.generation);
+    // runLoad awaits before its cleanup, so this set always precedes the delete.
+    this.inflight.set(visitorId, started);
+    return started;
+  }
+
+  stats(): VisitorCacheStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      coalesced: this.coalesced,
+      staleServed: this.staleServed,
+      loads: this.loads,
+      size: this.store.size,
+    };
+  }
+
+  /** Drops every cached answer. Loads in flight still answer their callers but store nothing. Counters are kept. */
+  clear(): void {
+    this.generation++;
+    this.store.clear();
+    this.inflight.clear();
+  }
+
+  private async runLoad(visitorId: string, generation: number): Promise<VisitorLookup> {
+    this.loads++;
+    // Every path goes through an await, so lookup() has registered this load as in flight before
+    // the cleanup below runs, even when the loader throws synchronously.
+    let loading: Promise<VisitorLookup>;
+    try {
+      loading = this.load(visitorId);
+    } catch {
+      loading = Promise.resolve(NETWORK_FAILURE);
+    }
+    let answer: VisitorLookup;
+    try {
+      answer = await loading;
+    } catch {
+      answer = NETWORK_FAILURE;
+    }
+    if (generation !== this.generation) return answer;
+    // Cleared before callers resume, so a caller reacting to this answer starts a fresh load.
+    this.inflight.delete(visitorId);
+    return this.settle(visitorId, answer);
+  }
+
+  private settle(visitorId: string, answer: VisitorLookup): VisitorLookup {
+    const now = this.now();
+    switch (answer.kind) {
+      case 'found': {
+        const expiresAt = now + this.ttlMs;
+        this.store.set(visitorId, { value: answer, expiresAt, staleUntil: expiresAt + this.staleIfErrorMs });
+        return answer;
+      }
+      case 'bot':
+      case 'unknown': {
+        if (this.negativeTtlMs > 0) {
+          const expiresAt = now + this.negativeTtlMs;
+          this.store.set(visitorId, { value: answer, expiresAt, staleUntil: expiresAt });
+        } else {
+          this.store.delete(visitorId);
+        }
+        return answer;
+      }
+      case 'unavailable': {
+        const previous = this.store.peek(visitorId);
+        if (previous === undefined) return answer;
+        if (now >= previous.staleUntil) {
+          this.store.delete(visitorId);
+          return answer;
+        }
+        if (previous.value.kind !== 'found') return answer;
+        if (now < previous.expiresAt) return previous.value;
+        this.staleServed++;
+        return { kind: 'found', visitor: previous.value.visitor, stale: true };
+      }
+    }
+  }
+}

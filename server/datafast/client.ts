@@ -1,0 +1,196 @@
+// The HTTP client for DataFast's Website API: auth, deadline, one careful retry, 429 pauses,
+// and the mapping of documented answers to outcomes. It never throws to its callers and never
+// puts the key into an error, a log line or a return value.
+import type { Logger } from 'pino';
+import type { UnavailableCause, VisitorLookup } from './lookup';
+import { parseRealtimeMapResponse, type RealtimeMap } from './realtime';
+import { parseVisitorResponse } from './visitor';
+
+export interface DataFastClientOptions {
+  /** `df_…` website key or `dft_…` account token. */
+  apiKey: string;
+  /** Required with a `dft_` token; sent as `?websiteId=` on every call. */
+  websiteId?: string;
+  /** Default `https://datafa.st`. */
+  baseUrl?: string;
+  /** Budget for one call including its retry. Default 1,500 ms. */
+  timeoutMs?: number;
+  /** Pause used after a 429 without a usable Retry-After. Default 10 s. */
+  defaultRetryAfterMs?: number;
+  /** Longest pause a Retry-After may impose. Default 5 min. */
+  maxPauseMs?: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export type RealtimeLookup = { kind: 'found'; map: RealtimeMap } | { kind: 'unavailable'; cause: UnavailableCause };
+
+type Raw =
+  | { kind: 'ok'; body: unknown }
+  | { kind: 'status'; status: number }
+  | { kind: 'unavailable'; cause: UnavailableCause };
+
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+export function authMode(apiKey: string): 'website-key' | 'account-token' {
+  return apiKey.startsWith('dft_') ? 'account-token' : 'website-key';
+}
+
+export class DataFastClient {
+  readonly #authorization: string;
+  readonly #baseUrl: string;
+  readonly #websiteId: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #defaultRetryAfterMs: number;
+  readonly #maxPauseMs: number;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #pausedUntil = 0;
+  #authFailureLogged = false;
+
+  constructor(options: DataFastClientOptions) {
+    this.#authorization = `Bearer ${options.apiKey}`;
+    this.#baseUrl = (options.baseUrl ?? 'https://datafa.st').replace(/\/+$/, '');
+    this.#websiteId = authMode(options.apiKey) === 'account-token' ? options.websiteId : undefined;
+    if (authMode(options.apiKey) === 'account-token' && !this.#websiteId) {
+      throw new Error('DATAFAST_WEBSITE_ID is required with a dft_ account token');
+    }
+    this.#timeoutMs = options.timeoutMs ?? 1500;
+    this.#defaultRetryAfterMs = options.defaultRetryAfterMs ?? 10_000;
+    this.#maxPauseMs = options.maxPauseMs ?? 300_000;
+    this.#log = options.logger;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Until when calls fail fast after a 429 (epoch ms; 0 when not paused). */
+  get pausedUntil(): number {
+    return this.#pausedUntil > this.#now() ? this.#pausedUntil : 0;
+  }
+
+  async getVisitor(visitorId: string): Promise<VisitorLookup> {
+    const raw = await this.#get(`/api/v1/visitors/${encodeURIComponent(visitorId)}`);
+    if (raw.kind === 'unavailable') return raw;
+    if (raw.kind === 'status') {
+      if (raw.status === 400) return { kind: 'bot' };
+      if (raw.status === 404) return { kind: 'unknown' };
+      return { kind: 'unavailable', cause: this.#causeOf(raw.status) };
+    }
+    const visitor = parseVisitorResponse(raw.body);
+    if (!visitor) {
+      this.#log.warn({ endpoint: 'visitors' }, 'DataFast sent a visitor body we could not read');
+      return { kind: 'unavailable', cause: 'malformed' };
+    }
+    return { kind: 'found', visitor };
+  }
+
+  async getRealtimeMap(): Promise<RealtimeLookup> {
+    const raw = await this.#get('/api/v1/analytics/realtime/map');
+    if (raw.kind === 'unavailable') return raw;
+    if (raw.kind === 'status') return { kind: 'unavailable', cause: this.#causeOf(raw.status) };
+    const map = parseRealtimeMapResponse(raw.body);
+    if (!map) {
+      this.#log.warn({ endpoint: 'realtime-map' }, 'DataFast sent a realtime map we could not read');
+      return { kind: 'unavailable', cause: 'malformed' };
+    }
+    return { kind: 'found', map };
+  }
+
+  #causeOf(status: number): UnavailableCause {
+    if (status === 401 || status === 403) return 'auth';
+    if (status === 429) return 'rate-limited';
+    return 'server-error';
+  }
+
+  async #get(path: string): Promise<Raw> {
+    if (this.#pausedUntil > this.#now()) return { kind: 'unavailable', cause: 'paused' };
+    const url = new URL(this.#baseUrl + path);
+    if (this.#websiteId) url.searchParams.set('websiteId', this.#websiteId);
+    const deadline = AbortSignal.timeout(this.#timeoutMs);
+    const startedAt = this.#now();
+
+    let result = await this.#attempt(url, deadline);
+    if (this.#shouldRetry(result)) {
+      // Jitter spreads the retries of many instances; never sleep past the deadline.
+      const pause = 50 + Math.random() * 100;
+      if (this.#now() - startedAt + pause < this.#timeoutMs) {
+        await sleep(pause);
+        if (!deadline.aborted) result = await this.#attempt(url, deadline);
+      }
+    }
+    return result;
+  }
+
+  #shouldRetry(r: Raw): boolean {
+    return (r.kind === 'unavailable' && r.cause === 'network') || (r.kind === 'status' && RETRYABLE_STATUS.has(r.status));
+  }
+
+  async #attempt(url: URL, signal: AbortSignal): Promise<Raw> {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { authorization: this.#authorization, accept: 'application/json' },
+        signal,
+      });
+    } catch {
+      return { kind: 'unavailable', cause: signal.aborted ? 'timeout' : 'network' };
+    }
+    try {
+      if (res.status === 429) {
+        await res.body?.cancel();
+        this.#pause(res.headers.get('retry-after'));
+        return { kind: 'unavailable', cause: 'rate-limited' };
+      }
+      if (res.status === 401 || res.status === 403) {
+        await res.body?.cancel();
+        this.#logAuthFailure(res.status);
+        return { kind: 'status', status: res.status };
+      }
+      if (res.status !== 200) {
+        await res.body?.cancel();
+        if (res.status >= 500) this.#log.warn({ status: res.status }, 'DataFast answered with a server error');
+        return { kind: 'status', status: res.status };
+      }
+      const text = await res.text();
+      try {
+        return { kind: 'ok', body: JSON.parse(text) as unknown };
+      } catch {
+        this.#log.warn({ bytes: text.length }, 'DataFast sent a body that is not JSON');
+        return { kind: 'unavailable', cause: 'malformed' };
+      }
+    } catch {
+      // The body stream failed or the deadline hit while reading it.
+      return { kind: 'unavailable', cause: signal.aborted ? 'timeout' : 'network' };
+    }
+  }
+
+  #pause(retryAfter: string | null): void {
+    const ms = Math.min(parseRetryAfter(retryAfter, this.#now()) ?? this.#defaultRetryAfterMs, this.#maxPauseMs);
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + ms);
+    this.#log.warn({ pauseMs: ms }, 'DataFast rate limit reached (429): pausing calls');
+  }
+
+  #logAuthFailure(status: number): void {
+    if (this.#authFailureLogged) return;
+    this.#authFailureLogged = true;
+    this.#log.error(
+      { status },
+      status === 401
+        ? 'DataFast rejected the API key (401): check DATAFAST_API_KEY; offers fall back to "no offer" until it is fixed'
+        : 'DataFast refused access (403): check the token permissions (analytics:read), DATAFAST_WEBSITE_ID and that tracking is not suspended',
+    );
+  }
+}
+
+/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value == null || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

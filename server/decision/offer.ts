@@ -1,0 +1,81 @@
+// The offer shapes the decision carries to the widget, and the built-in offers used when the
+// site owner has not written any. Display fields only: nothing here is about the visitor.
+
+export type OfferKind = 'coupon' | 'urgency' | 'lead_magnet';
+export type Placement = 'inline' | 'bar' | 'slide-in' | 'modal';
+
+/** When the widget may show the offer; the decision is fetched early either way. */
+export type Trigger =
+  | { type: 'immediate' }
+  | { type: 'delay'; seconds: number }
+  | { type: 'scroll'; percent: number }
+  | { type: 'exit-intent' };
+
+interface OfferBase {
+  id: string;
+  placement: Placement;
+  trigger: Trigger;
+  headline: string;
+  body: string;
+}
+
+export interface CouponOffer extends OfferBase {
+  kind: 'coupon';
+  code: string;
+  discountLabel: string;
+  /** Minutes from the visitor's first exposure until the code expires; null for no expiry. */
+  expiresInMinutes: number | null;
+}
+
+export interface UrgencyOffer extends OfferBase {
+  kind: 'urgency';
+  /** ISO date-time of a real deadline, or null. */
+  deadline: string | null;
+  /** Show "N people are viewing now" from /live. */
+  showLiveActivity: boolean;
+}
+
+export interface LeadMagnetOffer extends OfferBase {
+  kind: 'lead_magnet';
+  assetName: string;
+  buttonLabel: string;
+  consentText: string;
+}
+
+export type Offer = CouponOffer | UrgencyOffer | LeadMagnetOffer;
+
+/** Offers that make the product useful before any config is written. */
+export const BUILT_IN_OFFERS: readonly Offer[] = [
+  {
+    id: 'welcome-coupon',
+    kind: 'coupon',
+    placement: 'slide-in',
+    trigger: { type: 'delay', seconds: 8 },
+    headline: 'A little something before you decide',
+    body: 'Take 15% off your first order. The code is yours for the next 30 minutes.',
+    code: 'WELCOME15',
+    discountLabel: '15% off',
+    expiresInMinutes: 30,
+  },
+  {
+    id: 'popular-plan-urgency',
+    kind: 'urgency',
+    placement: 'bar',
+    trigger: { type: 'immediate' },
+    headline: 'Launch pricing ends soon',
+    body: 'Lock in the current price today: it goes up at the end of the month.',
+    deadline: null,
+    showLiveActivity: true,
+  },
+  {
+    id: 'starter-guide',
+    kind: 'lead_magnet',
+    placement: 'inline',
+    trigger: { type: 'scroll', percent: 40 },
+    headline: 'Get the free starter guide',
+    body: 'Twelve pages of practical advice, straight to your inbox.',
+    assetName: 'The Starter Guide (PDF)',
+    buttonLabel: 'Send me the guide',
+    consentText: 'We will email you the guide and occasional product news. Unsubscribe any time.',
+  },
+];

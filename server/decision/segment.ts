@@ -1,0 +1,31 @@
+// Places a visitor in a segment from DataFast's prediction and completed goals. Pure.
+import type { Visitor } from '../datafast/visitor';
+
+export type Segment = 'low' | 'average' | 'high' | 'customer' | 'unknown';
+
+export interface Thresholds {
+  /** Scores strictly below this are "low". */
+  low: number;
+  /** Scores strictly above this are "high". */
+  high: number;
+  /** Predictions less confident than this are treated as no prediction (DataFast's own advice: 0.5). */
+  minConfidence: number;
+}
+
+export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = { low: 40, high: 60, minConfidence: 0.5 };
+
+/** Goals DataFast's payment integrations record when someone pays. */
+const PAYING_GOALS = new Set(['payment', 'subscription_started', 'subscription_renewed', 'subscription_ended']);
+
+export function isCustomer(visitor: Visitor): boolean {
+  return visitor.activity.completedGoals.some((g) => PAYING_GOALS.has(g.name));
+}
+
+export function segmentOf(visitor: Visitor, t: Thresholds = DEFAULT_THRESHOLDS): Segment {
+  if (isCustomer(visitor)) return 'customer';
+  const p = visitor.prediction;
+  if (!p || p.confidence < t.minConfidence) return 'unknown';
+  if (p.score < t.low) return 'low';
+  if (p.score > t.high) return 'high';
+  return 'average';
+}

@@ -1,0 +1,31 @@
+// The one way the server logs: pino, JSON lines, with every place a secret could hide redacted
+// as a second line of defence (the code itself never hands the key to the logger).
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger };
+
+const REDACT = [
+  'apiKey',
+  'authorization',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  '*.apiKey',
+  '*.authorization',
+];
+
+export function createLogger(options: { level?: LoggerOptions['level']; destination?: DestinationStream } = {}): Logger {
+  const opts: LoggerOptions = {
+    name: 'visitor-offers',
+    level: options.level ?? 'info',
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: undefined,
+  };
+  return options.destination ? pino(opts, options.destination) : pino(opts);
+}
+
+/** A logger that drops everything, for embedding without noise. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
