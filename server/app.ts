@@ -1,5 +1,5 @@
 // The standalone server's Express app: the router at /visitor-offers plus /healthz.
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import type { ServerConfig } from './config';
 import type { Logger } from './logger';
 import { visitorOffers, type VisitorOffersRouter } from './router';
@@ -11,7 +11,8 @@ export interface StandaloneApp {
   router: VisitorOffersRouter;
 }
 
-export function createApp(config: Pick<ServerConfig, 'router'>, logger: Logger): StandaloneApp {
+/** `extra`: routes of the embedding program (the demo's pages), mounted before the final 404. */
+export function createApp(config: Pick<ServerConfig, 'router'>, logger: Logger, extra?: Router): StandaloneApp {
   const app = express();
   app.disable('x-powered-by');
   // Behind a load balancer the client address is in X-Forwarded-For; rate limits need it.
@@ -26,6 +27,7 @@ export function createApp(config: Pick<ServerConfig, 'router'>, logger: Logger):
       cachedVisitors: cache.stats().size,
     });
   });
+  if (extra) app.use(extra);
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });

@@ -2,9 +2,23 @@
 export class ConfigError extends Error {
   constructor(
     readonly setting: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`${setting}: ${problem}`);
     this.name = 'ConfigError';
+  }
+
+  /** The same problem, named from an outer place (`decisions.` + `thresholds`). */
+  under(prefix: string): ConfigError {
+    return new ConfigError(`${prefix}${this.setting}`, this.problem);
+  }
+}
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
   }
 }

@@ -1,7 +1,8 @@
 // Reads the standalone server's settings from the environment (and the offers file it names).
 // A bad or missing setting throws a ConfigError whose one-line message names the setting.
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './config-error';
+import { ConfigError, isHttpUrl } from './config-error';
+import { buildPolicy } from './decision/policy';
 import { parseOffersFile } from './offers-file';
 import type { VisitorOffersOptions } from './router';
 
@@ -40,19 +41,20 @@ export function loadConfig(env: Env): ServerConfig {
 
   const portText = setting(env, 'PORT') ?? '3000';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
-    throw new ConfigError('PORT', `must be a port number from 1 to 65535, got "${portText}"`);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    // 0 asks the system for a free port (tests, side-by-side runs).
+    throw new ConfigError('PORT', `must be a port number from 0 to 65535, got "${portText}"`);
   }
   const host = setting(env, 'HOST') ?? '0.0.0.0';
 
-  const allowedOrigins = (setting(env, 'ALLOWED_ORIGINS') ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter((o) => o !== '');
-  for (const origin of allowedOrigins) {
+  const allowedOrigins: string[] = [];
+  for (const origin of (setting(env, 'ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim())) {
+    if (origin === '') continue;
     if (!isOrigin(origin)) {
       throw new ConfigError('ALLOWED_ORIGINS', `"${origin}" is not an origin like https://shop.example.com`);
     }
+    // Stored as the browser sends it in the Origin header (a tolerated trailing slash removed).
+    allowedOrigins.push(new URL(origin).origin);
   }
 
   const redisUrl = setting(env, 'REDIS_URL') ?? null;
@@ -88,6 +90,13 @@ function readOffersFile(path: string): VisitorOffersOptions['decisions'] {
   }
   const result = parseOffersFile(text);
   if (!result.ok) throw new ConfigError('OFFERS_CONFIG', `${path}: ${result.error}`);
+  try {
+    // What only makes sense with the defaults merged in (low above the default high, unknown offer ids).
+    buildPolicy(result.decisions);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError('OFFERS_CONFIG', `${path}: ${err.message}`);
+    throw err;
+  }
   return result.decisions;
 }
 
@@ -95,15 +104,6 @@ function readOffersFile(path: string): VisitorOffersOptions['decisions'] {
 function setting(env: Env, name: string): string | undefined {
   const v = env[name]?.trim();
   return v === undefined || v === '' ? undefined : v;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }
 
 function isOrigin(value: string): boolean {

@@ -3,11 +3,10 @@
 import cookieParser from 'cookie-parser';
 import { Router } from 'express';
 import { VisitorCache, type VisitorCacheOptions } from './cache/visitor-cache';
-import { ConfigError } from './config-error';
+import { ConfigError, isHttpUrl } from './config-error';
 import { authMode, DataFastClient } from './datafast/client';
-import { DEFAULT_SEGMENT_OFFERS, type Policy, type SegmentOffers } from './decision/decide';
-import { BUILT_IN_OFFERS, type Offer } from './decision/offer';
-import { DEFAULT_THRESHOLDS, type Thresholds } from './decision/segment';
+import type { Policy } from './decision/decide';
+import { buildPolicy, type DecisionSettings } from './decision/policy';
 import { silentLogger, type Logger } from './logger';
 import { offerHandler } from './routes/offer';
 
@@ -23,13 +22,7 @@ export interface VisitorOffersOptions {
     timeoutMs?: number;
   };
   cache?: VisitorCacheOptions;
-  decisions?: {
-    thresholds?: Partial<Thresholds>;
-    /** Offers by id; they replace built-in offers of the same id. */
-    offers?: Offer[];
-    /** Which offer id each segment gets (null = none). */
-    bySegment?: Partial<SegmentOffers>;
-  };
+  decisions?: DecisionSettings;
   logger?: Logger;
 }
 
@@ -80,31 +73,10 @@ function policyFrom(options: VisitorOffersOptions): Policy {
     throw new ConfigError('datafast.timeoutMs', 'must be a whole number of milliseconds between 1 and 60000');
   }
 
-  const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...options.decisions?.thresholds };
-  const { low, high, minConfidence } = thresholds;
-  if (!(low >= 0 && high <= 100 && low <= high)) {
-    throw new ConfigError('decisions.thresholds', `need 0 ≤ low ≤ high ≤ 100, got low ${low} and high ${high}`);
-  }
-  if (!(minConfidence >= 0 && minConfidence <= 1)) {
-    throw new ConfigError('decisions.thresholds.minConfidence', `must be between 0 and 1, got ${minConfidence}`);
-  }
-
-  const offers = new Map<string, Offer>(BUILT_IN_OFFERS.map((o) => [o.id, o]));
-  for (const o of options.decisions?.offers ?? []) offers.set(o.id, o);
-  const bySegment: SegmentOffers = { ...DEFAULT_SEGMENT_OFFERS, ...options.decisions?.bySegment };
-  for (const [segment, id] of Object.entries(bySegment)) {
-    if (id != null && !offers.has(id)) {
-      throw new ConfigError(`decisions.bySegment.${segment}`, `names offer "${id}", which is not defined`);
-    }
-  }
-  return { thresholds, offers, bySegment };
-}
-
-function isHttpUrl(value: string): boolean {
   try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
+    return buildPolicy(options.decisions);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err.under('decisions.');
+    throw err;
   }
 }

@@ -1,0 +1,340 @@
+// A stand-in for DataFast's HTTP API on 127.0.0.1, for tests, benchmarks and the `npm start` demo.
+// It speaks the two endpoints the proxy calls, with DataFast's envelopes and auth rules, and lets a
+// test inject upstream failures (slowness, hangs, error statuses, 429, bad JSON, resets) at run time.
+// It never logs: tests and benchmarks read what happened from `calls`.
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { generatedPersona, personas, realtimeSeed } from './personas';
+import type { Persona } from './personas';
+
+export const SIMULATED_DATAFAST_DEFAULTS = {
+  apiKey: 'df_sim_website_key',
+  accountToken: 'dft_sim_account_token',
+  websiteId: '665f0b3c4d2e1a0012345678',
+} as const;
+
+export type Fault =
+  | { kind: 'delay'; ms: number }
+  | { kind: 'hang' }
+  | { kind: 'status'; status: number }
+  | { kind: 'rate-limit'; retryAfterSeconds?: number }
+  | { kind: 'malformed-json' }
+  | { kind: 'reset' };
+
+/** Which requests a fault applies to. */
+export type FaultMatch = 'visitors' | 'realtime' | 'all';
+
+export interface FaultOptions {
+  /** Apply to the next N matching requests only, then clear. Default: until changed. */
+  times?: number;
+  /** Default 'all' (every request, including unknown routes). */
+  match?: FaultMatch;
+}
+
+export interface RecordedCall {
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  /** The raw Authorization header, so tests can check which credential was sent. */
+  authorization: string | null;
+  /** Date.now() when the request arrived. */
+  at: number;
+}
+
+export interface SimulatedDataFastOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** The `df_` website key accepted without websiteId. */
+  apiKey?: string;
+  /** The `dft_` account token, accepted only with `?websiteId=<websiteId>`. */
+  accountToken?: string;
+  websiteId?: string;
+  /** Extra visitors, on top of (and overriding) the seeded personas. */
+  visitors?: Persona[];
+  /** Answer any valid, unseeded UUID v4 with a record derived from the id instead of 404. */
+  generateUnknown?: boolean;
+  /** Base delay before every response, in ms (benchmarks use 50). */
+  latencyMs?: number;
+  /**
+   * Keep the process alive while listening (the demo wants this). Default false, so a test that
+   * forgets close() never holds the run open.
+   */
+  keepProcessAlive?: boolean;
+}
+
+export interface SimulatedDataFast {
+  /** e.g. http://127.0.0.1:41234 (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  /** Every request received, oldest first. Same array for the server's life. */
+  readonly calls: RecordedCall[];
+  callCount(filter?: 'visitors' | 'realtime'): number;
+  resetCalls(): void;
+  addVisitor(persona: Persona): void;
+  setFault(fault: Fault | null, options?: FaultOptions): void;
+  /** Replace the realtime map `data` (null restores the live seed). */
+  setRealtime(data: Record<string, unknown> | null): void;
+  /** Stops listening and drops every connection, hung requests included. Idempotent. */
+  close(): Promise<void>;
+}
+
+type Route = { kind: 'visitors'; id: string } | { kind: 'realtime' } | { kind: 'other' };
+
+interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+interface ActiveFault {
+  fault: Fault;
+  match: FaultMatch;
+  remaining: number | null;
+}
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const VISITOR_PATH = /^\/api\/v1\/visitors\/([^/]*)\/?$/;
+const REALTIME_PATH = /^\/api\/v1\/analytics\/realtime\/map\/?$/;
+
+const STATUS_MESSAGES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Unauthorized. Invalid or missing API key.',
+  403: 'Forbidden',
+  404: 'Not found',
+  429: 'Too many requests',
+  500: 'Internal server error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+  504: 'Gateway timeout',
+};
+
+const errorReply = (status: number, message?: string, headers?: Record<string, string>): Reply => ({
+  status,
+  body: { status: 'error', error: { code: status, message: message ?? STATUS_MESSAGES[status] ?? 'Error' } },
+  ...(headers ? { headers } : {}),
+});
+
+const successReply = (data: unknown): Reply => ({ status: 200, body: { status: 'success', data } });
+
+function routeOf(method: string, pathname: string): Route {
+  if (method !== 'GET') return { kind: 'other' };
+  const visitor = VISITOR_PATH.exec(pathname);
+  if (visitor) {
+    let id = visitor[1] ?? '';
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      // Undecodable ids stay raw and fail UUID validation below, as DataFast would reject them.
+    }
+    return { kind: 'visitors', id };
+  }
+  if (REALTIME_PATH.test(pathname)) return { kind: 'realtime' };
+  return { kind: 'other' };
+}
+
+export async function startSimulatedDataFast(options: SimulatedDataFastOptions = {}): Promise<SimulatedDataFast> {
+  const apiKey = options.apiKey ?? SIMULATED_DATAFAST_DEFAULTS.apiKey;
+  const accountToken = options.accountToken ?? SIMULATED_DATAFAST_DEFAULTS.accountToken;
+  const websiteId = options.websiteId ?? SIMULATED_DATAFAST_DEFAULTS.websiteId;
+  const latencyMs = Math.max(0, options.latencyMs ?? 0);
+  const keepAlive = options.keepProcessAlive ?? false;
+
+  const visitors = new Map<string, Persona>();
+  const addVisitor = (p: Persona): void => {
+    visitors.set(p.visitorId.toLowerCase(), p);
+  };
+  for (const p of Object.values(personas)) addVisitor(p);
+  for (const p of options.visitors ?? []) addVisitor(p);
+
+  let realtimeOverride: Record<string, unknown> | null = null;
+  let active: ActiveFault | null = null;
+  const calls: RecordedCall[] = [];
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let closing: Promise<void> | null = null;
+
+  /** Takes the current fault for this request, counting down `times`. */
+  function takeFault(route: Route): Fault | null {
+    if (!active) return null;
+    const applies = active.match === 'all' || active.match === route.kind;
+    if (!applies) return null;
+    const fault = active.fault;
+    if (active.remaining !== null) {
+      active.remaining -= 1;
+      if (active.remaining <= 0) active = null;
+    }
+    return fault;
+  }
+
+  /** DataFast's auth rules: df_ key alone, or dft_ token plus the matching websiteId. */
+  function authorize(req: IncomingMessage, query: URLSearchParams): Reply | null {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const token = match?.[1];
+    if (token === apiKey) return null;
+    if (token === accountToken) {
+      const requested = query.get('websiteId');
+      if (!requested) return errorReply(400, 'websiteId is required for account tokens');
+      if (requested !== websiteId) return errorReply(403, 'This token cannot access this website');
+      return null;
+    }
+    return errorReply(401);
+  }
+
+  function visitorReply(id: string): Reply {
+    if (!id) return errorReply(400, 'visitorId is required');
+    if (!UUID_V4.test(id)) return errorReply(400, 'Invalid visitorId: must be a UUID v4');
+    const persona = visitors.get(id.toLowerCase()) ?? (options.generateUnknown ? generatedPersona(id.toLowerCase()) : undefined);
+    if (!persona || persona.status === 404) return errorReply(404, 'No pageviews found for this visitor');
+    if (persona.status === 400) return errorReply(400, 'Visitor is flagged as a bot');
+    return successReply(persona.data);
+  }
+
+  function normalReply(req: IncomingMessage, route: Route, query: URLSearchParams): Reply {
+    if (route.kind === 'other') return errorReply(404, 'Not found');
+    const denied = authorize(req, query);
+    if (denied) return denied;
+    if (route.kind === 'visitors') return visitorReply(route.id);
+    return successReply(realtimeOverride ?? realtimeSeed());
+  }
+
+  function send(res: ServerResponse, reply: Reply): void {
+    if (res.destroyed || res.writableEnded) return;
+    // Serialising per response also hands every caller a fresh copy, so seeds cannot be mutated.
+    const text = JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...reply.headers,
+    });
+    res.end(text);
+  }
+
+  function answer(req: IncomingMessage, res: ServerResponse, route: Route, query: URLSearchParams, fault: Fault | null): void {
+    if (res.destroyed) return;
+    switch (fault?.kind) {
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'status':
+        send(res, errorReply(fault.status));
+        return;
+      case 'rate-limit':
+        send(
+          res,
+          errorReply(
+            429,
+            undefined,
+            fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) },
+          ),
+        );
+        return;
+      case 'malformed-json': {
+        // A strict prefix of a JSON object is never valid JSON: the body looks cut off mid-transfer.
+        const full = JSON.stringify(normalReply(req, route, query).body);
+        const text = full.slice(0, Math.max(1, Math.floor(full.length / 2)));
+        if (res.destroyed) return;
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+        return;
+      }
+      default:
+        send(res, normalReply(req, route, query));
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    calls.push({
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      authorization: req.headers.authorization ?? null,
+      at: Date.now(),
+    });
+    const route = routeOf(method, url.pathname);
+    const fault = takeFault(route);
+    // Hung requests are only ended by the client or by close().
+    if (fault?.kind === 'hang') return;
+
+    const delay = latencyMs + (fault?.kind === 'delay' ? Math.max(0, fault.ms) : 0);
+    if (delay === 0) {
+      answer(req, res, route, url.searchParams, fault);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      answer(req, res, route, url.searchParams, fault);
+    }, delay);
+    if (!keepAlive) timer.unref();
+    timers.add(timer);
+    // A client that gives up should not leave a timer behind.
+    res.on('close', () => {
+      clearTimeout(timer);
+      timers.delete(timer);
+    });
+  }
+
+  const server = createServer(handle);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    if (!keepAlive) socket.unref();
+  });
+  // A client that resets or aborts mid-request must not crash the simulator.
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  if (!keepAlive) server.unref();
+
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    calls,
+    callCount(filter) {
+      if (!filter) return calls.length;
+      return calls.filter((c) => routeOf(c.method, c.path).kind === filter).length;
+    },
+    resetCalls() {
+      calls.length = 0;
+    },
+    addVisitor,
+    setFault(fault, faultOptions = {}) {
+      if (fault === null) {
+        active = null;
+        return;
+      }
+      const times = faultOptions.times;
+      if (times !== undefined && (!Number.isInteger(times) || times < 1)) {
+        throw new RangeError(`setFault: times must be a positive integer, got ${times}`);
+      }
+      active = { fault, match: faultOptions.match ?? 'all', remaining: times ?? null };
+    },
+    setRealtime(data) {
+      realtimeOverride = data;
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const t of timers) clearTimeout(t);
+        timers.clear();
+        // The callback reports "not running" as an error; closing twice is still a close.
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+        sockets.clear();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,256 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config';
+import { ConfigError } from '../../server/config-error';
+
+type Env = Record<string, string | undefined>;
+
+const KEY = 'df_0123456789abcdef';
+const minimal = (extra: Env = {}): Env => ({ DATAFAST_API_KEY: KEY, ...extra });
+
+/** Runs loadConfig and returns the ConfigError it must throw. */
+function configError(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'visitor-offers-config-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function offersFile(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('loadConfig', () => {
+  describe('with only a df_ website key', () => {
+    it('uses the documented defaults', () => {
+      expect(loadConfig(minimal())).toEqual({
+        port: 3000,
+        host: '0.0.0.0',
+        allowedOrigins: [],
+        redisUrl: null,
+        logLevel: 'info',
+        offersConfigPath: null,
+        router: { datafast: { apiKey: KEY, websiteId: undefined, apiUrl: 'https://datafa.st' }, decisions: undefined },
+      });
+    });
+
+    it('treats blank settings as unset', () => {
+      const config = loadConfig(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
+      expect(config.port).toBe(3000);
+      expect(config.host).toBe('0.0.0.0');
+      expect(config.router.datafast.apiUrl).toBe('https://datafa.st');
+      expect(config.logLevel).toBe('info');
+      expect(config.redisUrl).toBeNull();
+      expect(config.offersConfigPath).toBeNull();
+    });
+
+    it('trims surrounding whitespace from the key', () => {
+      expect(loadConfig({ DATAFAST_API_KEY: `  ${KEY}\n` }).router.datafast.apiKey).toBe(KEY);
+    });
+  });
+
+  it('reads every setting it is given', () => {
+    const config = loadConfig(
+      minimal({
+        PORT: '8080',
+        HOST: '127.0.0.1',
+        DATAFAST_API_URL: 'http://127.0.0.1:4010',
+        ALLOWED_ORIGINS: 'https://shop.example.com',
+        REDIS_URL: 'rediss://cache.internal:6380',
+        LOG_LEVEL: 'debug',
+      }),
+    );
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      allowedOrigins: ['https://shop.example.com'],
+      redisUrl: 'rediss://cache.internal:6380',
+      logLevel: 'debug',
+      router: { datafast: { apiUrl: 'http://127.0.0.1:4010' } },
+    });
+  });
+
+  describe('DATAFAST_API_KEY', () => {
+    it.each([
+      ['missing', {}],
+      ['blank', { DATAFAST_API_KEY: '   ' }],
+    ])('stops start-up when %s, naming the setting first', (_label, env) => {
+      const err = configError(env);
+      expect(err.setting).toBe('DATAFAST_API_KEY');
+      expect(err.message.startsWith('DATAFAST_API_KEY')).toBe(true);
+      expect(err.message).not.toContain('\n');
+    });
+
+    it.each([
+      'sk_live_51HxQ2eLkdIwHu7ixQ4d',
+      'dF_0123456789abcdef',
+      'df-0123456789abcdef',
+      'df_secret with-space',
+      'Bearer df_0123456789abcdef',
+      '0123456789abcdef0123',
+    ])('rejects the key %s without ever echoing it', (key) => {
+      const err = configError({ DATAFAST_API_KEY: key });
+      expect(err.setting).toBe('DATAFAST_API_KEY');
+      expect(err.message).toMatch(/^DATAFAST_API_KEY: /);
+      expect(err.message).not.toContain(key.trim());
+      expect(err.message).not.toContain('0123456789abcdef');
+      expect(err.message).not.toContain('51HxQ2eLkdIwHu7ixQ4d');
+      expect(err.message).not.toContain('secret');
+    });
+
+    it('rejects a bare df_ prefix without a key after it', () => {
+      expect(configError({ DATAFAST_API_KEY: 'df_' }).setting).toBe('DATAFAST_API_KEY');
+    });
+
+    it('accepts a dft_ account token with DATAFAST_WEBSITE_ID and passes both on', () => {
+      const config = loadConfig({ DATAFAST_API_KEY: 'dft_abc123', DATAFAST_WEBSITE_ID: '665f0b3c4d2e1a0012345678' });
+      expect(config.router.datafast).toEqual({ apiKey: 'dft_abc123', websiteId: '665f0b3c4d2e1a0012345678', apiUrl: 'https://datafa.st' });
+    });
+
+    it('requires DATAFAST_WEBSITE_ID with a dft_ token, naming it', () => {
+      const err = configError({ DATAFAST_API_KEY: 'dft_abc123' });
+      expect(err.setting).toBe('DATAFAST_WEBSITE_ID');
+      expect(err.message).toMatch(/^DATAFAST_WEBSITE_ID: /);
+      expect(err.message).not.toContain('dft_abc123');
+    });
+
+    it('rejects a DATAFAST_WEBSITE_ID that is not an id', () => {
+      expect(configError(minimal({ DATAFAST_WEBSITE_ID: '../admin' })).setting).toBe('DATAFAST_WEBSITE_ID');
+    });
+  });
+
+  describe('PORT', () => {
+    it.each(['70000', '65536', 'abc', '3000x', '-1', '3e3', '80.5', '0x50'])('rejects "%s", naming PORT and the value', (port) => {
+      const err = configError(minimal({ PORT: port }));
+      expect(err.setting).toBe('PORT');
+      expect(err.message).toMatch(/^PORT: /);
+      expect(err.message).toContain(`"${port}"`);
+    });
+
+    it.each<[string, number]>([
+      ['0', 0],
+      ['1', 1],
+      ['65535', 65535],
+      [' 8080 ', 8080],
+    ])('accepts "%s" (0 asks the system for a free port)', (port, expected) => {
+      expect(loadConfig(minimal({ PORT: port })).port).toBe(expected);
+    });
+  });
+
+  describe('DATAFAST_API_URL', () => {
+    it.each(['datafa.st', 'ftp://datafa.st', 'file:///etc/passwd', 'not a url', 'javascript:alert(1)'])('rejects %s', (url) => {
+      const err = configError(minimal({ DATAFAST_API_URL: url }));
+      expect(err.setting).toBe('DATAFAST_API_URL');
+      expect(err.message).toMatch(/^DATAFAST_API_URL: /);
+    });
+
+    it('accepts a local http URL (tests point it at a local server)', () => {
+      expect(loadConfig(minimal({ DATAFAST_API_URL: 'http://localhost:4010' })).router.datafast.apiUrl).toBe('http://localhost:4010');
+    });
+  });
+
+  describe('ALLOWED_ORIGINS', () => {
+    it('reads a comma-separated list, ignoring spaces and empty entries', () => {
+      const config = loadConfig(minimal({ ALLOWED_ORIGINS: 'https://shop.example.com, http://localhost:8080 ,,https://a.example.org:8443' }));
+      expect(config.allowedOrigins).toEqual(['https://shop.example.com', 'http://localhost:8080', 'https://a.example.org:8443']);
+    });
+
+    it('stores an origin written with a trailing slash as the browser sends it', () => {
+      expect(loadConfig(minimal({ ALLOWED_ORIGINS: 'https://shop.example.com/' })).allowedOrigins).toEqual(['https://shop.example.com']);
+    });
+
+    it.each(['shop.example.com', 'https://shop.example.com/pricing', 'ftp://shop.example.com', '*', 'https://shop.example.com?x=1'])(
+      'rejects the entry %s, naming the setting and the entry',
+      (entry) => {
+        const err = configError(minimal({ ALLOWED_ORIGINS: `https://ok.example.com,${entry}` }));
+        expect(err.setting).toBe('ALLOWED_ORIGINS');
+        expect(err.message).toMatch(/^ALLOWED_ORIGINS: /);
+        expect(err.message).toContain(`"${entry}"`);
+      },
+    );
+  });
+
+  describe('REDIS_URL', () => {
+    it.each(['redis://localhost:6379', 'rediss://user:pw@cache.example.com:6380/0'])('accepts %s', (url) => {
+      expect(loadConfig(minimal({ REDIS_URL: url })).redisUrl).toBe(url);
+    });
+
+    it.each(['http://localhost:6379', 'localhost:6379', 'memcached://x'])('rejects %s', (url) => {
+      expect(configError(minimal({ REDIS_URL: url })).setting).toBe('REDIS_URL');
+    });
+
+    it('does not echo a rejected URL, which may carry a password', () => {
+      expect(configError(minimal({ REDIS_URL: 'http://user:hunter2@cache:6379' })).message).not.toContain('hunter2');
+    });
+  });
+
+  describe('LOG_LEVEL', () => {
+    it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)('accepts %s', (level) => {
+      expect(loadConfig(minimal({ LOG_LEVEL: level })).logLevel).toBe(level);
+    });
+
+    it.each(['verbose', 'INFO', 'warning', '30'])('rejects %s, listing the choices', (level) => {
+      const err = configError(minimal({ LOG_LEVEL: level }));
+      expect(err.setting).toBe('LOG_LEVEL');
+      expect(err.message).toContain('debug');
+      expect(err.message).toContain(`"${level}"`);
+    });
+  });
+
+  describe('OFFERS_CONFIG', () => {
+    it('names OFFERS_CONFIG and the path when the file does not exist', () => {
+      const missing = join(dir, 'nope.json');
+      const err = configError(minimal({ OFFERS_CONFIG: missing }));
+      expect(err.setting).toBe('OFFERS_CONFIG');
+      expect(err.message).toMatch(/^OFFERS_CONFIG: /);
+      expect(err.message).toContain(missing);
+      expect(err.message).toContain('ENOENT');
+    });
+
+    it('names OFFERS_CONFIG when the path is a directory', () => {
+      expect(configError(minimal({ OFFERS_CONFIG: dir })).setting).toBe('OFFERS_CONFIG');
+    });
+
+    it.each([
+      ['a string threshold', 'string-threshold.json', '{"thresholds":{"low":"40"}}', 'thresholds.low: '],
+      ['an unknown key', 'unknown-key.json', '{"tresholds":{}}', '(top level): '],
+      ['a bad offer id', 'bad-id.json', '{"bySegment":{"low":"Big Sale"}}', 'bySegment.low: '],
+      ['a low threshold above the default high', 'low-above.json', '{"thresholds":{"low":70}}', 'thresholds: need 0 ≤ low ≤ high'],
+      ['an offer id that is not defined', 'undefined-offer.json', '{"bySegment":{"high":"no-such-offer"}}', 'bySegment.high: names offer "no-such-offer"'],
+      ['low above high', 'low-high.json', '{"thresholds":{"low":80,"high":20}}', 'thresholds.low: must not exceed'],
+      ['broken JSON', 'broken.json', '{"thresholds":', 'not valid JSON'],
+    ])('names the file and the exact place for %s', (_label, name, content, place) => {
+      const path = offersFile(name, content);
+      const err = configError(minimal({ OFFERS_CONFIG: path }));
+      expect(err.setting).toBe('OFFERS_CONFIG');
+      expect(err.message).toMatch(/^OFFERS_CONFIG: /);
+      expect(err.message).toContain(`${path}: ${place}`);
+      expect(err.message).not.toContain('\n');
+    });
+
+    it('passes a valid file into router.decisions', () => {
+      const path = offersFile('valid.json', JSON.stringify({ thresholds: { low: 25, high: 75, minConfidence: 0.7 }, bySegment: { average: 'starter-guide' } }));
+      const config = loadConfig(minimal({ OFFERS_CONFIG: path }));
+      expect(config.offersConfigPath).toBe(path);
+      expect(config.router.decisions?.thresholds).toEqual({ low: 25, high: 75, minConfidence: 0.7 });
+      expect(config.router.decisions?.bySegment).toEqual({ average: 'starter-guide' });
+    });
+  });
+});

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import type { VisitorLookup } from '../../../server/datafast/lookup';
+import type { CompletedGoal, Prediction, Visitor } from '../../../server/datafast/visitor';
+import { DEFAULT_SEGMENT_OFFERS, decide, noOffer, type Policy } from '../../../server/decision/decide';
+import { BUILT_IN_OFFERS, type Offer, type OfferKind } from '../../../server/decision/offer';
+import { DEFAULT_THRESHOLDS, type Segment } from '../../../server/decision/segment';
+
+interface VisitorShape {
+  score?: number;
+  confidence?: number;
+  noPrediction?: boolean;
+  goals?: string[];
+}
+
+/** A visitor as the DataFast parser hands it over; only what the decision reads varies. */
+function makeVisitor({ score = 50, confidence = 0.9, noPrediction = false, goals = [] }: VisitorShape = {}): Visitor {
+  const prediction: Prediction | null = noPrediction ? null : { score, confidence, conversionRate: 0.01, expectedValue: 2.5 };
+  const completedGoals: CompletedGoal[] = goals.map((name) => ({ name, timestamp: null, origin: 'payment_provider' }));
+  return {
+    visitorId: 'b971cbbf-7ce2-4925-902b-8f95a5fb3449',
+    identity: { countryCode: 'US', browser: 'Chrome', os: 'Mac OS', deviceType: 'desktop', params: {} },
+    activity: { visitCount: 1, pageViewCount: 1, firstVisitAt: null, lastVisitAt: null, completedGoals },
+    identified: false,
+    prediction,
+  };
+}
+
+const found = (shape: VisitorShape = {}, stale?: boolean): VisitorLookup =>
+  stale === undefined ? { kind: 'found', visitor: makeVisitor(shape) } : { kind: 'found', visitor: makeVisitor(shape), stale };
+
+function defaultPolicy(): Policy {
+  return {
+    thresholds: { ...DEFAULT_THRESHOLDS },
+    offers: new Map<string, Offer>(BUILT_IN_OFFERS.map((o) => [o.id, o])),
+    bySegment: { ...DEFAULT_SEGMENT_OFFERS },
+  };
+}
+
+describe('decide', () => {
+  describe('when there is no visitor record to decide for', () => {
+    it.each<[string, VisitorLookup, string]>([
+      ['DataFast flags a bot (400)', { kind: 'bot' }, 'bot'],
+      ['DataFast does not know the visitor (404)', { kind: 'unknown' }, 'unknown-visitor'],
+      ['DataFast timed out', { kind: 'unavailable', cause: 'timeout' }, 'upstream-unavailable'],
+      ['DataFast rejected the key', { kind: 'unavailable', cause: 'auth' }, 'upstream-unavailable'],
+      ['DataFast is rate limiting', { kind: 'unavailable', cause: 'rate-limited' }, 'upstream-unavailable'],
+      ['DataFast sent a malformed body', { kind: 'unavailable', cause: 'malformed' }, 'upstream-unavailable'],
+    ])('gives no offer when %s', (_label, lookup, reason) => {
+      expect(decide(lookup, defaultPolicy())).toEqual({ offer: null, experiment: null, segment: 'unknown', reason });
+    });
+  });
+
+  describe('with the default policy', () => {
+    it.each<[Segment, VisitorShape, OfferKind | null]>([
+      ['low', { score: 10 }, 'coupon'],
+      ['average', { score: 50 }, null],
+      ['high', { score: 90 }, 'urgency'],
+      ['unknown', { noPrediction: true }, 'lead_magnet'],
+      ['unknown', { score: 90, confidence: 0.3 }, 'lead_magnet'],
+      ['customer', { score: 10, goals: ['payment'] }, null],
+      ['customer', { noPrediction: true, goals: ['subscription_renewed'] }, null],
+    ])('a "%s" visitor (%j) gets offer kind %s', (segment, shape, kind) => {
+      const d = decide(found(shape), defaultPolicy());
+      expect(d.segment).toBe(segment);
+      expect(d.reason).toBe(`rule:default-${segment}`);
+      expect(d.experiment).toBeNull();
+      expect(d.offer?.kind ?? null).toBe(kind);
+    });
+
+    it.each<Segment>(['low', 'average', 'high', 'unknown', 'customer'])(
+      'the "%s" segment gets exactly the built-in offer DEFAULT_SEGMENT_OFFERS names',
+      (segment) => {
+        const shapes: Record<Segment, VisitorShape> = {
+          low: { score: 0 },
+          average: { score: 40 },
+          high: { score: 100 },
+          unknown: { noPrediction: true },
+          customer: { goals: ['payment'] },
+        };
+        const id = DEFAULT_SEGMENT_OFFERS[segment];
+        const expected = id === null ? null : BUILT_IN_OFFERS.find((o) => o.id === id);
+        expect(expected).toBeDefined();
+        expect(decide(found(shapes[segment]), defaultPolicy()).offer).toEqual(expected);
+      },
+    );
+
+    it('names only offers that exist among the built-in ones', () => {
+      const ids = new Set(BUILT_IN_OFFERS.map((o) => o.id));
+      for (const id of Object.values(DEFAULT_SEGMENT_OFFERS)) {
+        if (id !== null) expect(ids.has(id)).toBe(true);
+      }
+    });
+  });
+
+  it('honours the policy thresholds', () => {
+    const policy = { ...defaultPolicy(), thresholds: { low: 20, high: 80, minConfidence: 0.5 } };
+    expect(decide(found({ score: 30 }), policy).segment).toBe('average');
+    expect(decide(found({ score: 30 }), defaultPolicy()).segment).toBe('low');
+  });
+
+  it('gives no offer when the policy maps the segment to null', () => {
+    const policy: Policy = { ...defaultPolicy(), bySegment: { ...DEFAULT_SEGMENT_OFFERS, low: null } };
+    expect(decide(found({ score: 10 }), policy)).toEqual({
+      offer: null,
+      experiment: null,
+      segment: 'low',
+      reason: 'rule:default-low',
+    });
+  });
+
+  it('gives the offer the policy names for a segment, from the policy offers', () => {
+    const custom: Offer = { ...(BUILT_IN_OFFERS[0] as Offer), id: 'spring-sale', headline: 'Spring sale' };
+    const base = defaultPolicy();
+    const policy: Policy = {
+      ...base,
+      offers: new Map([...base.offers, [custom.id, custom]]),
+      bySegment: { ...DEFAULT_SEGMENT_OFFERS, average: 'spring-sale' },
+    };
+    expect(decide(found({ score: 50 }), policy).offer).toEqual(custom);
+  });
+
+  it('gives no offer (rather than failing) when the named offer is not in the policy', () => {
+    const policy: Policy = { ...defaultPolicy(), bySegment: { ...DEFAULT_SEGMENT_OFFERS, high: 'does-not-exist' } };
+    const d = decide(found({ score: 90 }), policy);
+    expect(d.offer).toBeNull();
+    expect(d.segment).toBe('high');
+  });
+
+  it.each<VisitorShape>([{ score: 10 }, { score: 50 }, { score: 90 }, { noPrediction: true }, { goals: ['payment'] }])(
+    'decides a stale record (%j) exactly like a fresh one',
+    (shape) => {
+      expect(decide(found(shape, true), defaultPolicy())).toEqual(decide(found(shape), defaultPolicy()));
+      expect(decide(found(shape, true), defaultPolicy())).toEqual(decide(found(shape, false), defaultPolicy()));
+    },
+  );
+});
+
+describe('noOffer', () => {
+  it.each(['no-cookie', 'invalid-cookie', 'invalid-path'] as const)('says why there is no offer: %s', (reason) => {
+    expect(noOffer(reason)).toEqual({ offer: null, experiment: null, segment: 'unknown', reason });
+  });
+});

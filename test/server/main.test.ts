@@ -1,0 +1,95 @@
+// `npm run serve` as a user runs it: the built server, configured from the environment only.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { personas } from '../../demo/personas';
+import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
+
+const MAIN = 'dist/server/main.js'; // built by `npm test` before vitest runs
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the server with exactly this environment until it exits (bad settings) or is stopped. */
+function run(env: Record<string, string>): Promise<Run> {
+  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  return once(child, 'exit').then(([code]) => {
+    clearTimeout(timer);
+    return { code: code as number | null, stdout, stderr };
+  });
+}
+
+describe('npm run serve stops with one clear line naming a bad or missing setting', () => {
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['no key', {}, 'DATAFAST_API_KEY'],
+    ['a key of the wrong kind', { DATAFAST_API_KEY: 'sk_live_secretvalue' }, 'DATAFAST_API_KEY'],
+    ['an account token without website id', { DATAFAST_API_KEY: 'dft_abc' }, 'DATAFAST_WEBSITE_ID'],
+    ['a bad port', { DATAFAST_API_KEY: 'df_abc', PORT: 'eighty' }, 'PORT'],
+    ['a bad API URL', { DATAFAST_API_KEY: 'df_abc', DATAFAST_API_URL: 'datafa.st' }, 'DATAFAST_API_URL'],
+    ['a missing offers file', { DATAFAST_API_KEY: 'df_abc', OFFERS_CONFIG: '/nonexistent/offers.json' }, 'OFFERS_CONFIG'],
+    ['a bad origin', { DATAFAST_API_KEY: 'df_abc', ALLOWED_ORIGINS: 'shop.example.com' }, 'ALLOWED_ORIGINS'],
+  ];
+  it.each(cases)('%s → exit 1 and a line naming %s', async (_label, env, setting) => {
+    const r = await run(env);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(setting);
+    expect(r.stderr + r.stdout).not.toContain('secretvalue');
+  });
+});
+
+describe('npm run serve with good settings', () => {
+  let sim: SimulatedDataFast;
+  beforeAll(async () => {
+    sim = await startSimulatedDataFast();
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('serves /healthz and /visitor-offers/offer, and logs neither the key nor the token', async () => {
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', DATAFAST_API_KEY: SIM.accountToken, DATAFAST_WEBSITE_ID: SIM.websiteId, DATAFAST_API_URL: sim.url, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no listening line in: ${out}`)), 10_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /listening on (http:\/\/[^/]+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    try {
+      const health = await fetch(`${url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok' });
+      const offer = await fetch(`${url}/visitor-offers/offer?path=/pricing`, {
+        headers: { cookie: `datafast_visitor_id=${personas.low.visitorId}` },
+      });
+      expect(await offer.json()).toMatchObject({ segment: 'low', offer: { kind: 'coupon' } });
+      expect(sim.calls.at(-1)?.query).toEqual({ websiteId: SIM.websiteId });
+      const missing = await fetch(`${url}/nope`);
+      expect(missing.status).toBe(404);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    expect(out).toContain('account-token');
+    expect(out).not.toContain(SIM.accountToken);
+  });
+});
