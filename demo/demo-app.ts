@@ -58,7 +58,8 @@ export async function startDemo({ env, logger, publicDir }: DemoOptions): Promis
     const current = /(?:^|;\s*)datafast_visitor_id=([^;]+)/.exec(cookie)?.[1];
     res.type('html').send(renderDemoPage({ personas, current, mode }));
   });
-  const { app } = createApp(config, logger, demo);
+  const { app, router } = createApp(config, logger, demo);
+  await router.visitorOffers.store.ready;
 
   const server: Server = app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -74,6 +75,7 @@ export async function startDemo({ env, logger, publicDir }: DemoOptions): Promis
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await router.visitorOffers.close(200);
       await sim?.close();
     },
   };

@@ -1,7 +1,8 @@
 // A stand-in for DataFast's HTTP API on 127.0.0.1, for tests, benchmarks and the `npm start` demo.
-// It speaks the two endpoints the proxy calls, with DataFast's envelopes and auth rules, and lets a
+// It speaks the three endpoints the proxy calls (visitor, realtime map, POST goals), with DataFast's envelopes and auth rules, and lets a
 // test inject upstream failures (slowness, hangs, error statuses, 429, bad JSON, resets) at run time.
 // It never logs: tests and benchmarks read what happened from `calls`.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -23,7 +24,10 @@ export type Fault =
   | { kind: 'reset' };
 
 /** Which requests a fault applies to. */
-export type FaultMatch = 'visitors' | 'realtime' | 'all';
+export type FaultMatch = 'visitors' | 'realtime' | 'goals' | 'all';
+
+/** The endpoints callCount can filter on. */
+export type CallFilter = Exclude<FaultMatch, 'all'>;
 
 export interface FaultOptions {
   /** Apply to the next N matching requests only, then clear. Default: until changed. */
@@ -40,6 +44,23 @@ export interface RecordedCall {
   /** The raw Authorization header, so tests can check which credential was sent. */
   authorization: string | null;
   /** Date.now() when the request arrived. */
+  at: number;
+  /**
+   * The request body of a POST, parsed as JSON when it parses, else the raw text. Set once the
+   * body has been read (before the answer is sent).
+   */
+  body?: unknown;
+}
+
+/** A goal the simulator accepted (POST /api/v1/goals answered 200), as DataFast would store it. */
+export interface RecordedGoal {
+  /** Lowercased, as DataFast stores it. */
+  visitorId: string;
+  /** After DataFast's normalisation: lowercased, spaces replaced by `_`. */
+  name: string;
+  metadata: Record<string, string>;
+  eventId: string;
+  /** Date.now() when it was accepted. */
   at: number;
 }
 
@@ -70,7 +91,10 @@ export interface SimulatedDataFast {
   readonly port: number;
   /** Every request received, oldest first. Same array for the server's life. */
   readonly calls: RecordedCall[];
-  callCount(filter?: 'visitors' | 'realtime'): number;
+  /** Every goal accepted, oldest first. Same array for the server's life; resetCalls() empties it. */
+  readonly goals: RecordedGoal[];
+  callCount(filter?: CallFilter): number;
+  /** Empties `calls` and `goals`. */
   resetCalls(): void;
   addVisitor(persona: Persona): void;
   setFault(fault: Fault | null, options?: FaultOptions): void;
@@ -80,7 +104,10 @@ export interface SimulatedDataFast {
   close(): Promise<void>;
 }
 
-type Route = { kind: 'visitors'; id: string } | { kind: 'realtime' } | { kind: 'other' };
+type Route = { kind: 'visitors'; id: string } | { kind: 'realtime' } | { kind: 'goals' } | { kind: 'other' };
+
+/** What the request body turned out to be. */
+type Body = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'invalid'; text: string } | { kind: 'too-large' };
 
 interface Reply {
   status: number;
@@ -97,6 +124,14 @@ interface ActiveFault {
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 const VISITOR_PATH = /^\/api\/v1\/visitors\/([^/]*)\/?$/;
 const REALTIME_PATH = /^\/api\/v1\/analytics\/realtime\/map\/?$/;
+const GOALS_PATH = /^\/api\/v1\/goals\/?$/;
+
+/** Current DataFast rules for POST /goals (reference §1.8): names and metadata. */
+const GOAL_NAME = /^[a-z0-9_:-]{1,64}$/;
+const METADATA_KEY = /^[a-z0-9_-]{1,64}$/;
+const MAX_METADATA_KEYS = 10;
+const MAX_METADATA_VALUE = 255;
+const MAX_BODY_BYTES = 64 * 1024;
 
 const STATUS_MESSAGES: Record<number, string> = {
   400: 'Bad request',
@@ -119,6 +154,7 @@ const errorReply = (status: number, message?: string, headers?: Record<string, s
 const successReply = (data: unknown): Reply => ({ status: 200, body: { status: 'success', data } });
 
 function routeOf(method: string, pathname: string): Route {
+  if (method === 'POST' && GOALS_PATH.test(pathname)) return { kind: 'goals' };
   if (method !== 'GET') return { kind: 'other' };
   const visitor = VISITOR_PATH.exec(pathname);
   if (visitor) {
@@ -151,6 +187,7 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
   let realtimeOverride: Record<string, unknown> | null = null;
   let active: ActiveFault | null = null;
   const calls: RecordedCall[] = [];
+  const goals: RecordedGoal[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | null = null;
@@ -192,11 +229,61 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
     return successReply(persona.data);
   }
 
-  function normalReply(req: IncomingMessage, route: Route, query: URLSearchParams): Reply {
+  /**
+   * POST /api/v1/goals with DataFast's documented checks, in this order: body, visitor id, name,
+   * metadata, then the visitor itself (bot → 400, no pageviews → 404). Records accepted goals.
+   */
+  function goalReply(body: Body): Reply {
+    if (body.kind === 'too-large') return errorReply(413, 'Request body too large');
+    if (body.kind !== 'json') return errorReply(400, 'Invalid JSON body');
+    const value = body.value;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return errorReply(400, 'Invalid JSON body');
+    const input = value as Record<string, unknown>;
+
+    const rawId = input.datafast_visitor_id ?? input.visitorId;
+    if (typeof rawId !== 'string' || rawId === '') return errorReply(400, 'datafast_visitor_id is required');
+    if (!UUID_V4.test(rawId)) return errorReply(400, 'Invalid datafast_visitor_id: must be a UUID v4');
+
+    if (typeof input.name !== 'string' || input.name.trim() === '') return errorReply(400, 'name is required');
+    const name = input.name.trim().toLowerCase().replace(/ /g, '_');
+    if (name === 'identify') return errorReply(400, 'The goal name "identify" is reserved');
+    if (!GOAL_NAME.test(name)) {
+      return errorReply(400, 'Invalid goal name: use lowercase letters, numbers, underscores, hyphens or colons (max 64 characters)');
+    }
+
+    const metadata: Record<string, string> = {};
+    if (input.metadata !== undefined && input.metadata !== null) {
+      const raw = input.metadata;
+      if (typeof raw !== 'object' || Array.isArray(raw)) return errorReply(400, 'metadata must be an object');
+      const entries = Object.entries(raw as Record<string, unknown>);
+      if (entries.length > MAX_METADATA_KEYS) return errorReply(400, `metadata accepts at most ${MAX_METADATA_KEYS} keys`);
+      for (const [key, v] of entries) {
+        if (!METADATA_KEY.test(key)) return errorReply(400, `Invalid metadata key "${key.slice(0, 80)}"`);
+        if (typeof v !== 'string') return errorReply(400, `metadata.${key} must be a string`);
+        if (v.length > MAX_METADATA_VALUE) return errorReply(400, `metadata.${key} is longer than ${MAX_METADATA_VALUE} characters`);
+        // "HTML and script content is automatically removed."
+        metadata[key] = v.replace(/<[^>]*>/g, '');
+      }
+    }
+
+    const visitorId = rawId.toLowerCase();
+    const persona = visitors.get(visitorId) ?? (options.generateUnknown ? generatedPersona(visitorId) : undefined);
+    if (persona?.status === 400) return errorReply(400, 'Visitor is flagged as a bot');
+    if (!persona || persona.status === 404) {
+      return errorReply(404, 'A visitor needs to have at least one pageview before the goal can be created');
+    }
+
+    const eventId = randomBytes(12).toString('hex');
+    goals.push({ visitorId, name, metadata, eventId, at: Date.now() });
+    return successReply([{ message: 'Custom event created successfully', eventId }]);
+  }
+
+  function normalReply(req: IncomingMessage, route: Route, query: URLSearchParams, body: Body): Reply {
     if (route.kind === 'other') return errorReply(404, 'Not found');
     const denied = authorize(req, query);
     if (denied) return denied;
     if (route.kind === 'visitors') return visitorReply(route.id);
+    if (route.kind === 'goals') return goalReply(body);
     return successReply(realtimeOverride ?? realtimeSeed());
   }
 
@@ -212,7 +299,14 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
     res.end(text);
   }
 
-  function answer(req: IncomingMessage, res: ServerResponse, route: Route, query: URLSearchParams, fault: Fault | null): void {
+  function answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    query: URLSearchParams,
+    fault: Fault | null,
+    body: Body,
+  ): void {
     if (res.destroyed) return;
     switch (fault?.kind) {
       case 'reset':
@@ -233,7 +327,8 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
         return;
       case 'malformed-json': {
         // A strict prefix of a JSON object is never valid JSON: the body looks cut off mid-transfer.
-        const full = JSON.stringify(normalReply(req, route, query).body);
+        // The request was processed (a goal is recorded); only the answer is cut off.
+        const full = JSON.stringify(normalReply(req, route, query, body).body);
         const text = full.slice(0, Math.max(1, Math.floor(full.length / 2)));
         if (res.destroyed) return;
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
@@ -241,33 +336,81 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
         return;
       }
       default:
-        send(res, normalReply(req, route, query));
+        send(res, normalReply(req, route, query, body));
     }
+  }
+
+  /** Reads the request body (up to MAX_BODY_BYTES); `none` for an empty body. */
+  function readBody(req: IncomingMessage): Promise<Body> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let tooLarge = false;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) tooLarge = true;
+        else chunks.push(chunk);
+      });
+      req.on('end', () => {
+        if (tooLarge) return resolve({ kind: 'too-large' });
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (text === '') return resolve({ kind: 'none' });
+        try {
+          resolve({ kind: 'json', value: JSON.parse(text) as unknown });
+        } catch {
+          resolve({ kind: 'invalid', text });
+        }
+      });
+      // An aborted request never gets an answer; nothing to resolve for.
+      req.on('error', () => resolve({ kind: 'none' }));
+    });
   }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    calls.push({
+    const call: RecordedCall = {
       method,
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       authorization: req.headers.authorization ?? null,
       at: Date.now(),
-    });
+    };
+    calls.push(call);
     const route = routeOf(method, url.pathname);
+    // Faults are taken in arrival order, before the body is read.
     const fault = takeFault(route);
+
+    if (method === 'GET' || method === 'HEAD') {
+      respond(req, res, route, url.searchParams, fault, { kind: 'none' });
+      return;
+    }
+    void readBody(req).then((body) => {
+      if (body.kind === 'json') call.body = body.value;
+      else if (body.kind === 'invalid') call.body = body.text;
+      respond(req, res, route, url.searchParams, fault, body);
+    });
+  }
+
+  function respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    query: URLSearchParams,
+    fault: Fault | null,
+    body: Body,
+  ): void {
     // Hung requests are only ended by the client or by close().
     if (fault?.kind === 'hang') return;
 
     const delay = latencyMs + (fault?.kind === 'delay' ? Math.max(0, fault.ms) : 0);
     if (delay === 0) {
-      answer(req, res, route, url.searchParams, fault);
+      answer(req, res, route, query, fault, body);
       return;
     }
     const timer = setTimeout(() => {
       timers.delete(timer);
-      answer(req, res, route, url.searchParams, fault);
+      answer(req, res, route, query, fault, body);
     }, delay);
     if (!keepAlive) timer.unref();
     timers.add(timer);
@@ -302,12 +445,14 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
     url: `http://127.0.0.1:${port}`,
     port,
     calls,
+    goals,
     callCount(filter) {
       if (!filter) return calls.length;
       return calls.filter((c) => routeOf(c.method, c.path).kind === filter).length;
     },
     resetCalls() {
       calls.length = 0;
+      goals.length = 0;
     },
     addVisitor,
     setFault(fault, faultOptions = {}) {

@@ -1,6 +1,7 @@
 // Reads the standalone server's settings from the environment (and the offers file it names).
 // A bad or missing setting throws a ConfigError whose one-line message names the setting.
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError, isHttpUrl } from './config-error';
 import { buildPolicy } from './decision/policy';
 import { parseOffersFile } from './offers-file';
@@ -69,6 +70,17 @@ export function loadConfig(env: Env): ServerConfig {
   const offersConfigPath = setting(env, 'OFFERS_CONFIG') ?? null;
   const decisions = offersConfigPath === null ? undefined : readOffersFile(offersConfigPath);
 
+  const dataDir = setting(env, 'DATA_DIR') ?? 'data';
+  const adminToken = setting(env, 'ADMIN_TOKEN') ?? null;
+  if (adminToken !== null && adminToken.length < 16) {
+    throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters (use a long random string, e.g. openssl rand -hex 24)');
+  }
+  const leadsWebhookUrl = setting(env, 'LEADS_WEBHOOK_URL') ?? null;
+  if (leadsWebhookUrl !== null && !isHttpUrl(leadsWebhookUrl)) {
+    // Not echoed: a webhook URL often carries a secret token.
+    throw new ConfigError('LEADS_WEBHOOK_URL', 'must be an http(s) URL');
+  }
+
   return {
     port,
     host,
@@ -76,7 +88,7 @@ export function loadConfig(env: Env): ServerConfig {
     redisUrl,
     logLevel,
     offersConfigPath,
-    router: { datafast: { apiKey, websiteId, apiUrl }, decisions },
+    router: { datafast: { apiKey, websiteId, apiUrl }, decisions, dataDir, adminToken, leadsWebhookUrl, allowedOrigins },
   };
 }
 
@@ -88,7 +100,7 @@ function readOffersFile(path: string): VisitorOffersOptions['decisions'] {
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new ConfigError('OFFERS_CONFIG', `cannot read "${path}" (${code})`);
   }
-  const result = parseOffersFile(text);
+  const result = parseOffersFile(text, { baseDir: dirname(path) });
   if (!result.ok) throw new ConfigError('OFFERS_CONFIG', `${path}: ${result.error}`);
   try {
     // What only makes sense with the defaults merged in (low above the default high, unknown offer ids).

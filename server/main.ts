@@ -6,7 +6,7 @@ import { ConfigError } from './config-error';
 import { authMode } from './datafast/client';
 import { createLogger } from './logger';
 
-function main(): void {
+async function main(): Promise<void> {
   let config;
   try {
     config = loadConfig(process.env);
@@ -18,7 +18,25 @@ function main(): void {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const { app } = createApp(config, logger);
+  let standalone;
+  try {
+    standalone = createApp(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`visitor-offers: cannot start: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const { app, router } = standalone;
+  try {
+    // Leads must be storable before anyone can submit one.
+    await router.visitorOffers.store.ready;
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    console.error(`visitor-offers: cannot start: DATA_DIR: cannot use "${config.router.dataDir}" (${reason})`);
+    process.exit(1);
+  }
   const server = app.listen(config.port, config.host);
   server.on('error', (err: NodeJS.ErrnoException) => {
     console.error(`visitor-offers: cannot start: PORT ${config.port} on HOST ${config.host}: ${err.code ?? err.message}`);
@@ -33,12 +51,13 @@ function main(): void {
     );
   });
   const stop = (): void => {
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
+    // Stop taking requests, deliver queued goals briefly, close the store; never hang on exit.
     setTimeout(() => process.exit(0), 5000).unref();
+    server.close(() => void router.visitorOffers.close(2000).finally(() => process.exit(0)));
+    server.closeIdleConnections();
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }
 
-main();
+await main();

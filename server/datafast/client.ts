@@ -1,7 +1,12 @@
 // The HTTP client for DataFast's Website API: auth, deadline, one careful retry, 429 pauses,
 // and the mapping of documented answers to outcomes. It never throws to its callers and never
 // puts the key into an error, a log line or a return value.
+//
+// Reads (GET) are retried once inside the deadline. Writes (POST /goals) are never retried here:
+// an attempt that timed out may still have created the goal, so retrying is the outbox's
+// decision (server/events/outbox.ts), made with backoff.
 import type { Logger } from 'pino';
+import { goalBody, GoalBodyError, type GoalMetadata } from './goals';
 import type { UnavailableCause, VisitorLookup } from './lookup';
 import { parseRealtimeMapResponse, type RealtimeMap } from './realtime';
 import { parseVisitorResponse } from './visitor';
@@ -25,12 +30,37 @@ export interface DataFastClientOptions {
 
 export type RealtimeLookup = { kind: 'found'; map: RealtimeMap } | { kind: 'unavailable'; cause: UnavailableCause };
 
+export type GoalResult =
+  /** DataFast answered 2xx: the goal exists. */
+  | { kind: 'created' }
+  /**
+   * Permanent: DataFast refused this goal (400: bad body or a bot visitor; 404: the visitor has
+   * no pageview; other 4xx except 401/403/408/429). Retrying cannot help. A body we refuse to
+   * build (GoalBodyError) is answered as 400 without a call.
+   */
+  | { kind: 'rejected'; status: number }
+  /** Try again later ('paused' and 'rate-limited' mean: wait for `pausedUntil`). */
+  | { kind: 'unavailable'; cause: UnavailableCause };
+
 type Raw =
   | { kind: 'ok'; body: unknown }
   | { kind: 'status'; status: number }
   | { kind: 'unavailable'; cause: UnavailableCause };
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+interface AttemptRequest {
+  method: 'GET' | 'POST';
+  /** JSON text sent with content-type application/json. */
+  body?: string;
+  /**
+   * Whether a 200 body is read and parsed. Writes do not read it: any 2xx means DataFast
+   * accepted the write, and a cut-off confirmation must not turn into a duplicate goal.
+   */
+  readBody: boolean;
+}
+
+const GET: AttemptRequest = { method: 'GET', readBody: true };
 
 export function authMode(apiKey: string): 'website-key' | 'account-token' {
   return apiKey.startsWith('dft_') ? 'account-token' : 'website-key';
@@ -47,6 +77,7 @@ export class DataFastClient {
   readonly #now: () => number;
   #pausedUntil = 0;
   #authFailureLogged = false;
+  #goalAuthFailureLogged = false;
 
   constructor(options: DataFastClientOptions) {
     this.#authorization = `Bearer ${options.apiKey}`;
@@ -95,16 +126,52 @@ export class DataFastClient {
     return { kind: 'found', map };
   }
 
+  /**
+   * Sends one goal (POST /api/v1/goals). One attempt only, within the same deadline; a 429
+   * pauses every call of this client, reads included.
+   */
+  async createGoal(visitorId: string, name: string, metadata: GoalMetadata): Promise<GoalResult> {
+    let body: string;
+    try {
+      body = JSON.stringify(goalBody(visitorId, name, metadata));
+    } catch (error) {
+      const message = error instanceof GoalBodyError ? error.message : 'goal body could not be built';
+      this.#log.warn({ endpoint: 'goals', goal: name }, `Not sending a goal DataFast would refuse: ${message}`);
+      return { kind: 'rejected', status: 400 };
+    }
+    const raw = await this.#send('/api/v1/goals', { method: 'POST', body, readBody: false });
+    if (raw.kind === 'ok') return { kind: 'created' };
+    if (raw.kind === 'unavailable') return raw;
+    const { status } = raw;
+    if (status >= 200 && status < 300) return { kind: 'created' };
+    if (status === 401 || status === 403 || status === 408 || status === 429) {
+      return { kind: 'unavailable', cause: this.#causeOf(status) };
+    }
+    if (status >= 400 && status < 500) return { kind: 'rejected', status };
+    return { kind: 'unavailable', cause: 'server-error' };
+  }
+
   #causeOf(status: number): UnavailableCause {
     if (status === 401 || status === 403) return 'auth';
     if (status === 429) return 'rate-limited';
     return 'server-error';
   }
 
-  async #get(path: string): Promise<Raw> {
-    if (this.#pausedUntil > this.#now()) return { kind: 'unavailable', cause: 'paused' };
+  #url(path: string): URL {
     const url = new URL(this.#baseUrl + path);
     if (this.#websiteId) url.searchParams.set('websiteId', this.#websiteId);
+    return url;
+  }
+
+  /** One attempt, no retry (writes). */
+  async #send(path: string, request: AttemptRequest): Promise<Raw> {
+    if (this.#pausedUntil > this.#now()) return { kind: 'unavailable', cause: 'paused' };
+    return this.#attempt(this.#url(path), AbortSignal.timeout(this.#timeoutMs), request);
+  }
+
+  async #get(path: string): Promise<Raw> {
+    if (this.#pausedUntil > this.#now()) return { kind: 'unavailable', cause: 'paused' };
+    const url = this.#url(path);
     const deadline = AbortSignal.timeout(this.#timeoutMs);
     const startedAt = this.#now();
 
@@ -124,11 +191,15 @@ export class DataFastClient {
     return (r.kind === 'unavailable' && r.cause === 'network') || (r.kind === 'status' && RETRYABLE_STATUS.has(r.status));
   }
 
-  async #attempt(url: URL, signal: AbortSignal): Promise<Raw> {
+  async #attempt(url: URL, signal: AbortSignal, request: AttemptRequest = GET): Promise<Raw> {
     let res: Response;
     try {
+      const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
+      if (request.body !== undefined) headers['content-type'] = 'application/json';
       res = await fetch(url, {
-        headers: { authorization: this.#authorization, accept: 'application/json' },
+        method: request.method,
+        headers,
+        ...(request.body !== undefined ? { body: request.body } : {}),
         signal,
       });
     } catch {
@@ -142,8 +213,13 @@ export class DataFastClient {
       }
       if (res.status === 401 || res.status === 403) {
         await res.body?.cancel();
-        this.#logAuthFailure(res.status);
+        if (request.method === 'GET') this.#logAuthFailure(res.status);
+        else this.#logGoalAuthFailure(res.status);
         return { kind: 'status', status: res.status };
+      }
+      if (!request.readBody && res.ok) {
+        await res.body?.cancel();
+        return { kind: 'ok', body: undefined };
       }
       if (res.status !== 200) {
         await res.body?.cancel();
@@ -177,6 +253,18 @@ export class DataFastClient {
       status === 401
         ? 'DataFast rejected the API key (401): check DATAFAST_API_KEY; offers fall back to "no offer" until it is fixed'
         : 'DataFast refused access (403): check the token permissions (analytics:read), DATAFAST_WEBSITE_ID and that tracking is not suspended',
+    );
+  }
+
+  /** Writes need their own permission (goals:write), so a refusal there is reported separately, once. */
+  #logGoalAuthFailure(status: number): void {
+    if (this.#goalAuthFailureLogged) return;
+    this.#goalAuthFailureLogged = true;
+    this.#log.error(
+      { status, endpoint: 'goals' },
+      status === 401
+        ? 'DataFast rejected the API key (401) when sending a goal: check DATAFAST_API_KEY; goals wait in the outbox until it is fixed'
+        : 'DataFast refused to record a goal (403): a dft_ token needs the goals:write permission; also check DATAFAST_WEBSITE_ID and that tracking is not suspended',
     );
   }
 }

@@ -149,7 +149,7 @@ export function parseVisitorResponse(body: unknown): Visitor | null {
     identity?.countryCode ?? (identity?.country && ISO_COUNTRY.test(identity.country) ? identity.country : null);
   const goals = [...(activity?.completedGoals ?? []), ...(activity?.completedCustomGoals ?? [])];
   return {
-    visitorId: d.visitorId,
+    visitorId: d.visitorId.toLowerCase(),
     identity: {
       countryCode: countryCode ? countryCode.toUpperCase() : null,
       browser: identity?.browser ?? null,

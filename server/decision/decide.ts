@@ -1,6 +1,9 @@
 // Turns what we know of a request into the decision the widget receives. Pure: no I/O, no clock.
 import type { VisitorLookup } from '../datafast/lookup';
+import { assign } from '../experiments/assign';
+import type { Experiment } from '../experiments/types';
 import type { Offer } from './offer';
+import { firstMatch, type CompiledRule } from './rules';
 import { segmentOf, type Segment, type Thresholds } from './segment';
 
 export interface Decision {
@@ -18,6 +21,18 @@ export interface Policy {
   thresholds: Thresholds;
   offers: ReadonlyMap<string, Offer>;
   bySegment: SegmentOffers;
+  rules: readonly CompiledRule[];
+  experiments: ReadonlyMap<string, Experiment>;
+}
+
+/** What the request tells us besides the visitor: the page being viewed. */
+export interface PageFacts {
+  /** Path without query, e.g. `/pricing`. */
+  path: string;
+  /** The page URL's query parameters (utm_source, ref …). */
+  query: Readonly<Record<string, string>>;
+  /** document.referrer as the widget sent it, or null. */
+  referrer: string | null;
 }
 
 /** DESIGN.md's defaults: customers get no discount, thin data a lead magnet, low scores a coupon, high scores urgency. */
@@ -32,11 +47,21 @@ export const DEFAULT_SEGMENT_OFFERS: Readonly<SegmentOffers> = {
 /** Why there is no visitor to decide for. */
 export type NoVisitorReason = 'no-cookie' | 'invalid-cookie' | 'bot' | 'unknown-visitor' | 'upstream-unavailable' | 'invalid-path';
 
-export function noOffer(reason: NoVisitorReason): Decision {
+/** A decision without offer; assignable to any decision shape, public or not. */
+export type NoOfferDecision = Omit<Decision, 'offer'> & { offer: null };
+
+export function noOffer(reason: NoVisitorReason): NoOfferDecision {
   return { offer: null, experiment: null, segment: 'unknown', reason };
 }
 
-export function decide(lookup: VisitorLookup, policy: Policy): Decision {
+const NO_PAGE: PageFacts = { path: '/', query: {}, referrer: null };
+
+/**
+ * Rules first (first match wins); a rule may send the visitor into an experiment, whose
+ * deterministic assignment picks the variant. Visitors an experiment does not enrol (holdout,
+ * stopped) fall through to the later rules and then to the segment default, and are not exposed.
+ */
+export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = NO_PAGE): Decision {
   switch (lookup.kind) {
     case 'bot':
       return noOffer('bot');
@@ -44,11 +69,37 @@ export function decide(lookup: VisitorLookup, policy: Policy): Decision {
       return noOffer('unknown-visitor');
     case 'unavailable':
       return noOffer('upstream-unavailable');
-    case 'found': {
-      const segment = segmentOf(lookup.visitor, policy.thresholds);
-      const offerId = policy.bySegment[segment];
-      const offer = offerId == null ? null : (policy.offers.get(offerId) ?? null);
-      return { offer, experiment: null, segment, reason: `rule:default-${segment}` };
-    }
+    case 'found':
+      break;
   }
+  const visitor = lookup.visitor;
+  const segment = segmentOf(visitor, policy.thresholds);
+  const ctx = { visitor, segment, path: page.path, query: page.query, referrer: page.referrer };
+
+  let rules = policy.rules;
+  for (;;) {
+    const rule = firstMatch(rules, ctx);
+    if (!rule) break;
+    const reason = `rule:${rule.id}`;
+    if ('experiment' in rule.then) {
+      const experiment = policy.experiments.get(rule.then.experiment);
+      const assignment = experiment ? assign(experiment, visitor.visitorId) : null;
+      if (assignment) {
+        return {
+          offer: offerById(policy, assignment.offerId),
+          experiment: { id: assignment.experimentId, variant: assignment.variantId },
+          segment,
+          reason,
+        };
+      }
+      rules = rules.slice(rules.indexOf(rule) + 1);
+      continue;
+    }
+    return { offer: offerById(policy, rule.then.offer), experiment: null, segment, reason };
+  }
+  return { offer: offerById(policy, policy.bySegment[segment]), experiment: null, segment, reason: `rule:default-${segment}` };
+}
+
+function offerById(policy: Policy, id: string | null): Offer | null {
+  return id == null ? null : (policy.offers.get(id) ?? null);
 }

@@ -21,7 +21,10 @@ interface OfferBase {
 
 export interface CouponOffer extends OfferBase {
   kind: 'coupon';
-  code: string;
+  /** One code for everyone; null when codes come from `codePool`. Exactly one of the two is set. */
+  code: string | null;
+  /** Path of a file with one single-use code per line; each code goes to one visitor only. */
+  codePool: string | null;
   discountLabel: string;
   /** Minutes from the visitor's first exposure until the code expires; null for no expiry. */
   expiresInMinutes: number | null;
@@ -31,6 +34,8 @@ export interface UrgencyOffer extends OfferBase {
   kind: 'urgency';
   /** ISO date-time of a real deadline, or null. */
   deadline: string | null;
+  /** A countdown of this many minutes from the visitor's first exposure, or null. */
+  countdownMinutes: number | null;
   /** Show "N people are viewing now" from /live. */
   showLiveActivity: boolean;
 }
@@ -44,6 +49,20 @@ export interface LeadMagnetOffer extends OfferBase {
 
 export type Offer = CouponOffer | UrgencyOffer | LeadMagnetOffer;
 
+/** A coupon as the browser receives it: the visitor's own code and, once exposed, its expiry. */
+export interface PublicCouponOffer extends Omit<CouponOffer, 'code' | 'codePool'> {
+  code: string;
+  /** ISO time the code expires for this visitor; null before the first exposure or without expiry. */
+  expiresAt: string | null;
+}
+
+/** Urgency as the browser receives it: `endsAt` is the deadline, or first exposure + countdown. */
+export interface PublicUrgencyOffer extends UrgencyOffer {
+  endsAt: string | null;
+}
+
+export type PublicOffer = PublicCouponOffer | PublicUrgencyOffer | LeadMagnetOffer;
+
 /** Offers that make the product useful before any config is written. */
 export const BUILT_IN_OFFERS: readonly Offer[] = [
   {
@@ -54,6 +73,7 @@ export const BUILT_IN_OFFERS: readonly Offer[] = [
     headline: 'A little something before you decide',
     body: 'Take 15% off your first order. The code is yours for the next 30 minutes.',
     code: 'WELCOME15',
+    codePool: null,
     discountLabel: '15% off',
     expiresInMinutes: 30,
   },
@@ -65,6 +85,7 @@ export const BUILT_IN_OFFERS: readonly Offer[] = [
     headline: 'Launch pricing ends soon',
     body: 'Lock in the current price today: it goes up at the end of the month.',
     deadline: null,
+    countdownMinutes: null,
     showLiveActivity: true,
   },
   {

@@ -1,8 +1,10 @@
 // Builds the decision policy from the owner's settings (router options or the offers file),
 // merging built-in defaults and checking what no schema can: thresholds in order, offer ids defined.
 import { ConfigError } from '../config-error';
+import type { Experiment } from '../experiments/types';
 import { DEFAULT_SEGMENT_OFFERS, type Policy, type SegmentOffers } from './decide';
 import { BUILT_IN_OFFERS, type Offer } from './offer';
+import { compileRules, type Rule } from './rules';
 import { DEFAULT_THRESHOLDS, type Thresholds } from './segment';
 
 export interface DecisionSettings {
@@ -11,6 +13,10 @@ export interface DecisionSettings {
   offers?: Offer[];
   /** Which offer id each segment gets (null = none). */
   bySegment?: Partial<SegmentOffers>;
+  /** Ordered rules: the first whose conditions all hold decides. */
+  rules?: Rule[];
+  /** Experiments that rules may name. */
+  experiments?: Experiment[];
 }
 
 /** Throws a ConfigError whose setting is relative to the settings object (`thresholds`, `bySegment.low`). */
@@ -31,5 +37,25 @@ export function buildPolicy(settings: DecisionSettings = {}): Policy {
       throw new ConfigError(`bySegment.${segment}`, `names offer "${id}", which is not defined`);
     }
   }
-  return { thresholds, offers, bySegment };
+  const experiments = new Map<string, Experiment>();
+  for (const [i, e] of (settings.experiments ?? []).entries()) {
+    if (experiments.has(e.id)) throw new ConfigError(`experiments[${i}].id`, `"${e.id}" is used twice`);
+    for (const [j, v] of e.variants.entries()) {
+      if (v.offer != null && !offers.has(v.offer)) {
+        throw new ConfigError(`experiments[${i}].variants[${j}].offer`, `names offer "${v.offer}", which is not defined`);
+      }
+    }
+    experiments.set(e.id, e);
+  }
+  const rules = settings.rules ?? [];
+  for (const [i, r] of rules.entries()) {
+    if ('experiment' in r.then) {
+      if (!experiments.has(r.then.experiment)) {
+        throw new ConfigError(`rules[${i}].then.experiment`, `names experiment "${r.then.experiment}", which is not defined`);
+      }
+    } else if (r.then.offer != null && !offers.has(r.then.offer)) {
+      throw new ConfigError(`rules[${i}].then.offer`, `names offer "${r.then.offer}", which is not defined`);
+    }
+  }
+  return { thresholds, offers, bySegment, rules: compileRules(rules), experiments };
 }

@@ -1,21 +1,31 @@
-// GET /offer?path=/pricing — the decision for the visitor in the cookie. Always 200 JSON: a
-// failure anywhere becomes a safe "no offer" with its reason, never an error page for the widget.
+// GET /offer?path=/pricing&referrer=… — the decision for the visitor in the cookie. Always 200 JSON:
+// a failure anywhere becomes a safe "no offer" with its reason, never an error page for the widget.
 import type { Request, RequestHandler, Response } from 'express';
 import type { VisitorCache } from '../cache/visitor-cache';
-import type { VisitorLookup } from '../datafast/lookup';
-import { decide, noOffer, type Decision, type Policy } from '../decision/decide';
+import { decide, noOffer, type Decision, type PageFacts, type Policy } from '../decision/decide';
+import type { PublicOffer } from '../decision/offer';
 import type { Logger } from '../logger';
+import { publicOffer, type Materialized } from '../offers/public-offer';
+import type { StoreRef } from '../store/store-ref';
 import { looksLikeCrawler } from '../user-agent';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id';
 
 export interface OfferRouteDeps {
   cache: VisitorCache;
   policy: Policy;
+  store: StoreRef;
+  pools: ReadonlyMap<string, readonly string[]>;
   logger: Logger;
+  now?: () => number;
+}
+
+/** What the browser receives: the decision with the offer made this visitor's own. */
+export interface OfferResponse extends Omit<Decision, 'offer'> {
+  offer: PublicOffer | null;
 }
 
 const MAX_PATH = 2048;
-// A page path as the widget sends it: absolute, printable, no scheme or host.
+// A page path as the widget sends it: absolute, printable, no scheme or host; query allowed.
 const PAGE_PATH = /^\/[\x21-\x7e]*$/;
 
 export function readPagePath(value: unknown): string | null {
@@ -24,19 +34,48 @@ export function readPagePath(value: unknown): string | null {
   return value;
 }
 
-export function offerHandler({ cache, policy, logger }: OfferRouteDeps): RequestHandler {
+/** The page facts rules may use; null when `path` is not a page path. A bad referrer is just ignored. */
+export function readPage(pathParam: unknown, referrerParam: unknown): PageFacts | null {
+  const full = readPagePath(pathParam);
+  if (full === null) return null;
+  const noFragment = full.split('#', 1)[0] ?? '/';
+  const q = noFragment.indexOf('?');
+  const path = q === -1 ? noFragment : noFragment.slice(0, q);
+  const query: Record<string, string> = {};
+  if (q !== -1) {
+    for (const [k, v] of new URLSearchParams(noFragment.slice(q + 1))) if (!(k in query)) query[k] = v;
+  }
+  return { path: path === '' ? '/' : path, query, referrer: readReferrer(referrerParam) };
+}
+
+function readReferrer(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '' || value.length > MAX_PATH) return null;
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function offerHandler({ cache, policy, store, pools, logger, now = Date.now }: OfferRouteDeps): RequestHandler {
+  const fail = (res: Response, err: unknown): void => {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'offer decision failed');
+    if (!res.headersSent) send(res, noOffer('upstream-unavailable'));
+  };
+
   return (req, res) => {
     try {
-      return decideRequest(req, res);
+      const pending = decideRequest(req, res);
+      if (pending) pending.catch((err: unknown) => fail(res, err));
     } catch (err) {
-      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'offer decision failed');
-      return send(res, noOffer('upstream-unavailable'));
+      fail(res, err);
     }
   };
 
   function decideRequest(req: Request, res: Response): void | Promise<void> {
-    const path = readPagePath(req.query.path);
-    if (path === null) return send(res, noOffer('invalid-path'));
+    const page = readPage(req.query.path, req.query.referrer);
+    if (page === null) return send(res, noOffer('invalid-path'));
     const visitor = readVisitorId(req.cookies?.[VISITOR_COOKIE]);
     if (visitor.kind === 'none') return send(res, noOffer('no-cookie'));
     if (visitor.kind === 'invalid') return send(res, noOffer('invalid-cookie'));
@@ -44,29 +83,39 @@ export function offerHandler({ cache, policy, logger }: OfferRouteDeps): Request
 
     // Hot path: a fresh cached answer is decided and sent without a promise.
     const cached = cache.peek(visitor.id);
-    if (cached) return send(res, decide(cached, policy));
+    if (cached) return respond(res, decide(cached, policy, page), visitor.id);
+    return cache.lookup(visitor.id).then((lookup) => respond(res, decide(lookup, policy, page), visitor.id));
+  }
 
-    return cache.lookup(visitor.id).then(
-      (lookup: VisitorLookup) => send(res, decide(lookup, policy)),
-      (err: unknown) => {
-        // The cache never rejects; this guards against a bug in decide() reaching the page.
-        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'offer decision failed');
-        if (!res.headersSent) send(res, noOffer('upstream-unavailable'));
-      },
-    );
+  function respond(res: Response, decision: Decision, visitorId: string): void | Promise<void> {
+    const offer = decision.offer;
+    if (offer === null) return send(res, { ...decision, offer: null });
+    const s = store.current;
+    if (s === null) {
+      return store.ready.then(
+        (opened) => respondWith(res, decision, publicOffer(offer, visitorId, opened, pools, now())),
+        () => send(res, { ...decision, offer: null, reason: 'store-unavailable' }),
+      );
+    }
+    return respondWith(res, decision, publicOffer(offer, visitorId, s, pools, now()));
+  }
+
+  function respondWith(res: Response, decision: Decision, m: Materialized | Promise<Materialized>): void | Promise<void> {
+    if (m instanceof Promise) return m.then((done) => respondWith(res, decision, done));
+    send(res, m.offer === null ? { ...decision, offer: null, reason: m.reason } : { ...decision, offer: m.offer });
   }
 }
 
-function send(res: Response, decision: Decision): void {
-  const body = JSON.stringify(decision);
+function send(res: Response, body: OfferResponse): void {
+  const text = JSON.stringify(body);
   // The decision is this visitor's own: no shared cache may keep it, and it varies with the cookie.
   // Written directly (no res.json) because an ETag on a no-store answer is wasted work.
   res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'private, no-store',
     vary: 'Cookie',
-    'content-length': Buffer.byteLength(body),
+    'content-length': Buffer.byteLength(text),
     'x-content-type-options': 'nosniff',
   });
-  res.end(body);
+  res.end(text);
 }

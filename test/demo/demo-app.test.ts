@@ -1,4 +1,7 @@
 // The `npm start` demo: a persona switcher in front of the real router and the simulated DataFast.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type Demo } from '../../demo/demo-app';
 import { personas } from '../../demo/personas';
@@ -8,7 +11,7 @@ import { captureLog } from '../support/log-capture';
 describe('the demo without a DataFast key', () => {
   let demo: Demo;
   beforeAll(async () => {
-    demo = await startDemo({ env: { PORT: '0' }, logger: captureLog().logger });
+    demo = await startDemo({ env: { PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'vo-demo-')) }, logger: captureLog().logger });
   });
   afterAll(async () => {
     await demo.close();
@@ -50,7 +53,7 @@ describe('the demo with DATAFAST_API_KEY set', () => {
   beforeAll(async () => {
     upstream = await startSimulatedDataFast(); // stands in for the real DataFast
     demo = await startDemo({
-      env: { PORT: '0', DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: upstream.url },
+      env: { PORT: '0', DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: upstream.url, DATA_DIR: mkdtempSync(join(tmpdir(), 'vo-demo-')) },
       logger: captureLog().logger,
     });
   });

@@ -457,3 +457,185 @@ describe('close()', () => {
     await expect(pending).rejects.toThrow();
   });
 });
+
+describe('POST /api/v1/goals', () => {
+  interface GoalEnvelope {
+    status: 'success' | 'error';
+    data?: Array<{ message: string; eventId: string }>;
+    error?: { code: number; message: string };
+  }
+
+  function postGoal(body: unknown, init: { token?: string | null; query?: string; raw?: string } = {}): Promise<Response> {
+    const token = init.token === undefined ? apiKey : init.token;
+    return fetch(`${sim.url}/api/v1/goals${init.query ?? ''}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+      body: init.raw ?? JSON.stringify(body),
+    });
+  }
+
+  const visitor = personas.average.visitorId;
+  const valid = { datafast_visitor_id: visitor, name: 'offer_click', metadata: { offer: 'spring', variant: 'b' } };
+
+  async function expectError(res: Response, status: number, message?: RegExp): Promise<void> {
+    expect(res.status).toBe(status);
+    const body = (await json(res)) as GoalEnvelope;
+    expect(body.status).toBe('error');
+    expect(body.error?.code).toBe(status);
+    if (message) expect(body.error?.message).toMatch(message);
+  }
+
+  it('creates a goal with the documented success envelope and records it', async () => {
+    const before = Date.now();
+    const res = await postGoal(valid);
+    expect(res.status).toBe(200);
+    const body = (await json(res)) as GoalEnvelope;
+    expect(body).toEqual({
+      status: 'success',
+      data: [{ message: 'Custom event created successfully', eventId: expect.stringMatching(/^[0-9a-f]{24}$/) }],
+    });
+    expect(sim.goals).toEqual([
+      { visitorId: visitor, name: 'offer_click', metadata: { offer: 'spring', variant: 'b' }, eventId: body.data?.[0]?.eventId, at: expect.any(Number) },
+    ]);
+    expect(sim.goals[0]?.at).toBeGreaterThanOrEqual(before);
+  });
+
+  it('records the POST body in calls and counts goal calls', async () => {
+    await postGoal(valid);
+    await postGoal(null, { raw: '{not json' });
+    await get(visitorPath('low'));
+    expect(sim.calls[0]).toEqual({
+      method: 'POST',
+      path: '/api/v1/goals',
+      query: {},
+      authorization: `Bearer ${apiKey}`,
+      at: expect.any(Number),
+      body: valid,
+    });
+    expect(sim.calls[1]?.body).toBe('{not json');
+    expect(sim.calls[2]).not.toHaveProperty('body');
+    expect(sim.callCount('goals')).toBe(2);
+    expect(sim.callCount('visitors')).toBe(1);
+    sim.resetCalls();
+    expect(sim.goals).toHaveLength(0);
+  });
+
+  it('accepts the visitorId alias, normalises the name (lowercase, spaces to _) and allows colons', async () => {
+    expect((await postGoal({ visitorId: visitor.toUpperCase(), name: 'Signup Completed' })).status).toBe(200);
+    expect((await postGoal({ datafast_visitor_id: visitor, name: 'checkout:step-2' })).status).toBe(200);
+    expect(sim.goals.map((g) => [g.visitorId, g.name, g.metadata])).toEqual([
+      [visitor, 'signup_completed', {}],
+      [visitor, 'checkout:step-2', {}],
+    ]);
+  });
+
+  it('applies the auth rules: df_ key, dft_ token with the right websiteId, else 400/401/403', async () => {
+    expect((await postGoal(valid, { token: accountToken, query: `?websiteId=${websiteId}` })).status).toBe(200);
+    await expectError(await postGoal(valid, { token: accountToken }), 400, /websiteId/);
+    await expectError(await postGoal(valid, { token: accountToken, query: '?websiteId=000000000000000000000000' }), 403);
+    await expectError(await postGoal(valid, { token: 'df_wrong' }), 401);
+    await expectError(await postGoal(valid, { token: null }), 401);
+    expect(sim.goals).toHaveLength(1);
+  });
+
+  it.each([
+    ['bad JSON', undefined, '{"datafast_visitor_id":', /JSON/],
+    ['an empty body', undefined, '', /JSON/],
+    ['a JSON array', [valid], undefined, /JSON/],
+    ['no visitor id', { name: 'offer_click' }, undefined, /datafast_visitor_id/],
+    ['a visitor id that is not a UUID v4', { datafast_visitor_id: 'abc', name: 'offer_click' }, undefined, /UUID/],
+    ['no name', { datafast_visitor_id: visitor }, undefined, /name/],
+    ['a non-string name', { datafast_visitor_id: visitor, name: 7 }, undefined, /name/],
+    ['the reserved name identify', { datafast_visitor_id: visitor, name: 'Identify' }, undefined, /reserved/],
+    ['a name with a dot', { datafast_visitor_id: visitor, name: 'offer.click' }, undefined, /goal name/],
+    ['a name over 64 characters', { datafast_visitor_id: visitor, name: 'a'.repeat(65) }, undefined, /goal name/],
+    ['metadata that is not an object', { ...valid, metadata: 'x' }, undefined, /metadata/],
+    ['11 metadata keys', { ...valid, metadata: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, 'v'])) }, undefined, /10 keys/],
+    ['an uppercase metadata key', { ...valid, metadata: { Offer: 'x' } }, undefined, /metadata key/],
+    ['a metadata key over 64 characters', { ...valid, metadata: { ['k'.repeat(65)]: 'x' } }, undefined, /metadata key/],
+    ['a non-string metadata value', { ...valid, metadata: { offer: 5 } }, undefined, /string/],
+    ['a metadata value over 255 characters', { ...valid, metadata: { offer: 'x'.repeat(256) } }, undefined, /255/],
+  ] as Array<[string, unknown, string | undefined, RegExp]>)('answers 400 for %s and records no goal', async (_name, body, raw, message) => {
+    await expectError(await postGoal(body, raw === undefined ? {} : { raw }), 400, message);
+    expect(sim.goals).toHaveLength(0);
+  });
+
+  it('accepts exactly 10 metadata keys, 64-character keys and 255-character values, and strips HTML', async () => {
+    const metadata: Record<string, string> = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`k${i}`, 'v']));
+    metadata['k'.repeat(64)] = `${'x'.repeat(240)}<b>bold</b>`;
+    expect((await postGoal({ ...valid, metadata })).status).toBe(200);
+    expect(sim.goals[0]?.metadata['k'.repeat(64)]).toBe(`${'x'.repeat(240)}bold`);
+  });
+
+  it('answers 400 for the bot persona and 404 for a visitor without pageviews', async () => {
+    await expectError(await postGoal({ ...valid, datafast_visitor_id: personas.bot.visitorId }), 400, /bot/);
+    await expectError(await postGoal({ ...valid, datafast_visitor_id: personas.unknown.visitorId }), 404, /pageview/);
+    await expectError(await postGoal({ ...valid, datafast_visitor_id: '00000000-0000-4000-8000-000000000000' }), 404);
+    expect(sim.goals).toHaveLength(0);
+  });
+
+  it('accepts an unseeded visitor when generateUnknown is set', async () => {
+    const gen = await startSimulatedDataFast({ generateUnknown: true });
+    try {
+      const res = await fetch(`${gen.url}/api/v1/goals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...valid, datafast_visitor_id: '12345678-9abc-4def-8123-456789abcdef' }),
+      });
+      expect(res.status).toBe(200);
+      expect(gen.goals).toHaveLength(1);
+    } finally {
+      await gen.close();
+    }
+  });
+
+  it('answers 404 for GET /api/v1/goals', async () => {
+    expect((await get('/api/v1/goals')).status).toBe(404);
+  });
+
+  it('applies faults matched on goals only to goals, and "all" to goals too', async () => {
+    sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 2 });
+    expect((await get(visitorPath('low'))).status).toBe(200);
+    expect((await postGoal(valid)).status).toBe(503);
+    expect((await postGoal(valid)).status).toBe(503);
+    expect((await postGoal(valid)).status).toBe(200);
+    expect(sim.goals).toHaveLength(1);
+
+    sim.setFault({ kind: 'rate-limit', retryAfterSeconds: 3 }, { times: 1 });
+    const limited = await postGoal(valid);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('3');
+
+    sim.setFault({ kind: 'status', status: 500 }, { match: 'visitors' });
+    expect((await postGoal(valid)).status).toBe(200);
+    expect(sim.goals).toHaveLength(2);
+  });
+
+  it('hang, reset and delay apply to goals', async () => {
+    sim.setFault({ kind: 'hang' }, { match: 'goals', times: 1 });
+    await expect(
+      fetch(`${sim.url}/api/v1/goals`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}` },
+        body: JSON.stringify(valid),
+        signal: AbortSignal.timeout(200),
+      }),
+    ).rejects.toThrow();
+    sim.setFault({ kind: 'reset' }, { match: 'goals', times: 1 });
+    await expect(postGoal(valid)).rejects.toThrow();
+    sim.setFault({ kind: 'delay', ms: 120 }, { match: 'goals', times: 1 });
+    const started = performance.now();
+    expect((await postGoal(valid)).status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(110);
+    // A hung or reset request creates no goal.
+    expect(sim.goals).toHaveLength(1);
+  });
+
+  it('malformed-json records the goal but cuts the answer off', async () => {
+    sim.setFault({ kind: 'malformed-json' }, { match: 'goals', times: 1 });
+    const res = await postGoal(valid);
+    expect(res.status).toBe(200);
+    await expect(res.json()).rejects.toThrow();
+    expect(sim.goals).toHaveLength(1);
+  });
+});

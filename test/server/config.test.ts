@@ -47,8 +47,30 @@ describe('loadConfig', () => {
         redisUrl: null,
         logLevel: 'info',
         offersConfigPath: null,
-        router: { datafast: { apiKey: KEY, websiteId: undefined, apiUrl: 'https://datafa.st' }, decisions: undefined },
+        router: {
+          datafast: { apiKey: KEY, websiteId: undefined, apiUrl: 'https://datafa.st' },
+          decisions: undefined,
+          dataDir: 'data',
+          adminToken: null,
+          leadsWebhookUrl: null,
+          allowedOrigins: [],
+        },
       });
+    });
+
+    it('reads DATA_DIR, ADMIN_TOKEN and LEADS_WEBHOOK_URL', () => {
+      const config = loadConfig(minimal({ DATA_DIR: '/var/lib/vo', ADMIN_TOKEN: 'a'.repeat(24), LEADS_WEBHOOK_URL: 'https://hooks.example.com/x?token=s3cret' }));
+      expect(config.router).toMatchObject({ dataDir: '/var/lib/vo', adminToken: 'a'.repeat(24), leadsWebhookUrl: 'https://hooks.example.com/x?token=s3cret' });
+    });
+
+    it('refuses a short ADMIN_TOKEN and a webhook that is not http(s), without echoing it', () => {
+      expect(() => loadConfig(minimal({ ADMIN_TOKEN: 'tooshort' }))).toThrow(/^ADMIN_TOKEN: /);
+      expect(() => loadConfig(minimal({ LEADS_WEBHOOK_URL: 'ftp://s3cret@host' }))).toThrow(/^LEADS_WEBHOOK_URL: /);
+      try {
+        loadConfig(minimal({ LEADS_WEBHOOK_URL: 'ftp://s3cret@host' }));
+      } catch (err) {
+        expect(String(err)).not.toContain('s3cret');
+      }
     });
 
     it('treats blank settings as unset', () => {

@@ -1,5 +1,8 @@
 // `npm run serve` as a user runs it: the built server, configured from the environment only.
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personas } from '../../demo/personas';
@@ -36,6 +39,8 @@ describe('npm run serve stops with one clear line naming a bad or missing settin
     ['a bad API URL', { DATAFAST_API_KEY: 'df_abc', DATAFAST_API_URL: 'datafa.st' }, 'DATAFAST_API_URL'],
     ['a missing offers file', { DATAFAST_API_KEY: 'df_abc', OFFERS_CONFIG: '/nonexistent/offers.json' }, 'OFFERS_CONFIG'],
     ['a bad origin', { DATAFAST_API_KEY: 'df_abc', ALLOWED_ORIGINS: 'shop.example.com' }, 'ALLOWED_ORIGINS'],
+    ['a short admin token', { DATAFAST_API_KEY: 'df_abc', ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
+    ['an unusable data directory (under a file)', { DATAFAST_API_KEY: 'df_abc', PORT: '0', DATA_DIR: `${MAIN}/data` }, 'DATA_DIR'],
   ];
   it.each(cases)('%s → exit 1 and a line naming %s', async (_label, env, setting) => {
     const r = await run(env);
@@ -58,7 +63,7 @@ describe('npm run serve with good settings', () => {
 
   it('serves /healthz and /visitor-offers/offer, and logs neither the key nor the token', async () => {
     const child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', DATAFAST_API_KEY: SIM.accountToken, DATAFAST_WEBSITE_ID: SIM.websiteId, DATAFAST_API_URL: sim.url, PORT: '0', HOST: '127.0.0.1' },
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: mkdtempSync(join(tmpdir(), 'vo-main-')), DATAFAST_API_KEY: SIM.accountToken, DATAFAST_WEBSITE_ID: SIM.websiteId, DATAFAST_API_URL: sim.url, PORT: '0', HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

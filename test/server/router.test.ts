@@ -1,13 +1,16 @@
 // GET /offer through the real router, the real cache and the real client, against the simulated
 // DataFast: every decision path, every way a cookie can be wrong, every upstream fault.
 import express, { type Express } from 'express';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { personas, type PersonaName } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type Fault, type SimulatedDataFast } from '../../demo/simulated-datafast';
 import { ConfigError } from '../../server/config-error';
-import { visitorOffers, type VisitorOffersOptions } from '../../server/router';
+import { visitorOffers, type VisitorOffersOptions, type VisitorOffersRouter } from '../../server/router';
 import { captureLog, type CapturedLog } from '../support/log-capture';
 import { FORBIDDEN_KEYS, keysOf, personalValues, SECRETS } from '../support/forbidden';
 
@@ -30,13 +33,30 @@ afterEach(() => {
   for (const secret of SECRETS) expect(log.text()).not.toContain(secret);
 });
 
+const routers: VisitorOffersRouter[] = [];
+let dataDir: string;
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'vo-router-'));
+});
+afterAll(async () => {
+  await Promise.all(routers.map((r) => r.visitorOffers.close(100)));
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A router with test defaults; every router made here is closed after the file. */
+function routerWith(options: Partial<VisitorOffersOptions> = {}): VisitorOffersRouter {
+  const router = visitorOffers({
+    datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 },
+    logger: log.logger,
+    dataDir: mkdtempSync(join(dataDir, 'r-')),
+    ...options,
+  });
+  routers.push(router);
+  return router;
+}
+
 function appWith(options: Partial<VisitorOffersOptions> = {}): Express {
-  const app = express();
-  app.use(
-    '/visitor-offers',
-    visitorOffers({ datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 }, logger: log.logger, ...options }),
-  );
-  return app;
+  return express().use('/visitor-offers', routerWith(options));
 }
 
 const cookieFor = (id: string): string => `datafast_visitor_id=${id}`;
@@ -156,10 +176,7 @@ describe('GET /offer never lets the visitor record or the key reach the browser'
   });
 
   it('never echoes the key when DataFast rejects it, and logs the rejection once', async () => {
-    const app = express().use(
-      '/visitor-offers',
-      visitorOffers({ datafast: { apiKey: 'df_wrong_key_1234567890', apiUrl: sim.url }, logger: log.logger }),
-    );
+    const app = appWith({ datafast: { apiKey: 'df_wrong_key_1234567890', apiUrl: sim.url } });
     for (const name of ['low', 'high', 'average'] as const) {
       const res = await offerFor(app, cookieFor(personas[name].visitorId));
       expect(res.body.reason).toBe('upstream-unavailable');
@@ -206,8 +223,8 @@ describe('GET /offer authenticates both ways DataFast allows', () => {
   it('two routers with different options live in one app', async () => {
     const app = express();
     const datafast = { apiKey: SIM.apiKey, apiUrl: sim.url };
-    app.use('/a', visitorOffers({ datafast }));
-    app.use('/b', visitorOffers({ datafast, decisions: { bySegment: { average: 'welcome-coupon' } } }));
+    app.use('/a', routerWith({ datafast }));
+    app.use('/b', routerWith({ datafast, decisions: { bySegment: { average: 'welcome-coupon' } } }));
     const cookie = cookieFor(personas.average.visitorId);
     const a = await request(app).get('/a/offer').set('Cookie', cookie);
     const b = await request(app).get('/b/offer').set('Cookie', cookie);

@@ -4,6 +4,7 @@ import type { CompletedGoal, Prediction, Visitor } from '../../../server/datafas
 import { DEFAULT_SEGMENT_OFFERS, decide, noOffer, type Policy } from '../../../server/decision/decide';
 import { BUILT_IN_OFFERS, type Offer, type OfferKind } from '../../../server/decision/offer';
 import { DEFAULT_THRESHOLDS, type Segment } from '../../../server/decision/segment';
+import { buildPolicy } from '../../../server/decision/policy';
 
 interface VisitorShape {
   score?: number;
@@ -29,11 +30,7 @@ const found = (shape: VisitorShape = {}, stale?: boolean): VisitorLookup =>
   stale === undefined ? { kind: 'found', visitor: makeVisitor(shape) } : { kind: 'found', visitor: makeVisitor(shape), stale };
 
 function defaultPolicy(): Policy {
-  return {
-    thresholds: { ...DEFAULT_THRESHOLDS },
-    offers: new Map<string, Offer>(BUILT_IN_OFFERS.map((o) => [o.id, o])),
-    bySegment: { ...DEFAULT_SEGMENT_OFFERS },
-  };
+  return buildPolicy();
 }
 
 describe('decide', () => {
@@ -138,5 +135,71 @@ describe('decide', () => {
 describe('noOffer', () => {
   it.each(['no-cookie', 'invalid-cookie', 'invalid-path'] as const)('says why there is no offer: %s', (reason) => {
     expect(noOffer(reason)).toEqual({ offer: null, experiment: null, segment: 'unknown', reason });
+  });
+});
+
+describe('decide with rules and experiments', () => {
+  const page = (path: string, query: Record<string, string> = {}, referrer: string | null = null) => ({ path, query, referrer });
+  const experiment = {
+    id: 'pricing-test',
+    coverage: 1,
+    status: 'running' as const,
+    variants: [
+      { id: 'control', weight: 1, offer: null },
+      { id: 'coupon', weight: 1, offer: 'welcome-coupon' },
+    ],
+  };
+
+  it('lets the first matching rule decide, with its id as the reason', () => {
+    const policy = buildPolicy({
+      rules: [
+        { id: 'blog-guide', when: { path: ['/blog/**'] }, then: { offer: 'starter-guide' } },
+        { id: 'pricing-nothing', when: { path: ['/pricing'] }, then: { offer: null } },
+        { id: 'pricing-coupon', when: { path: ['/pricing'] }, then: { offer: 'welcome-coupon' } },
+      ],
+    });
+    expect(decide(found({ score: 90 }), policy, page('/blog/post'))).toMatchObject({ offer: { id: 'starter-guide' }, reason: 'rule:blog-guide', segment: 'high' });
+    expect(decide(found({ score: 90 }), policy, page('/pricing'))).toMatchObject({ offer: null, reason: 'rule:pricing-nothing' });
+    expect(decide(found({ score: 90 }), policy, page('/about'))).toMatchObject({ offer: { kind: 'urgency' }, reason: 'rule:default-high' });
+  });
+
+  it('never applies rules to requests without a visitor record', () => {
+    const policy = buildPolicy({ rules: [{ id: 'all', when: {}, then: { offer: 'welcome-coupon' } }] });
+    expect(decide({ kind: 'unknown' }, policy, page('/'))).toEqual(noOffer('unknown-visitor'));
+  });
+
+  it('assigns an experiment variant deterministically and carries it in the decision', () => {
+    const policy = buildPolicy({ experiments: [experiment], rules: [{ id: 'ab', when: { path: ['/pricing'] }, then: { experiment: 'pricing-test' } }] });
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const visitor = { ...makeVisitor({ score: 50 }), visitorId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` };
+      const d1 = decide({ kind: 'found', visitor }, policy, page('/pricing'));
+      const d2 = decide({ kind: 'found', visitor }, buildPolicy({ experiments: [experiment], rules: [{ id: 'ab', when: {}, then: { experiment: 'pricing-test' } }] }), page('/pricing'));
+      expect(d1.experiment?.id).toBe('pricing-test');
+      expect(d1.experiment?.variant).toBe(d2.experiment?.variant);
+      expect(d1.offer?.id ?? null).toBe(d1.experiment?.variant === 'coupon' ? 'welcome-coupon' : null);
+      expect(d1.reason).toBe('rule:ab');
+      seen.add(d1.experiment?.variant ?? '');
+    }
+    expect([...seen].sort()).toEqual(['control', 'coupon']);
+  });
+
+  it('lets visitors outside coverage, or a stopped experiment, fall through to later rules', () => {
+    const rules = [
+      { id: 'ab', when: {}, then: { experiment: 'pricing-test' } },
+      { id: 'fallback', when: {}, then: { offer: 'starter-guide' } },
+    ];
+    const stopped = buildPolicy({ experiments: [{ ...experiment, status: 'stopped' }], rules });
+    expect(decide(found(), stopped, page('/'))).toMatchObject({ experiment: null, reason: 'rule:fallback', offer: { id: 'starter-guide' } });
+    const noCoverage = buildPolicy({ experiments: [{ ...experiment, coverage: 0 }], rules });
+    expect(decide(found(), noCoverage, page('/'))).toMatchObject({ experiment: null, reason: 'rule:fallback' });
+  });
+
+  it('refuses a policy whose rules name what does not exist, naming the place', () => {
+    expect(() => buildPolicy({ rules: [{ id: 'x', when: {}, then: { offer: 'nope' } }] })).toThrow(/rules\[0\]\.then\.offer/);
+    expect(() => buildPolicy({ rules: [{ id: 'x', when: {}, then: { experiment: 'nope' } }] })).toThrow(/rules\[0\]\.then\.experiment/);
+    expect(() => buildPolicy({ experiments: [{ ...experiment, variants: [{ id: 'a', weight: 1, offer: 'nope' }, { id: 'b', weight: 1, offer: null }] }] })).toThrow(
+      /experiments\[0\]\.variants\[0\]\.offer/,
+    );
   });
 });

@@ -1,0 +1,93 @@
+// POST /events — what the widget saw and what the visitor did, forwarded to DataFast as goals for
+// the cookie's visitor, counted for experiment results. Validated, origin-checked and rate-limited;
+// the assignment is recomputed here, never taken from the browser.
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import { GOAL_NAMES } from '../datafast/goals';
+import type { Policy } from '../decision/decide';
+import type { GoalOutbox } from '../events/outbox';
+import { assign } from '../experiments/assign';
+import type { RateLimiter } from '../http/rate-limit';
+import { checkOrigin } from '../http/same-origin';
+import type { StoreRef } from '../store/store-ref';
+import { readVisitorId, VISITOR_COOKIE } from '../visitor-id';
+import { firstIssue, reply } from './reply';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected an id of a-z, 0-9, _ and -');
+
+export const eventSchema = z.strictObject({
+  type: z.enum(['exposure', 'click', 'dismiss', 'conversion']),
+  /** Null only for the exposure of an experiment's control, which shows no offer. */
+  offerId: id.nullable(),
+  experiment: id.optional(),
+  variant: id.optional(),
+});
+
+export interface EventsRouteDeps {
+  policy: Policy;
+  store: StoreRef;
+  outbox: GoalOutbox;
+  allowedOrigins: readonly string[];
+  perIp: RateLimiter;
+  perVisitor: RateLimiter;
+}
+
+export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, perVisitor }: EventsRouteDeps): RequestHandler {
+  return async (req, res) => {
+    const origin = checkOrigin(req, allowedOrigins);
+    if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
+    const visitor = readVisitorId(req.cookies?.[VISITOR_COOKIE]);
+    if (visitor.kind !== 'valid') return reply(res, 400, { error: 'no valid datafast_visitor_id cookie' });
+    for (const [limiter, key] of [
+      [perIp, req.ip ?? 'unknown'],
+      [perVisitor, visitor.id],
+    ] as const) {
+      const limit = limiter.take(key);
+      if (!limit.ok) return reply(res, 429, { error: 'too many events' }, { 'retry-after': String(limit.retryAfterSeconds) });
+    }
+    const parsed = eventSchema.safeParse(req.body);
+    if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
+    const event = parsed.data;
+
+    if (event.offerId !== null && !policy.offers.has(event.offerId)) {
+      return reply(res, 400, { error: `offerId: unknown offer "${event.offerId}"` });
+    }
+    let variant: string | undefined;
+    if (event.experiment !== undefined) {
+      const experiment = policy.experiments.get(event.experiment);
+      if (!experiment) return reply(res, 400, { error: `experiment: unknown experiment "${event.experiment}"` });
+      // The browser's word is not trusted for results: the variant is the visitor's real assignment.
+      const assignment = assign(experiment, visitor.id);
+      if (!assignment || (event.variant !== undefined && event.variant !== assignment.variantId) || assignment.offerId !== event.offerId) {
+        return reply(res, 400, { error: 'variant: this visitor is not in that experiment variant' });
+      }
+      variant = assignment.variantId;
+    } else if (event.variant !== undefined) {
+      return reply(res, 400, { error: 'variant: given without experiment' });
+    } else if (event.offerId === null) {
+      return reply(res, 400, { error: 'offerId: required outside an experiment' });
+    }
+
+    const s = await store.ready;
+    let duplicate = false;
+    if (event.type === 'exposure') {
+      const offerSeenBefore = event.offerId !== null && s.firstExposure(event.offerId, visitor.id) !== undefined;
+      if (event.offerId !== null) await s.recordFirstExposure(event.offerId, visitor.id);
+      duplicate =
+        event.experiment !== undefined && variant !== undefined
+          ? !(await s.recordExposure(event.experiment, variant, visitor.id))
+          : offerSeenBefore;
+    } else if (event.type === 'conversion') {
+      const experiments = event.experiment !== undefined ? [event.experiment] : s.experimentIds();
+      for (const e of experiments) if (s.exposureOf(e, visitor.id) !== undefined) await s.recordConversion(e, visitor.id);
+    }
+    if (duplicate) return reply(res, 202, { ok: true, duplicate: true });
+
+    const queued = outbox.enqueue({
+      visitorId: visitor.id,
+      name: GOAL_NAMES[event.type],
+      metadata: { offer: event.offerId ?? 'none', experiment: event.experiment, variant },
+    });
+    return reply(res, 202, { ok: true, forwarded: queued });
+  };
+}

@@ -1,0 +1,35 @@
+// GET /experiments — results per experiment and variant, for the owner only (bearer ADMIN_TOKEN).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { Policy } from '../decision/decide';
+import { experimentResult } from '../experiments/results';
+import type { StoreRef } from '../store/store-ref';
+import { reply } from './reply';
+
+export interface ExperimentsRouteDeps {
+  policy: Policy;
+  store: StoreRef;
+  /** Null disables the route (404), so nothing answers without a configured token. */
+  adminToken: string | null;
+}
+
+/** Constant-time comparison of digests, so neither content nor length leaks through timing. */
+export function bearerMatches(req: Request, token: string): boolean {
+  const header = req.get('authorization') ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(token).digest();
+  return given !== '' && timingSafeEqual(a, b);
+}
+
+export function experimentsHandler({ policy, store, adminToken }: ExperimentsRouteDeps): RequestHandler {
+  return async (req, res) => {
+    if (adminToken === null) return reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN' });
+    if (!bearerMatches(req, adminToken)) {
+      return reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
+    }
+    const s = await store.ready;
+    const experiments = [...policy.experiments.values()].map((e) => experimentResult(e, s.experimentCounts(e.id)));
+    reply(res, 200, { experiments });
+  };
+}

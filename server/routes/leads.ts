@@ -1,0 +1,72 @@
+// POST /leads — an email from a lead-magnet form. Accepted (202) only once it is stored durably;
+// delivery to DataFast and the owner's webhook happens afterwards, with retries, and never loses it.
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Policy } from '../decision/decide';
+import type { RateLimiter } from '../http/rate-limit';
+import { checkOrigin } from '../http/same-origin';
+import type { LeadForwarder } from '../leads/forwarder';
+import type { Logger } from '../logger';
+import type { StoreRef } from '../store/store-ref';
+import { readVisitorId, VISITOR_COOKIE } from '../visitor-id';
+import { firstIssue, reply } from './reply';
+
+// Pragmatic, not RFC 5322: one @, no spaces or controls, a dotted domain of letters, digits, hyphens.
+const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;
+
+export const leadSchema = z.strictObject({
+  email: z
+    .string()
+    .trim()
+    .max(254, 'too long')
+    .regex(EMAIL, 'not an email address')
+    .transform((e) => {
+      const at = e.lastIndexOf('@');
+      return e.slice(0, at) + e.slice(at).toLowerCase();
+    }),
+  offerId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected an offer id'),
+});
+
+export interface LeadsRouteDeps {
+  policy: Policy;
+  store: StoreRef;
+  forwarder: LeadForwarder;
+  allowedOrigins: readonly string[];
+  perIp: RateLimiter;
+  logger: Logger;
+}
+
+export function leadsHandler({ policy, store, forwarder, allowedOrigins, perIp, logger }: LeadsRouteDeps): RequestHandler {
+  return async (req, res) => {
+    const origin = checkOrigin(req, allowedOrigins);
+    if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
+    const limit = perIp.take(req.ip ?? 'unknown');
+    if (!limit.ok) return reply(res, 429, { error: 'too many requests' }, { 'retry-after': String(limit.retryAfterSeconds) });
+    const parsed = leadSchema.safeParse(req.body);
+    if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
+    const { email, offerId } = parsed.data;
+    if (policy.offers.get(offerId)?.kind !== 'lead_magnet') {
+      return reply(res, 400, { error: `offerId: "${offerId}" is not a lead magnet offer` });
+    }
+    const cookie = readVisitorId(req.cookies?.[VISITOR_COOKIE]);
+    const visitorId = cookie.kind === 'valid' ? cookie.id : null;
+
+    let s;
+    try {
+      s = await store.ready;
+      await s.addLead({ email, offerId, visitorId });
+    } catch (err) {
+      // Not stored means not accepted: the form keeps the email and the visitor can try again.
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store a lead');
+      return reply(res, 503, { error: 'the lead could not be stored; please try again' });
+    }
+    reply(res, 202, { ok: true });
+    // A lead is the conversion of every experiment this visitor was exposed to.
+    if (visitorId !== null) {
+      for (const e of s.experimentIds()) {
+        if (s.exposureOf(e, visitorId) !== undefined) await s.recordConversion(e, visitorId).catch(() => false);
+      }
+    }
+    forwarder.kick();
+  };
+}
