@@ -7,6 +7,7 @@ await build({
   entryPoints: {
     'server/index': './server/index.ts',
     'server/main': './server/main.ts',
+    'server/results-main': './server/results-main.ts',
     'demo/main': './demo/main.ts',
     'bench/run': './bench/run.ts',
     'bench/servers': './bench/servers.ts',

@@ -92,7 +92,7 @@ export function loadConfig(env: Env): ServerConfig {
   };
 }
 
-function readOffersFile(path: string): VisitorOffersOptions['decisions'] {
+export function readOffersFile(path: string): VisitorOffersOptions['decisions'] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -17,6 +17,8 @@ export interface ActiveVisitor {
 
 export interface RecentPayment {
   timestamp: string;
+  /** DataFast's own flag for payments the owner hid from public realtime views. */
+  visible: boolean;
   amount: number | null;
   currency: string | null;
   countryCode: string | null;
@@ -60,6 +62,7 @@ const visitorSchema = z.object({
 
 const paymentSchema = z.object({
   timestamp: z.string(),
+  visible: z.boolean().nullish().catch(null),
   amount: num,
   currency: str,
   countryCode: str,
@@ -118,6 +121,7 @@ export function parseRealtimeMapResponse(body: unknown): RealtimeMap | null {
     })),
     recentPayments: d.recentPayments.map((p) => ({
       timestamp: p.timestamp,
+      visible: p.visible !== false,
       amount: p.amount ?? null,
       currency: p.currency ?? null,
       countryCode: p.countryCode ?? null,

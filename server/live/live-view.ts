@@ -51,6 +51,8 @@ export function toLiveView(map: RealtimeMap, now: number, options: LiveViewOptio
 
   const payments: Array<{ at: number; payment: RecentPayment }> = [];
   for (const payment of map.recentPayments) {
+    // A payment the owner hid in DataFast is not social proof we may show.
+    if (!payment.visible) continue;
     const at = Date.parse(payment.timestamp);
     if (!Number.isFinite(at)) continue;
     if (typeof payment.amount === 'number' && payment.amount < 0) continue;

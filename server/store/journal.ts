@@ -106,6 +106,19 @@ export class Journal {
   }
 
   /**
+   * Replays the journal at `path` without opening it for writing: a reader beside a running server
+   * (`npm run results`) must never truncate the tail the server is writing. Returns the count read.
+   */
+  static async read(path: string, onRecord: NonNullable<JournalOpenOptions['onRecord']>): Promise<number> {
+    const handle = await openFile(path, constants.O_RDONLY);
+    try {
+      return (await scan(handle, path, onRecord)).replayed;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
    * Appends one record (any JSON-serialisable value) as one line. Resolves once the line is written
    * and fdatasync'ed; rejects (and the record is not stored) if serialising, writing or syncing fails
    * or the journal is closed or broken.

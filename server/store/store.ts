@@ -99,8 +99,15 @@ type InFlight = Map<string, Promise<void>>;
 
 const ignore = (): void => undefined;
 
+/** Stands in for the journal of a snapshot: every write is refused. */
+const READ_ONLY: Pick<Journal, 'append' | 'stats' | 'close'> = {
+  append: () => Promise.reject(new Error('this store is a read-only snapshot')),
+  stats: () => ({ replayed: 0, tornBytes: 0, appended: 0, syncs: 0, size: 0 }),
+  close: () => Promise.resolve(),
+};
+
 export class Store {
-  private journal!: Journal;
+  private journal!: Pick<Journal, 'append' | 'stats' | 'close'>;
   private readonly now: () => number;
   private readonly leads = new Map<string, LeadEntry>();
   private readonly undelivered: Record<DeliveryTarget, Set<string>> = { datafast: new Set(), webhook: new Set() };
@@ -126,6 +133,17 @@ export class Store {
     store.journal = await Journal.open(join(dataDir, options.fileName ?? DEFAULT_STORE_FILE), {
       onRecord: (record) => store.replay(record),
     });
+    return store;
+  }
+
+  /**
+   * A read-only copy of the store's state as the journal holds it now, for reports beside a running
+   * server. Its write methods reject.
+   */
+  static async snapshot(dataDir: string, options: StoreOptions = {}): Promise<Store> {
+    const store = new Store(options.now ?? Date.now);
+    await Journal.read(join(dataDir, options.fileName ?? DEFAULT_STORE_FILE), (record) => store.replay(record));
+    store.journal = READ_ONLY;
     return store;
   }
 

@@ -106,8 +106,8 @@ describe('parseRealtimeMapResponse', () => {
       ]);
     });
 
-    it('keeps of a payment only its time, amount, currency and country', () => {
-      expect(map.recentPayments).toEqual([{ timestamp: '2026-02-06T05:26:10.000Z', amount: 49, currency: 'USD', countryCode: null }]);
+    it('keeps of a payment only its time, visibility, amount, currency and country', () => {
+      expect(map.recentPayments).toEqual([{ timestamp: '2026-02-06T05:26:10.000Z', visible: true, amount: 49, currency: 'USD', countryCode: null }]);
     });
 
     it('keeps of an event only its type, time, path and country', () => {
@@ -213,7 +213,7 @@ describe('parseRealtimeMapResponse', () => {
 
     it('still gives what social proof needs', () => {
       const map = parsed(body);
-      expect(map.recentPayments).toEqual([{ timestamp: '2026-02-06T05:26:10.000Z', amount: 49, currency: 'USD', countryCode: 'CA' }]);
+      expect(map.recentPayments).toEqual([{ timestamp: '2026-02-06T05:26:10.000Z', amount: 49, currency: 'USD', countryCode: 'CA', visible: true }]);
       expect(map.visitors[0]?.isCustomer).toBe(true);
     });
   });
@@ -228,7 +228,7 @@ describe('parseRealtimeMapResponse', () => {
     it('in recentPayments', () => {
       const ok = { timestamp: '2026-02-06T05:20:00.000Z', amount: 19, currency: 'EUR' };
       const map = parsed(withData({ recentPayments: [{ amount: 5, currency: 'USD' }, ok, { timestamp: 42 }] }));
-      expect(map.recentPayments).toEqual([{ ...ok, countryCode: null }]);
+      expect(map.recentPayments).toEqual([{ ...ok, countryCode: null, visible: true }]);
     });
 
     it('in recentEvents', () => {
@@ -244,7 +244,7 @@ describe('parseRealtimeMapResponse', () => {
         }),
       );
       expect(map.visitors[0]).toMatchObject({ visitCount: null, currentUrl: null, score: null, confidence: null });
-      expect(map.recentPayments).toEqual([{ timestamp: '2026-02-06T05:20:00.000Z', amount: null, currency: null, countryCode: null }]);
+      expect(map.recentPayments).toEqual([{ timestamp: '2026-02-06T05:20:00.000Z', amount: null, currency: null, countryCode: null, visible: true }]);
     });
   });
 

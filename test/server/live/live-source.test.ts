@@ -25,7 +25,7 @@ function mapWith(count: number, paidMsAgo = 2 * MIN): RealtimeMap {
     count,
     visitors: [],
     recentEvents: [],
-    recentPayments: [{ timestamp: new Date(T0 - paidMsAgo).toISOString(), amount: 49, currency: 'USD', countryCode: 'US' }],
+    recentPayments: [{ timestamp: new Date(T0 - paidMsAgo).toISOString(), visible: true, amount: 49, currency: 'USD', countryCode: 'US' }],
   };
 }
 

@@ -12,6 +12,7 @@ const MIN = 60_000;
 
 const pay = (msAgo: number, extra: Partial<RecentPayment> = {}): RecentPayment => ({
   timestamp: iso(msAgo),
+  visible: true,
   amount: 49,
   currency: 'USD',
   countryCode: null,
@@ -265,5 +266,14 @@ describe('toLiveView over the seeded realtime map (through the real parser)', ()
       expect(FORBIDDEN_KEYS).not.toContain(key);
     }
     expect(text).not.toMatch(/@/);
+  });
+});
+
+describe('payments the owner hid in DataFast', () => {
+  it('are never shown as social proof', () => {
+    const map: RealtimeMap = { count: 3, visitors: [], recentEvents: [], recentPayments: [pay(60_000, { visible: false }), pay(120_000)] };
+    const view = toLiveView(map, NOW);
+    expect(view.recentPurchases).toHaveLength(1);
+    expect(view.recentPurchases[0]?.minutesAgo).toBe(2);
   });
 });

@@ -1,0 +1,56 @@
+// `npm run results` as an operator runs it: the built CLI reading the offers file and the store.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../server/store/store';
+
+const run = promisify(execFile);
+const CLI = 'dist/server/results-main.js'; // built by `npm test` before vitest runs
+
+describe('npm run results', () => {
+  let dir: string;
+  let offers: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vo-results-'));
+    offers = join(dir, 'offers.json');
+    writeFileSync(
+      offers,
+      JSON.stringify({
+        experiments: [{ id: 'hero-test', variants: [{ id: 'control', weight: 1, offer: null }, { id: 'guide', weight: 1, offer: 'starter-guide' }] }],
+      }),
+    );
+    const store = await Store.open(join(dir, 'data'));
+    for (let i = 0; i < 40; i++) {
+      const visitor = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+      await store.recordExposure('hero-test', i % 2 === 0 ? 'control' : 'guide', visitor);
+      if (i % 4 === 1) await store.recordConversion('hero-test', visitor);
+    }
+    await store.close();
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the counts kept by the server', async () => {
+    const { stdout } = await run(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: offers, DATA_DIR: join(dir, 'data') } });
+    expect(stdout).toContain('Experiment hero-test');
+    expect(stdout).toMatch(/control \(control\)\s+\(none\)\s+50%\s+20\s+0\s/);
+    expect(stdout).toMatch(/guide\s+starter-guide\s+50%\s+20\s+10\s+50\.00%/);
+  });
+
+  it('says there is no data yet for an empty data directory', async () => {
+    const { stdout } = await run(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: offers, DATA_DIR: join(dir, 'none') } });
+    expect(stdout).toContain('No data yet');
+    expect(stdout).toMatch(/guide\s+starter-guide\s+50%\s+0\s+0/);
+  });
+
+  it('stops with one line naming a broken offers file', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"experiments": 3}');
+    const err = await run(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: bad } }).catch((e: { code: number; stderr: string }) => e);
+    expect(err).toMatchObject({ code: 1 });
+    expect((err as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
+    expect((err as { stderr: string }).stderr).toContain('experiments');
+  });
+});
