@@ -9,6 +9,7 @@ import {
 } from '../../../server/experiments/assign';
 import { chiSquareIndependence, sampleRatioMismatch } from '../../../server/experiments/stats';
 import type { Experiment } from '../../../server/experiments/types';
+import { readVisitorId } from '../../../server/visitor-id';
 
 function experiment(id: string, weights: number[], coverage = 1, extra: Partial<Experiment> = {}): Experiment {
   return {
@@ -20,8 +21,26 @@ function experiment(id: string, weights: number[], coverage = 1, extra: Partial<
   };
 }
 
-function uuids(n: number): string[] {
-  return Array.from({ length: n }, () => crypto.randomUUID());
+/**
+ * n random UUID v4s from a seeded generator (xorshift128+ via two 32-bit halves is overkill here:
+ * mulberry32 is enough for ids). Seeded so the statistical assertions below are reproducible:
+ * a chi-square test at p > 0.001 would otherwise fail in one run out of a thousand by design.
+ */
+function uuids(n: number, seed = 0x5eed): string[] {
+  let a = seed >>> 0;
+  const next = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+  const hex = (x: number, len: number): string => x.toString(16).padStart(8, '0').slice(0, len);
+  return Array.from({ length: n }, () => {
+    const [w0, w1, w2, w3] = [next(), next(), next(), next()];
+    const variant = ((w2 >>> 28) & 0x3) | 0x8;
+    return `${hex(w0, 8)}-${hex(w1, 4)}-4${hex(w1 >>> 4, 7).slice(4, 7)}-${variant.toString(16)}${hex(w2, 3)}-${hex(w3, 8)}${hex(w2 >>> 12, 4)}`;
+  });
 }
 
 /** Index of the assigned variant, or -1 when not enrolled. */
@@ -207,6 +226,14 @@ describe('assign', () => {
     }
     expect(Math.abs(moved / ids.length - 0.1)).toBeLessThan(0.01);
     expect(Math.abs(reshuffled / ids.length - 0.5)).toBeLessThan(0.02);
+  });
+});
+
+describe('the seeded visitor ids used below', () => {
+  it('are distinct UUID v4s', () => {
+    const ids = uuids(10_000);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => readVisitorId(id).kind === 'valid')).toBe(true);
   });
 });
 
