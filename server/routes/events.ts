@@ -68,7 +68,8 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
       return reply(res, 400, { error: 'offerId: required outside an experiment' });
     }
 
-    const s = await store.ready;
+    const s = await store.ready.catch(() => null);
+    if (s === null) return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
     let duplicate = false;
     if (event.type === 'exposure') {
       const offerSeenBefore = event.offerId !== null && s.firstExposure(event.offerId, visitor.id) !== undefined;

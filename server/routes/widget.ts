@@ -1,0 +1,153 @@
+// GET /widget.js and friends — the browser bundle built by build.mjs into dist/widget:
+//   /widget.js, /widget.iife.js              ETag (content hash), public, max-age=300, 304 on If-None-Match
+//   /widget.<hash8>.js, /widget.iife.<hash8>.js   public, max-age=31536000, immutable
+//   the .map files and the .LEGAL.txt licence notices beside each of them.
+// dist/widget is found by walking up from this module to the package root (the directory whose
+// package.json is named "visitor-offers"), so it works from the TypeScript sources (vitest) and
+// from dist/server/*.js alike. Files are read once, on first request, and kept in memory. When the
+// bundle has not been built the answer is a 404 that says so, logged once.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Router, type Request, type Response } from 'express';
+import type { Logger } from '../logger';
+
+export interface WidgetRoutesOptions {
+  /** Directory holding widget.js and manifest.json; default `<package root>/dist/widget`. */
+  dir?: string;
+  logger?: Logger;
+}
+
+interface WidgetManifest {
+  esm: string;
+  iife: string;
+  hashed: string;
+  hashedIife?: string;
+}
+
+interface Served {
+  body: Buffer;
+  etag: string;
+  headers: Record<string, string>;
+}
+
+const SHORT = 'public, max-age=300';
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+const JS = 'text/javascript; charset=utf-8';
+
+/** The package root: the nearest directory above `from` whose package.json is ours. */
+export function packageRoot(from: string = fileURLToPath(import.meta.url)): string | null {
+  let dir = dirname(from);
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { name?: unknown }).name === 'visitor-offers') return dir;
+      } catch {
+        // not ours (or unreadable): keep walking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+function defaultDir(): string | null {
+  const root = packageRoot();
+  return root === null ? null : join(root, 'dist', 'widget');
+}
+
+/** Which file names are served, and how they are cached: from manifest.json. */
+function catalogue(manifest: WidgetManifest): Map<string, string> {
+  const files = new Map<string, string>();
+  const add = (name: string | undefined, cache: string): void => {
+    if (typeof name !== 'string' || !/^[\w.-]+\.js$/.test(name)) return;
+    files.set(name, cache);
+    files.set(`${name}.map`, cache);
+    files.set(`${name}.LEGAL.txt`, cache);
+  };
+  add(manifest.esm, SHORT);
+  add(manifest.iife, SHORT);
+  add(manifest.hashed, IMMUTABLE);
+  add(manifest.hashedIife, IMMUTABLE);
+  return files;
+}
+
+function contentType(name: string): string {
+  if (name.endsWith('.map')) return 'application/json; charset=utf-8';
+  if (name.endsWith('.txt')) return 'text/plain; charset=utf-8';
+  return JS;
+}
+
+function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
+export function widgetRoutes(options: WidgetRoutesOptions = {}): Router {
+  const dir = options.dir ?? defaultDir();
+  const logger = options.logger;
+  let files: Map<string, string> | null = null;
+  const cache = new Map<string, Served>();
+  let warned = false;
+
+  const missing = (res: Response, why: string): void => {
+    if (!warned) {
+      warned = true;
+      logger?.warn({ dir, why }, 'widget bundle not found: run `npm run build` (node build.mjs) to build dist/widget');
+    }
+    res.status(404).type('text/plain').set('cache-control', 'no-store').send(`visitor-offers: the widget bundle is not built (${why}). Run \`npm run build\`.\n`);
+  };
+
+  /** The file's bytes and headers, or null when it is not (yet) there; failures are not cached. */
+  const load = (name: string, cacheControl: string): Served | null => {
+    const known = cache.get(name);
+    if (known) return known;
+    if (dir === null) return null;
+    let body: Buffer;
+    try {
+      body = readFileSync(join(dir, name));
+    } catch {
+      return null;
+    }
+    const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+    const served: Served = {
+      body,
+      etag,
+      headers: {
+        'content-type': contentType(name),
+        'cache-control': cacheControl,
+        etag,
+        'x-content-type-options': 'nosniff',
+        // A public, static file: a page on another origin may load it as a module script.
+        'access-control-allow-origin': '*',
+      },
+    };
+    cache.set(name, served);
+    return served;
+  };
+
+  const router = Router();
+  router.get('/:file', (req: Request, res: Response, next) => {
+    const name = req.params.file;
+    if (typeof name !== 'string' || !name.startsWith('widget')) return next();
+    if (files === null) {
+      try {
+        files = catalogue(JSON.parse(readFileSync(join(dir ?? '', 'manifest.json'), 'utf8')) as WidgetManifest);
+      } catch {
+        return name === 'widget.js' || name === 'widget.iife.js' ? missing(res, 'no dist/widget/manifest.json') : next();
+      }
+    }
+    const cacheControl = files.get(name);
+    if (cacheControl === undefined) return next();
+    const served = load(name, cacheControl);
+    if (!served) return missing(res, `no ${name}`);
+    res.set(served.headers);
+    if (etagMatches(req.get('if-none-match'), served.etag)) return void res.status(304).end();
+    res.status(200).send(served.body);
+  });
+  return router;
+}
