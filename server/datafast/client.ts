@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { goalBody, GoalBodyError, type GoalMetadata } from './goals';
 import type { UnavailableCause, VisitorLookup } from './lookup';
 import { parseRealtimeMapResponse, type RealtimeMap } from './realtime';
+import { Transport, TransportError, type TransportResponse } from './transport';
 import { parseVisitorResponse } from './visitor';
 
 export interface DataFastClientOptions {
@@ -75,6 +76,7 @@ export class DataFastClient {
   readonly #maxPauseMs: number;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #transport = new Transport();
   #pausedUntil = 0;
   #authFailureLogged = false;
   #goalAuthFailureLogged = false;
@@ -192,51 +194,52 @@ export class DataFastClient {
   }
 
   async #attempt(url: URL, signal: AbortSignal, request: AttemptRequest = GET): Promise<Raw> {
-    let res: Response;
+    const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    let res: TransportResponse;
     try {
-      const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
-      if (request.body !== undefined) headers['content-type'] = 'application/json';
-      res = await fetch(url, {
+      res = await this.#transport.send(url, {
         method: request.method,
         headers,
-        ...(request.body !== undefined ? { body: request.body } : {}),
+        body: request.body,
         signal,
+        // Only a read's 200 carries what we need; a write's 2xx is enough as it is.
+        readBody: (status) => status === 200 && request.readBody,
       });
-    } catch {
-      return { kind: 'unavailable', cause: signal.aborted ? 'timeout' : 'network' };
-    }
-    try {
-      if (res.status === 429) {
-        await res.body?.cancel();
-        this.#pause(res.headers.get('retry-after'));
-        return { kind: 'unavailable', cause: 'rate-limited' };
-      }
-      if (res.status === 401 || res.status === 403) {
-        await res.body?.cancel();
-        if (request.method === 'GET') this.#logAuthFailure(res.status);
-        else this.#logGoalAuthFailure(res.status);
-        return { kind: 'status', status: res.status };
-      }
-      if (!request.readBody && res.ok) {
-        await res.body?.cancel();
-        return { kind: 'ok', body: undefined };
-      }
-      if (res.status !== 200) {
-        await res.body?.cancel();
-        if (res.status >= 500) this.#log.warn({ status: res.status }, 'DataFast answered with a server error');
-        return { kind: 'status', status: res.status };
-      }
-      const text = await res.text();
-      try {
-        return { kind: 'ok', body: JSON.parse(text) as unknown };
-      } catch {
-        this.#log.warn({ bytes: text.length }, 'DataFast sent a body that is not JSON');
+    } catch (err) {
+      const reason = err instanceof TransportError ? err.reason : 'network';
+      if (reason === 'too-large') {
+        this.#log.warn({}, 'DataFast sent a body larger than any answer it documents');
         return { kind: 'unavailable', cause: 'malformed' };
       }
-    } catch {
-      // The body stream failed or the deadline hit while reading it.
-      return { kind: 'unavailable', cause: signal.aborted ? 'timeout' : 'network' };
+      return { kind: 'unavailable', cause: reason === 'aborted' ? 'timeout' : 'network' };
     }
+    const { status } = res;
+    if (status === 429) {
+      this.#pause(res.retryAfter);
+      return { kind: 'unavailable', cause: 'rate-limited' };
+    }
+    if (status === 401 || status === 403) {
+      if (request.method === 'GET') this.#logAuthFailure(status);
+      else this.#logGoalAuthFailure(status);
+      return { kind: 'status', status };
+    }
+    if (!request.readBody && status >= 200 && status < 300) return { kind: 'ok', body: undefined };
+    if (status !== 200 || res.body === null) {
+      if (status >= 500) this.#log.warn({ status }, 'DataFast answered with a server error');
+      return { kind: 'status', status };
+    }
+    try {
+      return { kind: 'ok', body: JSON.parse(res.body) as unknown };
+    } catch {
+      this.#log.warn({ bytes: res.body.length }, 'DataFast sent a body that is not JSON');
+      return { kind: 'unavailable', cause: 'malformed' };
+    }
+  }
+
+  /** Closes idle keep-alive connections (shutdown). */
+  close(): void {
+    this.#transport.destroy();
   }
 
   #pause(retryAfter: string | null): void {
