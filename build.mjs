@@ -1,7 +1,9 @@
-// Builds what runs: the server, the demo and the benchmarks, as ES modules for Node 20.
-// Dependencies stay external (installed by npm); our own TypeScript is bundled per entry.
-import { cpSync } from 'node:fs';
-import { build } from 'esbuild';
+// Builds what runs: the server, the demo and the benchmarks, as ES modules for Node 20, and the
+// browser widget. Dependencies stay external for Node (installed by npm); our own TypeScript is
+// bundled per entry. The widget is one self-contained browser file, Lit included.
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { build, transform } from 'esbuild';
 
 await build({
   entryPoints: {
@@ -25,3 +27,55 @@ await build({
 
 // The demo's static files sit beside its bundle, as they sit beside its source.
 cpSync('demo/public', 'dist/demo/public', { recursive: true });
+
+// The widget: dist/widget/widget.js (ESM) and widget.iife.js (classic <script>), minified, with
+// linked source maps; plus content-hashed copies for long caching and a manifest naming them.
+const WIDGET_DIR = 'dist/widget';
+rmSync(WIDGET_DIR, { recursive: true, force: true }); // no stale hashed copies
+// widget/styles.ts is written for reading; its css`` text is minified here, as esbuild's CSS.
+const minifyCss = {
+  name: 'minify-css-template',
+  setup(b) {
+    b.onLoad({ filter: /widget[\\/]styles\.ts$/ }, async ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      const [whole, text] = /= css`([^`]*)`/.exec(source) ?? [];
+      if (whole === undefined) throw new Error(`${path}: no css\`…\` template found`);
+      const { code } = await transform(text, { loader: 'css', minify: true });
+      return { contents: source.replace(whole, `= css\`${code.trim()}\``), loader: 'ts' };
+    });
+  },
+};
+const widget = {
+  entryPoints: { widget: './widget/loader.ts' },
+  outdir: WIDGET_DIR,
+  bundle: true,
+  platform: 'browser',
+  target: 'es2021',
+  // Class fields as plain assignments (Lit's recommended setting; no defineProperty helper).
+  tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
+  minify: true,
+  // Private members are named with a trailing underscore (widget/visitor-offer.ts): shortened.
+  mangleProps: /[^_]_$/,
+  reserveProps: /^(id|dir)$/,
+  sourcemap: 'linked',
+  // Lit's licence notices go to widget.js.LEGAL.txt (served beside it), linked from the bundle.
+  legalComments: 'linked',
+  logLevel: 'warning',
+  plugins: [minifyCss],
+};
+await Promise.all([
+  build({ ...widget, format: 'esm' }),
+  // A classic script has no import.meta: the loader uses document.currentScript there.
+  build({ ...widget, format: 'iife', entryNames: '[name].iife', define: { 'import.meta.url': '""' } }),
+]);
+
+/** Copies <name>.js and its map to <name>.<hash8>.js(.map); returns the hashed file name. */
+function hashedCopy(name) {
+  const code = readFileSync(`${WIDGET_DIR}/${name}.js`, 'utf8');
+  const hashed = `${name}.${createHash('sha256').update(code).digest('hex').slice(0, 8)}.js`;
+  writeFileSync(`${WIDGET_DIR}/${hashed}`, code.replace(`//# sourceMappingURL=${name}.js.map`, `//# sourceMappingURL=${hashed}.map`));
+  copyFileSync(`${WIDGET_DIR}/${name}.js.map`, `${WIDGET_DIR}/${hashed}.map`);
+  return hashed;
+}
+const manifest = { esm: 'widget.js', iife: 'widget.iife.js', hashed: hashedCopy('widget'), hashedIife: hashedCopy('widget.iife') };
+writeFileSync(`${WIDGET_DIR}/manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);

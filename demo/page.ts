@@ -1,5 +1,6 @@
-// The demo's one page: a persona switcher and the decision the proxy makes for that persona.
-// Server-rendered list, with a small script that fetches /offer like the widget will.
+// The demo's one page: a persona switcher, the decision the proxy makes for that persona, and the
+// real widget (the drop-in script tag) showing it. Server-rendered list, with a small script that
+// fetches /offer to show the decision as JSON.
 import type { Persona, PersonaName } from './personas';
 
 const esc = (s: string): string =>
@@ -27,6 +28,7 @@ export function renderDemoPage({ personas, current, mode }: DemoPageInput): stri
 <title>visitor-offers demo</title>
 <link rel="stylesheet" href="/demo/demo.css">
 <script type="module" src="/demo/demo.js"></script>
+<script type="module" src="/visitor-offers/widget.js"></script>
 </head>
 <body>
 <header><h1>visitor-offers demo</h1><p class="mode">${esc(mode)}</p></header>
@@ -45,6 +47,10 @@ ${rows}
 <div id="offer" class="offer" hidden></div>
 <pre id="decision">loading…</pre>
 <p class="hint">This is <code>GET /visitor-offers/offer</code>, exactly as the widget receives it: the decision only, never the visitor record.</p>
+<p class="hint">The widget shows the offer when its trigger fires (the coupon after 8 s, the guide after 40 % scrolled, or 5 s on a page too short to scroll). A closed offer stays closed for 7 days: <button type="button" id="forget">forget closed offers</button></p>
+<h3>Inline offers appear here</h3>
+<visitor-offer id="inline-slot"></visitor-offer>
+<p class="hint">The page reserves this space (<code>visitor-offer { display: block; min-height: … }</code>), so an inline offer appears without moving anything; bars, slide-ins and modals overlay the page.</p>
 </section>
 </main>
 </body>

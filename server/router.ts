@@ -21,6 +21,7 @@ import { leadsHandler } from './routes/leads';
 import { liveHandler } from './routes/live';
 import { offerHandler } from './routes/offer';
 import { reply } from './routes/reply';
+import { widgetRoutes } from './routes/widget';
 import { openStoreRef, type StoreRef } from './store/store-ref';
 
 export interface VisitorOffersOptions {
@@ -120,6 +121,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       outbox.close();
       const s = await store.ready.catch(() => null);
       await s?.close();
+      client.close();
     },
   };
   Object.defineProperty(router, 'visitorOffers', { value: internals, enumerable: false });
@@ -130,6 +132,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor }));
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins, perIp: leadsPerIp, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: options.adminToken ?? null }));
+  router.use(widgetRoutes({ logger }));
   router.use(errorHandler(logger));
   return router;
 }

@@ -41,4 +41,12 @@ async function show() {
 }
 
 pathSelect.addEventListener('change', show);
+document.getElementById('forget').addEventListener('click', () => {
+  try {
+    localStorage.removeItem('visitor-offers'); // the widget's memory of dismissals and views
+  } catch {
+    // storage blocked: nothing was remembered
+  }
+  location.reload();
+});
 show();

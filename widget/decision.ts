@@ -1,0 +1,52 @@
+// GET {endpoint}/offer, once per page view: one promise per endpoint + page, shared by every
+// <visitor-offer> on the page. Any failure (network, timeout, non-200, bad JSON, unexpected shape)
+// resolves to null — the widget then renders nothing — and never throws or logs an error.
+import type { OfferResponse } from './types';
+
+const decisions = new Map<string, Promise<OfferResponse | null>>();
+
+export function getDecision(endpoint: string, page: string, timeoutMs: number): Promise<OfferResponse | null> {
+  const key = `${endpoint} ${page}`;
+  let pending = decisions.get(key);
+  if (!pending) {
+    const referrer = document.referrer;
+    const url = `${endpoint}/offer?path=${encodeURIComponent(page)}${referrer ? `&referrer=${encodeURIComponent(referrer)}` : ''}`;
+    pending = load(url, timeoutMs);
+    decisions.set(key, pending);
+  }
+  return pending;
+}
+
+async function load(url: string, timeoutMs: number): Promise<OfferResponse | null> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, { credentials: 'same-origin', signal: abort.signal });
+    // The body is read under the same deadline: a server that stalls mid-body is a timeout too.
+    const body: unknown = res.status === 200 ? await res.json() : null;
+    return isDecision(body) ? body : null;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Loose = Record<string, unknown>;
+const isObject = (v: unknown): v is Loose => typeof v === 'object' && v !== null;
+
+/** Enough of the shape that rendering cannot throw; the server is trusted for the rest. */
+function isDecision(v: unknown): v is OfferResponse {
+  if (!isObject(v)) return false;
+  const { offer, experiment } = v;
+  if (experiment != null && !(isObject(experiment) && typeof experiment.id === 'string' && typeof experiment.variant === 'string')) return false;
+  return (
+    offer === null ||
+    (isObject(offer) &&
+      typeof offer.id === 'string' &&
+      typeof offer.headline === 'string' &&
+      typeof offer.body === 'string' &&
+      isObject(offer.trigger) &&
+      /^(coupon|urgency|lead_magnet)$/.test(String(offer.kind)))
+  );
+}

@@ -1,0 +1,48 @@
+// POST {endpoint}/events. An event is queued and sent on the next task with fetch (keepalive, so
+// it survives a navigation that starts meanwhile). If the page is being left first (pagehide, or
+// the tab hidden), everything still queued goes out at once with navigator.sendBeacon as
+// text/plain, which the server accepts; fetch keepalive is the fallback when a beacon is refused.
+import type { EventType, OfferEventDetail } from './types';
+
+type Queued = [url: string, json: string];
+
+const queue: Queued[] = [];
+let scheduled = false;
+
+const leaving = (): boolean => document.visibilityState === 'hidden';
+
+const post = ([url, json]: Queued): void => {
+  fetch(url, {
+    method: 'POST',
+    body: json,
+    keepalive: true,
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json' },
+  }).catch(() => {});
+};
+
+const beacon = ([url, json]: Queued): boolean => {
+  try {
+    return navigator.sendBeacon(url, new Blob([json], { type: 'text/plain' }));
+  } catch {
+    return false;
+  }
+};
+
+function flush(useBeacon = leaving()): void {
+  scheduled = false;
+  for (const item of queue.splice(0)) if (!(useBeacon && beacon(item))) post(item);
+}
+
+/** Queues one event; `experiment` and `variant` are left out when the decision had none. */
+export function track(endpoint: string, type: EventType, { offerId, experiment, variant }: OfferEventDetail): void {
+  queue.push([`${endpoint}/events`, JSON.stringify({ type, offerId, experiment: experiment ?? undefined, variant: variant ?? undefined })]);
+  if (leaving()) return flush();
+  if (!scheduled) {
+    scheduled = true;
+    setTimeout(flush);
+  }
+}
+
+addEventListener('pagehide', () => flush(true));
+document.addEventListener('visibilitychange', () => leaving() && flush());
