@@ -16,6 +16,7 @@ import { LiveSource } from './live/live-source';
 import { silentLogger, type Logger } from './logger';
 import { loadCouponPools } from './offers/coupon-pools';
 import { eventsHandler } from './routes/events';
+import { dashboardRoutes } from './routes/dashboard';
 import { experimentsHandler } from './routes/experiments';
 import { leadsHandler } from './routes/leads';
 import { liveHandler } from './routes/live';
@@ -46,6 +47,13 @@ export interface VisitorOffersOptions {
   adminToken?: string | null;
   /** Where each lead is POSTed as JSON, after it is stored. */
   leadsWebhookUrl?: string | null;
+  /**
+   * Who may see the operator dashboard (GET /dashboard: active visitors with the offer each would
+   * get, recent events and payments, experiment results). `'protected'` (default): its data needs
+   * `Authorization: Bearer <adminToken>`, and without an adminToken it answers 404. `'open'`: no
+   * token; for the demo or a server only the operator can reach, never a public site.
+   */
+  dashboard?: 'open' | 'protected';
   /** How often the realtime map may be fetched for /live, default 15 s. */
   liveIntervalMs?: number;
   limits?: {
@@ -132,6 +140,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor }));
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins, perIp: leadsPerIp, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: options.adminToken ?? null }));
+  router.use(dashboardRoutes({ policy, store, fetchMap: () => client.getRealtimeMap(), adminToken: options.adminToken ?? null, access: options.dashboard ?? 'protected', logger }));
   router.use(widgetRoutes({ logger }));
   router.use(errorHandler(logger));
   return router;
@@ -170,6 +179,9 @@ function checkOptions(options: VisitorOffersOptions): Policy {
   }
   if (options.leadsWebhookUrl != null && !isHttpUrl(options.leadsWebhookUrl)) {
     throw new ConfigError('leadsWebhookUrl', 'must be an http(s) URL');
+  }
+  if (options.dashboard !== undefined && options.dashboard !== 'open' && options.dashboard !== 'protected') {
+    throw new ConfigError('dashboard', `must be "open" or "protected", got "${String(options.dashboard)}"`);
   }
   if (options.adminToken != null && options.adminToken.length < 16) {
     throw new ConfigError('adminToken', 'must be at least 16 characters (use a long random string)');

@@ -43,6 +43,12 @@ export interface LiveSourceStats {
   lastFailure: UnavailableCause | null;
 }
 
+/** The last good realtime map and when it arrived (epoch ms), for the operator dashboard. */
+export interface RealtimeSnapshot {
+  map: RealtimeMap;
+  fetchedAt: number;
+}
+
 export const DEFAULT_LIVE_INTERVAL_MS = 15_000;
 export const DEFAULT_LIVE_MAX_STALE_MS = 300_000;
 
@@ -107,6 +113,16 @@ export class LiveSource {
     };
     refresh.then(clear, clear);
     return refresh;
+  }
+
+  /**
+   * The map behind the current view, with the same interval, coalescing and stale-if-error rules
+   * as get() (it is a get() that keeps the whole parsed map). For the operator dashboard only: the
+   * map holds per-visitor rows that must never reach a public answer. Never rejects.
+   */
+  async getMap(): Promise<RealtimeSnapshot | null> {
+    await this.get();
+    return this.#map === null ? null : { map: this.#map, fetchedAt: this.#fetchedAt };
   }
 
   stats(): LiveSourceStats {

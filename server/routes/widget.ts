@@ -1,6 +1,7 @@
 // GET /widget.js and friends — the browser bundle built by build.mjs into dist/widget:
 //   /widget.js, /widget.iife.js              ETag (content hash), public, max-age=300, 304 on If-None-Match
 //   /widget.<hash8>.js, /widget.iife.<hash8>.js   public, max-age=31536000, immutable
+//   /dashboard.js                            the operator dashboard's bundle, cached like widget.js
 //   the .map files and the .LEGAL.txt licence notices beside each of them.
 // dist/widget is found by walking up from this module to the package root (the directory whose
 // package.json is named "visitor-offers"), so it works from the TypeScript sources (vitest) and
@@ -24,6 +25,8 @@ interface WidgetManifest {
   iife: string;
   hashed: string;
   hashedIife?: string;
+  /** The operator dashboard (routes/dashboard.ts loads it). */
+  dashboard?: string;
 }
 
 interface Served {
@@ -35,6 +38,8 @@ interface Served {
 const SHORT = 'public, max-age=300';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const JS = 'text/javascript; charset=utf-8';
+/** The stable names a page links to: when they cannot be served, the 404 says why. */
+const ENTRY_NAMES = new Set(['widget.js', 'widget.iife.js', 'dashboard.js']);
 
 /** The package root: the nearest directory above `from` whose package.json is ours. */
 export function packageRoot(from: string = fileURLToPath(import.meta.url)): string | null {
@@ -72,6 +77,7 @@ function catalogue(manifest: WidgetManifest): Map<string, string> {
   add(manifest.iife, SHORT);
   add(manifest.hashed, IMMUTABLE);
   add(manifest.hashedIife, IMMUTABLE);
+  add(manifest.dashboard, SHORT);
   return files;
 }
 
@@ -133,16 +139,16 @@ export function widgetRoutes(options: WidgetRoutesOptions = {}): Router {
   const router = Router();
   router.get('/:file', (req: Request, res: Response, next) => {
     const name = req.params.file;
-    if (typeof name !== 'string' || !name.startsWith('widget')) return next();
+    if (typeof name !== 'string' || !(name.startsWith('widget') || name.startsWith('dashboard'))) return next();
     if (files === null) {
       try {
         files = catalogue(JSON.parse(readFileSync(join(dir ?? '', 'manifest.json'), 'utf8')) as WidgetManifest);
       } catch {
-        return name === 'widget.js' || name === 'widget.iife.js' ? missing(res, 'no dist/widget/manifest.json') : next();
+        return ENTRY_NAMES.has(name) ? missing(res, 'no dist/widget/manifest.json') : next();
       }
     }
     const cacheControl = files.get(name);
-    if (cacheControl === undefined) return next();
+    if (cacheControl === undefined) return name === 'dashboard.js' ? missing(res, 'no dashboard in manifest.json') : next();
     const served = load(name, cacheControl);
     if (!served) return missing(res, `no ${name}`);
     res.set(served.headers);

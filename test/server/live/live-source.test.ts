@@ -89,6 +89,29 @@ describe('LiveSource', () => {
     expect((await source.get())?.recentPurchases).toEqual([]);
   });
 
+  it('getMap: the whole parsed map and when it arrived, under the same interval, coalescing and staleness rules', async () => {
+    const { clock, fetch, source } = setup({ intervalMs: 5_000, maxStaleMs: 60_000 });
+    const first = mapWith(3);
+    const pending = [source.getMap(), source.getMap(), source.get()];
+    expect(fetch.calls).toBe(1);
+    fetch.answer(found(first));
+    const [a, b, view] = await Promise.all(pending);
+    expect(a).toEqual({ map: first, fetchedAt: T0 });
+    expect(b).toEqual(a);
+    expect(view).toMatchObject({ activeVisitors: 3 });
+
+    clock.advance(4_999);
+    expect(await source.getMap()).toEqual({ map: first, fetchedAt: T0 });
+    expect(fetch.calls).toBe(1);
+
+    fetch.auto = down; // a failure keeps the last good map while it is young enough
+    clock.advance(1);
+    expect(await source.getMap()).toEqual({ map: first, fetchedAt: T0 });
+    clock.advance(60_001);
+    expect(await source.getMap()).toBeNull();
+    expect(fetch.calls).toBe(3);
+  });
+
   it('shares one fetch among 50 concurrent callers', async () => {
     const { fetch, source } = setup();
     const answers = Array.from({ length: 50 }, () => source.get());

@@ -1,0 +1,127 @@
+// The operator dashboard, under the router's mount path:
+//   GET /dashboard       an HTML shell: it loads dashboard.js (served with the widget's files, see
+//                        routes/widget.ts) and holds no data, no inline script and no inline style,
+//                        under a strict Content-Security-Policy of its own.
+//   GET /dashboard/data  the snapshot JSON (dashboard/snapshot.ts), `Cache-Control: no-store`.
+//
+// Access (`VisitorOffersOptions.dashboard`):
+// - 'protected' (the default): the data needs `Authorization: Bearer <ADMIN_TOKEN>` (401 without
+//   or with a wrong one). The shell itself carries nothing secret and is served without the header
+//   (a browser cannot send one when navigating); the page asks for the token and keeps it in
+//   sessionStorage. Without an ADMIN_TOKEN both answer 404, like GET /experiments.
+// - 'open': no token (the demo, a local tool).
+//
+// The realtime map is fetched for the dashboard by its own LiveSource: at most once per 5 s for
+// every open dashboard together, coalesced, nothing fetched while nobody looks.
+import { Router, type Request, type Response } from 'express';
+import type { RealtimeLookup } from '../datafast/client';
+import { dashboardSnapshot } from '../dashboard/snapshot';
+import type { Policy } from '../decision/decide';
+import { experimentResult, type ExperimentResult } from '../experiments/results';
+import { LiveSource } from '../live/live-source';
+import type { Logger } from '../logger';
+import type { StoreRef } from '../store/store-ref';
+import { bearerMatches } from './experiments';
+import { reply } from './reply';
+
+export type DashboardAccess = 'open' | 'protected';
+
+export interface DashboardRoutesOptions {
+  policy: Policy;
+  store: StoreRef;
+  /** One realtime-map call, e.g. `() => client.getRealtimeMap()`. */
+  fetchMap: () => Promise<RealtimeLookup>;
+  /** Null: the protected dashboard is disabled (404). */
+  adminToken: string | null;
+  access: DashboardAccess;
+  /** Least time between two realtime-map fetches for the dashboard, default 5 s. */
+  intervalMs?: number;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export const DASHBOARD_INTERVAL_MS = 5_000;
+
+/** The shell's own policy: its script and its data from this origin, nothing inline, no framing. */
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export function dashboardRoutes(options: DashboardRoutesOptions): Router {
+  const { policy, store, adminToken, access, logger } = options;
+  const now = options.now ?? Date.now;
+  const source = new LiveSource({ fetch: options.fetchMap, intervalMs: options.intervalMs ?? DASHBOARD_INTERVAL_MS, now });
+  const enabled = access === 'open' || adminToken !== null;
+  const shell = shellHtml(access === 'open' ? 'open' : 'token');
+
+  const disabled = (res: Response): void => reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN' });
+
+  const router = Router();
+
+  router.get('/dashboard', (req: Request, res: Response) => {
+    if (!enabled) return disabled(res);
+    // `dashboard/` would resolve the page's relative URLs one level too deep.
+    if (req.path.endsWith('/')) return res.redirect(301, '../dashboard');
+    res
+      .status(200)
+      .set({
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': DASHBOARD_CSP,
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+      })
+      .send(shell);
+  });
+
+  router.get('/dashboard/data', async (req: Request, res: Response) => {
+    if (!enabled) return disabled(res);
+    if (access !== 'open' && (adminToken === null || !bearerMatches(req, adminToken))) {
+      return reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
+    }
+    const [realtime, results] = await Promise.all([source.getMap(), experimentResults(policy, store, logger)]);
+    const snapshot = dashboardSnapshot({
+      map: realtime?.map ?? null,
+      mapFetchedAt: realtime?.fetchedAt ?? null,
+      realtimeProblem: source.stats().lastFailure,
+      policy,
+      results,
+      now: now(),
+    });
+    reply(res, 200, snapshot, { 'x-content-type-options': 'nosniff' });
+  });
+
+  return router;
+}
+
+/** Every configured experiment's results; none when the store cannot be opened (logged). */
+async function experimentResults(policy: Policy, store: StoreRef, logger: Logger | undefined): Promise<ExperimentResult[]> {
+  try {
+    const s = await store.ready;
+    return [...policy.experiments.values()].map((e) => experimentResult(e, s.experimentCounts(e.id)));
+  } catch (err) {
+    logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'dashboard: the store is unavailable');
+    return [];
+  }
+}
+
+/** The page: relative URLs, so it works under any mount path. `auth`: whether to ask for a token. */
+function shellHtml(auth: 'open' | 'token'): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta name="color-scheme" content="light dark">
+<title>visitor-offers · operator dashboard</title>
+<link rel="icon" href="data:,">
+<script type="module" src="dashboard.js"></script>
+</head>
+<body>
+<visitor-offers-dashboard auth="${auth}"></visitor-offers-dashboard>
+<noscript>The visitor-offers dashboard needs JavaScript.</noscript>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,228 @@
+// The operator dashboard in real headless Chromium, against the simulated DataFast's realtime map:
+// open mode (the demo) shows the active visitors with the segment, offer or variant and rule each
+// would get, recent events and payments, the experiment table with its significance marks and
+// sample-ratio warning; it refreshes itself, pauses while hidden, keeps its data through a failed
+// refresh. Protected mode asks for the admin token, keeps it for the tab and sends it as a Bearer.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { personas } from '../../demo/personas';
+import { sleep, waitFor } from '../support/wait';
+import { DASHBOARD_DECISIONS, DASHBOARD_PATH, DASHBOARD_SCRIPT, seedExperimentCounts } from './dashboard-fixtures';
+import { startHarness, type Harness, type Visit } from './harness';
+
+const TOKEN = 'browser-dashboard-token-0123456789';
+const DATA_PATH = `${DASHBOARD_PATH}/data`;
+const short = (name: keyof typeof personas): string => personas[name].visitorId.slice(0, 8);
+
+const dataRequests = (v: Visit): number => v.requests.filter((r) => r.method === 'GET' && r.path === DATA_PATH).length;
+
+/** The visitors table row whose first cell is this persona's short id. */
+const visitorRow = (page: Page, name: keyof typeof personas) =>
+  page.locator('visitor-offers-dashboard table.visitors tbody tr').filter({ has: page.locator('th[scope=row]', { hasText: short(name) }) });
+
+/** Makes the page believe its tab was hidden (or shown again), as switching tabs does. */
+async function setHidden(page: Page, hidden: boolean): Promise<void> {
+  await page.evaluate((h) => {
+    if (h) {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    } else {
+      // Own properties shadow Document.prototype's getters: removing them restores the real state.
+      delete (document as unknown as Record<string, unknown>).visibilityState;
+      delete (document as unknown as Record<string, unknown>).hidden;
+    }
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+/** Console errors other than the browser's own line for a request answered with `status`. */
+const errorsExcept = (v: Visit, status: number): string[] =>
+  v.consoleErrors.filter((e) => !(e.startsWith('Failed to load resource') && e.includes(`status of ${status}`)));
+
+describe('operator dashboard, open mode (headless Chromium)', () => {
+  let h: Harness;
+  let v: Visit;
+
+  beforeAll(async () => {
+    h = await startHarness({ decisions: DASHBOARD_DECISIONS, router: { dashboard: 'open' } });
+    await seedExperimentCounts(await h.router.visitorOffers.store.ready);
+    v = await h.visit(DASHBOARD_PATH);
+  }, 30_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('lists the active visitors with the segment, offer or variant, and rule each would get', async () => {
+    const rows = v.page.locator('visitor-offers-dashboard table.visitors tbody tr');
+    await rows.first().waitFor({ timeout: 10_000 });
+    const realtime = h.sim.calls.find((c) => c.path.endsWith('/realtime/map'));
+    expect(realtime).toBeDefined();
+    expect(await rows.count()).toBeGreaterThanOrEqual(7);
+
+    const low = visitorRow(v.page, 'low');
+    await expect.poll(() => low.count()).toBe(1);
+    const lowText = await low.innerText();
+    for (const part of ['DE', 'Mobile', '/blog/free-templates', '22', '0.81', 'low', 'coupon', 'welcome-coupon', 'rule:default-low']) {
+      expect(lowText, part).toContain(part);
+    }
+    expect(await low.locator('.pill.seg-low').count()).toBe(1);
+    expect(await low.locator('.pill.kind-coupon').count()).toBe(1);
+
+    const high = await visitorRow(v.page, 'high').innerText();
+    expect(high).toContain('rule:high-intent-test');
+    expect(high).toMatch(/A\/B\s+launch-urgency\s+→\s+(control|urgency)/);
+    expect(await visitorRow(v.page, 'customer').innerText()).toMatch(/customer[\s\S]*no offer[\s\S]*rule:default-customer/);
+    expect(await visitorRow(v.page, 'lowConfidence').innerText()).toMatch(/unknown[\s\S]*lead magnet[\s\S]*starter-guide/);
+    // Country as a flag and a code named in full for assistive technology and on hover.
+    expect(await low.locator('abbr').getAttribute('title')).toBe('Germany');
+    expect(await v.page.locator('visitor-offers-dashboard table.visitors thead th[scope=col]').count()).toBe(10);
+  });
+
+  it('shows recent events and payments, with no names or emails anywhere', async () => {
+    const events = v.page.locator('visitor-offers-dashboard section[aria-labelledby=events-title] tbody tr');
+    const payments = v.page.locator('visitor-offers-dashboard section[aria-labelledby=payments-title] tbody tr');
+    expect(await events.count()).toBeGreaterThan(0);
+    expect(await payments.count()).toBe(3);
+    expect(await payments.first().innerText()).toContain('$49.00');
+    const text = await v.page.locator('visitor-offers-dashboard').innerText();
+    for (const pii of ['Marc Tremblay', 'Aiko Tanaka', 'Lucas Martin', 'Jane Doe', 'Berlin', 'Toronto', '@']) expect(text, pii).not.toContain(pii);
+  });
+
+  it('shows the experiment results with significance marks and the sample-ratio-mismatch warning', async () => {
+    const tables = v.page.locator('visitor-offers-dashboard table.results');
+    expect(await tables.count()).toBe(2);
+    const launch = tables.filter({ has: v.page.locator('caption', { hasText: 'launch-urgency' }) });
+    expect(await launch.locator('caption').innerText()).toMatch(/launch-urgency\s+running\s+coverage 100%/);
+    const urgency = launch.locator('tbody tr').filter({ hasText: 'popular-plan-urgency' });
+    expect(await urgency.getAttribute('class')).toContain('significant');
+    expect(await urgency.locator('.star').count()).toBe(1);
+    expect(await urgency.locator('.sr-only', { hasText: 'significant' }).count()).toBe(1);
+    expect(await launch.locator('tbody tr').first().innerText()).toMatch(/^control\s+none\s+50%\s+412\s+9\s+2\.18%/);
+
+    const warning = v.page.locator('visitor-offers-dashboard .warning');
+    expect(await warning.count()).toBe(1);
+    expect(await warning.innerText()).toMatch(/Sample ratio mismatch in guide-copy/);
+    // Styled as a warning: amber background and border, not the default.
+    const [bg, border] = await warning.evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).borderLeftColor]);
+    expect(bg).toBe('rgb(255, 251, 235)');
+    expect(border).toBe('rgb(245, 158, 11)');
+  });
+
+  it('refreshes itself every 5 s and says how old its data is', async () => {
+    const before = dataRequests(v);
+    await waitFor(() => dataRequests(v) > before, 'a refresh of /dashboard/data', { timeoutMs: 8000 });
+    expect(await v.page.locator('visitor-offers-dashboard .updated').innerText()).toMatch(/^Updated (just now|\d+ s ago)$/);
+    expect(await v.page.locator('visitor-offers-dashboard .state').innerText()).toBe('Live');
+  });
+
+  it('logs no console error, and leaves screenshots (1280×800, full page, mobile)', async () => {
+    await h.screenshot(v.page, 'dashboard');
+    await h.screenshot(v.page, 'dashboard-full', { fullPage: true });
+    const mobile = await h.visit(DASHBOARD_PATH, { context: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true } });
+    await visitorRow(mobile.page, 'low').waitFor({ timeout: 10_000 });
+    await h.screenshot(mobile.page, 'dashboard-mobile', { fullPage: true });
+    // Rows stack as cards: no sideways scrolling of the page.
+    expect(await mobile.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(mobile.consoleErrors).toEqual([]);
+    await mobile.close();
+    expect(v.consoleErrors).toEqual([]);
+  });
+
+  it('pauses while the tab is hidden and refreshes at once when it is shown again', async () => {
+    const host = h.hostPage({ title: 'Dashboard, 1 s refresh', script: DASHBOARD_SCRIPT, body: '<visitor-offers-dashboard auth="open" refresh-seconds="1"></visitor-offers-dashboard>' });
+    const fast = await h.visit(host);
+    await visitorRow(fast.page, 'low').waitFor({ timeout: 10_000 });
+    await waitFor(() => dataRequests(fast) >= 2, 'a 1 s refresh', { timeoutMs: 4000 });
+    await setHidden(fast.page, true);
+    await sleep(300); // a request already in flight may finish
+    const hiddenAt = dataRequests(fast);
+    await sleep(2500);
+    expect(dataRequests(fast)).toBe(hiddenAt);
+    expect(await fast.page.locator('visitor-offers-dashboard .state').innerText()).toBe('Paused while this tab is hidden');
+    await setHidden(fast.page, false);
+    // Nothing was scheduled while hidden: only the resume itself can ask again.
+    await waitFor(() => dataRequests(fast) > hiddenAt, 'the refresh on showing the tab', { timeoutMs: 2000 });
+    expect(fast.consoleErrors).toEqual([]);
+    await fast.close();
+  });
+
+  it('keeps the last data and shows an error banner while refreshes fail, then recovers', async () => {
+    const host = h.hostPage({ title: 'Dashboard, failing', script: DASHBOARD_SCRIPT, body: '<visitor-offers-dashboard auth="open" refresh-seconds="1"></visitor-offers-dashboard>' });
+    const failing = await h.visit(host);
+    await visitorRow(failing.page, 'low').waitFor({ timeout: 10_000 });
+    await failing.page.route(`**${DATA_PATH}`, (route) => route.fulfill({ status: 502, contentType: 'application/json', body: '{"error":"bad gateway"}' }));
+    const banner = failing.page.locator('visitor-offers-dashboard [role=alert] .banner.error');
+    await banner.waitFor({ timeout: 4000 });
+    expect(await banner.innerText()).toMatch(/Could not refresh: the server answered HTTP 502\. Still showing the last data \(updated .*\); retrying every 1 s\./);
+    expect(await visitorRow(failing.page, 'low').count()).toBe(1);
+    expect(await failing.page.locator('visitor-offers-dashboard .state').innerText()).toBe('Refresh failing');
+    await h.screenshot(failing.page, 'dashboard-error');
+    await failing.page.unroute(`**${DATA_PATH}`);
+    await banner.waitFor({ state: 'detached', timeout: 4000 });
+    expect(errorsExcept(failing, 502)).toEqual([]);
+    await failing.close();
+  });
+});
+
+describe('operator dashboard, protected by ADMIN_TOKEN (headless Chromium)', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ router: { adminToken: TOKEN } });
+  }, 30_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('asks for the token first, rejects a wrong one, then shows the data and keeps the token for the tab', async () => {
+    const v = await h.visit(DASHBOARD_PATH);
+    const input = v.page.getByLabel('Admin token');
+    await input.waitFor({ timeout: 10_000 });
+    await expect.poll(() => input.evaluate((el) => el.matches(':focus'))).toBe(true);
+    expect(dataRequests(v)).toBe(0); // no request doomed to a 401
+    await h.screenshot(v.page, 'dashboard-token');
+
+    await input.fill('not-the-token-0123456789');
+    await v.page.getByRole('button', { name: 'Open dashboard' }).click();
+    const error = v.page.locator('visitor-offers-dashboard .field-error');
+    await error.waitFor({ timeout: 5000 });
+    expect(await error.innerText()).toContain('did not accept');
+    expect(await v.page.evaluate(() => sessionStorage.getItem('visitor-offers:admin-token'))).toBeNull();
+
+    await input.fill(TOKEN);
+    const sent = v.page.waitForRequest((r) => r.url().endsWith(DATA_PATH));
+    await v.page.getByRole('button', { name: 'Open dashboard' }).click();
+    expect((await sent).headers().authorization).toBe(`Bearer ${TOKEN}`);
+    await visitorRow(v.page, 'low').waitFor({ timeout: 10_000 });
+    expect(await v.page.evaluate(() => sessionStorage.getItem('visitor-offers:admin-token'))).toBe(TOKEN);
+
+    // A reload in the same tab goes straight to the data.
+    const again = v.page.waitForRequest((r) => r.url().endsWith(DATA_PATH));
+    await v.page.reload();
+    expect((await again).headers().authorization).toBe(`Bearer ${TOKEN}`);
+    await visitorRow(v.page, 'low').waitFor({ timeout: 10_000 });
+    expect(await v.page.getByLabel('Admin token').count()).toBe(0);
+
+    // "Forget token" clears it and asks again.
+    await v.page.getByRole('button', { name: 'Forget token' }).click();
+    await v.page.getByLabel('Admin token').waitFor({ timeout: 5000 });
+    expect(await v.page.evaluate(() => sessionStorage.getItem('visitor-offers:admin-token'))).toBeNull();
+
+    // The only console error is the browser's own line for the wrong token's 401.
+    expect(errorsExcept(v, 401)).toEqual([]);
+    await v.close();
+  });
+
+  it('shows the token form when the data answers 401 to a stale token', async () => {
+    const v = await h.visit(DASHBOARD_PATH, { navigate: false });
+    await v.context.addInitScript({ content: "sessionStorage.setItem('visitor-offers:admin-token', 'stale-token-0123456789abcdef')" });
+    await v.page.goto(v.url);
+    await v.page.getByLabel('Admin token').waitFor({ timeout: 10_000 });
+    expect(await v.page.locator('visitor-offers-dashboard .field-error').innerText()).toContain('did not accept');
+    expect(dataRequests(v)).toBe(1);
+    expect(errorsExcept(v, 401)).toEqual([]);
+    await v.close();
+  });
+});
