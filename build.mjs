@@ -11,6 +11,7 @@ await build({
     'server/main': './server/main.ts',
     'server/results-main': './server/results-main.ts',
     'demo/main': './demo/main.ts',
+    'demo/screenshots': './demo/screenshots.ts',
     'bench/run': './bench/run.ts',
     'bench/servers': './bench/servers.ts',
     'bench/heap': './bench/heap.ts',

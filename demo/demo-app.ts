@@ -1,20 +1,24 @@
-// Assembles the demo: the simulated DataFast (unless a real key is set), the standalone app with
-// the router against it, and the persona switcher page.
-import express from 'express';
+// Assembles the demo: the simulated DataFast (unless a real key is set: "go live"), the standalone
+// app with the router against it, the demo offers file, and the Launchkit site with its persona
+// switcher mounted beside the router.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../server/app';
 import { loadConfig, type ServerConfig } from '../server/config';
 import type { Logger } from '../server/logger';
-import { VISITOR_COOKIE } from '../server/visitor-id';
-import { renderDemoPage } from './page';
-import { personas, type PersonaName } from './personas';
 import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedDataFast } from './simulated-datafast';
+import { siteRoutes } from './site/routes';
 
 export interface Demo {
   url: string;
   mode: 'simulated' | 'live';
+  /** One line for the console: which DataFast is used. */
+  modeLine: string;
+  /** The offers file in use (the demo's own unless OFFERS_CONFIG is set). */
+  offersConfigPath: string;
+  dataDir: string;
   sim: SimulatedDataFast | null;
   close(): Promise<void>;
 }
@@ -22,55 +26,67 @@ export interface Demo {
 export interface DemoOptions {
   env: Record<string, string | undefined>;
   logger: Logger;
-  /** Directory of demo.js and demo.css; defaults to public/ beside this module (build.mjs copies it to dist). */
+  /** Directory of the site's static files; defaults to public/ beside this module (build.mjs copies it to dist). */
   publicDir?: string;
 }
 
-export async function startDemo({ env, logger, publicDir }: DemoOptions): Promise<Demo> {
-  const live = Boolean(env.DATAFAST_API_KEY?.trim());
-  const sim = live ? null : await startSimulatedDataFast({ keepProcessAlive: true });
-  const config: ServerConfig = loadConfig(
-    live
-      ? { HOST: '127.0.0.1', ...env }
-      : { HOST: '127.0.0.1', ...env, DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_API_URL: sim?.url },
-  );
-  const mode = live
-    ? `Live: DataFast at ${config.router.datafast.apiUrl}`
-    : `Simulated DataFast at ${sim?.url} (set DATAFAST_API_KEY to use the real one)`;
+/** Where the demo keeps its store unless DATA_DIR is set (gitignored, like all of data/). */
+export const DEMO_DATA_DIR = 'data/demo';
 
-  const demo = express.Router();
-  demo.use('/demo', express.static(publicDir ?? fileURLToPath(new URL('./public/', import.meta.url))));
-  demo.get('/demo/persona/:name', (req, res) => {
-    const name = req.params.name;
-    if (name === 'none') {
-      res.clearCookie(VISITOR_COOKIE, { path: '/' });
-    } else if (Object.hasOwn(personas, name)) {
-      // Not httpOnly: DataFast's own script sets and reads this cookie from JavaScript.
-      res.cookie(VISITOR_COOKIE, personas[name as PersonaName].visitorId, { path: '/', sameSite: 'lax', maxAge: 365 * 86_400_000 });
-    } else {
-      res.status(404).type('text/plain').send(`No persona "${name}"`);
-      return;
-    }
-    res.redirect(303, '/');
-  });
-  demo.get('/', (req, res) => {
-    const cookie = typeof req.headers.cookie === 'string' ? req.headers.cookie : '';
-    const current = /(?:^|;\s*)datafast_visitor_id=([^;]+)/.exec(cookie)?.[1];
-    res.type('html').send(renderDemoPage({ personas, current, mode }));
-  });
-  const { app, router } = createApp(config, logger, demo);
+/**
+ * A file of demo/ by name: beside this module when run from source (tests), or in the source tree
+ * when run from the bundle in dist/demo/ (build.mjs copies only public/).
+ */
+export function demoFile(name: string): string {
+  const candidates = [new URL(`./${name}`, import.meta.url), new URL(`../../demo/${name}`, import.meta.url)].map((u) => fileURLToPath(u));
+  return candidates.find((p) => existsSync(p)) ?? (candidates[0] as string);
+}
+
+const blank = (v: string | undefined): boolean => v === undefined || v.trim() === '';
+
+export async function startDemo({ env, logger, publicDir }: DemoOptions): Promise<Demo> {
+  const live = !blank(env.DATAFAST_API_KEY);
+  const defaults: Record<string, string> = { HOST: '127.0.0.1', OFFERS_CONFIG: demoFile('offers.demo.json'), DATA_DIR: DEMO_DATA_DIR };
+  const settings: Record<string, string | undefined> = { ...env };
+  for (const [name, value] of Object.entries(defaults)) if (blank(settings[name])) settings[name] = value;
+
+  const sim = live ? null : await startSimulatedDataFast({ keepProcessAlive: true });
+  let config: ServerConfig;
+  try {
+    config = loadConfig(sim ? { ...settings, DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_WEBSITE_ID: undefined, DATAFAST_API_URL: sim.url } : settings);
+  } catch (err) {
+    await sim?.close();
+    throw err;
+  }
+  const modeLine = live
+    ? `LIVE: the real DataFast at ${config.router.datafast.apiUrl} (DATAFAST_API_KEY is set)`
+    : `Simulated DataFast at ${sim?.url} with seeded visitors (set DATAFAST_API_KEY to go live)`;
+
+  // The operator dashboard is open on simulated data; with real visitors it stays behind ADMIN_TOKEN.
+  config.router = { ...config.router, dashboard: live ? 'protected' : 'open' };
+  const site = siteRoutes({ publicDir: publicDir ?? fileURLToPath(new URL('./public/', import.meta.url)), live, modeLine });
+  const { app, router } = createApp(config, logger, site);
   await router.visitorOffers.store.ready;
 
   const server: Server = app.listen(config.port, config.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (err) {
+    await router.visitorOffers.close(200);
+    await sim?.close();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
   return {
     url: `http://${host}:${port}/`,
     mode: live ? 'live' : 'simulated',
+    modeLine,
+    offersConfigPath: config.offersConfigPath ?? defaults.OFFERS_CONFIG ?? '',
+    dataDir: config.router.dataDir ?? DEMO_DATA_DIR,
     sim,
     async close() {
       server.closeAllConnections();

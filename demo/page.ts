@@ -1,5 +1,5 @@
-// The demo's one page: a persona switcher, the decision the proxy makes for that persona, and the
-// real widget (the drop-in script tag) showing it. Server-rendered list, with a small script that
+// The demo's raw decision view at /demo: every persona, the decision the proxy makes for it as JSON,
+// and the real widget (the drop-in script tag) showing it. Server-rendered list, with a small script that
 // fetches /offer to show the decision as JSON.
 import type { Persona, PersonaName } from './personas';
 
@@ -16,7 +16,7 @@ export function renderDemoPage({ personas, current, mode }: DemoPageInput): stri
   const rows = (Object.entries(personas) as Array<[PersonaName, Persona]>)
     .map(([name, p]) => {
       const active = p.visitorId === current ? ' aria-current="true"' : '';
-      return `<li><a href="/demo/persona/${esc(name)}"${active}><strong>${esc(p.label)}</strong><span>${esc(p.description)}</span></a></li>`;
+      return `<li><a href="/demo/persona/${esc(name)}?next=/demo"${active}><strong>${esc(p.label)}</strong><span>${esc(p.description)}</span></a></li>`;
     })
     .join('\n');
   const noCookie = current === undefined ? ' aria-current="true"' : '';
@@ -31,19 +31,19 @@ export function renderDemoPage({ personas, current, mode }: DemoPageInput): stri
 <script type="module" src="/visitor-offers/widget.js"></script>
 </head>
 <body>
-<header><h1>visitor-offers demo</h1><p class="mode">${esc(mode)}</p></header>
+<header><h1>visitor-offers demo: raw decisions</h1><p class="mode">${esc(mode)} · <a href="/">back to the Launchkit site</a></p></header>
 <main>
 <section aria-labelledby="who">
 <h2 id="who">Be a visitor</h2>
 <p>Each persona sets the <code>datafast_visitor_id</code> cookie to a visitor the simulated DataFast knows.</p>
 <ul class="personas">
 ${rows}
-<li><a href="/demo/persona/none"${noCookie}><strong>No cookie</strong><span>A visitor DataFast has not tracked yet.</span></a></li>
+<li><a href="/demo/persona/none?next=/demo"${noCookie}><strong>No cookie</strong><span>A visitor DataFast has not tracked yet.</span></a></li>
 </ul>
 </section>
 <section aria-labelledby="decision-title">
 <h2 id="decision-title">What the proxy decided</h2>
-<p>Page path: <select id="path"><option>/</option><option>/pricing</option><option>/blog/launch-checklist</option></select></p>
+<p>Page path: <select id="path"><option>/</option><option>/pricing</option><option>/blog/saas-metrics-that-matter</option></select></p>
 <div id="offer" class="offer" hidden></div>
 <pre id="decision">loading…</pre>
 <p class="hint">This is <code>GET /visitor-offers/offer</code>, exactly as the widget receives it: the decision only, never the visitor record.</p>

@@ -12,7 +12,8 @@ export type PersonaName =
   | 'lowConfidence'
   | 'legacyShape'
   | 'bot'
-  | 'unknown';
+  | 'unknown'
+  | 'experiment';
 
 export interface Persona {
   /** Fixed, valid lowercase UUID v4 (what the `datafast_visitor_id` cookie holds). */
@@ -90,6 +91,9 @@ const ids: Record<PersonaName, string> = {
   legacyShape: 'a3ab2331-989f-4cfa-91c6-2461c9e3c6bd',
   bot: '5d2b8f17-0e3c-4a1d-b9f4-7e8a0c2d3e08',
   unknown: 'f0e1d2c3-b4a5-4968-8776-655443322109',
+  // Chosen so that the demo offers file's running experiment (demo/offers.demo.json, "trial-length")
+  // puts this visitor in its non-control variant; test/demo/demo-app.test.ts proves it with assign().
+  experiment: '4b8e2f60-1d7a-4c39-a5e8-9f0b3c6d7e07',
 };
 
 export const personas: Record<PersonaName, Persona> = {
@@ -345,6 +349,37 @@ export const personas: Record<PersonaName, Persona> = {
         ],
       },
       prediction: null,
+    },
+  },
+
+  experiment: {
+    visitorId: ids.experiment,
+    label: 'In an A/B test',
+    description:
+      'Third visit from the newsletter on a Linux desktop: average score 55, confidence 0.72. Returning average visitors enter the demo\'s trial-length experiment; this one lands in the extended-trial variant.',
+    status: 200,
+    data: {
+      visitorId: ids.experiment,
+      identity: {
+        country: 'Netherlands',
+        countryCode: 'NL',
+        region: 'NL-NH',
+        city: 'Amsterdam',
+        params: params({ utm_source: 'newsletter', utm_medium: 'email', utm_campaign: 'monthly_digest' }),
+        browser: { name: 'Firefox', version: '126.0' },
+        os: { name: 'Linux', version: null },
+        device: { type: 'desktop', vendor: null, model: null },
+        viewport: { width: 1440, height: 789 },
+      },
+      activity: activity({
+        visitCount: 3,
+        pageViewCount: 9,
+        firstVisitMsAgo: 12 * DAY,
+        currentVisitMsAgo: 4 * MINUTE,
+        paths: ['/blog/saas-metrics-that-matter', '/', '/pricing'],
+        goals: [{ name: 'newsletter_signup', msAgo: 12 * DAY - 20 * MINUTE, origin: 'manual' }],
+      }),
+      prediction: { score: 55, conversionRate: 0.0048, expectedValue: 1.17, confidence: 0.72 },
     },
   },
 

@@ -1,0 +1,276 @@
+// The `npm start` demo in real headless Chromium: on each page of the Launchkit site, switching
+// persona through the demo panel changes what the widget renders (and where), the panel's "why"
+// line matches the proxy's decision, nothing logs a console error and nothing shifts the layout.
+// Screenshots: test-artifacts/demo-<page>-<persona>.png.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type Demo } from '../../demo/demo-app';
+import { personas, type PersonaName } from '../../demo/personas';
+import { SITE_PATHS, type SitePage } from '../../demo/site/paths';
+import { captureLog } from '../support/log-capture';
+import { sleep } from '../support/wait';
+import { ARTIFACTS_DIR, CHROMIUM_ARGS, CHROMIUM_PATH } from './harness';
+
+type Switch = PersonaName | 'none';
+type Where = 'bar' | 'slide-in' | 'inline' | 'modal';
+type Kind = 'coupon' | 'urgency' | 'lead_magnet';
+
+interface Expected {
+  segment: string;
+  reason: string;
+  offer: { id: string; kind: Kind; where: Where } | null;
+  variant?: string;
+}
+
+const nothing = (segment: string, reason: string): Expected => ({ segment, reason, offer: null });
+const NOTHING: Record<'customer' | 'bot' | 'none', Expected> = {
+  customer: nothing('customer', 'rule:default-customer'),
+  bot: nothing('unknown', 'bot'),
+  none: nothing('unknown', 'no-cookie'),
+};
+const experiment = (where: Where): Expected => ({
+  segment: 'average',
+  reason: 'rule:returning-average-visitors',
+  offer: { id: 'extended-trial', kind: 'coupon', where },
+  variant: 'extended-trial',
+});
+
+/** What each persona gets on each page with demo/offers.demo.json, in the order the test switches. */
+const EXPECTED: Record<SitePage, Array<[Switch, Expected]>> = {
+  home: [
+    ['low', { segment: 'low', reason: 'rule:default-low', offer: { id: 'launch-coupon', kind: 'coupon', where: 'slide-in' } }],
+    ['high', { segment: 'high', reason: 'rule:default-high', offer: { id: 'launch-week-urgency', kind: 'urgency', where: 'bar' } }],
+    ['lowConfidence', { segment: 'unknown', reason: 'rule:default-unknown', offer: { id: 'starter-kit', kind: 'lead_magnet', where: 'slide-in' } }],
+    ['experiment', experiment('bar')],
+    ['customer', NOTHING.customer],
+    ['bot', NOTHING.bot],
+    ['none', NOTHING.none],
+  ],
+  pricing: [
+    ['low', { segment: 'low', reason: 'rule:pricing-low-score', offer: { id: 'annual-coupon', kind: 'coupon', where: 'inline' } }],
+    ['high', { segment: 'high', reason: 'rule:default-high', offer: { id: 'launch-week-urgency', kind: 'urgency', where: 'inline' } }],
+    ['lowConfidence', { segment: 'unknown', reason: 'rule:pricing-thin-data', offer: { id: 'plan-picker', kind: 'lead_magnet', where: 'inline' } }],
+    ['experiment', experiment('inline')],
+    ['customer', NOTHING.customer],
+    ['bot', NOTHING.bot],
+    ['none', NOTHING.none],
+  ],
+  blogPost: [
+    ['low', { segment: 'low', reason: 'rule:default-low', offer: { id: 'launch-coupon', kind: 'coupon', where: 'slide-in' } }],
+    ['high', { segment: 'high', reason: 'rule:default-high', offer: { id: 'launch-week-urgency', kind: 'urgency', where: 'bar' } }],
+    ['lowConfidence', { segment: 'unknown', reason: 'rule:blog-thin-data', offer: { id: 'metrics-playbook', kind: 'lead_magnet', where: 'modal' } }],
+    ['experiment', experiment('bar')],
+    ['customer', NOTHING.customer],
+    ['bot', NOTHING.bot],
+    ['none', NOTHING.none],
+  ],
+};
+
+/** Cumulative layout shift of the current document, inputs excluded. */
+const PROBE = `(() => {
+  const probe = { cls: 0, sources: [] };
+  window.__demoProbe = probe;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.hadRecentInput) continue;
+        probe.cls += e.value;
+        probe.sources.push(...(e.sources || []).map((s) => (s.node ? s.node.nodeName + '.' + (s.node.className || '') : '?') + ' ' + JSON.stringify([s.previousRect, s.currentRect]) + ' at ' + Math.round(e.startTime)));
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  } catch {}
+})();`;
+
+const OFFER = 'visitor-offer [part=container]';
+
+interface WhyLine {
+  segment?: string;
+  offer?: string;
+  variant?: string;
+  reason?: string;
+  text: string;
+}
+
+describe('the demo site in headless Chromium', () => {
+  let demo: Demo;
+  let browser: Browser;
+  let origin: string;
+
+  beforeAll(async () => {
+    demo = await startDemo({ env: { PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'vo-demo-site-')) }, logger: captureLog('warn').logger });
+    origin = demo.url.replace('//localhost:', '//127.0.0.1:').replace(/\/$/, '');
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close().catch(() => {});
+    await demo?.close();
+  });
+
+  async function open(path: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await context.addInitScript({ content: PROBE });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} (${m.location().url})`));
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    await page.goto(origin + path);
+    await whyLine(page);
+    return { context, page, errors };
+  }
+
+  /** The panel's "why" line, once its own GET /offer answered. */
+  async function whyLine(page: Page): Promise<WhyLine> {
+    await page.locator('[data-why][data-ready=true]').waitFor({ timeout: 5000 });
+    return page.locator('[data-why]').evaluate((el) => {
+      const d = (el as HTMLElement).dataset;
+      return { segment: d.segment, offer: d.offer, variant: d.variant, reason: d.reason, text: el.textContent ?? '' };
+    });
+  }
+
+  /** Opens the demo panel and picks a persona; resolves once the same page has loaded again. */
+  async function switchTo(page: Page, name: Switch, path: string): Promise<void> {
+    await page.evaluate(() => ((window as unknown as { __leaving: boolean }).__leaving = true));
+    await page.locator('.demo-menu > summary').click();
+    const link = page.locator(`a[data-persona="${name}"]`);
+    expect(await link.getAttribute('href')).toBe(`/demo/persona/${name}?next=${encodeURIComponent(path)}`);
+    await link.click();
+    await page.waitForFunction(() => !(window as unknown as { __leaving?: boolean }).__leaving && document.readyState === 'complete');
+    expect(new URL(page.url()).pathname).toBe(path);
+    expect(await page.locator('[data-current-persona]').getAttribute('data-current-persona')).toBe(name);
+  }
+
+  /** The decision the proxy makes for this persona and page, asked from outside the browser. */
+  async function decisionFor(name: Switch, path: string): Promise<Record<string, unknown>> {
+    const cookie = name === 'none' ? '' : `datafast_visitor_id=${personas[name].visitorId}`;
+    const res = await fetch(`${origin}/visitor-offers/offer?path=${encodeURIComponent(path)}`, { headers: { cookie } });
+    return (await res.json()) as Record<string, unknown>;
+  }
+
+  /** Where and what the widget rendered. */
+  function rendered(page: Page): Promise<{ where: string; kind: string; code: string | null; overlapsPanel: boolean }> {
+    return page.locator(OFFER).evaluate(async (el) => {
+      await Promise.all(el.getAnimations().map((a) => a.finished.catch(() => null))); // slide and fade in
+      const root = el.getRootNode() as ShadowRoot;
+      const r = el.getBoundingClientRect();
+      const panel = document.querySelector('[data-demo-panel]')?.getBoundingClientRect();
+      const overlapsPanel = !!panel && !(r.right <= panel.left || r.left >= panel.right || r.bottom <= panel.top || r.top >= panel.bottom);
+      const css = getComputedStyle(el);
+      let where = 'unknown';
+      if (el.tagName === 'DIALOG') where = el.matches(':modal') ? 'modal' : 'dialog';
+      else if (css.position === 'fixed') {
+        if (r.top === 0 && Math.round(r.width) === innerWidth) where = 'bar';
+        else if (Math.abs(innerWidth - r.right - 16) < 2 && Math.abs(innerHeight - r.bottom - 16) < 2) where = 'slide-in';
+      } else if (root.host.closest('.offer-band')) where = 'inline';
+      const kind = el.querySelector('[part=code]') ? 'coupon' : el.querySelector('input[type=email]') ? 'lead_magnet' : el.querySelector('[role=timer]') ? 'urgency' : 'unknown';
+      return { where, kind, code: el.querySelector('[part=code]')?.textContent ?? null, overlapsPanel };
+    });
+  }
+
+  async function cls(page: Page): Promise<{ cls: number; sources: string[] }> {
+    return page.evaluate(() => (window as unknown as { __demoProbe: { cls: number; sources: string[] } }).__demoProbe);
+  }
+
+  async function scrollTo(page: Page, fraction: number): Promise<void> {
+    await page.evaluate((f) => window.scrollTo(0, (document.documentElement.scrollHeight - innerHeight) * f), fraction);
+  }
+
+  async function checkPage(key: SitePage): Promise<void> {
+    const path = SITE_PATHS[key];
+    const { context, page, errors } = await open(path);
+    try {
+      expect(await page.locator('a[href="/visitor-offers/dashboard"]').count()).toBe(1);
+      expect(await page.locator('script[type=module][src="/visitor-offers/widget.js"]').count()).toBe(1);
+      for (const [name, expected] of EXPECTED[key]) {
+        await switchTo(page, name, path);
+        const label = `${key} as ${name}`;
+
+        // The "why" line is the proxy's decision, and it is the expected one.
+        const why = await whyLine(page);
+        const decision = await decisionFor(name, path);
+        const exp = decision.experiment as { variant?: string } | null;
+        expect(why, label).toEqual({
+          segment: decision.segment,
+          offer: (decision.offer as { id?: string } | null)?.id ?? '',
+          variant: exp?.variant ?? '',
+          reason: decision.reason,
+          text: expect.stringContaining(String(decision.reason)),
+        });
+        expect({ segment: why.segment, reason: why.reason, offer: why.offer || null, variant: why.variant || undefined }, label).toEqual({
+          segment: expected.segment,
+          reason: expected.reason,
+          offer: expected.offer?.id ?? null,
+          variant: expected.variant,
+        });
+
+        if (expected.offer) {
+          if (expected.offer.where === 'modal') await scrollTo(page, 0.5); // its trigger: 40 % scrolled
+          const container = page.locator(OFFER);
+          await container.waitFor({ state: 'visible', timeout: 8000 });
+          const got = await rendered(page);
+          expect({ where: got.where, kind: got.kind }, label).toEqual({ where: expected.offer.where, kind: expected.offer.kind });
+          if (expected.offer.where === 'bar' || expected.offer.where === 'slide-in') expect(got.overlapsPanel, `${label}: the panel hides the offer`).toBe(false);
+          const offer = decision.offer as { code?: string };
+          if (expected.offer.kind === 'coupon') expect(got.code, label).toBe(offer.code);
+          if (expected.offer.id === 'extended-trial') expect(got.code, label).toBe('TRIAL30');
+          if (expected.offer.where === 'modal') expect(await page.evaluate(() => scrollY), `${label}: the page kept its scroll position`).toBeGreaterThan(1000);
+          await sleep(300); // animations settle
+          if (expected.offer.where === 'inline') await page.locator('visitor-offer').scrollIntoViewIfNeeded();
+          await page.screenshot({ path: join(ARTIFACTS_DIR, `demo-${key}-${name}.png`), animations: 'disabled' });
+          if (expected.offer.where === 'modal') {
+            await page.keyboard.press('Escape'); // closes the dialog; the panel is usable again
+            await container.waitFor({ state: 'detached', timeout: 3000 });
+          }
+        } else {
+          if (key === 'blogPost') await scrollTo(page, 0.5);
+          await sleep(1500);
+          expect(await page.locator(OFFER).count(), `${label}: nothing renders`).toBe(0);
+          if (name === 'none') await page.screenshot({ path: join(ARTIFACTS_DIR, `demo-${key}-${name}.png`), animations: 'disabled' });
+        }
+        const shift = await cls(page);
+        expect(shift.cls, `${label}: layout shift from ${shift.sources.join(', ')}`).toBe(0);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('home: a slide-in or a bar from the decision, per persona', async () => {
+    await checkPage('home');
+  }, 90_000);
+
+  it('pricing: every offer inline in the space reserved below the plans', async () => {
+    await checkPage('pricing');
+  }, 90_000);
+
+  it('blog post: the lead magnet as a modal after 40 % scrolled', async () => {
+    await checkPage('blogPost');
+  }, 90_000);
+
+  it('a closed offer stays closed until the panel switches persona (which forgets it)', async () => {
+    const { context, page, errors } = await open(SITE_PATHS.home);
+    try {
+      await switchTo(page, 'high', SITE_PATHS.home);
+      await page.locator(OFFER).waitFor({ state: 'visible' });
+      await page.locator('visitor-offer [part=close]').click();
+      await page.reload();
+      await whyLine(page);
+      await sleep(800);
+      expect(await page.locator(OFFER).count()).toBe(0);
+      await switchTo(page, 'high', SITE_PATHS.home);
+      await page.locator(OFFER).waitFor({ state: 'visible', timeout: 5000 });
+      await page.locator('.demo-menu > summary').click();
+      await page.screenshot({ path: join(ARTIFACTS_DIR, 'demo-panel-open.png'), animations: 'disabled' });
+      await page.keyboard.press('Escape');
+      expect(await page.locator('.demo-menu').getAttribute('open')).toBeNull();
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+});
