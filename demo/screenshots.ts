@@ -45,6 +45,11 @@ async function waitForOffer(page: Page): Promise<void> {
     undefined,
     { timeout: 15_000 },
   );
+  // An inline offer renders in place, usually below the fold: bring it into the picture.
+  await page.evaluate(() => {
+    const inline = [...document.querySelectorAll('visitor-offer')].find((e) => e.shadowRoot?.querySelector('[part~="container"]:not(dialog)') && getComputedStyle(e).position !== 'fixed' && e.getAttribute('placement') === 'inline');
+    inline?.scrollIntoView({ block: 'center' });
+  });
   await page.waitForTimeout(600); // let the entrance transition settle
 }
 
