@@ -57,6 +57,8 @@ h2 { margin: 0 28px 6px 0; font-size: 1.25em; line-height: 1.25 }
 p { margin: 0 0 14px }
 .bar h2 { margin: 0; font-size: 1em }
 .bar p, .bar .row, .bar .e { margin: 0 }
+/* the coupon's code and button on one line: a wrapping row is only as wide as its widest item here */
+.bar .k { flex-wrap: nowrap }
 .bar form { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 12px }
 .bar code, .bar input { padding-block: 5px }
 .bar .b { padding-block: 6px }
@@ -89,6 +91,7 @@ button, input { font: inherit }
   background: var(--a);
   color: var(--af);
   font-weight: 600;
+  white-space: nowrap;
   cursor: pointer;
 }
 .b:hover { filter: brightness(1.15) }

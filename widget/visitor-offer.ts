@@ -179,6 +179,18 @@ export class VisitorOffer extends LitElement {
   }
 
   private async reveal_(run: number): Promise<void> {
+    const o = this.offer_ as PublicOffer;
+    // All the offer shows is known before it is measured and shown: a countdown or live line
+    // added afterwards would move what is already on screen.
+    const start = (): void => {
+      this.until_ = deadline(o, (this.now_ = Date.now()));
+    };
+    if (o.kind === 'urgency' && o.showLiveActivity) {
+      await Promise.race([this.loadLive_(), new Promise<void>((r) => void later(1000, r))]);
+      if (run !== this.run_) return;
+      this.every_(30_000, () => document.visibilityState === 'visible' && void this.loadLive_());
+    }
+    start();
     if (this.where_ === 'inline') {
       this.phase_ = MEASURING;
       await this.updateComplete;
@@ -193,17 +205,11 @@ export class VisitorOffer extends LitElement {
         });
       }
       if (run !== this.run_) return;
+      start(); // a countdown from first display starts now
     }
     this.phase_ = SHOWN;
-    const o = this.offer_ as PublicOffer;
     rememberView(o.id);
-    this.now_ = Date.now();
-    this.until_ = deadline(o, this.now_);
     if (this.until_ !== null) this.ticking_ = this.every_(1000, () => this.tick_());
-    if (o.kind === 'urgency' && o.showLiveActivity) {
-      void this.loadLive_();
-      this.every_(30_000, () => document.visibilityState === 'visible' && void this.loadLive_());
-    }
     await this.updateComplete;
     if (run !== this.run_) return;
     const dialog = this.renderRoot.querySelector('dialog');
@@ -293,15 +299,22 @@ export class VisitorOffer extends LitElement {
     }
   }
 
-  private async copy_(): Promise<void> {
+  private async copy_(e: Event): Promise<void> {
     this.report_('click', 'click');
     const code = this.renderRoot.querySelector('code');
+    // The button only ever grows, and each label is a new text node: the label going back to
+    // "Copy code" later, with no input near, would otherwise move it and what is around it (a
+    // layout shift). CSSOM styles pass a strict CSP.
+    const button = e.currentTarget as HTMLElement;
+    const pin = (): string => (button.style.minWidth = `${button.getBoundingClientRect().width}px`);
     try {
       await navigator.clipboard.writeText((this.offer_ as PublicCouponOffer).code);
+      pin();
       this.copied_ = true;
       this.msg_ = 'Code copied';
       this.stops_.push(
         later(2500, () => {
+          pin();
           this.copied_ = false;
           this.msg_ = ''; // so the next copy is announced again
         }),
@@ -348,17 +361,21 @@ export class VisitorOffer extends LitElement {
     const o = this.offer_;
     const where = this.where_;
     if (!o || !where || this.phase_ === IDLE || this.phase_ === CLOSED) return nothing;
-    const live = html`<div class="sr" aria-live="polite">${this.msg_}</div>`;
-    if (this.phase_ === ARMED) return live;
+    // One outer template in every phase, so the live region stays the same element from ARMED on:
+    // a region inserted together with its text is not announced.
+    return html`${this.phase_ === ARMED ? nothing : this.view_(o, where)}<div class="sr" aria-live="polite">${this.msg_}</div>`;
+  }
+
+  private view_(o: PublicOffer, where: Placement): TemplateResult {
     const content = html`${this.badge_(o)}<h2 id="h" part="headline"><slot name="headline">${o.headline}</slot></h2>
 <div part="body"><slot name="body"><p>${o.body}</p></slot></div>${this.kind_(o)}<button class="x" part="close" aria-label="Close" @click=${this.close_}>✕</button>`;
     if (where === 'modal') {
-      return html`<dialog part="container" class="c" aria-labelledby="h" @close=${this.dismiss_} @keydown=${this.onKey_}>${content}</dialog>${live}`;
+      return html`<dialog part="container" class="c" aria-labelledby="h" @close=${this.dismiss_} @keydown=${this.onKey_}>${content}</dialog>`;
     }
     const card = html`<div part="container" class="c ${where}" role="region" aria-label=${this.label_()} @keydown=${this.onKey_}>${content}</div>`;
     // Measured in an absolutely positioned box, shown in a new static one: changing an existing
     // box's position would switch off the browser's scroll anchoring for this insertion.
-    return this.phase_ === MEASURING ? html`<div class="m">${card}</div>${live}` : html`${card}${live}`;
+    return this.phase_ === MEASURING ? html`<div class="m">${card}</div>` : card;
   }
 
   private badge_(o: PublicOffer): TemplateResult | typeof nothing {
@@ -371,7 +388,7 @@ export class VisitorOffer extends LitElement {
     if (o.kind === 'urgency') {
       return html`${this.timer_('Ends in')}${this.viewers_ > 1 ? html`<p class="t live">${this.viewers_} people are viewing now</p>` : nothing}`;
     }
-    return html`<div class="row"><code part="code">${o.code}</code><button class="b" part="button" @click=${this.copy_}>${this.copied_ ? 'Copied ✓' : 'Copy code'}</button></div>${this.timer_('Code expires in')}`;
+    return html`<div class="row k"><code part="code">${o.code}</code><button class="b" part="button" @click=${this.copy_}>${this.copied_ ? html`Copied ✓` : html`Copy code`}</button></div>${this.timer_('Code expires in')}`;
   }
 
   private timer_(label: string): TemplateResult | typeof nothing {

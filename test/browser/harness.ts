@@ -6,10 +6,13 @@
 //   const v = await h.visit(path, { persona: 'low' });           // new context + page, cookie set
 //   await v.page.locator('visitor-offer [part=container]').waitFor();  // Playwright pierces open shadow roots
 //   v.events('exposure'); v.offerRequests(); v.consoleErrors; await v.probe();  // requests, errors, CLS, DOM events
+//   v.scriptErrors; v.networkErrors; v.allRequests;  // console errors split: scripts' vs the browser's "Failed to load resource"
+//   (await v.probe()).violations;                    // securitypolicyviolation events (CSP)
 //   await h.screenshot(v.page, 'coupon-slide-in');               // test-artifacts/coupon-slide-in.png
 //   await h.close();                                              // in afterAll
 //
-// The widget must be built first (`npm test` builds; alone: `node build.mjs`).
+// The widget must be built first (`npm test` builds; alone: `node build.mjs`). The full browser
+// suite's shared pieces (offers per page path, fake endpoints, probes) are in fixtures.ts.
 import express, { type Router } from 'express';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -73,8 +76,10 @@ export interface PageProbe {
   /** Cumulative layout shift, inputs excluded (PerformanceObserver 'layout-shift'). */
   cls: number;
   shifts: Array<{ value: number; at: number; sources: string[] }>;
-  /** Every visitor-offer-* DOM event that reached document. */
-  events: Array<{ type: string; detail: unknown; at: number }>;
+  /** Every visitor-offer-* DOM event that reached document (`at`: performance.now()). */
+  events: Array<{ type: string; detail: unknown; at: number; bubbles: boolean; composed: boolean; target: string }>;
+  /** Every securitypolicyviolation event (CSP). */
+  violations: Array<{ directive: string; blocked: string; source: string }>;
 }
 
 export interface VisitOptions {
@@ -93,12 +98,22 @@ export interface Visit {
   page: Page;
   /** Absolute URL of the host page. */
   url: string;
-  /** console.error messages and uncaught page errors. */
+  /** console.error messages and uncaught page errors, including the browser's own network lines. */
   consoleErrors: string[];
+  /**
+   * What scripts logged as errors: console.error calls and uncaught page errors — consoleErrors
+   * without the browser's own "Failed to load resource" lines for a failed or non-2xx request,
+   * which no script can prevent.
+   */
+  scriptErrors: string[];
+  /** The browser's own "Failed to load resource" lines, each with the URL that failed. */
+  networkErrors: string[];
   /** Every console message, as `type: text`. */
   consoleMessages: string[];
   /** Requests the page made under the mount path (the widget's own traffic). */
   requests: RecordedRequest[];
+  /** Every request the page made, to any origin and path (`path` is the full URL for other origins). */
+  allRequests: RecordedRequest[];
   /** POST /events bodies, optionally of one type. */
   events(type?: string): Array<Record<string, unknown>>;
   /** How many GET /offer requests the page made. */
@@ -152,9 +167,23 @@ const INIT_SCRIPT = `(() => {
     }).observe({ type: 'layout-shift', buffered: true });
   } catch {}
   for (const t of ['shown', 'click', 'dismiss', 'lead']) {
-    document.addEventListener('visitor-offer-' + t, (e) => vo.events.push({ type: e.type, detail: e.detail, at: performance.now() }));
+    document.addEventListener('visitor-offer-' + t, (e) => vo.events.push({
+      type: e.type, detail: e.detail, at: performance.now(), bubbles: e.bubbles, composed: e.composed,
+      target: e.target && e.target.nodeName ? e.target.nodeName.toLowerCase() : '?',
+    }));
   }
+  vo.violations = [];
+  document.addEventListener('securitypolicyviolation', (e) => vo.violations.push({ directive: e.violatedDirective, blocked: e.blockedURI, source: e.sourceFile }));
 })();`;
+
+function parseBody(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
 
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -241,26 +270,36 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await context.addInitScript({ content: INIT_SCRIPT });
     const page = await context.newPage();
     const consoleErrors: string[] = [];
+    const scriptErrors: string[] = [];
+    const networkErrors: string[] = [];
     const consoleMessages: string[] = [];
     const requests: RecordedRequest[] = [];
+    const allRequests: RecordedRequest[] = [];
     page.on('console', (m) => {
       consoleMessages.push(`${m.type()}: ${m.text()}`);
-      if (m.type() === 'error') consoleErrors.push(`${m.text()} (${m.location().url || 'page'})`);
+      if (m.type() !== 'error') return;
+      const line = `${m.text()} (${m.location().url || 'page'})`;
+      consoleErrors.push(line);
+      // The browser's network log has no arguments; a script's console.error always has some.
+      (m.args().length === 0 && m.text().startsWith('Failed to load resource') ? networkErrors : scriptErrors).push(line);
     });
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
+    page.on('pageerror', (e) => {
+      consoleErrors.push(`pageerror: ${e.message}`);
+      scriptErrors.push(`pageerror: ${e.message}`);
+    });
     page.on('request', (r) => {
       const u = new URL(r.url());
-      if (u.origin !== origin || !u.pathname.startsWith(`${MOUNT_PATH}/`)) return;
-      let body: unknown = null;
-      const text = r.postData();
-      if (text !== null) {
-        try {
-          body = JSON.parse(text) as unknown;
-        } catch {
-          body = text;
-        }
-      }
-      requests.push({ method: r.method(), path: u.pathname + u.search, body, resourceType: r.resourceType(), at: Date.now() });
+      const mine = u.origin === origin;
+      const recorded = (): RecordedRequest => ({
+        method: r.method(),
+        path: mine ? u.pathname + u.search : u.href,
+        body: parseBody(r.postData()),
+        resourceType: r.resourceType(),
+        at: Date.now(),
+      });
+      allRequests.push(recorded());
+      if (!mine || !u.pathname.startsWith(`${MOUNT_PATH}/`)) return;
+      requests.push(recorded());
     });
     const url = origin + path;
     if (opts.navigate !== false) await page.goto(url);
@@ -269,8 +308,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       page,
       url,
       consoleErrors,
+      scriptErrors,
+      networkErrors,
       consoleMessages,
       requests,
+      allRequests,
       events: (type) =>
         requests
           .filter((r) => r.method === 'POST' && r.path === `${MOUNT_PATH}/events` && typeof r.body === 'object' && r.body !== null)

@@ -1,0 +1,255 @@
+// What visitors do with an offer: copy the code (clipboard + "Copied"), close it (remembered per
+// offer across reloads for dismiss-days), see it at most max-views times a day; and what the page
+// and the server hear about it: DOM CustomEvents (bubbling, composed, { offerId, experiment,
+// variant }) and POST /events, also for experiments and their no-offer control.
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { personas } from '../../demo/personas';
+import type { Experiment } from '../../server/experiments/types';
+import {
+  appeared,
+  armed,
+  catalogue,
+  coupon,
+  COUPON_CODE,
+  containerOf,
+  debugLine,
+  frames,
+  GENEROUS_LIMITS,
+  HOST_CSS_LINK,
+  KINDS,
+  offerTag,
+  pageFor,
+  paras,
+  PLACEMENTS,
+  serveAssets,
+  settledProbe,
+  widgetState,
+} from './fixtures';
+import { startHarness, type Harness, type Visit } from './harness';
+
+const COUPON = KINDS.coupon.id;
+const DAY = 86_400_000;
+const EXPERIMENTS: Experiment[] = [
+  { id: 'exp-coupon', coverage: 1, status: 'running', variants: [{ id: 'treatment', weight: 1, offer: COUPON }] },
+  { id: 'exp-control', coverage: 1, status: 'running', variants: [{ id: 'control', weight: 1, offer: null }] },
+];
+const SCROLL_COUPON = 'coupon-scroll-90';
+const LEAVE_COUPON = 'coupon-leave';
+const PLAIN = { offerId: COUPON, experiment: null, variant: null };
+
+/** A short page; an inline element sits in the flow, in the space the page's stylesheet reserves. */
+const page = (attrs: Record<string, string | boolean> = {}): string =>
+  attrs.placement === 'inline' ? `<main><h1>Offer</h1>${paras(1, 1)}${offerTag(attrs)}${paras(2, 2)}</main>` : `<main><h1>Offer</h1>${paras(1, 3)}</main>${offerTag(attrs)}`;
+
+/** The visitor-offer-* DOM events the page saw, of one type. */
+async function domEvents(v: Visit, type: string): Promise<Array<{ detail: unknown; bubbles: boolean; composed: boolean; target: string }>> {
+  return (await v.probe()).events.filter((e) => e.type === `visitor-offer-${type}`).map(({ detail, bubbles, composed, target }) => ({ detail, bubbles, composed, target }));
+}
+
+const stored = (v: Visit): Promise<Record<string, { d?: number; v?: number[] }>> =>
+  v.page.evaluate(() => JSON.parse(localStorage.getItem('visitor-offers') ?? '{}') as Record<string, { d?: number; v?: number[] }>);
+
+describe.concurrent('interacting with an offer (headless Chromium)', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      decisions: catalogue({ experiments: EXPERIMENTS, offers: [coupon(SCROLL_COUPON, { trigger: { type: 'scroll', percent: 90 } }), coupon(LEAVE_COUPON, { trigger: { type: 'immediate' } })] }),
+      router: GENEROUS_LIMITS,
+    });
+    serveAssets(h);
+  }, 30_000);
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  describe('copy', () => {
+    for (const placement of PLACEMENTS) {
+      it(`${placement}: puts the code on the clipboard, says "Copied", sends one click`, async ({ expect }) => {
+        const v = await h.visit(h.hostPage({ head: HOST_CSS_LINK, body: page({ placement }) }), { persona: 'low' });
+        await appeared(v.page);
+        // Something else on the clipboard first: the copy must replace it.
+        await v.page.evaluate(() => navigator.clipboard.writeText('something else'));
+        const button = v.page.locator('visitor-offer [part=button]');
+        expect(await button.textContent()).toBe('Copy code');
+        await button.click();
+        await expect.poll(() => button.textContent()).toBe('Copied ✓');
+        expect(await v.page.evaluate(() => navigator.clipboard.readText())).toBe(COUPON_CODE);
+        expect((await widgetState(v.page))?.live).toBe('Code copied');
+        await expect.poll(() => v.events('click')).toEqual([{ type: 'click', offerId: COUPON }]);
+        expect(await domEvents(v, 'click')).toEqual([{ detail: PLAIN, bubbles: true, composed: true, target: 'visitor-offer' }]);
+        expect(v.events('dismiss')).toEqual([]);
+        expect(await containerOf(v.page).isVisible()).toBe(true); // copying does not close it
+        if (placement === 'slide-in' || placement === 'bar') {
+          // The feedback goes away again (moving nothing), so a second copy is confirmed (and announced) anew.
+          await expect.poll(() => button.textContent(), { timeout: 4000 }).toBe('Copy code');
+          expect((await widgetState(v.page))?.live).toBe('');
+          expect((await settledProbe(v)).shifts).toEqual([]);
+          await button.click();
+          await expect.poll(() => button.textContent()).toBe('Copied ✓');
+          await expect.poll(() => v.events('click').length).toBe(2);
+        }
+        expect(v.consoleErrors).toEqual([]);
+        await v.close();
+      });
+    }
+  });
+
+  describe('dismissal', () => {
+    it('the close button hides the offer, sends one dismiss, and the offer stays closed after a reload', async ({ expect }) => {
+      const v = await h.visit(h.hostPage({ body: page({ debug: true }) }), { persona: 'low' });
+      await appeared(v.page);
+      await v.page.locator('visitor-offer [part=close]').click();
+      await expect.poll(async () => (await widgetState(v.page))?.elements).toBe(0);
+      await expect.poll(() => v.events('dismiss')).toEqual([{ type: 'dismiss', offerId: COUPON }]);
+      expect(await domEvents(v, 'dismiss')).toEqual([{ detail: PLAIN, bubbles: true, composed: true, target: 'visitor-offer' }]);
+      expect((await stored(v))[COUPON]?.d).toBeGreaterThan(Date.now() - 60_000);
+
+      await v.page.reload();
+      await debugLine(v, `${COUPON} dismissed`);
+      await frames(v.page);
+      expect(await widgetState(v.page)).toMatchObject({ elements: 0, container: false });
+      expect(v.offerRequests()).toBe(2); // one per page view
+      expect(v.consoleErrors).toEqual([]);
+      await v.close();
+    });
+
+    it('is remembered for dismiss-days (default 7): a 3-day-old dismissal still hides it, unless dismiss-days is 2', async ({ expect }) => {
+      const v = await h.visit(h.hostPage({ body: page({ debug: true }) }), { persona: 'low' });
+      await appeared(v.page);
+      await v.page.locator('visitor-offer [part=close]').click();
+      await expect.poll(async () => (await stored(v))[COUPON]?.d).toBeTypeOf('number');
+      // Three days pass.
+      await v.page.evaluate(
+        ([id, ago]) => {
+          const all = JSON.parse(localStorage.getItem('visitor-offers') ?? '{}') as Record<string, { d?: number }>;
+          all[id] = { ...all[id], d: Date.now() - ago };
+          localStorage.setItem('visitor-offers', JSON.stringify(all));
+        },
+        [COUPON, 3 * DAY] as const,
+      );
+      await v.page.reload();
+      await debugLine(v, `${COUPON} dismissed`);
+
+      await v.page.goto(h.origin + h.hostPage({ body: page({ 'dismiss-days': '2' }) }));
+      await appeared(v.page);
+      expect(v.consoleErrors).toEqual([]);
+      await v.close();
+    });
+
+    it('Escape closes a slide-in when focus is inside it, not when focus is on the page', async ({ expect }) => {
+      const v = await h.visit(h.hostPage({ body: `<button id="mine">Page button</button>${page()}` }), { persona: 'low' });
+      await appeared(v.page);
+      await v.page.focus('#mine');
+      await v.page.keyboard.press('Escape');
+      await frames(v.page);
+      expect(await containerOf(v.page).isVisible()).toBe(true);
+      await v.page.locator('visitor-offer [part=button]').focus();
+      await v.page.keyboard.press('Escape');
+      await expect.poll(async () => (await widgetState(v.page))?.container).toBe(false);
+      await expect.poll(() => v.events('dismiss').length).toBe(1);
+      await v.close();
+    });
+  });
+
+  describe('frequency cap', () => {
+    it('max-views=2: shown on two page views, not on the third; views older than a day no longer count', async ({ expect }) => {
+      const path = h.hostPage({ body: page({ 'max-views': '2', debug: true }) });
+      const v = await h.visit(path, { persona: 'low' });
+      await appeared(v.page);
+      await v.page.reload();
+      await appeared(v.page);
+      expect((await stored(v))[COUPON]?.v).toHaveLength(2);
+      await v.page.reload();
+      await debugLine(v, `${COUPON} capped`);
+      await frames(v.page);
+      expect((await widgetState(v.page))?.container).toBe(false);
+      expect(v.offerRequests()).toBe(3);
+      // A day later.
+      await v.page.evaluate((id) => {
+        const all = JSON.parse(localStorage.getItem('visitor-offers') ?? '{}') as Record<string, { v?: number[] }>;
+        all[id] = { v: (all[id]?.v ?? []).map((t) => t - 86_400_000 - 1000) };
+        localStorage.setItem('visitor-offers', JSON.stringify(all));
+      }, COUPON);
+      await v.page.reload();
+      await appeared(v.page);
+      expect(v.consoleErrors).toEqual([]);
+      await v.close();
+    });
+
+    it('counts a view only when the offer was shown, not when it was decided and its trigger never fired', async ({ expect }) => {
+      const tall = (attrs: Record<string, string | boolean>): string => `<main><h1>Tall</h1>${paras(1, 40)}</main>${offerTag(attrs)}`;
+      const path = h.hostPage({ body: tall({ page: pageFor(SCROLL_COUPON), 'max-views': '1', debug: true }) });
+      const v = await h.visit(path, { persona: 'low' });
+      await armed(v.page);
+      await v.page.reload();
+      await armed(v.page); // not capped: the first view never showed it
+      expect((await stored(v))[SCROLL_COUPON]).toBeUndefined();
+      await v.page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+      await appeared(v.page);
+      expect((await stored(v))[SCROLL_COUPON]?.v).toHaveLength(1);
+      await v.page.reload();
+      await debugLine(v, `${SCROLL_COUPON} capped`);
+      await v.close();
+    });
+  });
+
+  describe('events in an experiment', () => {
+    const EXP = { offerId: COUPON, experiment: 'exp-coupon', variant: 'treatment' };
+
+    it('shown, click and dismiss carry { offerId, experiment, variant }, in the DOM and to /events', async ({ expect }) => {
+      const v = await h.visit(h.hostPage({ body: page({ page: '/x/exp-coupon' }) }), { persona: 'low' });
+      await appeared(v.page);
+      await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([{ type: 'exposure', ...EXP }]);
+      await v.page.locator('visitor-offer [part=button]').click();
+      await v.page.locator('visitor-offer [part=close]').click();
+      await expect.poll(() => v.events().map((e) => e.type)).toEqual(['exposure', 'click', 'dismiss']);
+      for (const e of v.events()) expect(e).toEqual({ type: e.type, ...EXP });
+      const dom = (await v.probe()).events;
+      expect(dom.map((e) => e.type)).toEqual(['visitor-offer-shown', 'visitor-offer-click', 'visitor-offer-dismiss']);
+      for (const e of dom) expect(e).toMatchObject({ detail: EXP, bubbles: true, composed: true, target: 'visitor-offer' });
+      // The server accepted every event (a refused one would show as a failed resource).
+      expect(v.consoleErrors).toEqual([]);
+      await v.close();
+    });
+
+    it("the control shows nothing, and its exposure (offerId null) is sent once the page was visible for 1 s", async ({ expect }) => {
+      const v = await h.visit(h.hostPage({ body: page({ page: '/x/exp-control', debug: true }) }), { persona: 'low' });
+      await debugLine(v, 'no offer: rule:page-x-exp-control');
+      await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([
+        { type: 'exposure', offerId: null, experiment: 'exp-control', variant: 'control' },
+      ]);
+      expect(await domEvents(v, 'shown')).toEqual([
+        { detail: { offerId: null, experiment: 'exp-control', variant: 'control' }, bubbles: true, composed: true, target: 'visitor-offer' },
+      ]);
+      expect(await widgetState(v.page)).toMatchObject({ elements: 0, container: false });
+      await v.page.waitForTimeout(1200);
+      expect(v.events('exposure')).toHaveLength(1);
+      expect(v.consoleErrors).toEqual([]);
+      await v.close();
+    });
+  });
+
+  it('an event raised as the visitor leaves the page still reaches the server (and DataFast)', async ({ expect }) => {
+    // Its own visitor and offer: the goal at DataFast is this test's, whatever runs alongside.
+    const v = await h.visit(h.hostPage({ body: page({ page: pageFor(LEAVE_COUPON) }) }), { persona: 'average' });
+    await appeared(v.page);
+    const next = h.hostPage({ script: false, body: '<p>Next page</p>' });
+    // Close and navigate in the same task: the queued dismiss goes out as the page is left.
+    await Promise.all([
+      v.page.waitForURL(`**${next}`),
+      v.page.evaluate((url) => {
+        const close = document.querySelector('visitor-offer')?.shadowRoot?.querySelector<HTMLButtonElement>('[part=close]');
+        close?.click();
+        location.href = url;
+      }, next),
+    ]);
+    // Sent with fetch keepalive or, when the page is already being left, sendBeacon (which the
+    // page's request log may not see): either way it reaches the server, and DataFast as a goal.
+    const visitor = personas.average.visitorId;
+    await expect.poll(() => h.sim.goals.filter((g) => g.name === 'offer_dismiss' && g.visitorId === visitor).map((g) => g.metadata.offer)).toEqual([LEAVE_COUPON]);
+    expect(v.events('dismiss')).toEqual(v.events('dismiss').length ? [{ type: 'dismiss', offerId: LEAVE_COUPON }] : []);
+    await v.close();
+  });
+});
