@@ -42,6 +42,8 @@ export const styles = css`
   animation: in .3s ease-out;
 }
 .slide-in, .bar { position: fixed; z-index: 2147483000 }
+/* .c's position: relative must not undo the UA's position: fixed of a modal dialog (scrolled pages) */
+dialog.c { position: fixed }
 .slide-in { right: 16px; bottom: 16px; width: min(370px, calc(100vw - 32px)) }
 .bar {
   top: 0; left: 0; right: 0;
