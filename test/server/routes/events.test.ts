@@ -8,21 +8,19 @@
 // (test/server/events/outbox.test.ts, "the bounded queue"): the router does not expose the queue
 // size, and filling the default 10,000 through HTTP would only slow the suite. Here the route's
 // side of it is checked: a goal the outbox refuses is reported (`forwarded: false`) and counted.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../../demo/simulated-datafast';
+import { describe, expect, it } from 'vitest';
+import { SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../../demo/simulated-datafast';
 import { GOAL_NAMES } from '../../../server/datafast/goals';
 import type { DecisionSettings } from '../../../server/decision/policy';
 import { assign } from '../../../server/experiments/assign';
 import type { Experiment } from '../../../server/experiments/types';
 import type { VisitorOffersOptions } from '../../../server/router';
 import type { Store } from '../../../server/store/store';
-import { SECRETS } from '../../support/forbidden';
-import { captureLog, type CapturedLog } from '../../support/log-capture';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
+import { useRouteSuite } from '../../support/route-suite';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
 
 const EXPERIMENT: Experiment = {
@@ -45,39 +43,18 @@ const IN_CONTROL = visitorIn(EXPERIMENT, 'control', 'events');
 const IN_HOLDOUT = visitorIn(EXPERIMENT, null, 'events');
 const OTHER = uuidFrom('events-other-visitor');
 
-let sim: SimulatedDataFast;
-let log: CapturedLog;
-let baseDir: string;
-const mounted: MountedRouter[] = [];
-
-beforeAll(async () => {
-  // Any valid UUID is a visitor with pageviews, so DataFast accepts goals for generated ids.
-  sim = await startSimulatedDataFast({ generateUnknown: true });
-  baseDir = mkdtempSync(join(tmpdir(), 'vo-events-'));
-});
-afterAll(async () => {
-  await sim.close();
-  rmSync(baseDir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  sim.setFault(null);
-  sim.resetCalls();
-  log = captureLog();
-});
-afterEach(async () => {
-  await Promise.all(mounted.splice(0).map((m) => m.close()));
-  for (const secret of SECRETS) expect(log.text()).not.toContain(secret);
-});
+// Any valid UUID is a visitor with pageviews here, so DataFast accepts goals for generated ids.
+const suite = useRouteSuite('events', { sim: { generateUnknown: true } });
 
 async function mount(options: Partial<VisitorOffersOptions> = {}): Promise<MountedRouter> {
   const m = await mountRouter({
-    datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 },
+    datafast: { apiKey: SIM.apiKey, apiUrl: suite.sim.url, timeoutMs: 400 },
     decisions: DECISIONS,
-    dataDir: mkdtempSync(join(baseDir, 'r-')),
-    logger: log.logger,
+    dataDir: mkdtempSync(join(suite.baseDir, 'r-')),
+    logger: suite.log.logger,
     ...options,
   });
-  mounted.push(m);
+  suite.track(m);
   return m;
 }
 
@@ -91,7 +68,7 @@ function post(m: MountedRouter, body: unknown, visitor: string | null = IN_COUPO
 const drain = (m: MountedRouter): Promise<void> => m.router.visitorOffers.outbox.drain(15_000);
 const store = (m: MountedRouter): Promise<Store> => m.router.visitorOffers.store.ready;
 const counts = async (m: MountedRouter) => Object.fromEntries((await store(m)).experimentCounts(EXPERIMENT.id));
-const goalsOf = (visitor: string) => sim.goals.filter((g) => g.visitorId === visitor);
+const goalsOf = (visitor: string) => suite.sim.goals.filter((g) => g.visitorId === visitor);
 
 const couponEvent = (type: string) => ({ type, offerId: 'welcome-coupon', experiment: EXPERIMENT.id, variant: 'coupon' });
 
@@ -121,14 +98,14 @@ describe('POST /events forwards each event to DataFast as a documented goal for 
     expect(res.body).toEqual({ ok: true, forwarded: true });
     expect(res.headers['cache-control']).toBe('no-store');
     await drain(m);
-    expect(sim.goals).toHaveLength(1);
-    expect(sim.goals[0]).toMatchObject({
+    expect(suite.sim.goals).toHaveLength(1);
+    expect(suite.sim.goals[0]).toMatchObject({
       visitorId: IN_COUPON,
       name: documented,
       metadata: { offer: 'welcome-coupon', experiment: EXPERIMENT.id, variant: 'coupon' },
     });
     // Exactly DataFast's body: the visitor from the cookie, nothing from the browser beyond the event.
-    const call = sim.calls.find((c) => c.path === '/api/v1/goals');
+    const call = suite.sim.calls.find((c) => c.path === '/api/v1/goals');
     expect(call?.authorization).toBe(`Bearer ${SIM.apiKey}`);
     expect(call?.body).toEqual({
       datafast_visitor_id: IN_COUPON,
@@ -141,7 +118,7 @@ describe('POST /events forwards each event to DataFast as a documented goal for 
     const m = await mount();
     expect((await post(m, { type: 'click', offerId: 'starter-guide' }, OTHER)).status).toBe(202);
     await drain(m);
-    expect(sim.goals.map((g) => [g.visitorId, g.name, g.metadata])).toEqual([[OTHER, 'offer_click', { offer: 'starter-guide' }]]);
+    expect(suite.sim.goals.map((g) => [g.visitorId, g.name, g.metadata])).toEqual([[OTHER, 'offer_click', { offer: 'starter-guide' }]]);
   });
 
   it('fills in the visitor’s real variant when the widget names only the experiment', async () => {
@@ -149,15 +126,15 @@ describe('POST /events forwards each event to DataFast as a documented goal for 
     const res = await post(m, { type: 'click', offerId: 'welcome-coupon', experiment: EXPERIMENT.id });
     expect(res.status).toBe(202);
     await drain(m);
-    expect(sim.goals[0]?.metadata).toEqual({ offer: 'welcome-coupon', experiment: EXPERIMENT.id, variant: 'coupon' });
+    expect(suite.sim.goals[0]?.metadata).toEqual({ offer: 'welcome-coupon', experiment: EXPERIMENT.id, variant: 'coupon' });
   });
 
   it('sends the goal for the canonical (lower-case) id when the cookie is upper case', async () => {
     const m = await mount();
     expect((await post(m, couponEvent('click'), IN_COUPON.toUpperCase())).status).toBe(202);
     await drain(m);
-    expect(sim.goals.map((g) => g.visitorId)).toEqual([IN_COUPON]);
-    expect(sim.calls.find((c) => c.path === '/api/v1/goals')?.body).toMatchObject({ datafast_visitor_id: IN_COUPON });
+    expect(suite.sim.goals.map((g) => g.visitorId)).toEqual([IN_COUPON]);
+    expect(suite.sim.calls.find((c) => c.path === '/api/v1/goals')?.body).toMatchObject({ datafast_visitor_id: IN_COUPON });
   });
 });
 
@@ -184,7 +161,7 @@ describe('POST /events refuses what is malformed or not the visitor’s, with a 
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(error);
     await drain(m);
-    expect(sim.goals).toHaveLength(0);
+    expect(suite.sim.goals).toHaveLength(0);
     expect(await counts(m)).toEqual({});
   });
 
@@ -210,7 +187,7 @@ describe('POST /events refuses what is malformed or not the visitor’s, with a 
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/datafast_visitor_id/);
     await drain(m);
-    expect(sim.callCount('goals')).toBe(0);
+    expect(suite.sim.callCount('goals')).toBe(0);
   });
 });
 
@@ -232,7 +209,7 @@ describe('POST /events accepts its own site and the allowed origins only', () =>
     expect(res.status).toBe(403);
     expect(res.body.error).toMatch(/cross-origin request refused/);
     await drain(m);
-    expect(sim.callCount('goals')).toBe(0);
+    expect(suite.sim.callCount('goals')).toBe(0);
   });
 
   it.each([
@@ -245,7 +222,7 @@ describe('POST /events accepts its own site and the allowed origins only', () =>
     const res = await send(m, headers(m));
     expect(res.status).toBe(202);
     await drain(m);
-    expect(sim.goals).toHaveLength(1);
+    expect(suite.sim.goals).toHaveLength(1);
   });
 });
 
@@ -260,7 +237,7 @@ describe('POST /events body formats', () => {
       .send(JSON.stringify(couponEvent('dismiss')));
     expect(res.status).toBe(202);
     await drain(m);
-    expect(sim.goals.map((g) => g.name)).toEqual(['offer_dismiss']);
+    expect(suite.sim.goals.map((g) => g.name)).toEqual(['offer_dismiss']);
   });
 
   it('refuses a body over 4 kB with 413', async () => {
@@ -269,7 +246,7 @@ describe('POST /events body formats', () => {
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ error: 'body too large' });
     await drain(m);
-    expect(sim.callCount('goals')).toBe(0);
+    expect(suite.sim.callCount('goals')).toBe(0);
   });
 });
 
@@ -299,7 +276,7 @@ describe('POST /events is rate-limited per visitor and per IP', () => {
     for (const v of visitors) statuses.push((await post(m, { type: 'click', offerId: 'starter-guide' }, v)).status);
     expect(statuses).toEqual([202, 202, 202, 429]);
     await drain(m);
-    expect(sim.goals).toHaveLength(3);
+    expect(suite.sim.goals).toHaveLength(3);
   });
 });
 
@@ -334,7 +311,7 @@ describe('POST /events counts each exposure once', () => {
     expect((await post(m, { type: 'exposure', offerId: 'popular-plan-urgency' }, OTHER)).body).toEqual({ ok: true, forwarded: true });
     expect((await post(m, guide, IN_HOLDOUT)).body).toEqual({ ok: true, forwarded: true });
     await drain(m);
-    expect(sim.goals.map((g) => [g.visitorId, g.metadata.offer])).toEqual([
+    expect(suite.sim.goals.map((g) => [g.visitorId, g.metadata.offer])).toEqual([
       [OTHER, 'starter-guide'],
       [OTHER, 'popular-plan-urgency'],
       [IN_HOLDOUT, 'starter-guide'],
@@ -402,21 +379,21 @@ describe('POST /events counts conversions only for exposed visitors', () => {
 describe('POST /events when DataFast fails', () => {
   it('answers 202 at once, and delivers the goal later, exactly once (outbox backoff)', async () => {
     const m = await mount();
-    sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 3 });
+    suite.sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 3 });
     const started = Date.now();
     const res = await post(m, couponEvent('exposure'));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, forwarded: true });
     expect(Date.now() - started).toBeLessThan(1000);
     await drain(m);
-    expect(sim.callCount('goals')).toBe(4);
+    expect(suite.sim.callCount('goals')).toBe(4);
     expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_exposure']);
     expect(m.router.visitorOffers.outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: 1, failed: 0, dropped: 0 });
   });
 
   it('delivers every event sent during the outage, each exactly once', async () => {
     const m = await mount();
-    sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 3 });
+    suite.sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 3 });
     for (const type of ['exposure', 'click', 'dismiss', 'conversion']) expect((await post(m, couponEvent(type))).status).toBe(202);
     await drain(m);
     expect(goalsOf(IN_COUPON).map((g) => g.name).sort()).toEqual(['offer_click', 'offer_conversion', 'offer_dismiss', 'offer_exposure']);
@@ -431,20 +408,20 @@ describe('POST /events when DataFast fails', () => {
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, forwarded: false });
     expect(m.router.visitorOffers.outbox.stats().dropped).toBe(1);
-    expect(log.text()).toMatch(/goal dropped/);
-    expect(sim.callCount('goals')).toBe(0);
+    expect(suite.log.text()).toMatch(/goal dropped/);
+    expect(suite.sim.callCount('goals')).toBe(0);
   });
 });
 
 describe('POST /events when the store cannot be opened', () => {
   it('answers 503 with a clear message and forwards nothing', async () => {
-    const file = join(mkdtempSync(join(baseDir, 'f-')), 'not-a-dir');
+    const file = join(mkdtempSync(join(suite.baseDir, 'f-')), 'not-a-dir');
     writeFileSync(file, 'a regular file');
     const m = await mount({ dataDir: join(file, 'data') });
     const res = await post(m, couponEvent('exposure'));
     expect(res.status).toBe(503);
     expect(res.body.error).toMatch(/cannot be recorded/);
     await drain(m);
-    expect(sim.callCount('goals')).toBe(0);
+    expect(suite.sim.callCount('goals')).toBe(0);
   });
 });

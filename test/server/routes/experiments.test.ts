@@ -3,19 +3,17 @@
 // visitors' exposures and conversions POSTed to /events — and checked against what was sent, per
 // variant, with each visitor's variant computed by the real assignment. A deliberately skewed
 // split is flagged as a sample ratio mismatch.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../../demo/simulated-datafast';
+import { describe, expect, it } from 'vitest';
+import { SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../../demo/simulated-datafast';
 import { assign } from '../../../server/experiments/assign';
 import type { ExperimentResult } from '../../../server/experiments/results';
 import type { Experiment } from '../../../server/experiments/types';
 import type { VisitorOffersOptions } from '../../../server/router';
-import { SECRETS } from '../../support/forbidden';
-import { captureLog, type CapturedLog } from '../../support/log-capture';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
+import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
 
 const TOKEN = 'admin-token-0123456789abcdef';
@@ -40,39 +38,20 @@ const IDLE: Experiment = {
   ],
 };
 
-let sim: SimulatedDataFast;
-let log: CapturedLog;
-let baseDir: string;
-const mounted: MountedRouter[] = [];
+// Any valid UUID is a visitor with pageviews here, so DataFast accepts goals for generated ids.
+const suite = useRouteSuite('experiments', { sim: { generateUnknown: true }, secrets: [TOKEN], closeTimeoutMs: 2000 });
 
-beforeAll(async () => {
-  sim = await startSimulatedDataFast({ generateUnknown: true });
-  baseDir = mkdtempSync(join(tmpdir(), 'vo-experiments-'));
-});
-afterAll(async () => {
-  await sim.close();
-  rmSync(baseDir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  sim.resetCalls();
-  log = captureLog();
-});
-afterEach(async () => {
-  await Promise.all(mounted.splice(0).map((m) => m.close(2000)));
-  for (const secret of [...SECRETS, TOKEN]) expect(log.text()).not.toContain(secret);
-});
-
-async function mount(options: Partial<VisitorOffersOptions> = {}, dataDir = mkdtempSync(join(baseDir, 'data-'))): Promise<MountedRouter & { dataDir: string }> {
+async function mount(options: Partial<VisitorOffersOptions> = {}, dataDir = mkdtempSync(join(suite.baseDir, 'data-'))): Promise<MountedRouter & { dataDir: string }> {
   const m = await mountRouter({
-    datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 1000 },
+    datafast: { apiKey: SIM.apiKey, apiUrl: suite.sim.url, timeoutMs: 1000 },
     decisions: { experiments: [HERO, IDLE], rules: [{ id: 'ab', when: {}, then: { experiment: HERO.id } }] },
     dataDir,
     adminToken: TOKEN,
     limits: { eventsPerMinutePerIp: 1_000_000 },
-    logger: log.logger,
+    logger: suite.log.logger,
     ...options,
   });
-  mounted.push(m);
+  suite.track(m);
   return { ...m, dataDir };
 }
 
@@ -206,8 +185,8 @@ describe('GET /experiments reports what POST /events counted', () => {
 
     // Every accepted event also went to DataFast: one exposure per visitor, every conversion event.
     await m.router.visitorOffers.outbox.drain(10_000);
-    expect(sim.goals.filter((g) => g.name === 'offer_exposure')).toHaveLength(240);
-    expect(sim.goals.filter((g) => g.name === 'offer_conversion')).toHaveLength(converters.length + 10 + 20);
+    expect(suite.sim.goals.filter((g) => g.name === 'offer_exposure')).toHaveLength(240);
+    expect(suite.sim.goals.filter((g) => g.name === 'offer_conversion')).toHaveLength(converters.length + 10 + 20);
   });
 
   it('the counts survive a restart (they live in the durable store)', async () => {

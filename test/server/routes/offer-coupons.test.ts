@@ -3,20 +3,19 @@
 // single-use code, the same one on every visit and after a restart, and is withdrawn when the pool
 // runs out; a coupon's expiry and an urgency countdown run from the visitor's first exposure and
 // are stable; past them the offer is withdrawn; the browser never sees the pool or its file.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { personas } from '../../../demo/personas';
-import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../../demo/simulated-datafast';
+import { SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../../demo/simulated-datafast';
 import { ConfigError } from '../../../server/config-error';
 import type { CouponOffer, Offer, UrgencyOffer } from '../../../server/decision/offer';
 import { visitorOffers, type VisitorOffersOptions } from '../../../server/router';
 import { Store } from '../../../server/store/store';
-import { keysOf, SECRETS } from '../../support/forbidden';
-import { captureLog, type CapturedLog } from '../../support/log-capture';
+import { keysOf } from '../../support/forbidden';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
+import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
 
 const MINUTE = 60_000;
@@ -24,27 +23,8 @@ const LOW = personas.low.visitorId;
 const AVERAGE = personas.average.visitorId;
 const HIGH = personas.high.visitorId;
 
-let sim: SimulatedDataFast;
-let log: CapturedLog;
-let baseDir: string;
-const mounted: MountedRouter[] = [];
-
-beforeAll(async () => {
-  sim = await startSimulatedDataFast({ generateUnknown: true });
-  baseDir = mkdtempSync(join(tmpdir(), 'vo-coupons-'));
-});
-afterAll(async () => {
-  await sim.close();
-  rmSync(baseDir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  sim.resetCalls();
-  log = captureLog();
-});
-afterEach(async () => {
-  await Promise.all(mounted.splice(0).map((m) => m.close()));
-  for (const secret of SECRETS) expect(log.text()).not.toContain(secret);
-});
+// Any valid UUID is a visitor with pageviews here, so DataFast accepts goals for generated ids.
+const suite = useRouteSuite('coupons', { sim: { generateUnknown: true } });
 
 const base = { placement: 'slide-in', trigger: { type: 'immediate' }, headline: 'Just for you', body: 'Take it while it lasts.' } as const;
 
@@ -58,7 +38,7 @@ function urgency(id: string, fields: Partial<UrgencyOffer>): UrgencyOffer {
 
 /** A pool file of single-use codes, written the way an owner would (comments and blank lines allowed). */
 function poolFile(codes: string[]): string {
-  const path = join(mkdtempSync(join(baseDir, 'pool-')), 'codes.txt');
+  const path = join(mkdtempSync(join(suite.baseDir, 'pool-')), 'codes.txt');
   writeFileSync(path, `# single-use codes\n\n${codes.join('\n')}\n`);
   return path;
 }
@@ -66,16 +46,16 @@ function poolFile(codes: string[]): string {
 /** Every visitor gets `offer` (one rule that always matches). */
 function optionsFor(offer: Offer, dataDir: string): VisitorOffersOptions {
   return {
-    datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 },
+    datafast: { apiKey: SIM.apiKey, apiUrl: suite.sim.url, timeoutMs: 400 },
     decisions: { offers: [offer], rules: [{ id: 'everyone', when: {}, then: { offer: offer.id } }] },
     dataDir,
-    logger: log.logger,
+    logger: suite.log.logger,
   };
 }
 
-async function mount(offer: Offer, dataDir = mkdtempSync(join(baseDir, 'data-'))): Promise<MountedRouter & { dataDir: string }> {
+async function mount(offer: Offer, dataDir = mkdtempSync(join(suite.baseDir, 'data-'))): Promise<MountedRouter & { dataDir: string }> {
   const m = await mountRouter(optionsFor(offer, dataDir));
-  mounted.push(m);
+  suite.track(m);
   return { ...m, dataDir };
 }
 
@@ -91,7 +71,7 @@ const expose = (m: MountedRouter, visitor: string, offerId: string) =>
 
 /** Writes a first exposure into a data directory, as an earlier run of the server would have. */
 async function recordedExposure(offerId: string, visitor: string, at: number): Promise<string> {
-  const dataDir = mkdtempSync(join(baseDir, 'data-'));
+  const dataDir = mkdtempSync(join(suite.baseDir, 'data-'));
   const store = await Store.open(dataDir);
   await store.recordFirstExposure(offerId, visitor, at);
   await store.close();
@@ -156,17 +136,17 @@ describe('a pooled coupon gives every visitor their own single-use code', () => 
     expect(keysOf(res.body)).not.toContain('codePool');
     expect(res.text).not.toContain(pool);
     expect(res.text).not.toContain('codes.txt');
-    expect(res.text).not.toContain(baseDir);
+    expect(res.text).not.toContain(suite.baseDir);
     expect(res.text).not.toContain('SPRING-B2');
   });
 });
 
 describe('a pooled coupon’s file is checked when the router is created', () => {
   const make = (codePool: string) =>
-    visitorOffers(optionsFor(coupon('pooled', { codePool }), mkdtempSync(join(baseDir, 'data-'))));
+    visitorOffers(optionsFor(coupon('pooled', { codePool }), mkdtempSync(join(suite.baseDir, 'data-'))));
 
   it('a missing file → ConfigError naming offers.pooled.codePool', () => {
-    const missing = join(baseDir, 'no-such-dir', 'codes.txt');
+    const missing = join(suite.baseDir, 'no-such-dir', 'codes.txt');
     expect(() => make(missing)).toThrow(ConfigError);
     expect(() => make(missing)).toThrow(/^offers\.pooled\.codePool: cannot read ".*codes\.txt" \(ENOENT\)$/);
     try {
@@ -182,7 +162,7 @@ describe('a pooled coupon’s file is checked when the router is created', () =>
     ['a code listed twice', 'A1\nB2\nA1\n', /line 3: code "A1" appears twice/],
     ['a line that is not a code', 'A1\nnot a code\n', /line 2: "not a code" is not a code/],
   ])('%s → ConfigError naming offers.pooled.codePool and the problem', (_label, text, problem) => {
-    const path = join(mkdtempSync(join(baseDir, 'pool-')), 'codes.txt');
+    const path = join(mkdtempSync(join(suite.baseDir, 'pool-')), 'codes.txt');
     writeFileSync(path, text);
     expect(() => make(path)).toThrow(ConfigError);
     expect(() => make(path)).toThrow(/^offers\.pooled\.codePool: /);
