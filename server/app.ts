@@ -1,8 +1,8 @@
 // The standalone server's Express app: the router at /visitor-offers plus /healthz.
 import express, { type Express, type Router } from 'express';
-import type { ServerConfig } from './config';
-import type { Logger } from './logger';
-import { visitorOffers, type VisitorOffersRouter } from './router';
+import type { ServerConfig } from './config.js';
+import type { Logger } from './logger.js';
+import { visitorOffers, type VisitorOffersRouter } from './router.js';
 
 export const MOUNT_PATH = '/visitor-offers';
 

@@ -2,10 +2,10 @@
 // A bad or missing setting throws a ConfigError whose one-line message names the setting.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConfigError, isHttpUrl } from './config-error';
-import { buildPolicy } from './decision/policy';
-import { parseOffersFile } from './offers-file';
-import type { VisitorOffersOptions } from './router';
+import { ConfigError, isHttpUrl } from './config-error.js';
+import { buildPolicy } from './decision/policy.js';
+import { parseOffersFile } from './offers-file.js';
+import type { VisitorOffersOptions } from './router.js';
 
 export interface ServerConfig {
   port: number;

@@ -1,10 +1,10 @@
 // `npm run serve`: the standalone server, configured from the environment.
 import { once } from 'node:events';
-import { createApp } from './app';
-import { loadConfig } from './config';
-import { ConfigError } from './config-error';
-import { authMode } from './datafast/client';
-import { createLogger } from './logger';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { ConfigError } from './config-error.js';
+import { authMode } from './datafast/client.js';
+import { createLogger } from './logger.js';
 
 async function main(): Promise<void> {
   let config;

@@ -11,11 +11,11 @@
 // The pool file itself is not read here.
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import type { Experiment, Variant } from './experiments/types';
-import { BUILT_IN_OFFERS, type Offer, type OfferKind, type Placement, type Trigger } from './decision/offer';
-import type { DecisionSettings } from './decision/policy';
-import type { Rule, RuleAction, RuleConditions } from './decision/rules';
-import type { Segment } from './decision/segment';
+import type { Experiment, Variant } from './experiments/types.js';
+import { BUILT_IN_OFFERS, type Offer, type OfferKind, type Placement, type Trigger } from './decision/offer.js';
+import type { DecisionSettings } from './decision/policy.js';
+import type { Rule, RuleAction, RuleConditions } from './decision/rules.js';
+import type { Segment } from './decision/segment.js';
 
 /**
  * Where each kind shows, and when, unless the offer says otherwise:

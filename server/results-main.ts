@@ -1,10 +1,10 @@
 // `npm run results`: the experiment results table, from OFFERS_CONFIG and the store in DATA_DIR.
 // Reads a snapshot of the journal, so it is safe beside a running server and needs no API key.
 import { join } from 'node:path';
-import { readOffersFile } from './config';
-import { ConfigError } from './config-error';
-import { experimentResult, formatResults } from './experiments/results';
-import { DEFAULT_STORE_FILE, Store } from './store/store';
+import { readOffersFile } from './config.js';
+import { ConfigError } from './config-error.js';
+import { experimentResult, formatResults } from './experiments/results.js';
+import { DEFAULT_STORE_FILE, Store } from './store/store.js';
 
 async function main(): Promise<void> {
   const offersPath = process.env.OFFERS_CONFIG?.trim() || null;

@@ -3,27 +3,27 @@
 // coexist. Options are checked here, once: a mistake is reported at mount time, not per request.
 import cookieParser from 'cookie-parser';
 import express, { Router, type ErrorRequestHandler } from 'express';
-import { VisitorCache, type VisitorCacheOptions } from './cache/visitor-cache';
-import { ConfigError, isHttpUrl } from './config-error';
-import { authMode, DataFastClient } from './datafast/client';
-import { GOAL_NAMES } from './datafast/goals';
-import type { Policy } from './decision/decide';
-import { buildPolicy, type DecisionSettings } from './decision/policy';
-import { GoalOutbox } from './events/outbox';
-import { RateLimiter } from './http/rate-limit';
-import { LeadForwarder } from './leads/forwarder';
-import { LiveSource } from './live/live-source';
-import { silentLogger, type Logger } from './logger';
-import { loadCouponPools } from './offers/coupon-pools';
-import { eventsHandler } from './routes/events';
-import { dashboardRoutes } from './routes/dashboard';
-import { experimentsHandler } from './routes/experiments';
-import { leadsHandler } from './routes/leads';
-import { liveHandler } from './routes/live';
-import { offerHandler } from './routes/offer';
-import { reply } from './routes/reply';
-import { widgetRoutes } from './routes/widget';
-import { openStoreRef, type StoreRef } from './store/store-ref';
+import { VisitorCache, type VisitorCacheOptions } from './cache/visitor-cache.js';
+import { ConfigError, isHttpUrl } from './config-error.js';
+import { authMode, DataFastClient } from './datafast/client.js';
+import { GOAL_NAMES } from './datafast/goals.js';
+import type { Policy } from './decision/decide.js';
+import { buildPolicy, type DecisionSettings } from './decision/policy.js';
+import { GoalOutbox } from './events/outbox.js';
+import { RateLimiter } from './http/rate-limit.js';
+import { LeadForwarder } from './leads/forwarder.js';
+import { LiveSource } from './live/live-source.js';
+import { silentLogger, type Logger } from './logger.js';
+import { loadCouponPools } from './offers/coupon-pools.js';
+import { eventsHandler } from './routes/events.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { experimentsHandler } from './routes/experiments.js';
+import { leadsHandler } from './routes/leads.js';
+import { liveHandler } from './routes/live.js';
+import { offerHandler } from './routes/offer.js';
+import { reply } from './routes/reply.js';
+import { widgetRoutes } from './routes/widget.js';
+import { openStoreRef, type StoreRef } from './store/store-ref.js';
 
 export interface VisitorOffersOptions {
   datafast: {

@@ -8,7 +8,7 @@
 // The store is an LRUCache bounded by `max`; expiry is ours (two timestamps per entry), so expired
 // found records survive until their stale-if-error window ends or the LRU bound evicts them.
 import { LRUCache } from 'lru-cache';
-import type { VisitorLookup } from '../datafast/lookup';
+import type { VisitorLookup } from '../datafast/lookup.js';
 
 export interface VisitorCacheOptions {
   /** LRU bound on entries, default 10_000. */

@@ -11,14 +11,14 @@
 // coordinates. On top of that, visitor ids are shortened (the dashboard needs to tell rows apart,
 // not to look anyone up), and page URLs keep only their path and campaign parameters: a careless
 // form can leave an email in a query string.
-import type { ActiveVisitor, RealtimeMap } from '../datafast/realtime';
-import type { Visitor } from '../datafast/visitor';
-import { decide, type PageFacts, type Policy } from '../decision/decide';
-import type { OfferKind } from '../decision/offer';
-import type { Segment, Thresholds } from '../decision/segment';
-import { ALPHA, type ExperimentResult } from '../experiments/results';
-import { toLiveView } from '../live/live-view';
-import { readPage } from '../routes/offer';
+import type { ActiveVisitor, RealtimeMap } from '../datafast/realtime.js';
+import type { Visitor } from '../datafast/visitor.js';
+import { decide, type PageFacts, type Policy } from '../decision/decide.js';
+import type { OfferKind } from '../decision/offer.js';
+import type { Segment, Thresholds } from '../decision/segment.js';
+import { ALPHA, type ExperimentResult } from '../experiments/results.js';
+import { toLiveView } from '../live/live-view.js';
+import { readPage } from '../routes/offer.js';
 
 export interface DashboardVisitor {
   /** The first 8 characters of DataFast's visitor id. */

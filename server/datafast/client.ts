@@ -6,11 +6,11 @@
 // an attempt that timed out may still have created the goal, so retrying is the outbox's
 // decision (server/events/outbox.ts), made with backoff.
 import type { Logger } from 'pino';
-import { goalBody, GoalBodyError, type GoalMetadata } from './goals';
-import type { UnavailableCause, VisitorLookup } from './lookup';
-import { parseRealtimeMapResponse, type RealtimeMap } from './realtime';
-import { Transport, TransportError, type TransportResponse } from './transport';
-import { parseVisitorResponse } from './visitor';
+import { goalBody, GoalBodyError, type GoalMetadata } from './goals.js';
+import type { UnavailableCause, VisitorLookup } from './lookup.js';
+import { parseRealtimeMapResponse, type RealtimeMap } from './realtime.js';
+import { Transport, TransportError, type TransportResponse } from './transport.js';
+import { parseVisitorResponse } from './visitor.js';
 
 export interface DataFastClientOptions {
   /** `df_…` website key or `dft_…` account token. */

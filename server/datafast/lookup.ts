@@ -1,5 +1,5 @@
 // The outcomes of asking DataFast about one visitor, as the rest of the server sees them.
-import type { Visitor } from './visitor';
+import type { Visitor } from './visitor.js';
 
 /** Why DataFast could not give an answer this time. None of these is the visitor's fault. */
 export type UnavailableCause =

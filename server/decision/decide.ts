@@ -1,10 +1,10 @@
 // Turns what we know of a request into the decision the widget receives. Pure: no I/O, no clock.
-import type { VisitorLookup } from '../datafast/lookup';
-import { assign } from '../experiments/assign';
-import type { Experiment } from '../experiments/types';
-import type { Offer } from './offer';
-import { firstMatch, type CompiledRule } from './rules';
-import { segmentOf, type Segment, type Thresholds } from './segment';
+import type { VisitorLookup } from '../datafast/lookup.js';
+import { assign } from '../experiments/assign.js';
+import type { Experiment } from '../experiments/types.js';
+import type { Offer } from './offer.js';
+import { firstMatch, type CompiledRule } from './rules.js';
+import { segmentOf, type Segment, type Thresholds } from './segment.js';
 
 export interface Decision {
   offer: Offer | null;

@@ -1,11 +1,11 @@
 // Builds the decision policy from the owner's settings (router options or the offers file),
 // merging built-in defaults and checking what no schema can: thresholds in order, offer ids defined.
-import { ConfigError } from '../config-error';
-import type { Experiment } from '../experiments/types';
-import { DEFAULT_SEGMENT_OFFERS, type Policy, type SegmentOffers } from './decide';
-import { BUILT_IN_OFFERS, type Offer } from './offer';
-import { compileRules, type Rule } from './rules';
-import { DEFAULT_THRESHOLDS, type Thresholds } from './segment';
+import { ConfigError } from '../config-error.js';
+import type { Experiment } from '../experiments/types.js';
+import { DEFAULT_SEGMENT_OFFERS, type Policy, type SegmentOffers } from './decide.js';
+import { BUILT_IN_OFFERS, type Offer } from './offer.js';
+import { compileRules, type Rule } from './rules.js';
+import { DEFAULT_THRESHOLDS, type Thresholds } from './segment.js';
 
 export interface DecisionSettings {
   thresholds?: Partial<Thresholds>;

@@ -21,9 +21,9 @@
 // - visitCountAtLeast: visitCount >= n; visitCountBelow: visitCount < n.
 // - goalsCompleted: all of these completed; goalsNotCompleted: none of these completed (case-insensitive).
 // An empty list matches nothing (the offers file rejects empty lists).
-import type { Visitor } from '../datafast/visitor';
-import { compileGlob } from './glob';
-import { isCustomer, type Segment } from './segment';
+import type { Visitor } from '../datafast/visitor.js';
+import { compileGlob } from './glob.js';
+import { isCustomer, type Segment } from './segment.js';
 
 /** Every condition is optional; a rule with none always matches. Lists mean "any of". */
 export interface RuleConditions {

@@ -1,5 +1,5 @@
 // Places a visitor in a segment from DataFast's prediction and completed goals. Pure.
-import type { Visitor } from '../datafast/visitor';
+import type { Visitor } from '../datafast/visitor.js';
 
 export type Segment = 'low' | 'average' | 'high' | 'customer' | 'unknown';
 

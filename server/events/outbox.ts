@@ -18,8 +18,8 @@
 //   can then be counted twice. The client never retries a POST itself, so that is the only way.
 // Retry timers are unref'd: a pending retry never keeps the process alive (drain() does).
 import type { Logger } from 'pino';
-import type { GoalResult } from '../datafast/client';
-import type { GoalMetadata } from '../datafast/goals';
+import type { GoalResult } from '../datafast/client.js';
+import type { GoalMetadata } from '../datafast/goals.js';
 
 export interface GoalJob {
   visitorId: string;

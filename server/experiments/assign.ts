@@ -21,8 +21,8 @@
 //   hash is independent of the old one, as if it were a new experiment.
 // Two experiments with different seeds assign independently of each other.
 
-import { hash, HASH_VERSION } from './hash';
-import type { Assignment, Experiment } from './types';
+import { hash, HASH_VERSION } from './hash.js';
+import type { Assignment, Experiment } from './types.js';
 
 /** A half-open bucket range [start, end). */
 export type BucketRange = [number, number];

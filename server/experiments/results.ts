@@ -1,9 +1,9 @@
 // Experiment results from the counts this server keeps: rates, a two-proportion test and the
 // Bayesian chance to beat control per variant, and a sample-ratio-mismatch check. Pure.
-import type { VariantCounts } from '../store/store';
-import { normaliseWeights } from './assign';
-import { chanceToBeatControl, sampleRatioMismatch, twoProportionTest } from './stats';
-import type { Experiment } from './types';
+import type { VariantCounts } from '../store/store.js';
+import { normaliseWeights } from './assign.js';
+import { chanceToBeatControl, sampleRatioMismatch, twoProportionTest } from './stats.js';
+import type { Experiment } from './types.js';
 
 export interface VariantResult {
   id: string;

@@ -1,9 +1,9 @@
 // Delivers stored leads to DataFast (as a goal) and to the owner's webhook, with retries. A lead
 // is marked delivered to a target only after that target accepted it, so a crash or an outage
 // delays delivery but never loses it; pending leads are picked up again at start-up.
-import type { GoalResult } from '../datafast/client';
-import type { Logger } from '../logger';
-import type { DeliveryTarget, Lead, Store } from '../store/store';
+import type { GoalResult } from '../datafast/client.js';
+import type { Logger } from '../logger.js';
+import type { DeliveryTarget, Lead, Store } from '../store/store.js';
 
 export interface LeadForwarderOptions {
   /** Where leads wait; only these two methods are used. */

@@ -10,10 +10,10 @@
 //   so an outage costs one upstream call per interval, never a storm. (The DataFast client adds its
 //   own pause after a 429.) Meanwhile the last good map keeps being served, its `minutesAgo`
 //   recomputed at each attempt, until it is older than `maxStaleMs`; then the answer is null.
-import type { RealtimeLookup } from '../datafast/client';
-import type { UnavailableCause } from '../datafast/lookup';
-import type { RealtimeMap } from '../datafast/realtime';
-import { toLiveView, type LiveView } from './live-view';
+import type { RealtimeLookup } from '../datafast/client.js';
+import type { UnavailableCause } from '../datafast/lookup.js';
+import type { RealtimeMap } from '../datafast/realtime.js';
+import { toLiveView, type LiveView } from './live-view.js';
 
 export interface LiveSourceOptions {
   /** One realtime-map call, e.g. `() => client.getRealtimeMap()`. Should not reject; a rejection counts as a failure. */

@@ -2,7 +2,7 @@
 // site and the latest purchases as "country, minutes ago, amount". It is built field by field from
 // an allow-list, so nothing else in the map (visitor ids, paths, devices, scores) can reach a browser;
 // names, emails, cities and coordinates were already dropped by the parser (datafast/realtime.ts).
-import type { RealtimeMap, RecentEvent, RecentPayment } from '../datafast/realtime';
+import type { RealtimeMap, RecentEvent, RecentPayment } from '../datafast/realtime.js';
 
 export interface LivePurchase {
   /** ISO 3166-1 alpha-2, upper case; null when DataFast did not say. */

@@ -1,7 +1,7 @@
 // Turns a decided offer into what this visitor's browser receives: their own coupon code (from a
 // single-use pool when configured) and the times that are theirs (expiry counted from their first
 // exposure). Synchronous unless a pool code must be handed out, which is stored before it is shown.
-import type { Offer, PublicOffer } from '../decision/offer';
+import type { Offer, PublicOffer } from '../decision/offer.js';
 
 /** The durable facts a public offer depends on (the Store implements them). */
 export interface OfferFacts {

@@ -14,15 +14,15 @@
 // The realtime map is fetched for the dashboard by its own LiveSource: at most once per 5 s for
 // every open dashboard together, coalesced, nothing fetched while nobody looks.
 import { Router, type Request, type Response } from 'express';
-import type { RealtimeLookup } from '../datafast/client';
-import { dashboardSnapshot } from '../dashboard/snapshot';
-import type { Policy } from '../decision/decide';
-import { experimentResult, type ExperimentResult } from '../experiments/results';
-import { LiveSource } from '../live/live-source';
-import type { Logger } from '../logger';
-import type { StoreRef } from '../store/store-ref';
-import { bearerMatches } from './experiments';
-import { reply } from './reply';
+import type { RealtimeLookup } from '../datafast/client.js';
+import { dashboardSnapshot } from '../dashboard/snapshot.js';
+import type { Policy } from '../decision/decide.js';
+import { experimentResult, type ExperimentResult } from '../experiments/results.js';
+import { LiveSource } from '../live/live-source.js';
+import type { Logger } from '../logger.js';
+import type { StoreRef } from '../store/store-ref.js';
+import { bearerMatches } from './experiments.js';
+import { reply } from './reply.js';
 
 export type DashboardAccess = 'open' | 'protected';
 

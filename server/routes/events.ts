@@ -3,15 +3,15 @@
 // the assignment is recomputed here, never taken from the browser.
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import { GOAL_NAMES } from '../datafast/goals';
-import type { Policy } from '../decision/decide';
-import type { GoalOutbox } from '../events/outbox';
-import { assign } from '../experiments/assign';
-import type { RateLimiter } from '../http/rate-limit';
-import { checkOrigin } from '../http/same-origin';
-import type { StoreRef } from '../store/store-ref';
-import { readVisitorId, VISITOR_COOKIE } from '../visitor-id';
-import { firstIssue, reply } from './reply';
+import { GOAL_NAMES } from '../datafast/goals.js';
+import type { Policy } from '../decision/decide.js';
+import type { GoalOutbox } from '../events/outbox.js';
+import { assign } from '../experiments/assign.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import { checkOrigin } from '../http/same-origin.js';
+import type { StoreRef } from '../store/store-ref.js';
+import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
+import { firstIssue, reply } from './reply.js';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected an id of a-z, 0-9, _ and -');
 

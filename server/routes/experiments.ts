@@ -1,10 +1,10 @@
 // GET /experiments — results per experiment and variant, for the owner only (bearer ADMIN_TOKEN).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import type { Policy } from '../decision/decide';
-import { experimentResult } from '../experiments/results';
-import type { StoreRef } from '../store/store-ref';
-import { reply } from './reply';
+import type { Policy } from '../decision/decide.js';
+import { experimentResult } from '../experiments/results.js';
+import type { StoreRef } from '../store/store-ref.js';
+import { reply } from './reply.js';
 
 export interface ExperimentsRouteDeps {
   policy: Policy;

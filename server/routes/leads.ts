@@ -2,14 +2,14 @@
 // delivery to DataFast and the owner's webhook happens afterwards, with retries, and never loses it.
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Policy } from '../decision/decide';
-import type { RateLimiter } from '../http/rate-limit';
-import { checkOrigin } from '../http/same-origin';
-import type { LeadForwarder } from '../leads/forwarder';
-import type { Logger } from '../logger';
-import type { StoreRef } from '../store/store-ref';
-import { readVisitorId, VISITOR_COOKIE } from '../visitor-id';
-import { firstIssue, reply } from './reply';
+import type { Policy } from '../decision/decide.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import { checkOrigin } from '../http/same-origin.js';
+import type { LeadForwarder } from '../leads/forwarder.js';
+import type { Logger } from '../logger.js';
+import type { StoreRef } from '../store/store-ref.js';
+import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
+import { firstIssue, reply } from './reply.js';
 
 // Pragmatic, not RFC 5322: one @, no spaces or controls, a dotted domain of letters, digits, hyphens.
 const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;

@@ -11,8 +11,8 @@
 // the body is `{ activeVisitors: null, recentPurchases: [] }`, still 200: for the widget this is
 // "nothing to show", not an error, and a 503 would only add console noise on the owner's page.
 import type { RequestHandler, Response } from 'express';
-import type { LiveView } from '../live/live-view';
-import type { Logger } from '../logger';
+import type { LiveView } from '../live/live-view.js';
+import type { Logger } from '../logger.js';
 
 export interface LiveRouteDeps {
   /** Usually a LiveSource; its intervalMs sets the max-age. */

@@ -1,14 +1,14 @@
 // GET /offer?path=/pricing&referrer=… — the decision for the visitor in the cookie. Always 200 JSON:
 // a failure anywhere becomes a safe "no offer" with its reason, never an error page for the widget.
 import type { Request, RequestHandler, Response } from 'express';
-import type { VisitorCache } from '../cache/visitor-cache';
-import { decide, noOffer, type Decision, type PageFacts, type Policy } from '../decision/decide';
-import type { PublicOffer } from '../decision/offer';
-import type { Logger } from '../logger';
-import { publicOffer, type Materialized } from '../offers/public-offer';
-import type { StoreRef } from '../store/store-ref';
-import { looksLikeCrawler } from '../user-agent';
-import { readVisitorId, VISITOR_COOKIE } from '../visitor-id';
+import type { VisitorCache } from '../cache/visitor-cache.js';
+import { decide, noOffer, type Decision, type PageFacts, type Policy } from '../decision/decide.js';
+import type { PublicOffer } from '../decision/offer.js';
+import type { Logger } from '../logger.js';
+import { publicOffer, type Materialized } from '../offers/public-offer.js';
+import type { StoreRef } from '../store/store-ref.js';
+import { looksLikeCrawler } from '../user-agent.js';
+import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 
 export interface OfferRouteDeps {
   cache: VisitorCache;

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Router, type Request, type Response } from 'express';
-import type { Logger } from '../logger';
+import type { Logger } from '../logger.js';
 
 export interface WidgetRoutesOptions {
   /** Directory holding widget.js and manifest.json; default `<package root>/dist/widget`. */

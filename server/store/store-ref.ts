@@ -1,6 +1,6 @@
 // The router's handle on its store, which opens asynchronously while routes are already mounted:
 // `current` for synchronous use on the hot path once open, `ready` to wait for it otherwise.
-import { Store } from './store';
+import { Store } from './store.js';
 
 export interface StoreRef {
   readonly ready: Promise<Store>;

@@ -27,7 +27,7 @@
 // - The file holds emails: its directory is created 0700 and the file 0600.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { Journal, type JournalStats } from './journal';
+import { Journal, type JournalStats } from './journal.js';
 
 export interface Lead {
   /** Random UUID. */
