@@ -1,9 +1,23 @@
-// Builds what runs: the server, the demo and the benchmarks, as ES modules for Node 20, and the
-// browser widget. Dependencies stay external for Node (installed by npm); our own TypeScript is
+// Builds what runs: the server, the CLI, the demo and the benchmarks, as ES modules for Node 20, and
+// the browser widget. Dependencies stay external for Node (installed by npm); our own TypeScript is
 // bundled per entry. The widget is one self-contained browser file, Lit included.
+// With --types (`npm run build`, hence `npm test` and `prepare`) it also emits the package's .d.ts
+// declarations into dist/types with tsc; `npm start` and the other scripts skip that step's seconds.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { build, transform } from 'esbuild';
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+};
 
 await build({
   entryPoints: {
@@ -17,14 +31,16 @@ await build({
     'bench/heap': './bench/heap.ts',
   },
   outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
+  ...node,
 });
+
+// The `visitor-offers` command (package.json "bin"): run directly, so it starts with a shebang.
+const CLI = './server/cli/main.ts';
+if (existsSync(CLI)) {
+  await build({ entryPoints: { 'server/cli': CLI }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, ...node });
+} else {
+  console.warn(`build.mjs: ${CLI} does not exist yet; dist/server/cli.js (the bin) is not built`);
+}
 
 // The demo's static files sit beside its bundle, as they sit beside its source.
 cpSync('demo/public', 'dist/demo/public', { recursive: true });
@@ -88,3 +104,10 @@ const manifest = {
   dashboard: 'dashboard.js',
 };
 writeFileSync(`${WIDGET_DIR}/manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+
+// Declarations for consumers, from the sources (tsconfig.build.json); stale ones removed first.
+if (process.argv.includes('--types')) {
+  rmSync('dist/types', { recursive: true, force: true });
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}
