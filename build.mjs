@@ -23,7 +23,6 @@ await build({
   entryPoints: {
     'server/index': './server/index.ts',
     'server/main': './server/main.ts',
-    'server/results-main': './server/results-main.ts',
     'demo/main': './demo/main.ts',
     'demo/screenshots': './demo/screenshots.ts',
     'bench/run': './bench/run.ts',

@@ -6,6 +6,7 @@ import { SIMULATED_DATAFAST_DEFAULTS } from '../demo/simulated-datafast';
 import { createApp } from '../server/app';
 import type { VisitorCache } from '../server/cache/visitor-cache';
 import { silentLogger } from '../server/logger';
+import { internalsOf } from '../server/router-internals';
 import type { HeapResult } from './protocol';
 
 const DEFAULT_BOUND = 10_000; // VisitorCache's default `max`; the bench does not override it.
@@ -47,14 +48,12 @@ async function settledHeap(collect: () => void): Promise<number> {
 async function main(send: (message: HeapResult) => void, collect: () => void): Promise<void> {
   const { router } = createApp(
     {
-      router: {
-        datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: datafastUrl },
-        cache: { ttlMs: 3_600_000 },
-      },
+      datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: datafastUrl },
+      cache: { ttlMs: 3_600_000 },
     },
     silentLogger(),
   );
-  const cache = router.visitorOffers.cache;
+  const cache = internalsOf(router).cache;
 
   await fill(cache, WARM_UP);
   cache.clear();

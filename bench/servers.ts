@@ -12,6 +12,7 @@ import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedData
 import { createApp } from '../server/app';
 import type { VisitorCacheStats } from '../server/cache/visitor-cache';
 import { silentLogger } from '../server/logger';
+import { internalsOf } from '../server/router-internals';
 import type { Command, CommandMessage, LoopTime, ServerRole, SimName, WorkerMessage } from './protocol';
 
 const port = parentPort;
@@ -78,17 +79,15 @@ async function startSimulators(slowLatencyMs: number): Promise<Running> {
 async function startApp(datafastUrl: string, cacheTtlMs: number): Promise<Running> {
   const { app, router } = createApp(
     {
-      router: {
-        datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: datafastUrl },
-        // Long TTL: no cached answer may expire (and be reloaded) in the middle of a measurement.
-        cache: { ttlMs: cacheTtlMs },
-      },
+      datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: datafastUrl },
+      // Long TTL: no cached answer may expire (and be reloaded) in the middle of a measurement.
+      cache: { ttlMs: cacheTtlMs },
     },
     silentLogger(),
   );
   const server = createServer(app);
   const url = await listen(server);
-  const cache = router.visitorOffers.cache;
+  const cache = internalsOf(router).cache;
   return {
     urls: { main: url },
     async handle(command) {

@@ -6,8 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../server/app';
-import { loadConfig, type ServerConfig } from '../server/config';
+import { listenSettingsFromEnv, optionsFromEnv, type ListenSettings } from '../server/config/env';
+import type { VisitorOffersOptions } from '../server/config/options-types';
 import type { Logger } from '../server/logger';
+import { internalsOf } from '../server/router-internals';
 import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedDataFast } from './simulated-datafast';
 import { siteRoutes } from './site/routes';
 
@@ -51,47 +53,56 @@ export async function startDemo({ env, logger, publicDir }: DemoOptions): Promis
   for (const [name, value] of Object.entries(defaults)) if (blank(settings[name])) settings[name] = value;
 
   const sim = live ? null : await startSimulatedDataFast({ keepProcessAlive: true });
-  let config: ServerConfig;
+  const effective = sim ? { ...settings, DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_WEBSITE_ID: undefined, DATAFAST_API_URL: sim.url } : settings;
+  let listen: ListenSettings;
+  let options: VisitorOffersOptions;
   try {
-    config = loadConfig(sim ? { ...settings, DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_WEBSITE_ID: undefined, DATAFAST_API_URL: sim.url } : settings);
+    listen = listenSettingsFromEnv(effective);
+    // The operator dashboard is open on simulated data; with real visitors it stays behind ADMIN_TOKEN.
+    options = { ...optionsFromEnv(effective), dashboard: live ? 'protected' : 'open' };
   } catch (err) {
     await sim?.close();
     throw err;
   }
   const modeLine = live
-    ? `LIVE: the real DataFast at ${config.router.datafast.apiUrl} (DATAFAST_API_KEY is set)`
+    ? `LIVE: the real DataFast at ${options.datafast.apiUrl ?? 'https://datafa.st'} (DATAFAST_API_KEY is set)`
     : `Simulated DataFast at ${sim?.url} with seeded visitors (set DATAFAST_API_KEY to go live)`;
 
-  // The operator dashboard is open on simulated data; with real visitors it stays behind ADMIN_TOKEN.
-  config.router = { ...config.router, dashboard: live ? 'protected' : 'open' };
   const site = siteRoutes({ publicDir: publicDir ?? fileURLToPath(new URL('./public/', import.meta.url)), live, modeLine });
-  const { app, router } = createApp(config, logger, site);
-  await router.visitorOffers.store.ready;
+  let standalone;
+  try {
+    standalone = createApp(options, logger, site);
+  } catch (err) {
+    await sim?.close();
+    throw err;
+  }
+  const { app, router } = standalone;
+  await internalsOf(router).store.ready;
 
-  const server: Server = app.listen(config.port, config.host);
+  const server: Server = app.listen(listen.port, listen.host);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('listening', resolve);
       server.once('error', reject);
     });
   } catch (err) {
-    await router.visitorOffers.close(200);
+    await router.close(200);
     await sim?.close();
     throw err;
   }
   const { port } = server.address() as AddressInfo;
-  const host = config.host === '0.0.0.0' || config.host === '127.0.0.1' ? 'localhost' : config.host;
+  const host = listen.host === '0.0.0.0' || listen.host === '127.0.0.1' ? 'localhost' : listen.host;
   return {
     url: `http://${host}:${port}/`,
     mode: live ? 'live' : 'simulated',
     modeLine,
-    offersConfigPath: config.offersConfigPath ?? defaults.OFFERS_CONFIG ?? '',
-    dataDir: config.router.dataDir ?? DEMO_DATA_DIR,
+    offersConfigPath: options.offersFile ?? defaults.OFFERS_CONFIG ?? '',
+    dataDir: options.dataDir ?? DEMO_DATA_DIR,
     sim,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
-      await router.visitorOffers.close(200);
+      await router.close(200);
       await sim?.close();
     },
   };

@@ -1,7 +1,7 @@
 // `npm start`: the demo on http://localhost:3000 — the Launchkit site against the simulated
 // DataFast, or the real one when DATAFAST_API_KEY is set ("go live").
 import { relative } from 'node:path';
-import { ConfigError } from '../server/config-error';
+import { ConfigError } from '../server/config/config-error';
 import { createLogger } from '../server/logger';
 import { startDemo } from './demo-app';
 import { DASHBOARD_PATH, SITE_PATHS } from './site/paths';

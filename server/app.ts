@@ -1,6 +1,6 @@
 // The standalone server's Express app: the router at /visitor-offers plus /healthz.
 import express, { type Express, type Router } from 'express';
-import type { ServerConfig } from './config.js';
+import type { VisitorOffersOptions } from './config/options-types.js';
 import type { Logger } from './logger.js';
 import { visitorOffers, type VisitorOffersRouter } from './router.js';
 
@@ -12,20 +12,17 @@ export interface StandaloneApp {
 }
 
 /** `extra`: routes of the embedding program (the demo's pages), mounted before the final 404. */
-export function createApp(config: Pick<ServerConfig, 'router'>, logger: Logger, extra?: Router): StandaloneApp {
+export function createApp(options: VisitorOffersOptions, logger: Logger, extra?: Router): StandaloneApp {
   const app = express();
   app.disable('x-powered-by');
   // Behind a load balancer the client address is in X-Forwarded-For; rate limits need it.
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
-  const router = visitorOffers({ ...config.router, logger });
+  // The server's own logger replaces the router's default one (and its level).
+  const router = visitorOffers({ ...options, logLevel: undefined, logger });
   app.use(MOUNT_PATH, router);
+  // Liveness: the process answers; the body says what is degraded.
   app.get('/healthz', (_req, res) => {
-    const { client, cache } = router.visitorOffers;
-    res.set('cache-control', 'no-store').json({
-      status: 'ok',
-      datafastPausedUntil: client.pausedUntil ? new Date(client.pausedUntil).toISOString() : null,
-      cachedVisitors: cache.stats().size,
-    });
+    res.set('cache-control', 'no-store').json(router.health());
   });
   if (extra) app.use(extra);
   app.use((_req, res) => {

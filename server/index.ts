@@ -1,9 +1,15 @@
-// The package's public API for developers mounting visitor-offers on their own Express app.
-export { visitorOffers, type VisitorOffersOptions, type VisitorOffersRouter } from './router.js';
-export { createApp, MOUNT_PATH } from './app.js';
-export { loadConfig, type ServerConfig } from './config.js';
-export { ConfigError } from './config-error.js';
-export { createLogger } from './logger.js';
-export type { Decision } from './decision/decide.js';
-export type { Offer, OfferKind, Placement, Trigger } from './decision/offer.js';
+// The package's public API: the router a developer mounts on an Express app, the offers file
+// readers, the environment reader, and the types of all three.
+export { visitorOffers, type RouterHealth, type VisitorOffersRouter } from './router.js';
+export { loadOffersFile, parseOffers, parseOffersText, type ParseOffersOptions } from './config/offers-file.js';
+export { optionsFromEnv, type Env } from './config/env.js';
+export { ConfigError, type Problem } from './config/config-error.js';
+export type { OffersConfig } from './config/offers-normalise.js';
+export type { OffersInput } from './config/offers-schema.js';
+export type { CacheOptions, DataFastOptions, LimitOptions, LogLevel, OffersOptions, VisitorOffersOptions } from './config/options-types.js';
+export type { Decision, SegmentOffers } from './decision/decide.js';
+export type { Offer, OfferKind, Placement, PublicOffer, Trigger } from './decision/offer.js';
+export type { Rule, RuleAction, RuleConditions } from './decision/rules.js';
 export type { Segment, Thresholds } from './decision/segment.js';
+export type { Experiment, Variant } from './experiments/types.js';
+export type { OfferResponse } from './routes/offer.js';

@@ -15,6 +15,7 @@ const REDACT = [
   '*.authorization',
 ];
 
+/** A pino logger writing JSON lines to `destination`, by default stdout (the standalone server's log). */
 export function createLogger(options: { level?: LoggerOptions['level']; destination?: DestinationStream } = {}): Logger {
   const opts: LoggerOptions = {
     name: 'visitor-offers',
@@ -23,6 +24,14 @@ export function createLogger(options: { level?: LoggerOptions['level']; destinat
     base: undefined,
   };
   return options.destination ? pino(opts, options.destination) : pino(opts);
+}
+
+/**
+ * The router's own logger when the host app gives none: stderr, so a program whose stdout is its
+ * output (a CLI, a test reporter) is not disturbed, and errors are seen unless asked to be silent.
+ */
+export function defaultRouterLogger(level: LoggerOptions['level']): Logger {
+  return createLogger({ level, destination: pino.destination({ dest: 2, sync: true }) });
 }
 
 /** A logger that drops everything, for embedding without noise. */

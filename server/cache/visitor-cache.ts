@@ -78,7 +78,7 @@ export class VisitorCache {
     this.ttlMs = nonNegative('ttlMs', options.ttlMs ?? 60_000);
     this.negativeTtlMs = nonNegative('negativeTtlMs', options.negativeTtlMs ?? 10_000);
     this.staleIfErrorMs = nonNegative('staleIfErrorMs', options.staleIfErrorMs ?? 300_000);
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
   }
 
   /** Synchronous fast path: the fresh cached answer, or undefined. No I/O, no promise. */

@@ -18,7 +18,7 @@ export interface DataFastClientOptions {
   /** Required with a `dft_` token; sent as `?websiteId=` on every call. */
   websiteId?: string;
   /** Default `https://datafa.st`. */
-  baseUrl?: string;
+  apiUrl?: string;
   /** Budget for one call including its retry. Default 1,500 ms. */
   timeoutMs?: number;
   /** Pause used after a 429 without a usable Retry-After. Default 10 s. */
@@ -69,7 +69,7 @@ export function authMode(apiKey: string): 'website-key' | 'account-token' {
 
 export class DataFastClient {
   readonly #authorization: string;
-  readonly #baseUrl: string;
+  readonly #apiUrl: string;
   readonly #websiteId: string | undefined;
   readonly #timeoutMs: number;
   readonly #defaultRetryAfterMs: number;
@@ -83,7 +83,7 @@ export class DataFastClient {
 
   constructor(options: DataFastClientOptions) {
     this.#authorization = `Bearer ${options.apiKey}`;
-    this.#baseUrl = (options.baseUrl ?? 'https://datafa.st').replace(/\/+$/, '');
+    this.#apiUrl = (options.apiUrl ?? 'https://datafa.st').replace(/\/+$/, '');
     this.#websiteId = authMode(options.apiKey) === 'account-token' ? options.websiteId : undefined;
     if (authMode(options.apiKey) === 'account-token' && !this.#websiteId) {
       throw new Error('DATAFAST_WEBSITE_ID is required with a dft_ account token');
@@ -160,7 +160,7 @@ export class DataFastClient {
   }
 
   #url(path: string): URL {
-    const url = new URL(this.#baseUrl + path);
+    const url = new URL(this.#apiUrl + path);
     if (this.#websiteId) url.searchParams.set('websiteId', this.#websiteId);
     return url;
   }

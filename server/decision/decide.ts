@@ -44,8 +44,8 @@ export const DEFAULT_SEGMENT_OFFERS: Readonly<SegmentOffers> = {
   high: 'popular-plan-urgency',
 };
 
-/** Why there is no visitor to decide for. */
-export type NoVisitorReason = 'no-cookie' | 'invalid-cookie' | 'bot' | 'unknown-visitor' | 'upstream-unavailable' | 'invalid-path';
+/** Why there is no visitor to decide for, or no decision (`internal-error`: our own failure, logged). */
+export type NoVisitorReason = 'no-cookie' | 'invalid-cookie' | 'bot' | 'unknown-visitor' | 'upstream-unavailable' | 'invalid-path' | 'internal-error';
 
 /** A decision without offer; assignable to any decision shape, public or not. */
 export type NoOfferDecision = Omit<Decision, 'offer'> & { offer: null };

@@ -1,6 +1,6 @@
 // Builds the decision policy from the owner's settings (router options or the offers file),
 // merging built-in defaults and checking what no schema can: thresholds in order, offer ids defined.
-import { ConfigError } from '../config-error.js';
+import { ConfigError } from '../config/config-error.js';
 import type { Experiment } from '../experiments/types.js';
 import { DEFAULT_SEGMENT_OFFERS, type Policy, type SegmentOffers } from './decide.js';
 import { BUILT_IN_OFFERS, type Offer } from './offer.js';

@@ -84,6 +84,8 @@ export interface CompiledRule {
   readonly then: RuleAction;
   /** One test per condition present, cheapest first; the rule matches when all pass. */
   readonly checks: readonly Check[];
+  /** The condition each check tests (`segment`, `utm.source` …), in the same order. */
+  readonly conditions: readonly string[];
 }
 
 type Check = (ctx: RuleContext) => boolean;
@@ -95,12 +97,19 @@ export function compileRules(rules: readonly Rule[]): CompiledRule[] {
 }
 
 export function compileRule(rule: Rule): CompiledRule {
-  return { id: rule.id, when: rule.when, then: rule.then, checks: compileConditions(rule.when) };
+  const named = compileConditions(rule.when);
+  return { id: rule.id, when: rule.when, then: rule.then, checks: named.map(([, c]) => c), conditions: named.map(([n]) => n) };
 }
 
 export function matches(rule: CompiledRule, ctx: RuleContext): boolean {
   for (const check of rule.checks) if (!check(ctx)) return false;
   return true;
+}
+
+/** The first condition of the rule that does not hold for this request, or null when it matches. */
+export function firstFailedCondition(rule: CompiledRule, ctx: RuleContext): string | null {
+  const i = rule.checks.findIndex((check) => !check(ctx));
+  return i === -1 ? null : (rule.conditions[i] ?? null);
 }
 
 /** The first rule, in file order, whose conditions all hold; undefined when none does. */
@@ -109,60 +118,61 @@ export function firstMatch(rules: readonly CompiledRule[], ctx: RuleContext): Co
   return undefined;
 }
 
-function compileConditions(when: RuleConditions): Check[] {
-  const checks: Check[] = [];
+function compileConditions(when: RuleConditions): [condition: string, check: Check][] {
+  const named: [string, Check][] = [];
   const w = when;
+  const add = (condition: string, check: Check): void => void named.push([condition, check]);
 
   if (w.segment !== undefined) {
     const set = new Set<string>(w.segment);
-    checks.push((ctx) => set.has(ctx.segment));
+    add('segment', (ctx) => set.has(ctx.segment));
   }
   if (w.scoreBelow !== undefined) {
     const n = w.scoreBelow;
-    checks.push((ctx) => ctx.visitor.prediction != null && ctx.visitor.prediction.score < n);
+    add('scoreBelow', (ctx) => ctx.visitor.prediction != null && ctx.visitor.prediction.score < n);
   }
   if (w.scoreAbove !== undefined) {
     const n = w.scoreAbove;
-    checks.push((ctx) => ctx.visitor.prediction != null && ctx.visitor.prediction.score > n);
+    add('scoreAbove', (ctx) => ctx.visitor.prediction != null && ctx.visitor.prediction.score > n);
   }
   if (w.confidenceAtLeast !== undefined) {
     const n = w.confidenceAtLeast;
-    checks.push((ctx) => ctx.visitor.prediction != null && ctx.visitor.prediction.confidence >= n);
+    add('confidenceAtLeast', (ctx) => ctx.visitor.prediction != null && ctx.visitor.prediction.confidence >= n);
   }
   if (w.confidenceBelow !== undefined) {
     const n = w.confidenceBelow;
-    checks.push((ctx) => ctx.visitor.prediction != null && ctx.visitor.prediction.confidence < n);
+    add('confidenceBelow', (ctx) => ctx.visitor.prediction != null && ctx.visitor.prediction.confidence < n);
   }
   if (w.visitCountAtLeast !== undefined) {
     const n = w.visitCountAtLeast;
-    checks.push((ctx) => ctx.visitor.activity.visitCount >= n);
+    add('visitCountAtLeast', (ctx) => ctx.visitor.activity.visitCount >= n);
   }
   if (w.visitCountBelow !== undefined) {
     const n = w.visitCountBelow;
-    checks.push((ctx) => ctx.visitor.activity.visitCount < n);
+    add('visitCountBelow', (ctx) => ctx.visitor.activity.visitCount < n);
   }
   if (w.customer !== undefined) {
     const want = w.customer;
-    checks.push((ctx) => isCustomer(ctx.visitor) === want);
+    add('customer', (ctx) => isCustomer(ctx.visitor) === want);
   }
   if (w.country !== undefined) {
     const set = lowerSet(w.country);
-    checks.push((ctx) => has(set, ctx.visitor.identity.countryCode));
+    add('country', (ctx) => has(set, ctx.visitor.identity.countryCode));
   }
   if (w.device !== undefined) {
     const set = lowerSet(w.device);
-    checks.push((ctx) => has(set, ctx.visitor.identity.deviceType));
+    add('device', (ctx) => has(set, ctx.visitor.identity.deviceType));
   }
   if (w.goalsCompleted !== undefined) {
     const wanted = [...lowerSet(w.goalsCompleted)];
-    checks.push((ctx) => {
+    add('goalsCompleted', (ctx) => {
       const done = completedGoals(ctx.visitor);
       return wanted.every((g) => done.has(g));
     });
   }
   if (w.goalsNotCompleted !== undefined) {
     const unwanted = [...lowerSet(w.goalsNotCompleted)];
-    checks.push((ctx) => {
+    add('goalsNotCompleted', (ctx) => {
       const done = completedGoals(ctx.visitor);
       return !unwanted.some((g) => done.has(g));
     });
@@ -173,25 +183,25 @@ function compileConditions(when: RuleConditions): Check[] {
       if (values === undefined) continue;
       const set = lowerSet(values);
       const param = `utm_${key}`;
-      checks.push((ctx) => has(set, paramOf(ctx, param)));
+      add(`utm.${key}`, (ctx) => has(set, paramOf(ctx, param)));
     }
   }
   if (w.ref !== undefined) {
     const set = lowerSet(w.ref);
-    checks.push((ctx) => has(set, paramOf(ctx, 'ref')));
+    add('ref', (ctx) => has(set, paramOf(ctx, 'ref')));
   }
   if (w.path !== undefined) {
     const globs = w.path.map((p) => compileGlob(withoutTrailingSlash(p)));
-    checks.push((ctx) => {
+    add('path', (ctx) => {
       const path = withoutTrailingSlash(ctx.path);
       return globs.some((g) => g.test(path));
     });
   }
   if (w.referrer !== undefined) {
     const test = compileReferrer(w.referrer);
-    checks.push((ctx) => test(ctx.referrer));
+    add('referrer', (ctx) => test(ctx.referrer));
   }
-  return checks;
+  return named;
 }
 
 function compileReferrer(patterns: readonly string[]): (referrer: string | null) => boolean {

@@ -1,7 +1,7 @@
 // Reads the single-use code files of pooled coupons once, when the router is created, so a missing
 // or broken file stops start-up with its name rather than failing a visitor later.
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config-error.js';
+import { ConfigError } from '../config/config-error.js';
 import type { Offer } from '../decision/offer.js';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

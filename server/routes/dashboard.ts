@@ -27,7 +27,8 @@ import { reply } from './reply.js';
 export type DashboardAccess = 'open' | 'protected';
 
 export interface DashboardRoutesOptions {
-  policy: Policy;
+  /** The current policy, read once per request (offers can be reloaded). */
+  policy: () => Policy;
   store: StoreRef;
   /** One realtime-map call, e.g. `() => client.getRealtimeMap()`. */
   fetchMap: () => Promise<RealtimeLookup>;
@@ -79,12 +80,13 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
     if (access !== 'open' && (adminToken === null || !bearerMatches(req, adminToken))) {
       return reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
     }
-    const [realtime, results] = await Promise.all([source.getMap(), experimentResults(policy, store, logger)]);
+    const current = policy();
+    const [realtime, results] = await Promise.all([source.getMap(), experimentResults(current, store, logger)]);
     const snapshot = dashboardSnapshot({
       map: realtime?.map ?? null,
       mapFetchedAt: realtime?.fetchedAt ?? null,
       realtimeProblem: source.stats().lastFailure,
-      policy,
+      policy: current,
       results,
       now: now(),
     });

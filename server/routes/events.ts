@@ -24,7 +24,8 @@ export const eventSchema = z.strictObject({
 });
 
 export interface EventsRouteDeps {
-  policy: Policy;
+  /** The current policy, read once per request (offers can be reloaded). */
+  policy: () => Policy;
   store: StoreRef;
   outbox: GoalOutbox;
   allowedOrigins: readonly string[];
@@ -48,13 +49,14 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
     const parsed = eventSchema.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const event = parsed.data;
+    const current = policy();
 
-    if (event.offerId !== null && !policy.offers.has(event.offerId)) {
+    if (event.offerId !== null && !current.offers.has(event.offerId)) {
       return reply(res, 400, { error: `offerId: unknown offer "${event.offerId}"` });
     }
     let variant: string | undefined;
     if (event.experiment !== undefined) {
-      const experiment = policy.experiments.get(event.experiment);
+      const experiment = current.experiments.get(event.experiment);
       if (!experiment) return reply(res, 400, { error: `experiment: unknown experiment "${event.experiment}"` });
       // The browser's word is not trusted for results: the variant is the visitor's real assignment.
       const assignment = assign(experiment, visitor.id);

@@ -7,7 +7,8 @@ import type { StoreRef } from '../store/store-ref.js';
 import { reply } from './reply.js';
 
 export interface ExperimentsRouteDeps {
-  policy: Policy;
+  /** The current policy, read once per request (offers can be reloaded). */
+  policy: () => Policy;
   store: StoreRef;
   /** Null disables the route (404), so nothing answers without a configured token. */
   adminToken: string | null;
@@ -29,8 +30,9 @@ export function experimentsHandler({ policy, store, adminToken }: ExperimentsRou
     if (!bearerMatches(req, adminToken)) {
       return reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
     }
+    const current = policy();
     const s = await store.ready;
-    const experiments = [...policy.experiments.values()].map((e) => experimentResult(e, s.experimentCounts(e.id)));
+    const experiments = [...current.experiments.values()].map((e) => experimentResult(e, s.experimentCounts(e.id)));
     reply(res, 200, { experiments });
   };
 }

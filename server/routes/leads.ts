@@ -28,7 +28,8 @@ export const leadSchema = z.strictObject({
 });
 
 export interface LeadsRouteDeps {
-  policy: Policy;
+  /** The current policy, read once per request (offers can be reloaded). */
+  policy: () => Policy;
   store: StoreRef;
   forwarder: LeadForwarder;
   allowedOrigins: readonly string[];
@@ -45,7 +46,7 @@ export function leadsHandler({ policy, store, forwarder, allowedOrigins, perIp, 
     const parsed = leadSchema.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const { email, offerId } = parsed.data;
-    if (policy.offers.get(offerId)?.kind !== 'lead_magnet') {
+    if (policy().offers.get(offerId)?.kind !== 'lead_magnet') {
       return reply(res, 400, { error: `offerId: "${offerId}" is not a lead magnet offer` });
     }
     const cookie = readVisitorId(req.cookies?.[VISITOR_COOKIE]);

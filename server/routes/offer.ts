@@ -10,11 +10,16 @@ import type { StoreRef } from '../store/store-ref.js';
 import { looksLikeCrawler } from '../user-agent.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 
+/** The offers a decision is made with: read once per request, so a reload never changes one midway. */
+export interface OffersSnapshot {
+  readonly policy: Policy;
+  readonly pools: ReadonlyMap<string, readonly string[]>;
+}
+
 export interface OfferRouteDeps {
   cache: VisitorCache;
-  policy: Policy;
+  offers: () => OffersSnapshot;
   store: StoreRef;
-  pools: ReadonlyMap<string, readonly string[]>;
   logger: Logger;
   now?: () => number;
 }
@@ -58,10 +63,11 @@ function readReferrer(value: unknown): string | null {
   }
 }
 
-export function offerHandler({ cache, policy, store, pools, logger, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, logger, now = Date.now }: OfferRouteDeps): RequestHandler {
+  // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
-    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'offer decision failed');
-    if (!res.headersSent) send(res, noOffer('upstream-unavailable'));
+    logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'offer decision failed');
+    if (!res.headersSent) send(res, noOffer('internal-error'));
   };
 
   return (req, res) => {
@@ -81,27 +87,38 @@ export function offerHandler({ cache, policy, store, pools, logger, now = Date.n
     if (visitor.kind === 'invalid') return send(res, noOffer('invalid-cookie'));
     if (looksLikeCrawler(req.get('user-agent'))) return send(res, noOffer('bot'));
 
+    const { policy, pools } = offers();
     // Hot path: a fresh cached answer is decided and sent without a promise.
     const cached = cache.peek(visitor.id);
-    if (cached) return respond(res, decide(cached, policy, page), visitor.id);
-    return cache.lookup(visitor.id).then((lookup) => respond(res, decide(lookup, policy, page), visitor.id));
+    if (cached) return respond(res, decide(cached, policy, page), visitor.id, pools);
+    return cache.lookup(visitor.id).then((lookup) => respond(res, decide(lookup, policy, page), visitor.id, pools));
   }
 
-  function respond(res: Response, decision: Decision, visitorId: string): void | Promise<void> {
+  function respond(res: Response, decision: Decision, visitorId: string, pools: OffersSnapshot['pools']): void | Promise<void> {
     const offer = decision.offer;
     if (offer === null) return send(res, { ...decision, offer: null });
+    const storeFailed = (err: unknown): void => {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'the store failed while handing out an offer');
+      send(res, { ...decision, offer: null, reason: 'store-unavailable' });
+    };
     const s = store.current;
     if (s === null) {
       return store.ready.then(
-        (opened) => respondWith(res, decision, publicOffer(offer, visitorId, opened, pools, now())),
+        (opened) => respondWith(res, decision, publicOffer(offer, visitorId, opened, pools, now()), storeFailed),
         () => send(res, { ...decision, offer: null, reason: 'store-unavailable' }),
       );
     }
-    return respondWith(res, decision, publicOffer(offer, visitorId, s, pools, now()));
+    return respondWith(res, decision, publicOffer(offer, visitorId, s, pools, now()), storeFailed);
   }
 
-  function respondWith(res: Response, decision: Decision, m: Materialized | Promise<Materialized>): void | Promise<void> {
-    if (m instanceof Promise) return m.then((done) => respondWith(res, decision, done));
+  function respondWith(
+    res: Response,
+    decision: Decision,
+    m: Materialized | Promise<Materialized>,
+    storeFailed: (err: unknown) => void,
+  ): void | Promise<void> {
+    // Only a pooled coupon's code is written (and awaited) here: its failure is the store's.
+    if (m instanceof Promise) return m.then((done) => respondWith(res, decision, done, storeFailed), storeFailed);
     send(res, m.offer === null ? { ...decision, offer: null, reason: m.reason } : { ...decision, offer: m.offer });
   }
 }

@@ -9,6 +9,7 @@ import { personas } from '../../demo/personas';
 import { sleep, waitFor } from '../support/wait';
 import { DASHBOARD_DECISIONS, DASHBOARD_PATH, DASHBOARD_SCRIPT, seedExperimentCounts } from './dashboard-fixtures';
 import { startHarness, type Harness, type Visit } from './harness';
+import { internalsOf } from '../../server/router-internals';
 
 const TOKEN = 'browser-dashboard-token-0123456789';
 const DATA_PATH = `${DASHBOARD_PATH}/data`;
@@ -45,7 +46,7 @@ describe('operator dashboard, open mode (headless Chromium)', () => {
 
   beforeAll(async () => {
     h = await startHarness({ decisions: DASHBOARD_DECISIONS, router: { dashboard: 'open' } });
-    await seedExperimentCounts(await h.router.visitorOffers.store.ready);
+    await seedExperimentCounts(await internalsOf(h.router).store.ready);
     v = await h.visit(DASHBOARD_PATH);
   }, 30_000);
 

@@ -24,12 +24,14 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { personas, type PersonaName } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
 import { createApp, MOUNT_PATH } from '../../server/app';
-import { loadConfig } from '../../server/config';
+import { optionsFromEnv } from '../../server/config/env';
 import { BUILT_IN_OFFERS, type Offer } from '../../server/decision/offer';
 import type { DecisionSettings } from '../../server/decision/policy';
-import type { VisitorOffersOptions, VisitorOffersRouter } from '../../server/router';
+import type { VisitorOffersOptions } from '../../server/config/options-types';
+import type { VisitorOffersRouter } from '../../server/router';
 import { VISITOR_COOKIE } from '../../server/visitor-id';
 import { captureLog, type CapturedLog } from '../support/log-capture';
+import { internalsOf } from '../../server/router-internals';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -217,19 +219,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const sim = await startSimulatedDataFast();
   const log = captureLog('warn');
-  const config = loadConfig({
-    DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey,
-    DATAFAST_API_URL: sim.url,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'vo-browser-')),
-    PORT: '0',
-    HOST: '127.0.0.1',
-  });
-  config.router = { ...config.router, ...options.router, ...(options.decisions ? { decisions: options.decisions } : {}) };
+  const config: VisitorOffersOptions = {
+    ...optionsFromEnv({ DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_API_URL: sim.url, DATA_DIR: mkdtempSync(join(tmpdir(), 'vo-browser-')) }),
+    ...options.router,
+    ...(options.decisions ? { decisions: options.decisions } : {}),
+  };
   const routes = express.Router();
   // Browsers ask for it on every page; a 404 would show up as a console error.
   routes.get('/favicon.ico', (_req, res) => void res.status(204).end());
   const { app, router } = createApp(config, log.logger, routes);
-  await router.visitorOffers.store.ready;
+  await internalsOf(router).store.ready;
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -242,7 +241,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
   } catch (err) {
     server.close();
-    await router.visitorOffers.close(100);
+    await router.close(100);
     await sim.close();
     throw err;
   }
@@ -347,7 +346,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await browser.close().catch(() => {});
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await router.visitorOffers.close(200);
+      await router.close(200);
       await sim.close();
     },
   };

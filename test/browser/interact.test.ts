@@ -30,8 +30,9 @@ import { startHarness, type Harness, type Visit } from './harness';
 const COUPON = KINDS.coupon.id;
 const DAY = 86_400_000;
 const EXPERIMENTS: Experiment[] = [
-  { id: 'exp-coupon', coverage: 1, status: 'running', variants: [{ id: 'treatment', weight: 1, offer: COUPON }] },
-  { id: 'exp-control', coverage: 1, status: 'running', variants: [{ id: 'control', weight: 1, offer: null }] },
+  // Every visitor lands in the one arm with weight; the switched-off arm makes a valid experiment.
+  { id: 'exp-coupon', coverage: 1, status: 'running', variants: [{ id: 'treatment', weight: 1, offer: COUPON }, { id: 'off', weight: 0, offer: null }] },
+  { id: 'exp-control', coverage: 1, status: 'running', variants: [{ id: 'control', weight: 1, offer: null }, { id: 'off', weight: 0, offer: COUPON }] },
 ];
 const SCROLL_COUPON = 'coupon-scroll-90';
 const LEAVE_COUPON = 'coupon-leave';

@@ -13,8 +13,8 @@ import { ARTICLE_TITLE } from '../../demo/site/article';
 import { WIDGET_SNIPPET } from '../../demo/site/layout';
 import { PANEL_PERSONAS } from '../../demo/site/panel';
 import { DASHBOARD_PATH, safeReturnPath, SITE_PATHS } from '../../demo/site/paths';
-import { readOffersFile } from '../../server/config';
-import { ConfigError } from '../../server/config-error';
+import { loadOffersFile } from '../../server/config/offers-file';
+import { ConfigError } from '../../server/config/config-error';
 import { assign } from '../../server/experiments/assign';
 import { captureLog } from '../support/log-capture';
 
@@ -23,7 +23,7 @@ const cookieOf = (res: Response): string => (res.headers.get('set-cookie') ?? ''
 const DEMO_OFFERS = demoFile('offers.demo.json');
 
 describe('the demo offers file', () => {
-  const decisions = readOffersFile(DEMO_OFFERS);
+  const decisions = loadOffersFile(DEMO_OFFERS);
   const experiment = decisions?.experiments?.find((e) => e.id === 'trial-length');
 
   it('lives in demo/ and loads without error', () => {

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { personas, type PersonaName } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type Fault, type SimulatedDataFast } from '../../demo/simulated-datafast';
-import { ConfigError } from '../../server/config-error';
-import { visitorOffers, type VisitorOffersOptions, type VisitorOffersRouter } from '../../server/router';
+import { ConfigError } from '../../server/config/config-error';
+import {visitorOffers, type VisitorOffersRouter } from '../../server/router';
+import type { VisitorOffersOptions } from '../../server/config/options-types';
 import { captureLog, type CapturedLog } from '../support/log-capture';
 import { FORBIDDEN_KEYS, keysOf, personalValues, SECRETS } from '../support/forbidden';
 
@@ -29,6 +30,7 @@ beforeEach(() => {
   log = captureLog();
 });
 afterEach(() => {
+  vi.useRealTimers();
   // Whatever a test did, the logs never hold a secret.
   for (const secret of SECRETS) expect(log.text()).not.toContain(secret);
 });
@@ -39,7 +41,7 @@ beforeAll(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'vo-router-'));
 });
 afterAll(async () => {
-  await Promise.all(routers.map((r) => r.visitorOffers.close(100)));
+  await Promise.all(routers.map((r) => r.close(100)));
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -301,42 +303,45 @@ describe('GET /offer caches per visitor', () => {
   });
 
   it('serves a repeat visit from the cache, and asks again once the TTL has passed', async () => {
-    let now = 1_000_000;
-    const app = appWith({ cache: { ttlMs: 60_000, now: () => now } });
+    // Only Date is faked: the cache's clock moves on command, sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    const app = appWith({ cache: { ttlMs: 60_000 } });
     const cookie = cookieFor(personas.low.visitorId);
     await offerFor(app, cookie);
-    now += 59_000;
+    vi.setSystemTime(Date.now() + 59_000);
     await offerFor(app, cookie);
     expect(sim.callCount('visitors')).toBe(1);
-    now += 2_000;
+    vi.setSystemTime(Date.now() + 2_000);
     const res = await offerFor(app, cookie);
     expect(res.body.reason).toBe('rule:default-low');
     expect(sim.callCount('visitors')).toBe(2);
   });
 
   it('remembers a 404 for a short while only', async () => {
-    let now = 1_000_000;
-    const app = appWith({ cache: { negativeTtlMs: 10_000, now: () => now } });
+    // Only Date is faked: the cache's clock moves on command, sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    const app = appWith({ cache: { negativeTtlMs: 10_000 } });
     const cookie = cookieFor(personas.unknown.visitorId);
     await offerFor(app, cookie);
     await offerFor(app, cookie);
     expect(sim.callCount('visitors')).toBe(1);
-    now += 10_001;
+    vi.setSystemTime(Date.now() + 10_001);
     await offerFor(app, cookie);
     expect(sim.callCount('visitors')).toBe(2);
   });
 
   it('serves the last good record while DataFast fails (stale-if-error), for a bounded time', async () => {
-    let now = 1_000_000;
-    const app = appWith({ cache: { ttlMs: 60_000, staleIfErrorMs: 300_000, now: () => now } });
+    // Only Date is faked: the cache's clock moves on command, sockets and timers stay real.
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    const app = appWith({ cache: { ttlMs: 60_000, staleIfErrorMs: 300_000 } });
     const cookie = cookieFor(personas.low.visitorId);
     await offerFor(app, cookie);
     sim.setFault({ kind: 'status', status: 500 });
-    now += 120_000;
+    vi.setSystemTime(Date.now() + 120_000);
     const stale = await offerFor(app, cookie);
     expect(stale.body).toMatchObject({ segment: 'low', reason: 'rule:default-low', offer: { kind: 'coupon' } });
     expect(sim.callCount('visitors')).toBe(2);
-    now += 300_000;
+    vi.setSystemTime(Date.now() + 300_000);
     const gone = await offerFor(app, cookie);
     expect(gone.body.reason).toBe('upstream-unavailable');
   });

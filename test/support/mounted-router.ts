@@ -3,7 +3,8 @@
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { visitorOffers, type VisitorOffersOptions, type VisitorOffersRouter } from '../../server/router';
+import {visitorOffers, type VisitorOffersRouter } from '../../server/router';
+import type { VisitorOffersOptions } from '../../server/config/options-types';
 
 export interface MountedRouter {
   router: VisitorOffersRouter;
@@ -34,7 +35,7 @@ export async function mountRouter(options: VisitorOffersOptions): Promise<Mounte
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => router.visitorOffers.close(timeoutMs));
+      }).then(() => router.close(timeoutMs));
       return closing;
     },
   };

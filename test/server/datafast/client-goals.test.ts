@@ -35,7 +35,7 @@ afterEach(() => {
 });
 
 function client(overrides: Partial<DataFastClientOptions> = {}): DataFastClient {
-  return new DataFastClient({ apiKey, baseUrl: sim.url, logger: log.logger, timeoutMs: TIMEOUT_MS, ...overrides });
+  return new DataFastClient({ apiKey, apiUrl: sim.url, logger: log.logger, timeoutMs: TIMEOUT_MS, ...overrides });
 }
 
 const META = { offer: 'spring-coupon', experiment: 'exp-hero', variant: 'b' };
@@ -137,7 +137,7 @@ describe('createGoal when DataFast fails: one call, never retried', () => {
     const closed = await startSimulatedDataFast();
     const url = closed.url;
     await closed.close();
-    expect(await client({ baseUrl: url }).createGoal(personas.average.visitorId, GOAL_NAMES.click, META)).toEqual({
+    expect(await client({ apiUrl: url }).createGoal(personas.average.visitorId, GOAL_NAMES.click, META)).toEqual({
       kind: 'unavailable',
       cause: 'network',
     });

@@ -52,7 +52,7 @@ afterEach(() => {
 });
 
 /** A real client wired to a real pino logger whose lines are kept. */
-function makeClient(baseUrl: string, overrides: Partial<DataFastClientOptions> = {}): { client: DataFastClient; lines: string[] } {
+function makeClient(apiUrl: string, overrides: Partial<DataFastClientOptions> = {}): { client: DataFastClient; lines: string[] } {
   const lines: string[] = [];
   const logger = createLogger({
     level: 'debug',
@@ -64,7 +64,7 @@ function makeClient(baseUrl: string, overrides: Partial<DataFastClientOptions> =
       },
     },
   });
-  const client = new DataFastClient({ apiKey, baseUrl, logger, ...overrides });
+  const client = new DataFastClient({ apiKey, apiUrl, logger, ...overrides });
   return { client, lines };
 }
 
@@ -153,9 +153,9 @@ describe('with a df_ website key', () => {
     expect(ctx.sim.callCount('realtime')).toBe(0);
   });
 
-  it('works with a baseUrl that ends in a slash', async () => {
-    for (const baseUrl of [`${ctx.sim.url}/`, `${ctx.sim.url}///`]) {
-      const { client } = makeClient(baseUrl);
+  it('works with a apiUrl that ends in a slash', async () => {
+    for (const apiUrl of [`${ctx.sim.url}/`, `${ctx.sim.url}///`]) {
+      const { client } = makeClient(apiUrl);
       const visitor = await client.getVisitor(personas.low.visitorId);
       expect(visitor.kind).toBe('found');
       expect((await client.getRealtimeMap()).kind).toBe('found');
@@ -177,7 +177,7 @@ describe('with a dft_ account token', () => {
     for (const id of [undefined, '']) {
       let error: unknown;
       try {
-        new DataFastClient({ apiKey: accountToken, baseUrl: ctx.sim.url, logger, ...(id === undefined ? {} : { websiteId: id }) });
+        new DataFastClient({ apiKey: accountToken, apiUrl: ctx.sim.url, logger, ...(id === undefined ? {} : { websiteId: id }) });
       } catch (e) {
         error = e;
       }

@@ -36,7 +36,7 @@ function jobs(n: number): GoalJob[] {
 }
 
 function makeClient(overrides: { timeoutMs?: number; defaultRetryAfterMs?: number } = {}): DataFastClient {
-  return new DataFastClient({ apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, baseUrl: sim.url, logger: log.logger, timeoutMs: 500, ...overrides });
+  return new DataFastClient({ apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: sim.url, logger: log.logger, timeoutMs: 500, ...overrides });
 }
 
 function outboxFor(client: DataFastClient, options: Partial<GoalOutboxOptions> = {}): GoalOutbox {

@@ -276,7 +276,7 @@ describe('LiveSource over the real DataFast client and the simulator', () => {
   function realSource() {
     const clock = new Clock();
     clock.t = Date.now();
-    const client = new DataFastClient({ apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, baseUrl: sim.url, timeoutMs: 1000, logger: silentLogger() });
+    const client = new DataFastClient({ apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: sim.url, timeoutMs: 1000, logger: silentLogger() });
     const source = new LiveSource({ fetch: () => client.getRealtimeMap(), now: clock.now });
     return { clock, source };
   }

@@ -15,7 +15,8 @@ import type { RealtimeLookup } from '../../../server/datafast/client';
 import type { RealtimeMap } from '../../../server/datafast/realtime';
 import { buildPolicy } from '../../../server/decision/policy';
 import type { Experiment } from '../../../server/experiments/types';
-import { visitorOffers, type VisitorOffersOptions } from '../../../server/router';
+import {visitorOffers } from '../../../server/router';
+import type { VisitorOffersOptions } from '../../../server/config/options-types';
 import { DASHBOARD_INTERVAL_MS, dashboardRoutes } from '../../../server/routes/dashboard';
 import { widgetRoutes } from '../../../server/routes/widget';
 import { openStoreRef } from '../../../server/store/store-ref';
@@ -141,7 +142,7 @@ describe('who may open the dashboard', () => {
         dataDir: mkdtempSync(join(baseDir, 'data-')),
         dashboard: 'public' as unknown as 'open',
       }),
-    ).toThrow(/dashboard.*"open" or "protected"/);
+    ).toThrow(/^dashboard: expected one of "open", "protected", got string "public"$/);
   });
 });
 
@@ -231,7 +232,7 @@ describe('dashboardRoutes with a fake clock', () => {
     const app = express();
     app.use(
       dashboardRoutes({
-        policy: buildPolicy(),
+        policy: () => buildPolicy(),
         store,
         fetchMap,
         adminToken: null,

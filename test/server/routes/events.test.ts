@@ -17,11 +17,12 @@ import { GOAL_NAMES } from '../../../server/datafast/goals';
 import type { DecisionSettings } from '../../../server/decision/policy';
 import { assign } from '../../../server/experiments/assign';
 import type { Experiment } from '../../../server/experiments/types';
-import type { VisitorOffersOptions } from '../../../server/router';
+import type { VisitorOffersOptions } from '../../../server/config/options-types';
 import type { Store } from '../../../server/store/store';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
+import { internalsOf } from '../../../server/router-internals';
 
 const EXPERIMENT: Experiment = {
   id: 'first-visit',
@@ -65,8 +66,8 @@ function post(m: MountedRouter, body: unknown, visitor: string | null = IN_COUPO
   return r.send(body as object);
 }
 
-const drain = (m: MountedRouter): Promise<void> => m.router.visitorOffers.outbox.drain(15_000);
-const store = (m: MountedRouter): Promise<Store> => m.router.visitorOffers.store.ready;
+const drain = (m: MountedRouter): Promise<void> => internalsOf(m.router).outbox.drain(15_000);
+const store = (m: MountedRouter): Promise<Store> => internalsOf(m.router).store.ready;
 const counts = async (m: MountedRouter) => Object.fromEntries((await store(m)).experimentCounts(EXPERIMENT.id));
 const goalsOf = (visitor: string) => suite.sim.goals.filter((g) => g.visitorId === visitor);
 
@@ -388,7 +389,7 @@ describe('POST /events when DataFast fails', () => {
     await drain(m);
     expect(suite.sim.callCount('goals')).toBe(4);
     expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_exposure']);
-    expect(m.router.visitorOffers.outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: 1, failed: 0, dropped: 0 });
+    expect(internalsOf(m.router).outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: 1, failed: 0, dropped: 0 });
   });
 
   it('delivers every event sent during the outage, each exactly once', async () => {
@@ -397,17 +398,17 @@ describe('POST /events when DataFast fails', () => {
     for (const type of ['exposure', 'click', 'dismiss', 'conversion']) expect((await post(m, couponEvent(type))).status).toBe(202);
     await drain(m);
     expect(goalsOf(IN_COUPON).map((g) => g.name).sort()).toEqual(['offer_click', 'offer_conversion', 'offer_dismiss', 'offer_exposure']);
-    expect(m.router.visitorOffers.outbox.stats()).toMatchObject({ sent: 4, failed: 0, dropped: 0 });
+    expect(internalsOf(m.router).outbox.stats()).toMatchObject({ sent: 4, failed: 0, dropped: 0 });
   });
 
   it('a goal the outbox cannot take is reported (forwarded: false), counted as dropped and logged — never silent', async () => {
     const m = await mount();
     // A closed outbox refuses every goal, as a full one does.
-    m.router.visitorOffers.outbox.close();
+    internalsOf(m.router).outbox.close();
     const res = await post(m, couponEvent('click'));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, forwarded: false });
-    expect(m.router.visitorOffers.outbox.stats().dropped).toBe(1);
+    expect(internalsOf(m.router).outbox.stats().dropped).toBe(1);
     expect(suite.log.text()).toMatch(/goal dropped/);
     expect(suite.sim.callCount('goals')).toBe(0);
   });

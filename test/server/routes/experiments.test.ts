@@ -11,10 +11,11 @@ import { SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../../demo/simulated-data
 import { assign } from '../../../server/experiments/assign';
 import type { ExperimentResult } from '../../../server/experiments/results';
 import type { Experiment } from '../../../server/experiments/types';
-import type { VisitorOffersOptions } from '../../../server/router';
+import type { VisitorOffersOptions } from '../../../server/config/options-types';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
+import { internalsOf } from '../../../server/router-internals';
 
 const TOKEN = 'admin-token-0123456789abcdef';
 
@@ -184,7 +185,7 @@ describe('GET /experiments reports what POST /events counted', () => {
     expect(hero?.sampleRatioMismatch?.mismatch).toBe(false);
 
     // Every accepted event also went to DataFast: one exposure per visitor, every conversion event.
-    await m.router.visitorOffers.outbox.drain(10_000);
+    await internalsOf(m.router).outbox.drain(10_000);
     expect(suite.sim.goals.filter((g) => g.name === 'offer_exposure')).toHaveLength(240);
     expect(suite.sim.goals.filter((g) => g.name === 'offer_conversion')).toHaveLength(converters.length + 10 + 20);
   });

@@ -12,7 +12,7 @@ import { personas } from '../../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../../demo/simulated-datafast';
 import type { DecisionSettings } from '../../../server/decision/policy';
 import type { Experiment } from '../../../server/experiments/types';
-import type { VisitorOffersOptions } from '../../../server/router';
+import type { VisitorOffersOptions } from '../../../server/config/options-types';
 import { Store, type Lead } from '../../../server/store/store';
 import { SECRETS } from '../../support/forbidden';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../support/http-receiver';
@@ -20,6 +20,7 @@ import { captureLog, type CapturedLog } from '../../support/log-capture';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
 import { waitFor } from '../../support/wait';
+import { internalsOf } from '../../../server/router-internals';
 
 const EXPERIMENT: Experiment = {
   id: 'guide-test',
@@ -106,11 +107,11 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect(res.body).toEqual({ ok: true });
     expect(res.headers['cache-control']).toBe('no-store');
     // Already in the store when the 202 arrives.
-    expect(m.router.visitorOffers.store.current?.leadCount()).toBe(1);
+    expect(internalsOf(m.router).store.current?.leadCount()).toBe(1);
 
     const first = await waitFor(() => hook.accepted()[0], 'the webhook delivery');
     const id = String(first.headers['idempotency-key']);
-    await waitFor(() => m.router.visitorOffers.store.current?.lead(id)?.delivered.webhook, 'the lead marked delivered');
+    await waitFor(() => internalsOf(m.router).store.current?.lead(id)?.delivered.webhook, 'the lead marked delivered');
     const disk = await reopen(m);
     try {
       expect(disk.leadCount()).toBe(1);
@@ -171,11 +172,11 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
 
     const firstTry = await waitFor(() => hook.requests[0], 'the first webhook attempt');
     const id = String(firstTry.headers['idempotency-key']);
-    const current = () => m.router.visitorOffers.store.current?.lead(id);
+    const current = () => internalsOf(m.router).store.current?.lead(id);
     // DataFast took its copy; the webhook refused: that target stays pending.
     await waitFor(() => current()?.delivered.datafast, 'the DataFast delivery');
     expect(current()?.delivered.webhook).toBe(false);
-    expect(m.router.visitorOffers.store.current?.pendingLeads(['webhook']).map((l) => l.id)).toEqual([id]);
+    expect(internalsOf(m.router).store.current?.pendingLeads(['webhook']).map((l) => l.id)).toEqual([id]);
 
     await waitFor(() => hook.requests.length >= 2, 'the second webhook attempt');
     expect(current()?.delivered.webhook).toBe(false);
@@ -188,8 +189,8 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect(new Set(hook.requests.map((r: ReceivedRequest) => JSON.stringify(r.body))).size).toBe(1);
     expect(leadGoals()).toHaveLength(1);
     // The store shows a write while it is being fsynced; the forwarder counts it once it is durable.
-    await m.router.visitorOffers.forwarder.idle();
-    expect(m.router.visitorOffers.forwarder.stats()).toMatchObject({ delivered: 2, failures: 2, pending: 0 });
+    await internalsOf(m.router).forwarder.idle();
+    expect(internalsOf(m.router).forwarder.stats()).toMatchObject({ delivered: 2, failures: 2, pending: 0 });
   });
 
   it('retries DataFast too when it fails, and sends the goal exactly once', async () => {
@@ -198,7 +199,7 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect((await postLead(m, lead())).status).toBe(202);
     const got = await waitFor(() => hook.accepted()[0], 'the webhook delivery');
     const id = String(got.headers['idempotency-key']);
-    await waitFor(() => m.router.visitorOffers.store.current?.lead(id)?.delivered.datafast, 'the DataFast delivery', { timeoutMs: 15_000 });
+    await waitFor(() => internalsOf(m.router).store.current?.lead(id)?.delivered.datafast, 'the DataFast delivery', { timeoutMs: 15_000 });
     expect(sim.callCount('goals')).toBe(3);
     expect(leadGoals()).toHaveLength(1);
   });
@@ -209,8 +210,8 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     const responses = await Promise.all(visitors.map((v, i) => postLead(m, lead(`burst${i}@example.com`), v)));
     expect(responses.map((r) => r.status)).toEqual(visitors.map(() => 202));
     await waitFor(() => hook.accepted().length >= 12 && leadGoals().length >= 12, 'every lead delivered');
-    await waitFor(() => m.router.visitorOffers.store.current?.pendingLeads(['datafast', 'webhook']).length === 0, 'every lead marked delivered');
-    await m.router.visitorOffers.forwarder.idle();
+    await waitFor(() => internalsOf(m.router).store.current?.pendingLeads(['datafast', 'webhook']).length === 0, 'every lead marked delivered');
+    await internalsOf(m.router).forwarder.idle();
     expect(hook.accepted()).toHaveLength(12);
     expect(new Set(hook.accepted().map((r) => r.headers['idempotency-key'])).size).toBe(12);
     expect(leadGoals().map((g) => g.visitorId).sort()).toEqual([...visitors].sort());
@@ -222,8 +223,8 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     const got = await waitFor(() => hook.accepted()[0], 'the webhook delivery');
     expect(got.body).toMatchObject({ email: 'ann@example.com', visitorId: null });
     const id = String(got.headers['idempotency-key']);
-    await waitFor(() => m.router.visitorOffers.store.current?.lead(id)?.delivered.webhook, 'the lead marked delivered');
-    expect(m.router.visitorOffers.store.current?.lead(id)?.delivered.datafast).toBe(true);
+    await waitFor(() => internalsOf(m.router).store.current?.lead(id)?.delivered.webhook, 'the lead marked delivered');
+    expect(internalsOf(m.router).store.current?.lead(id)?.delivered.datafast).toBe(true);
     expect(sim.callCount('goals')).toBe(0);
   });
 
@@ -231,7 +232,7 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     const m = await mount({ leadsWebhookUrl: null });
     expect((await postLead(m, lead())).status).toBe(202);
     await waitFor(() => leadGoals().length === 1, 'the offer_lead goal');
-    await waitFor(() => m.router.visitorOffers.store.current?.pendingLeads(['datafast']).length === 0, 'the lead marked delivered');
+    await waitFor(() => internalsOf(m.router).store.current?.pendingLeads(['datafast']).length === 0, 'the lead marked delivered');
     expect(hook.requests).toHaveLength(0);
   });
 });
@@ -263,7 +264,7 @@ describe('POST /leads validates the email and names the field', () => {
     const res = await postLead(m, { email, offerId: 'starter-guide' });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/^email: /);
-    expect((await m.router.visitorOffers.store.ready).leadCount()).toBe(0);
+    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
   });
 
   it('a missing email → 400 naming email', async () => {
@@ -296,7 +297,7 @@ describe('POST /leads validates the email and names the field', () => {
     const res = await postLead(m, { email: 'ann@example.com', offerId });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(error);
-    expect((await m.router.visitorOffers.store.ready).leadCount()).toBe(0);
+    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
   });
 
   it('an unexpected field → 400, nothing stored', async () => {
@@ -323,7 +324,7 @@ describe('POST /leads refuses other sites and floods', () => {
     const res = await request(m.server).post('/visitor-offers/leads').set('Cookie', `datafast_visitor_id=${VISITOR}`).set(headers).send(lead());
     expect(res.status).toBe(403);
     expect(res.body.error).toMatch(/cross-origin request refused/);
-    expect((await m.router.visitorOffers.store.ready).leadCount()).toBe(0);
+    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
   });
 
   it('accepts an ALLOWED origin', async () => {
@@ -340,7 +341,7 @@ describe('POST /leads refuses other sites and floods', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error).toMatch(/too many/);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect((await m.router.visitorOffers.store.ready).leadCount()).toBe(2);
+    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(2);
   });
 });
 
@@ -368,7 +369,7 @@ describe('POST /leads never claims a lead it could not store', () => {
 
   it('a store that stops writing after start-up (closed journal) → 503, nothing forwarded', async () => {
     const m = await mount();
-    await (await m.router.visitorOffers.store.ready).close();
+    await (await internalsOf(m.router).store.ready).close();
     const res = await postLead(m, lead());
     expect(res.status).toBe(503);
     await new Promise((r) => setTimeout(r, 200));
@@ -378,7 +379,7 @@ describe('POST /leads never claims a lead it could not store', () => {
 });
 
 describe('a lead is a conversion', () => {
-  const counts = async (m: MountedRouter) => Object.fromEntries((await m.router.visitorOffers.store.ready).experimentCounts(EXPERIMENT.id));
+  const counts = async (m: MountedRouter) => Object.fromEntries((await internalsOf(m.router).store.ready).experimentCounts(EXPERIMENT.id));
 
   it('for every experiment the visitor was exposed to', async () => {
     const m = await mount();
@@ -389,7 +390,7 @@ describe('a lead is a conversion', () => {
       .send({ type: 'exposure', offerId: 'starter-guide', experiment: EXPERIMENT.id, variant: 'guide' });
     expect(exposure.status).toBe(202);
     expect((await postLead(m, lead(), IN_GUIDE)).status).toBe(202);
-    const store = await m.router.visitorOffers.store.ready;
+    const store = await internalsOf(m.router).store.ready;
     await waitFor(() => store.experimentCounts(EXPERIMENT.id).get('guide')?.conversions === 1, 'the conversion to be counted');
     expect(await counts(m)).toEqual({ guide: { exposures: 1, conversions: 1 } });
   });

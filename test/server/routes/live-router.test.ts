@@ -9,7 +9,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { personas, realtimeSeed } from '../../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../../demo/simulated-datafast';
-import type { VisitorOffersOptions } from '../../../server/router';
+import type { VisitorOffersOptions } from '../../../server/config/options-types';
 import { FORBIDDEN_KEYS, keysOf, personalValues, SECRETS } from '../../support/forbidden';
 import { captureLog, type CapturedLog } from '../../support/log-capture';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';

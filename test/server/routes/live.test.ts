@@ -48,7 +48,7 @@ async function setup(options: { intervalMs?: number; maxStaleMs?: number; seed?:
   const clock = { t: Date.now() };
   // The seed's timestamps are minutes before the fake clock, so minutesAgo is exact.
   if (seed) sim.setRealtime(realtimeSeed(clock.t));
-  const client = new DataFastClient({ apiKey: SIM.apiKey, baseUrl: sim.url, timeoutMs: 1000, logger: log.logger });
+  const client = new DataFastClient({ apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 1000, logger: log.logger });
   const source = new LiveSource({ fetch: () => client.getRealtimeMap(), now: () => clock.t, ...sourceOptions });
   const app = express();
   app.get('/visitor-offers/live', liveHandler({ source, logger: log.logger }));

@@ -3,10 +3,31 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
-import type { CouponOffer, Offer } from '../../server/decision/offer';
-import { buildPolicy } from '../../server/decision/policy';
-import { OFFER_DEFAULTS, parseOffersFile, parseOffersObject, type OffersFileDecisions, type OffersFileResult } from '../../server/offers-file';
+import type { CouponOffer, Offer } from '../../../server/decision/offer';
+import { buildPolicy } from '../../../server/decision/policy';
+import { ConfigError } from '../../../server/config/config-error';
+import { checkOffers, loadOffersFile, parseOffersText, type ParseOffersOptions } from '../../../server/config/offers-file';
+import { OFFER_DEFAULTS, type OffersConfig } from '../../../server/config/offers-normalise';
+
+type OffersFileDecisions = OffersConfig;
+type OffersFileResult = { ok: true; decisions: OffersConfig } | { ok: false; error: string; problems: string[] };
+
+/** The file's text checked; every problem's line, the first of which is the ConfigError's message. */
+function parseOffersFile(text: string, options: ParseOffersOptions = {}): OffersFileResult {
+  try {
+    return { ok: true, decisions: parseOffersText(text, options) };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const problems = err.lines();
+    expect(err.message).toBe(problems[0]);
+    return { ok: false, error: problems.join('; '), problems };
+  }
+}
+
+function parseOffersObject(value: unknown): OffersFileResult {
+  const r = checkOffers(value);
+  return r.ok ? { ok: true, decisions: r.config } : { ok: false, error: r.problems.map((p) => `${p.place}: ${p.problem}`).join('; '), problems: [] };
+}
 
 function errorOf(result: OffersFileResult): string {
   if (result.ok) throw new Error(`expected an error, got ${JSON.stringify(result.decisions)}`);
@@ -18,7 +39,7 @@ function decisionsOf(result: OffersFileResult): OffersFileDecisions {
   return result.decisions;
 }
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BASE = '/srv/site/config';
 
 /** Parses a file given as an object (written as JSON first, like a real file). */
@@ -78,7 +99,7 @@ describe('parseOffersFile', () => {
       const result = parseOffersFile('{}');
       if (!result.ok) throw new Error(result.error);
       expect(result.decisions.thresholds).toEqual({});
-      expect(result.decisions.bySegment).toBeUndefined();
+      expect(result.decisions.bySegment).toStrictEqual({});
     });
 
     it('accepts equal low and high thresholds (no average band)', () => {
@@ -105,7 +126,7 @@ describe('parseOffersFile', () => {
       ['an empty file', ''],
       ['YAML', 'thresholds:\n  low: 30\n'],
     ])('is reported as not valid JSON (%s)', (_label, text) => {
-      expect(errorOf(parseOffersFile(text))).toMatch(/^not valid JSON \(.+\)$/);
+      expect(errorOf(parseOffersFile(text))).toMatch(/^line \d+, column \d+: not valid JSON: .+$/);
     });
   });
 
@@ -183,9 +204,10 @@ describe('offers.example.json (shipped in the repo)', () => {
     expect(decisions.rules.some((r) => 'experiment' in r.then && r.then.experiment === e?.id)).toBe(true);
   });
 
-  it('loads through OFFERS_CONFIG, with the pool path resolved against the file', () => {
-    const config = loadConfig({ DATAFAST_API_KEY: 'df_0123456789abcdef', OFFERS_CONFIG: path });
-    expect(config.router.decisions?.rules).toEqual(decisions.rules);
+  it('loads with loadOffersFile, with the pool path resolved against the file', () => {
+    const loaded = loadOffersFile(path);
+    expect(loaded.rules).toEqual(decisions.rules);
+    expect(loaded.offers.find((o) => o.kind === 'coupon' && o.codePool !== null)).toMatchObject({ codePool: resolve(dirname(path), 'coupons.example.txt') });
   });
 });
 
@@ -636,17 +658,22 @@ describe('parseOffersFile: cross-references', () => {
     expect(parse(file).ok).toBe(true);
   });
 
-  it('reports up to 3 problems on one line, joined with "; ", in file order', () => {
-    const error = fails({
+  it('names the first problem in its message and lists every one, in file order', () => {
+    const result = parse({
       bySegment: { low: 'nope' },
       offers: [coupon, coupon],
       rules: [rule({}, { offer: 'missing' }), rule({}, { experiment: 'missing' })],
       experiments: [experiment({ variants: [{ id: 'a', weight: 1, offer: 'gone' }, { id: 'b', weight: 1, offer: null }] })],
     });
-    expect(error).toBe(
-      'bySegment.low: names offer "nope", which is not defined; offers[1].id: "c" is already defined by offers[0]; rules[0].then.offer: names offer "missing", which is not defined',
-    );
-    expect(error).not.toContain('\n');
+    if (result.ok) throw new Error('expected problems');
+    expect(result.problems).toEqual([
+      'bySegment.low: names offer "nope", which is not defined',
+      'offers[1].id: "c" is already defined by offers[0]',
+      'rules[0].then.offer: names offer "missing", which is not defined',
+      'rules[1].id: "r" is already defined by rules[0]',
+      'rules[1].then.experiment: names experiment "missing", which is not defined',
+      'experiments[0].variants[0].offer: names offer "gone", which is not defined',
+    ]);
   });
 
   it('reports schema problems before cross-references (those wait until the file has the right shape)', () => {
@@ -688,8 +715,7 @@ describe('OFFERS_CONFIG: codePool is resolved against the offers file\'s directo
     const { code: _code, ...pooled } = coupon;
     const path = join(dir, 'offers.json');
     writeFileSync(path, JSON.stringify({ offers: [{ ...pooled, codePool: 'pool/codes.txt' }] }));
-    const config = loadConfig({ DATAFAST_API_KEY: 'df_0123456789abcdef', OFFERS_CONFIG: path });
-    const offer = config.router.decisions?.offers?.[0];
+    const offer = loadOffersFile(path).offers[0];
     expect(offer).toMatchObject({ codePool: join(dir, 'pool', 'codes.txt') });
     expect(existsSync(join(dir, 'pool'))).toBe(false);
   });

@@ -2,23 +2,46 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config';
-import { ConfigError } from '../../server/config-error';
+import { ConfigError } from '../../../server/config/config-error';
+import { listenSettingsFromEnv, namedByEnv, optionsFromEnv, type ListenSettings } from '../../../server/config/env';
+import { loadOffersFile } from '../../../server/config/offers-file';
+import type { OffersConfig } from '../../../server/config/offers-normalise';
+import { parseOptions, type ResolvedOptions } from '../../../server/config/options';
 
 type Env = Record<string, string | undefined>;
 
 const KEY = 'df_0123456789abcdef';
 const minimal = (extra: Env = {}): Env => ({ DATAFAST_API_KEY: KEY, ...extra });
 
-/** Runs loadConfig and returns the ConfigError it must throw. */
+interface FromEnv {
+  listen: ListenSettings;
+  options: ResolvedOptions;
+  /** The offers file's content, when OFFERS_CONFIG names one. */
+  offers: OffersConfig | null;
+}
+
+/** What the standalone server does with its environment: listen settings, options, offers file. */
+function fromEnv(env: Env): FromEnv {
+  const options = optionsFromEnv(env);
+  try {
+    const listen = listenSettingsFromEnv(env);
+    const resolved = parseOptions(options);
+    const offers = resolved.offers.kind === 'file' ? loadOffersFile(resolved.offers.path) : null;
+    return { listen, options: resolved, offers };
+  } catch (err) {
+    throw err instanceof ConfigError ? namedByEnv(options, err) : err;
+  }
+}
+
+/** Runs fromEnv and returns the ConfigError it must throw. */
 function configError(env: Env): ConfigError {
   try {
-    loadConfig(env);
+    fromEnv(env);
   } catch (err) {
     if (err instanceof ConfigError) return err;
     throw err;
   }
-  throw new Error('expected loadConfig to throw a ConfigError');
+  throw new Error('expected a ConfigError');
 }
 
 let dir: string;
@@ -37,59 +60,52 @@ function offersFile(name: string, content: string): string {
   return path;
 }
 
-describe('loadConfig', () => {
+describe('the environment, read as the standalone server reads it', () => {
   describe('with only a df_ website key', () => {
     it('uses the documented defaults', () => {
-      expect(loadConfig(minimal())).toEqual({
-        port: 3000,
-        host: '0.0.0.0',
+      const { listen, options, offers } = fromEnv(minimal());
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null });
+      expect(options).toMatchObject({
+        datafast: { apiKey: KEY, websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500 },
+        offers: { kind: 'inline' },
+        dataDir: 'data',
         allowedOrigins: [],
-        redisUrl: null,
+        adminToken: null,
+        conversionsToken: null,
+        leadsWebhookUrl: null,
         logLevel: 'info',
-        offersConfigPath: null,
-        router: {
-          datafast: { apiKey: KEY, websiteId: undefined, apiUrl: 'https://datafa.st' },
-          decisions: undefined,
-          dataDir: 'data',
-          adminToken: null,
-          leadsWebhookUrl: null,
-          allowedOrigins: [],
-        },
       });
+      expect(offers).toBeNull();
     });
 
     it('reads DATA_DIR, ADMIN_TOKEN and LEADS_WEBHOOK_URL', () => {
-      const config = loadConfig(minimal({ DATA_DIR: '/var/lib/vo', ADMIN_TOKEN: 'a'.repeat(24), LEADS_WEBHOOK_URL: 'https://hooks.example.com/x?token=s3cret' }));
-      expect(config.router).toMatchObject({ dataDir: '/var/lib/vo', adminToken: 'a'.repeat(24), leadsWebhookUrl: 'https://hooks.example.com/x?token=s3cret' });
+      const { options } = fromEnv(minimal({ DATA_DIR: '/var/lib/vo', ADMIN_TOKEN: 'a'.repeat(24), LEADS_WEBHOOK_URL: 'https://hooks.example.com/x?token=s3cret' }));
+      expect(options).toMatchObject({ dataDir: '/var/lib/vo', adminToken: 'a'.repeat(24), leadsWebhookUrl: 'https://hooks.example.com/x?token=s3cret' });
     });
 
     it('refuses a short ADMIN_TOKEN and a webhook that is not http(s), without echoing it', () => {
-      expect(() => loadConfig(minimal({ ADMIN_TOKEN: 'tooshort' }))).toThrow(/^ADMIN_TOKEN: /);
-      expect(() => loadConfig(minimal({ LEADS_WEBHOOK_URL: 'ftp://s3cret@host' }))).toThrow(/^LEADS_WEBHOOK_URL: /);
-      try {
-        loadConfig(minimal({ LEADS_WEBHOOK_URL: 'ftp://s3cret@host' }));
-      } catch (err) {
-        expect(String(err)).not.toContain('s3cret');
-      }
+      expect(configError(minimal({ ADMIN_TOKEN: 'tooshort' })).message).toMatch(/^ADMIN_TOKEN: /);
+      expect(configError(minimal({ ADMIN_TOKEN: 'tooshort' })).message).not.toContain('tooshort');
+      const webhook = configError(minimal({ LEADS_WEBHOOK_URL: 'ftp://s3cret@host' }));
+      expect(webhook.message).toMatch(/^LEADS_WEBHOOK_URL: /);
+      expect(webhook.message).not.toContain('s3cret');
     });
 
     it('treats blank settings as unset', () => {
-      const config = loadConfig(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
-      expect(config.port).toBe(3000);
-      expect(config.host).toBe('0.0.0.0');
-      expect(config.router.datafast.apiUrl).toBe('https://datafa.st');
-      expect(config.logLevel).toBe('info');
-      expect(config.redisUrl).toBeNull();
-      expect(config.offersConfigPath).toBeNull();
+      const { listen, options } = fromEnv(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null });
+      expect(options.datafast.apiUrl).toBe('https://datafa.st');
+      expect(options.logLevel).toBe('info');
+      expect(options.offers.kind).toBe('inline');
     });
 
     it('trims surrounding whitespace from the key', () => {
-      expect(loadConfig({ DATAFAST_API_KEY: `  ${KEY}\n` }).router.datafast.apiKey).toBe(KEY);
+      expect(fromEnv({ DATAFAST_API_KEY: `  ${KEY}\n` }).options.datafast.apiKey).toBe(KEY);
     });
   });
 
   it('reads every setting it is given', () => {
-    const config = loadConfig(
+    const { listen, options } = fromEnv(
       minimal({
         PORT: '8080',
         HOST: '127.0.0.1',
@@ -99,14 +115,8 @@ describe('loadConfig', () => {
         LOG_LEVEL: 'debug',
       }),
     );
-    expect(config).toMatchObject({
-      port: 8080,
-      host: '127.0.0.1',
-      allowedOrigins: ['https://shop.example.com'],
-      redisUrl: 'rediss://cache.internal:6380',
-      logLevel: 'debug',
-      router: { datafast: { apiUrl: 'http://127.0.0.1:4010' } },
-    });
+    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380' });
+    expect(options).toMatchObject({ allowedOrigins: ['https://shop.example.com'], logLevel: 'debug', datafast: { apiUrl: 'http://127.0.0.1:4010' } });
   });
 
   describe('DATAFAST_API_KEY', () => {
@@ -142,8 +152,8 @@ describe('loadConfig', () => {
     });
 
     it('accepts a dft_ account token with DATAFAST_WEBSITE_ID and passes both on', () => {
-      const config = loadConfig({ DATAFAST_API_KEY: 'dft_abc123', DATAFAST_WEBSITE_ID: '665f0b3c4d2e1a0012345678' });
-      expect(config.router.datafast).toEqual({ apiKey: 'dft_abc123', websiteId: '665f0b3c4d2e1a0012345678', apiUrl: 'https://datafa.st' });
+      const { options } = fromEnv({ DATAFAST_API_KEY: 'dft_abc123', DATAFAST_WEBSITE_ID: '665f0b3c4d2e1a0012345678' });
+      expect(options.datafast).toEqual({ apiKey: 'dft_abc123', websiteId: '665f0b3c4d2e1a0012345678', apiUrl: 'https://datafa.st', timeoutMs: 1500 });
     });
 
     it('requires DATAFAST_WEBSITE_ID with a dft_ token, naming it', () => {
@@ -172,7 +182,7 @@ describe('loadConfig', () => {
       ['65535', 65535],
       [' 8080 ', 8080],
     ])('accepts "%s" (0 asks the system for a free port)', (port, expected) => {
-      expect(loadConfig(minimal({ PORT: port })).port).toBe(expected);
+      expect(fromEnv(minimal({ PORT: port })).listen.port).toBe(expected);
     });
   });
 
@@ -184,18 +194,18 @@ describe('loadConfig', () => {
     });
 
     it('accepts a local http URL (tests point it at a local server)', () => {
-      expect(loadConfig(minimal({ DATAFAST_API_URL: 'http://localhost:4010' })).router.datafast.apiUrl).toBe('http://localhost:4010');
+      expect(fromEnv(minimal({ DATAFAST_API_URL: 'http://localhost:4010' })).options.datafast.apiUrl).toBe('http://localhost:4010');
     });
   });
 
   describe('ALLOWED_ORIGINS', () => {
     it('reads a comma-separated list, ignoring spaces and empty entries', () => {
-      const config = loadConfig(minimal({ ALLOWED_ORIGINS: 'https://shop.example.com, http://localhost:8080 ,,https://a.example.org:8443' }));
-      expect(config.allowedOrigins).toEqual(['https://shop.example.com', 'http://localhost:8080', 'https://a.example.org:8443']);
+      const { options } = fromEnv(minimal({ ALLOWED_ORIGINS: 'https://shop.example.com, http://localhost:8080 ,,https://a.example.org:8443' }));
+      expect(options.allowedOrigins).toEqual(['https://shop.example.com', 'http://localhost:8080', 'https://a.example.org:8443']);
     });
 
     it('stores an origin written with a trailing slash as the browser sends it', () => {
-      expect(loadConfig(minimal({ ALLOWED_ORIGINS: 'https://shop.example.com/' })).allowedOrigins).toEqual(['https://shop.example.com']);
+      expect(fromEnv(minimal({ ALLOWED_ORIGINS: 'https://shop.example.com/' })).options.allowedOrigins).toEqual(['https://shop.example.com']);
     });
 
     it.each(['shop.example.com', 'https://shop.example.com/pricing', 'ftp://shop.example.com', '*', 'https://shop.example.com?x=1'])(
@@ -211,7 +221,7 @@ describe('loadConfig', () => {
 
   describe('REDIS_URL', () => {
     it.each(['redis://localhost:6379', 'rediss://user:pw@cache.example.com:6380/0'])('accepts %s', (url) => {
-      expect(loadConfig(minimal({ REDIS_URL: url })).redisUrl).toBe(url);
+      expect(fromEnv(minimal({ REDIS_URL: url })).listen.redisUrl).toBe(url);
     });
 
     it.each(['http://localhost:6379', 'localhost:6379', 'memcached://x'])('rejects %s', (url) => {
@@ -225,7 +235,7 @@ describe('loadConfig', () => {
 
   describe('LOG_LEVEL', () => {
     it.each(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const)('accepts %s', (level) => {
-      expect(loadConfig(minimal({ LOG_LEVEL: level })).logLevel).toBe(level);
+      expect(fromEnv(minimal({ LOG_LEVEL: level })).options.logLevel).toBe(level);
     });
 
     it.each(['verbose', 'INFO', 'warning', '30'])('rejects %s, listing the choices', (level) => {
@@ -254,10 +264,11 @@ describe('loadConfig', () => {
       ['a string threshold', 'string-threshold.json', '{"thresholds":{"low":"40"}}', 'thresholds.low: '],
       ['an unknown key', 'unknown-key.json', '{"tresholds":{}}', '(top level): '],
       ['a bad offer id', 'bad-id.json', '{"bySegment":{"low":"Big Sale"}}', 'bySegment.low: '],
-      ['a low threshold above the default high', 'low-above.json', '{"thresholds":{"low":70}}', 'thresholds: need 0 ≤ low ≤ high'],
+      ['a low threshold above the default high', 'low-above.json', '{"thresholds":{"low":70}}', 'thresholds.low: must not exceed the default high (70 > 60)'],
       ['an offer id that is not defined', 'undefined-offer.json', '{"bySegment":{"high":"no-such-offer"}}', 'bySegment.high: names offer "no-such-offer"'],
-      ['low above high', 'low-high.json', '{"thresholds":{"low":80,"high":20}}', 'thresholds.low: must not exceed'],
-      ['broken JSON', 'broken.json', '{"thresholds":', 'not valid JSON'],
+      ['low above high', 'low-high.json', '{"thresholds":{"low":80,"high":20}}', 'thresholds.low: must not exceed thresholds.high (80 > 20)'],
+      ['broken JSON', 'broken.json', '{"thresholds":', 'line 1, column 15: not valid JSON'],
+      ['a misspelt key', 'typo.json', '{"offers":[{"id":"x","kind":"urgency","hedline":"H","body":"B"}]}', 'offers[0]: unknown key "hedline" (did you mean "headline"?)'],
     ])('names the file and the exact place for %s', (_label, name, content, place) => {
       const path = offersFile(name, content);
       const err = configError(minimal({ OFFERS_CONFIG: path }));
@@ -267,12 +278,12 @@ describe('loadConfig', () => {
       expect(err.message).not.toContain('\n');
     });
 
-    it('passes a valid file into router.decisions', () => {
+    it('makes a valid file the watched offers file', () => {
       const path = offersFile('valid.json', JSON.stringify({ thresholds: { low: 25, high: 75, minConfidence: 0.7 }, bySegment: { average: 'starter-guide' } }));
-      const config = loadConfig(minimal({ OFFERS_CONFIG: path }));
-      expect(config.offersConfigPath).toBe(path);
-      expect(config.router.decisions?.thresholds).toEqual({ low: 25, high: 75, minConfidence: 0.7 });
-      expect(config.router.decisions?.bySegment).toEqual({ average: 'starter-guide' });
+      const { options, offers } = fromEnv(minimal({ OFFERS_CONFIG: path }));
+      expect(options.offers).toEqual({ kind: 'file', path, watch: true });
+      expect(offers?.thresholds).toEqual({ low: 25, high: 75, minConfidence: 0.7 });
+      expect(offers?.bySegment).toEqual({ average: 'starter-guide' });
     });
   });
 });

@@ -1,14 +1,14 @@
-// `npm run results` as an operator runs it: the built CLI reading the offers file and the store.
+// `visitor-offers results` (and `npm run results`) as an operator runs it: the built CLI reading the offers file and the store.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../../server/store/store';
+import { Store } from '../../../server/store/store';
 
 const run = promisify(execFile);
-const CLI = 'dist/server/results-main.js'; // built by `npm test` before vitest runs
+const CLI = 'dist/server/cli.js'; // built by `npm test` before vitest runs
 
 describe('npm run results', () => {
   let dir: string;
@@ -33,14 +33,14 @@ describe('npm run results', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints the counts kept by the server', async () => {
-    const { stdout } = await run(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: offers, DATA_DIR: join(dir, 'data') } });
+    const { stdout } = await run(process.execPath, [CLI, 'results'], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: offers, DATA_DIR: join(dir, 'data') } });
     expect(stdout).toContain('Experiment hero-test');
     expect(stdout).toMatch(/control \(control\)\s+\(none\)\s+50%\s+20\s+0\s/);
     expect(stdout).toMatch(/guide\s+starter-guide\s+50%\s+20\s+10\s+50\.00%/);
   });
 
   it('says there is no data yet for an empty data directory', async () => {
-    const { stdout } = await run(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: offers, DATA_DIR: join(dir, 'none') } });
+    const { stdout } = await run(process.execPath, [CLI, 'results'], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: offers, DATA_DIR: join(dir, 'none') } });
     expect(stdout).toContain('No data yet');
     expect(stdout).toMatch(/guide\s+starter-guide\s+50%\s+0\s+0/);
   });
@@ -48,7 +48,7 @@ describe('npm run results', () => {
   it('stops with one line naming a broken offers file', async () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{"experiments": 3}');
-    const err = await run(process.execPath, [CLI], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: bad } }).catch((e: { code: number; stderr: string }) => e);
+    const err = await run(process.execPath, [CLI, 'results'], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: bad } }).catch((e: { code: number; stderr: string }) => e);
     expect(err).toMatchObject({ code: 1 });
     expect((err as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
     expect((err as { stderr: string }).stderr).toContain('experiments');

@@ -1,0 +1,50 @@
+// The CLI's commands, by name: what each takes and does. `serve` keeps running; the others print
+// and return an exit code (0 ok, 1 a problem found, 2 a usage mistake).
+import { randomBytes } from 'node:crypto';
+import type { Env } from '../config/env.js';
+import { parse } from './args.js';
+import { check } from './check.js';
+import { decideCommand } from './decide.js';
+import { results } from './results.js';
+
+export interface Command {
+  args: string;
+  summary: string;
+  run(args: string[], env: Env): Promise<number>;
+}
+
+export const COMMANDS: Record<string, Command> = {
+  check: {
+    args: '[offers.json]',
+    summary: 'check an offers file (default $OFFERS_CONFIG) and its code pools',
+    run: (args, env) => check(args, env),
+  },
+  serve: {
+    args: '',
+    summary: 'run the standalone server, configured from the environment',
+    run: async () => {
+      const { serve } = await import('../standalone.js');
+      await serve(process.env);
+      return new Promise<number>(() => undefined); // runs until a signal stops the process
+    },
+  },
+  decide: {
+    args: '--visitor <id> [--path /pricing] [--referrer url] [--json]',
+    summary: 'what this visitor would get and why, asking the configured DataFast',
+    run: (args, env) => decideCommand(args, env),
+  },
+  results: {
+    args: '[--json]',
+    summary: 'the experiment results table from $OFFERS_CONFIG and the store in $DATA_DIR',
+    run: (args, env) => results(args, env),
+  },
+  'gen-token': {
+    args: '',
+    summary: 'print a random 256-bit token for ADMIN_TOKEN or CONVERSIONS_TOKEN',
+    run: async (args) => {
+      parse(args, {});
+      console.log(randomBytes(32).toString('base64url'));
+      return 0;
+    },
+  },
+};

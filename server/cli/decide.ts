@@ -1,0 +1,79 @@
+// `visitor-offers decide --visitor <id> --path /pricing`: asks the configured DataFast about one
+// visitor and prints what they would get and why — segment, each rule in order, experiment. It
+// opens no store and hands out no single-use code: it only reads.
+import type { Env } from '../config/env.js';
+import { namedByEnv, optionsFromEnv } from '../config/env.js';
+import { ConfigError } from '../config/config-error.js';
+import { OffersRef } from '../config/offers-ref.js';
+import { parseOptions } from '../config/options.js';
+import { DataFastClient } from '../datafast/client.js';
+import type { PageFacts } from '../decision/decide.js';
+import { explain, type Explanation } from '../decision/explain.js';
+import type { Offer } from '../decision/offer.js';
+import { createLogger } from '../logger.js';
+import { readPage } from '../routes/offer.js';
+import { readVisitorId } from '../visitor-id.js';
+import { parse, UsageError } from './args.js';
+
+export async function decideCommand(args: string[], env: Env): Promise<number> {
+  const { values } = parse(args, { visitor: { type: 'string' }, path: { type: 'string' }, referrer: { type: 'string' }, json: { type: 'boolean' } });
+  const id = readVisitorId(values.visitor);
+  if (id.kind !== 'valid') throw new UsageError(values.visitor === undefined ? '--visitor is required' : '--visitor must be a DataFast visitor id (a UUID v4)');
+  const page = readPage(values.path ?? '/', values.referrer);
+  if (page === null) throw new UsageError('--path must be a page path starting with "/"');
+
+  const options = optionsFromEnv(env);
+  // Problems from a client or file are logged to stderr; stdout stays the answer.
+  const logger = createLogger({ level: 'warn', destination: process.stderr });
+  let offers: OffersRef;
+  let client: DataFastClient;
+  try {
+    const o = parseOptions(options);
+    offers = new OffersRef(o.offers, logger);
+    client = new DataFastClient({ apiKey: o.datafast.apiKey, websiteId: o.datafast.websiteId ?? undefined, apiUrl: o.datafast.apiUrl, timeoutMs: o.datafast.timeoutMs, logger });
+  } catch (err) {
+    throw err instanceof ConfigError ? namedByEnv(options, err) : err;
+  }
+  try {
+    const lookup = await client.getVisitor(id.id);
+    const explanation = explain(lookup, offers.current.policy, page);
+    if (values.json) console.log(JSON.stringify({ lookup: lookup.kind, ...explanation }, null, 2));
+    else console.log(format(id.id, lookup.kind === 'unavailable' ? `unavailable (${lookup.cause})` : lookup.kind, page, explanation, offers.current.policy.thresholds));
+    return lookup.kind === 'unavailable' ? 1 : 0;
+  } finally {
+    client.close();
+  }
+}
+
+function format(visitorId: string, lookup: string, page: PageFacts, e: Explanation, t: { low: number; high: number; minConfidence: number }): string {
+  const lines = [`Visitor ${visitorId}: DataFast says ${lookup}`];
+  const v = e.visitor;
+  if (v) {
+    const prediction = v.score === null ? 'no prediction' : `score ${v.score}, confidence ${v.confidence}`;
+    lines.push(`  ${prediction} → segment ${e.decision.segment} (low < ${t.low}, high > ${t.high}, confidence ≥ ${t.minConfidence})`);
+    lines.push(`  ${v.visitCount} visits · ${v.country ?? 'no country'} · ${v.device ?? 'no device'} · goals: ${v.goals.join(', ') || 'none'}`);
+  }
+  lines.push(`Page ${page.path}${page.referrer ? ` from ${page.referrer}` : ''}`);
+  if (e.rules.length > 0) {
+    lines.push('Rules, in order (the first that matches decides):');
+    for (const step of e.rules) {
+      const text =
+        step.outcome === 'failed'
+          ? `✗ ${step.rule}: ${step.detail}`
+          : step.outcome === 'not-enrolled'
+            ? `– ${step.rule}: matches, but experiment ${step.experiment} does not enrol this visitor (holdout or stopped)`
+            : `✓ ${step.rule}: matches`;
+      lines.push(`  ${text}`);
+    }
+  }
+  const d = e.decision;
+  const experiment = d.experiment ? ` · experiment ${d.experiment.id}, variant ${d.experiment.variant}` : '';
+  lines.push(`Decision: ${d.offer ? describeOffer(d.offer) : 'no offer'}${experiment} · reason ${d.reason}`);
+  return lines.join('\n');
+}
+
+function describeOffer(o: Offer): string {
+  const t = o.trigger;
+  const when = t.type === 'delay' ? `after ${t.seconds} s` : t.type === 'scroll' ? `at ${t.percent} % scrolled` : t.type;
+  return `${o.id} (${o.kind.replace('_', ' ')}, ${o.placement}, ${when}): "${o.headline}"`;
+}

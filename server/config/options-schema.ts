@@ -1,0 +1,97 @@
+// The router's options as one schema: the offers file's keys at the top level plus settings.
+// `visitorOffers(options)` and the standalone server's environment both end here, so a setting is
+// checked the same way wherever it comes from, before anything is opened.
+import { z } from 'zod';
+import { obj, offersShape } from './offers-schema.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const httpUrl = z.string().refine(isHttpUrl, 'must be an http(s) URL');
+const token = z.string().min(16, 'must be at least 16 characters (use a long random string: visitor-offers gen-token)');
+const perMinute = z.number().int().min(1).max(1_000_000);
+const ms = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const origin = z.string().superRefine((value, ctx) => {
+  if (!isOrigin(value)) ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin like https://shop.example.com (scheme and host, no path)` });
+});
+
+const datafastSchema = obj({
+  apiKey: z
+    .string({ error: (iss) => (iss.input === undefined ? 'is missing: pass your df_… website key or dft_… account token' : undefined) })
+    .regex(/^dft?_\S+$/, 'must start with df_ (website key) or dft_ (account token)'),
+  websiteId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a website id of letters, digits, _ and - (up to 64)')
+    .nullable()
+    .optional(),
+  apiUrl: httpUrl.optional(),
+  timeoutMs: ms(1, 60_000).optional(),
+}).superRefine((d, ctx) => {
+  if (d.apiKey.startsWith('dft_') && (d.websiteId === undefined || d.websiteId === null)) {
+    ctx.addIssue({ code: 'custom', path: ['websiteId'], message: 'is required with a dft_ account token (it is sent as ?websiteId=)' });
+  }
+});
+
+const cacheSchema = obj({
+  max: z.number().int().min(1).max(10_000_000).optional(),
+  ttlMs: ms(0, 86_400_000).optional(),
+  negativeTtlMs: ms(0, 86_400_000).optional(),
+  staleIfErrorMs: ms(0, 86_400_000).optional(),
+  liveTtlMs: ms(1_000, 3_600_000).optional(),
+});
+
+const limitsSchema = obj({
+  eventsPerMinutePerIp: perMinute.optional(),
+  eventsPerMinutePerVisitor: perMinute.optional(),
+  leadsPerMinutePerIp: perMinute.optional(),
+  conversionsPerMinute: perMinute.optional(),
+});
+
+const LOGGER_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+const loggerSchema = z.custom<object>(
+  (v) => typeof v === 'object' && v !== null && LOGGER_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
+  'expected a pino logger (an object with fatal, error, warn, info, debug and trace methods)',
+);
+
+export const optionsSchema = obj({
+  ...offersShape,
+  datafast: datafastSchema,
+  offersFile: z.string().trim().min(1, 'must not be empty').optional(),
+  watchOffersFile: z.boolean().optional(),
+  decisions: obj(offersShape).optional(),
+  cache: cacheSchema.optional(),
+  liveIntervalMs: ms(1_000, 3_600_000).optional(),
+  dataDir: z.string().trim().min(1, 'must not be empty').optional(),
+  allowedOrigins: z.array(origin).optional(),
+  adminToken: token.nullable().optional(),
+  conversionsToken: token.nullable().optional(),
+  leadsWebhookUrl: httpUrl.nullable().optional(),
+  dashboard: z.enum(['open', 'protected']).optional(),
+  limits: limitsSchema.optional(),
+  logger: loggerSchema.optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
+});
+
+export type OptionsData = z.output<typeof optionsSchema>;
+
+/** The offers keys that may sit at the top level of the options. */
+export const OFFERS_KEYS = Object.keys(offersShape) as (keyof typeof offersShape)[];
+
+export function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,88 @@
+// The router's options as a developer writes them, documented field by field. The schema in
+// options-schema.ts is the one that checks them; a type test keeps the two in step.
+import type { Logger } from 'pino';
+import type { OffersInput } from './offers-schema.js';
+import type { LogLevel } from './options-schema.js';
+
+export type { LogLevel };
+
+/** The DataFast API the router asks about visitors (and sends goals to). */
+export interface DataFastOptions {
+  /** `df_…` website key, or `dft_…` account token (then `websiteId` is required). Env: `DATAFAST_API_KEY`. Never logged or sent to a browser. */
+  apiKey: string;
+  /** The website id, sent as `?websiteId=` with a `dft_` token. Env: `DATAFAST_WEBSITE_ID`. */
+  websiteId?: string | null;
+  /** Base URL of the API. Default `https://datafa.st`. Env: `DATAFAST_API_URL`. */
+  apiUrl?: string;
+  /** Budget for one DataFast call, its retry included, in ms (1–60000). Default 1500. */
+  timeoutMs?: number;
+}
+
+/** How long answers are reused. */
+export interface CacheOptions {
+  /** Visitors kept in memory (LRU). Default 10000. */
+  max?: number;
+  /** How long a visitor record is reused, in ms. Default 60000. */
+  ttlMs?: number;
+  /** How long a bot (400) or unknown-visitor (404) answer is reused, in ms. Default 10000. */
+  negativeTtlMs?: number;
+  /** How long after expiry a record may still be served while DataFast fails, in ms. Default 300000. */
+  staleIfErrorMs?: number;
+  /** How long one fetch of DataFast's realtime map serves `/live` for everyone, in ms (1000–3600000). Default 15000. */
+  liveTtlMs?: number;
+}
+
+/** Requests per minute accepted before answering 429. */
+export interface LimitOptions {
+  /** `POST /events` per client address. Default 300. */
+  eventsPerMinutePerIp?: number;
+  /** `POST /events` per visitor. Default 60. */
+  eventsPerMinutePerVisitor?: number;
+  /** `POST /leads` per client address. Default 10. */
+  leadsPerMinutePerIp?: number;
+  /** `POST /conversions` per client address. Default 600. */
+  conversionsPerMinute?: number;
+}
+
+/** The offers file's content: `thresholds`, `bySegment`, `offers`, `rules`, `experiments` (see the README's offers file reference). */
+export type OffersOptions = Omit<OffersInput, '$schema' | '$comment'>;
+
+/**
+ * Everything `visitorOffers()` accepts: the offers file's keys at the top level (or `offersFile`,
+ * a path the router loads and watches), plus settings. Checked once, when the router is created;
+ * a mistake throws a `ConfigError` naming the option before anything is opened.
+ */
+export interface VisitorOffersOptions extends OffersOptions {
+  /** The DataFast API. */
+  datafast: DataFastOptions;
+  /**
+   * Path of an offers file to load instead of giving the offers inline. It is watched: a changed
+   * file is re-read and re-checked, and a bad one is logged and ignored (the old one stays).
+   * Env: `OFFERS_CONFIG`. Relative `codePool` paths are resolved against the file's directory.
+   */
+  offersFile?: string;
+  /** Re-read `offersFile` when it changes. Default true. */
+  watchOffersFile?: boolean;
+  /** @deprecated The offers file's content under one key (the first published name); put the keys at the top level instead. */
+  decisions?: OffersOptions;
+  cache?: CacheOptions;
+  /** @deprecated Use `cache.liveTtlMs`. */
+  liveIntervalMs?: number;
+  /** Directory of the durable store (leads, exposures, conversions, coupon codes). Default `./data`. Env: `DATA_DIR`. */
+  dataDir?: string;
+  /** Other origins allowed to POST events and leads, like `https://shop.example.com` (the router's own origin always is). Env: `ALLOWED_ORIGINS`. */
+  allowedOrigins?: string[];
+  /** Bearer token (≥ 16 characters) for the dashboard's data, `GET /experiments`, preview links and `POST /conversions`. Env: `ADMIN_TOKEN`. */
+  adminToken?: string | null;
+  /** A second bearer token accepted by `POST /conversions` only, for the site's backend. Env: `CONVERSIONS_TOKEN`. */
+  conversionsToken?: string | null;
+  /** Where each lead is POSTed as JSON after it is stored. Env: `LEADS_WEBHOOK_URL`. */
+  leadsWebhookUrl?: string | null;
+  /** `'protected'` (default): the dashboard's data needs `adminToken`. `'open'`: no token; for the demo only. */
+  dashboard?: 'open' | 'protected';
+  limits?: LimitOptions;
+  /** A pino logger. Default: pino to stderr at `logLevel`. */
+  logger?: Logger;
+  /** Level of the default logger: `fatal`, `error`, `warn`, `info` (default), `debug`, `trace` or `silent`. Env: `LOG_LEVEL`. */
+  logLevel?: LogLevel;
+}

@@ -1,0 +1,112 @@
+// Checks the router's options against the one schema and resolves them: old names mapped to the
+// current ones, defaults filled in, the offers normalised. Pure: nothing is read or opened here,
+// so a mistake is reported before the router touches a file, a socket or a timer.
+import type { Logger } from 'pino';
+import { ConfigError, type Problem } from './config-error.js';
+import { friendlyMessage, problemsOf } from './messages.js';
+import { normaliseOffers, type OffersConfig } from './offers-normalise.js';
+import { OFFERS_KEYS, optionsSchema, type LogLevel, type OptionsData } from './options-schema.js';
+import type { VisitorOffersOptions } from './options-types.js';
+
+export const DEFAULTS = {
+  apiUrl: 'https://datafa.st',
+  timeoutMs: 1500,
+  cache: { max: 10_000, ttlMs: 60_000, negativeTtlMs: 10_000, staleIfErrorMs: 300_000 },
+  liveTtlMs: 15_000,
+  dataDir: 'data',
+  limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600 },
+  logLevel: 'info' as LogLevel,
+} as const;
+
+/** Where the offers come from: given inline (checked now), or a file the router loads and may watch. */
+export type OffersSource = { kind: 'inline'; config: OffersConfig } | { kind: 'file'; path: string; watch: boolean };
+
+export interface ResolvedOptions {
+  datafast: { apiKey: string; websiteId: string | null; apiUrl: string; timeoutMs: number };
+  offers: OffersSource;
+  cache: { max: number; ttlMs: number; negativeTtlMs: number; staleIfErrorMs: number };
+  liveTtlMs: number;
+  dataDir: string;
+  /** As browsers send them in `Origin`: scheme and host lowercased, no trailing slash. */
+  allowedOrigins: string[];
+  adminToken: string | null;
+  conversionsToken: string | null;
+  leadsWebhookUrl: string | null;
+  dashboard: 'open' | 'protected';
+  limits: { eventsPerMinutePerIp: number; eventsPerMinutePerVisitor: number; leadsPerMinutePerIp: number; conversionsPerMinute: number };
+  /** The caller's logger, or null for the default one at `logLevel`. */
+  logger: Logger | null;
+  logLevel: LogLevel;
+}
+
+/**
+ * @throws ConfigError naming the first problem (`datafast.apiUrl: must be an http(s) URL`); its
+ * `problems` lists every one found.
+ */
+export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
+  const parsed = optionsSchema.safeParse(input, { error: friendlyMessage });
+  if (!parsed.success) throw ConfigError.of(problemsOf(parsed.error, input));
+  const o = parsed.data;
+  const problems: Problem[] = [];
+
+  const inlineKeys = OFFERS_KEYS.filter((k) => o[k] !== undefined);
+  if (o.decisions !== undefined && inlineKeys.length > 0) {
+    problems.push({ place: 'decisions', problem: `give the offers at the top level or under "decisions" (its old name), not both (found ${inlineKeys.join(', ')} too)` });
+  }
+  if (o.offersFile !== undefined && (inlineKeys.length > 0 || o.decisions !== undefined)) {
+    const given = o.decisions !== undefined ? 'decisions' : inlineKeys.join(', ');
+    problems.push({ place: 'offersFile', problem: `load the offers from a file or give them inline, not both (found ${given} too)` });
+  }
+  if (o.watchOffersFile !== undefined && o.offersFile === undefined) {
+    problems.push({ place: 'watchOffersFile', problem: 'only applies with offersFile' });
+  }
+  if (o.liveIntervalMs !== undefined && o.cache?.liveTtlMs !== undefined) {
+    problems.push({ place: 'liveIntervalMs', problem: 'is the old name of cache.liveTtlMs: set only one' });
+  }
+  if (o.logger !== undefined && o.logLevel !== undefined) {
+    problems.push({ place: 'logLevel', problem: 'sets the default logger’s level: with your own logger, set the level on it' });
+  }
+
+  let offers: OffersSource;
+  if (o.offersFile !== undefined) {
+    offers = { kind: 'file', path: o.offersFile, watch: o.watchOffersFile ?? true };
+  } else {
+    const fromAlias = o.decisions !== undefined;
+    const data = fromAlias ? (o.decisions ?? {}) : pickOffers(o);
+    const found: Problem[] = [];
+    const config = normaliseOffers(data, process.cwd(), found);
+    problems.push(...found.map((p) => (fromAlias ? { place: `decisions.${p.place}`, problem: p.problem } : p)));
+    offers = { kind: 'inline', config };
+  }
+  if (problems.length > 0) throw ConfigError.of(problems);
+
+  const d = o.datafast;
+  return {
+    datafast: {
+      apiKey: d.apiKey,
+      websiteId: d.websiteId ?? null,
+      apiUrl: d.apiUrl ?? DEFAULTS.apiUrl,
+      timeoutMs: d.timeoutMs ?? DEFAULTS.timeoutMs,
+    },
+    offers,
+    cache: { ...DEFAULTS.cache, ...dropUndefined({ max: o.cache?.max, ttlMs: o.cache?.ttlMs, negativeTtlMs: o.cache?.negativeTtlMs, staleIfErrorMs: o.cache?.staleIfErrorMs }) },
+    liveTtlMs: o.cache?.liveTtlMs ?? o.liveIntervalMs ?? DEFAULTS.liveTtlMs,
+    dataDir: o.dataDir ?? DEFAULTS.dataDir,
+    allowedOrigins: (o.allowedOrigins ?? []).map((origin) => new URL(origin).origin),
+    adminToken: o.adminToken ?? null,
+    conversionsToken: o.conversionsToken ?? null,
+    leadsWebhookUrl: o.leadsWebhookUrl ?? null,
+    dashboard: o.dashboard ?? 'protected',
+    limits: { ...DEFAULTS.limits, ...dropUndefined(o.limits ?? {}) },
+    logger: (o.logger as Logger | undefined) ?? null,
+    logLevel: o.logLevel ?? DEFAULTS.logLevel,
+  };
+}
+
+function pickOffers(o: OptionsData): Parameters<typeof normaliseOffers>[0] {
+  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments };
+}
+
+function dropUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+}

@@ -1,0 +1,34 @@
+// What a router keeps to itself: the parts the standalone server, the CLI, the demo and the tests
+// reach through `internalsOf(router)`. Not exported from the package: the public surface of a
+// router is a request handler with close() and health().
+import type { VisitorCache } from './cache/visitor-cache.js';
+import type { OffersRef } from './config/offers-ref.js';
+import type { DataFastClient } from './datafast/client.js';
+import type { GoalOutbox } from './events/outbox.js';
+import type { LeadForwarder } from './leads/forwarder.js';
+import type { LiveSource } from './live/live-source.js';
+import type { Logger } from './logger.js';
+import type { StoreRef } from './store/store-ref.js';
+
+export interface RouterInternals {
+  readonly cache: VisitorCache;
+  readonly client: DataFastClient;
+  readonly offers: OffersRef;
+  readonly store: StoreRef;
+  readonly outbox: GoalOutbox;
+  readonly forwarder: LeadForwarder;
+  readonly live: LiveSource;
+  readonly logger: Logger;
+}
+
+const INTERNALS = new WeakMap<object, RouterInternals>();
+
+export function attachInternals(router: object, internals: RouterInternals): void {
+  INTERNALS.set(router, internals);
+}
+
+export function internalsOf(router: object): RouterInternals {
+  const internals = INTERNALS.get(router);
+  if (!internals) throw new Error('not a router made by visitorOffers()');
+  return internals;
+}
