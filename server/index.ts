@@ -12,4 +12,4 @@ export type { Offer, OfferKind, Placement, PublicOffer, Trigger } from './decisi
 export type { Rule, RuleAction, RuleConditions } from './decision/rules.js';
 export type { Segment, Thresholds } from './decision/segment.js';
 export type { Experiment, Variant } from './experiments/types.js';
-export type { OfferResponse } from './routes/offer.js';
+export type { OfferResponse } from './contract.js';

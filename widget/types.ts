@@ -1,9 +1,9 @@
 // The shapes the widget shares with the server, imported as types only (erased by esbuild, so no
 // server code reaches the browser), plus the widget's own small types.
-import type { OfferResponse } from '../server/routes/offer';
+import type { OfferResponse } from '../server/contract';
 
 export type { OfferResponse };
-export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from '../server/decision/offer';
+export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from '../server/contract';
 
 export type Experiment = NonNullable<OfferResponse['experiment']>;
 

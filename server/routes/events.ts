@@ -2,7 +2,7 @@
 // the cookie's visitor, counted for experiment results. Validated, origin-checked and rate-limited;
 // the assignment is recomputed here, never taken from the browser.
 import type { RequestHandler } from 'express';
-import { z } from 'zod';
+import { eventBody } from '../contract.js';
 import { GOAL_NAMES } from '../datafast/goals.js';
 import type { Policy } from '../decision/decide.js';
 import type { GoalOutbox } from '../events/outbox.js';
@@ -12,16 +12,6 @@ import { checkOrigin } from '../http/same-origin.js';
 import type { StoreRef } from '../store/store-ref.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 import { firstIssue, reply } from './reply.js';
-
-const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected an id of a-z, 0-9, _ and -');
-
-export const eventSchema = z.strictObject({
-  type: z.enum(['exposure', 'click', 'dismiss', 'conversion']),
-  /** Null only for the exposure of an experiment's control, which shows no offer. */
-  offerId: id.nullable(),
-  experiment: id.optional(),
-  variant: id.optional(),
-});
 
 export interface EventsRouteDeps {
   /** The current policy, read once per request (offers can be reloaded). */
@@ -46,7 +36,7 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
       const limit = limiter.take(key);
       if (!limit.ok) return reply(res, 429, { error: 'too many events' }, { 'retry-after': String(limit.retryAfterSeconds) });
     }
-    const parsed = eventSchema.safeParse(req.body);
+    const parsed = eventBody.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const event = parsed.data;
     const current = policy();

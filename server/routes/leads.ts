@@ -1,7 +1,7 @@
 // POST /leads — an email from a lead-magnet form. Accepted (202) only once it is stored durably;
 // delivery to DataFast and the owner's webhook happens afterwards, with retries, and never loses it.
 import type { RequestHandler } from 'express';
-import { z } from 'zod';
+import { leadBody } from '../contract.js';
 import type { Policy } from '../decision/decide.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import { checkOrigin } from '../http/same-origin.js';
@@ -10,22 +10,6 @@ import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 import { firstIssue, reply } from './reply.js';
-
-// Pragmatic, not RFC 5322: one @, no spaces or controls, a dotted domain of letters, digits, hyphens.
-const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;
-
-export const leadSchema = z.strictObject({
-  email: z
-    .string()
-    .trim()
-    .max(254, 'too long')
-    .regex(EMAIL, 'not an email address')
-    .transform((e) => {
-      const at = e.lastIndexOf('@');
-      return e.slice(0, at) + e.slice(at).toLowerCase();
-    }),
-  offerId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected an offer id'),
-});
 
 export interface LeadsRouteDeps {
   /** The current policy, read once per request (offers can be reloaded). */
@@ -43,7 +27,7 @@ export function leadsHandler({ policy, store, forwarder, allowedOrigins, perIp, 
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
     const limit = perIp.take(req.ip ?? 'unknown');
     if (!limit.ok) return reply(res, 429, { error: 'too many requests' }, { 'retry-after': String(limit.retryAfterSeconds) });
-    const parsed = leadSchema.safeParse(req.body);
+    const parsed = leadBody.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const { email, offerId } = parsed.data;
     if (policy().offers.get(offerId)?.kind !== 'lead_magnet') {

@@ -3,7 +3,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { VisitorCache } from '../cache/visitor-cache.js';
 import { decide, noOffer, type Decision, type PageFacts, type Policy } from '../decision/decide.js';
-import type { PublicOffer } from '../decision/offer.js';
+import type { OfferResponse } from '../contract.js';
 import type { Logger } from '../logger.js';
 import { publicOffer, type Materialized } from '../offers/public-offer.js';
 import type { StoreRef } from '../store/store-ref.js';
@@ -24,10 +24,6 @@ export interface OfferRouteDeps {
   now?: () => number;
 }
 
-/** What the browser receives: the decision with the offer made this visitor's own. */
-export interface OfferResponse extends Omit<Decision, 'offer'> {
-  offer: PublicOffer | null;
-}
 
 const MAX_PATH = 2048;
 // A page path as the widget sends it: absolute, printable, no scheme or host; query allowed.

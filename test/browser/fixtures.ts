@@ -13,7 +13,7 @@ import { BUILT_IN_OFFERS, type CouponOffer, type LeadMagnetOffer, type Offer, ty
 import type { DecisionSettings } from '../../server/decision/policy';
 import type { Rule } from '../../server/decision/rules';
 import type { Experiment } from '../../server/experiments/types';
-import type { OfferResponse } from '../../server/routes/offer';
+import type { OfferResponse } from '../../server/contract';
 import type { PersonaName } from '../../demo/personas';
 import type { Harness, HarnessOptions, HostPageOptions, PageProbe, Visit } from './harness';
 
