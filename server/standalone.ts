@@ -44,7 +44,7 @@ export async function serve(env: Env): Promise<void> {
   );
 
   // SIGHUP re-reads OFFERS_CONFIG (the file is also watched); a bad file is logged and ignored.
-  process.on('SIGHUP', () => void internals.offers.reload());
+  process.on('SIGHUP', () => void internals.offers.reload('SIGHUP'));
   const shutdown = (): void => {
     // Stop taking requests, deliver queued goals briefly, close the store; never hang on exit.
     setTimeout(() => process.exit(0), 5000).unref();

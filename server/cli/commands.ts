@@ -2,6 +2,7 @@
 // and return an exit code (0 ok, 1 a problem found, 2 a usage mistake).
 import { randomBytes } from 'node:crypto';
 import type { Env } from '../config/env.js';
+import { offersJsonSchemaText } from '../config/offers-json-schema.js';
 import { parse } from './args.js';
 import { check } from './check.js';
 import { decideCommand } from './decide.js';
@@ -37,6 +38,15 @@ export const COMMANDS: Record<string, Command> = {
     args: '[--json]',
     summary: 'the experiment results table from $OFFERS_CONFIG and the store in $DATA_DIR',
     run: (args, env) => results(args, env),
+  },
+  schema: {
+    args: '',
+    summary: 'print the offers file\'s JSON Schema (offers.schema.json) for editors',
+    run: async (args) => {
+      parse(args, {});
+      process.stdout.write(offersJsonSchemaText());
+      return 0;
+    },
   },
   'gen-token': {
     args: '',

@@ -79,7 +79,10 @@ export function closest(word: string, known: readonly string[]): string | null {
   const lower = word.toLowerCase();
   for (const candidate of known) {
     if (candidate.startsWith('$')) continue;
-    const d = candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase());
+    const other = candidate.toLowerCase();
+    // A key written without its unit or suffix ("ttl" for "ttlMs") is as good as one typo.
+    const prefix = lower.length >= 3 && (other.startsWith(lower) || lower.startsWith(other));
+    const d = other === lower ? 0 : Math.min(editDistance(lower, other), prefix ? 1 : Infinity);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

@@ -54,8 +54,11 @@ export class OffersRef {
     return this.#current;
   }
 
-  /** Re-reads the offers file; a bad one is logged and the current offers stay. Inline offers never change. */
-  reload(): ReloadResult {
+  /**
+   * Re-reads the offers file; a bad one is logged and the current offers stay. Inline offers never
+   * change. `trigger` says why, in the log: the watcher, or a signal.
+   */
+  reload(trigger: 'watch' | 'SIGHUP' = 'watch'): ReloadResult {
     if (this.source.kind !== 'file') return { ok: true, changed: false };
     let next: LoadedOffers;
     try {
@@ -63,7 +66,7 @@ export class OffersRef {
     } catch (err) {
       const error = err instanceof ConfigError ? err.message : `cannot reload: ${err instanceof Error ? err.message : String(err)}`;
       this.#lastError = error;
-      this.logger.error({ offersFile: this.source.path, error }, 'offers file rejected; the previous offers stay in use');
+      this.logger.error({ offersFile: this.source.path, trigger, error }, 'offers file rejected; the previous offers stay in use');
       return { ok: false, error };
     }
     const changed = JSON.stringify(next.config) !== JSON.stringify(this.#current.config) || !samePools(next.pools, this.#current.pools);
@@ -72,7 +75,7 @@ export class OffersRef {
       this.#current = next;
       const c = next.config;
       this.logger.info(
-        { offersFile: this.source.path, offers: c.offers.length, rules: c.rules.length, experiments: c.experiments.length },
+        { offersFile: this.source.path, trigger, offers: c.offers.length, rules: c.rules.length, experiments: c.experiments.length },
         'offers file reloaded',
       );
     }

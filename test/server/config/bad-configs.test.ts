@@ -1,0 +1,130 @@
+// Every mistake in the router's options or its offers file gives one pointed ConfigError when the
+// router is created — naming the exact place, on one line, never echoing a secret — and nothing
+// has been opened: no data directory, no watcher, no socket, no timer.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../server/config/config-error';
+import type { VisitorOffersOptions } from '../../../server/config/options-types';
+import { createLogger } from '../../../server/logger';
+import { visitorOffers } from '../../../server/router';
+
+const KEY = 'df_test_0123456789';
+const SECRET = 'sk_live_SECRET_4f9a';
+const lead = { id: 'guide', kind: 'lead_magnet' as const, headline: 'H', body: 'B', assetName: 'Guide', buttonLabel: 'Send', consentText: 'OK' };
+const coupon = { id: 'save', kind: 'coupon', headline: 'H', body: 'B', discountLabel: '10%' };
+const urgency = { id: 'soon', kind: 'urgency', headline: 'H', body: 'B' };
+
+let base: string;
+beforeAll(() => {
+  base = mkdtempSync(join(tmpdir(), 'vo-bad-configs-'));
+  writeFileSync(join(base, 'syntax.json'), '{\n  "thresholds": {\n    "low": 30,\n  }\n}\n');
+  writeFileSync(join(base, 'typo.json'), JSON.stringify({ offers: [{ ...lead, hedline: 'x' }] }));
+  writeFileSync(join(base, 'pool-missing.json'), JSON.stringify({ offers: [{ ...coupon, codePool: 'nope.txt' }] }));
+  writeFileSync(join(base, 'dupes.txt'), 'A1\nB2\nA1\n');
+  writeFileSync(join(base, 'pool-dupes.json'), JSON.stringify({ offers: [{ ...coupon, codePool: 'dupes.txt' }] }));
+  writeFileSync(join(base, 'unknown-offer.json'), JSON.stringify({ bySegment: { low: 'nope' } }));
+  mkdirSync(join(base, 'a-directory.json'));
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+/** The expected message: exactly this (computed once the temp directory exists), or matching. */
+type Case = [label: string, options: () => unknown, place: RegExp | (() => string)];
+const df = { apiKey: KEY };
+const file = (name: string): string => join(base, name);
+
+const OPTIONS: Case[] = [
+  ['no datafast settings', () => ({}), /^datafast: is required/],
+  ['no API key', () => ({ datafast: {} }), /^datafast\.apiKey: is missing/],
+  ['a key of another service', () => ({ datafast: { apiKey: SECRET } }), /^datafast\.apiKey: must start with df_/],
+  ['an account token without website id', () => ({ datafast: { apiKey: 'dft_abc' } }), /^datafast\.websiteId: is required with a dft_/],
+  ['a website id with a path in it', () => ({ datafast: { ...df, websiteId: '../admin' } }), /^datafast\.websiteId: /],
+  ['an API URL without scheme', () => ({ datafast: { ...df, apiUrl: 'datafa.st' } }), /^datafast\.apiUrl: must be an http\(s\) URL$/],
+  ['a zero timeout', () => ({ datafast: { ...df, timeoutMs: 0 } }), /^datafast\.timeoutMs: must be at least 1, got 0$/],
+  ['a fractional timeout', () => ({ datafast: { ...df, timeoutMs: 1.5 } }), /^datafast\.timeoutMs: expected whole number/],
+  ['a cache of no entries', () => ({ datafast: df, cache: { max: 0 } }), /^cache\.max: must be at least 1/],
+  ['a negative TTL', () => ({ datafast: df, cache: { ttlMs: -1 } }), /^cache\.ttlMs: must be at least 0/],
+  ['a realtime TTL under a second', () => ({ datafast: df, cache: { liveTtlMs: 10 } }), /^cache\.liveTtlMs: must be at least 1000/],
+  ['a misspelt cache key', () => ({ datafast: df, cache: { ttl: 5 } }), /^cache: unknown key "ttl" \(did you mean "ttlMs"\?\)$/],
+  ['a zero rate limit', () => ({ datafast: df, limits: { eventsPerMinutePerIp: 0 } }), /^limits\.eventsPerMinutePerIp: must be at least 1/],
+  ['a misspelt limit', () => ({ datafast: df, limits: { leadsPerMinutePerlp: 5 } }), /^limits: unknown key "leadsPerMinutePerlp" \(did you mean "leadsPerMinutePerIp"\?\)$/],
+  ['limits as a word', () => ({ datafast: df, limits: 'lots' }), /^limits: expected object, got string "lots"$/],
+  ['a short admin token', () => ({ datafast: df, adminToken: 'short' }), /^adminToken: must be at least 16 characters/],
+  ['a short conversions token', () => ({ datafast: df, conversionsToken: 'twelve-chars' }), /^conversionsToken: must be at least 16 characters/],
+  ['a webhook that is not http(s)', () => ({ datafast: df, leadsWebhookUrl: `ftp://${SECRET}@hooks.example.com` }), /^leadsWebhookUrl: must be an http\(s\) URL$/],
+  ['an origin without scheme', () => ({ datafast: df, allowedOrigins: ['shop.example.com'] }), /^allowedOrigins\[0\]: "shop\.example\.com" is not an origin/],
+  ['origins as one string', () => ({ datafast: df, allowedOrigins: 'https://shop.example.com' }), /^allowedOrigins: expected array/],
+  ['an unknown dashboard mode', () => ({ datafast: df, dashboard: 'public' }), /^dashboard: expected one of "open", "protected", got string "public"$/],
+  ['an unknown log level', () => ({ datafast: df, logLevel: 'verbose' }), /^logLevel: expected one of "fatal", .*got string "verbose"$/],
+  ['a logger that is not one', () => ({ datafast: df, logger: {} }), /^logger: expected a pino logger/],
+  ['a logger and a log level', () => ({ datafast: df, logger: createLogger({ level: 'silent' }), logLevel: 'debug' }), /^logLevel: sets the default logger/],
+  ['an empty data directory', () => ({ datafast: df, dataDir: '' }), /^dataDir: must not be empty$/],
+  ['a misspelt option', () => ({ datafast: df, adminTokn: 'x'.repeat(20) }), /^\(top level\): unknown key "adminTokn" \(did you mean "adminToken"\?\)$/],
+  ['offers inline and under the old name', () => ({ datafast: df, decisions: { offers: [lead] }, rules: [] }), /^decisions: give the offers at the top level or under "decisions"/],
+  ['an offers file and inline rules', () => ({ datafast: df, offersFile: file('typo.json'), rules: [] }), /^offersFile: load the offers from a file or give them inline, not both/],
+  ['the old and new realtime TTL', () => ({ datafast: df, liveIntervalMs: 5000, cache: { liveTtlMs: 5000 } }), /^liveIntervalMs: is the old name of cache\.liveTtlMs/],
+  ['watching without a file', () => ({ datafast: df, watchOffersFile: true }), /^watchOffersFile: only applies with offersFile$/],
+  ['a headline that is a number', () => ({ datafast: df, offers: [{ ...lead, headline: 42 }] }), /^offers\[0\]\.headline: expected string, got 42$/],
+  ['a coupon without a code', () => ({ datafast: df, offers: [coupon] }), /^offers\[0\]: a coupon needs "code"/],
+  ['a trigger that is not one', () => ({ datafast: df, offers: [{ ...lead, trigger: 'immediately' }] }), /^offers\[0\]\.trigger\.type: expected one of "immediate", "delay", "scroll", "exit-intent", got string "immediately"$/],
+  ['a deadline in words', () => ({ datafast: df, offers: [{ ...urgency, deadline: 'tomorrow' }] }), /^offers\[0\]\.deadline: expected an ISO date-time with a time zone/],
+  ['a rule naming an experiment that does not exist', () => ({ datafast: df, rules: [{ id: 'r', then: { experiment: 'nope' } }] }), /^rules\[0\]\.then\.experiment: names experiment "nope", which is not defined$/],
+  ['a bad threshold under the old name', () => ({ datafast: df, decisions: { thresholds: { low: 'x' } } }), /^decisions\.thresholds\.low: expected number, got string "x"$/],
+];
+
+const FILES: Case[] = [
+  ['an offers file that does not exist', () => ({ datafast: df, offersFile: file('nope.json') }), () => `${file('nope.json')}: cannot read it (ENOENT)`],
+  ['an offers file that is a directory', () => ({ datafast: df, offersFile: file('a-directory.json') }), () => `${file('a-directory.json')}: cannot read it (EISDIR)`],
+  ['a trailing comma', () => ({ datafast: df, offersFile: file('syntax.json') }), () => `${file('syntax.json')}: line 4, column 3: not valid JSON: expected a property name in double quotes (a trailing comma?), at "}"`],
+  ['a misspelt key in the file', () => ({ datafast: df, offersFile: file('typo.json') }), () => `${file('typo.json')}: offers[0]: unknown key "hedline" (did you mean "headline"?)`],
+  ['an undefined offer in the file', () => ({ datafast: df, offersFile: file('unknown-offer.json') }), () => `${file('unknown-offer.json')}: bySegment.low: names offer "nope", which is not defined`],
+  ['a code pool that does not exist', () => ({ datafast: df, offersFile: file('pool-missing.json') }), /^offers\.save\.codePool: cannot read ".*nope\.txt" \(ENOENT\)$/],
+  ['a code pool with a code twice', () => ({ datafast: df, offersFile: file('pool-dupes.json') }), /^offers\.save\.codePool: .*dupes\.txt: line 3: code "A1" appears twice$/],
+];
+
+/** Creates the router with these options and a fresh data directory; returns the error and what was opened. */
+function attempt(make: () => unknown): { error: unknown; dataDirCreated: boolean; resourcesBefore: string[]; resourcesAfter: string[] } {
+  const dataDir = join(base, `data-${Math.random().toString(36).slice(2)}`);
+  const options = { dataDir, ...(make() as object) } as VisitorOffersOptions;
+  const resourcesBefore = process.getActiveResourcesInfo().sort();
+  let error: unknown = null;
+  try {
+    const router = visitorOffers(options);
+    void router.close(0);
+  } catch (err) {
+    error = err;
+  }
+  return { error, dataDirCreated: existsSync(dataDir), resourcesBefore, resourcesAfter: process.getActiveResourcesInfo().sort() };
+}
+
+describe.each([
+  ['options', OPTIONS],
+  ['offers files', FILES],
+])('a mistake in the %s', (_kind, cases) => {
+  it.each(cases)('%s → one ConfigError naming the place, nothing opened', (_label, make, place) => {
+    const { error, dataDirCreated, resourcesBefore, resourcesAfter } = attempt(make);
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    if (typeof place === 'function') expect(message).toBe(place());
+    else expect(message).toMatch(place);
+    expect(message).not.toContain('\n');
+    expect(message).not.toContain(SECRET);
+    expect(dataDirCreated).toBe(false);
+    expect(resourcesAfter).toEqual(resourcesBefore);
+  });
+});
+
+describe('the table itself', () => {
+  it('holds at least 30 mistakes, each caught', () => {
+    expect(OPTIONS.length + FILES.length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('is not vacuous: the same settings without the mistake create a router that opens its data directory', async () => {
+    const dataDir = join(base, 'good');
+    const router = visitorOffers({ datafast: df, dataDir, offers: [lead], logLevel: 'silent' });
+    await router.close(0);
+    expect(existsSync(dataDir)).toBe(true);
+  });
+});
