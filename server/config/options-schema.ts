@@ -90,7 +90,8 @@ export function isHttpUrl(value: string): boolean {
 function isOrigin(value: string): boolean {
   try {
     const u = new URL(value);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value.replace(/\/$/, '');
+    // Scheme and host are case-insensitive; anything after the host (a path, a query) is not an origin.
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value.replace(/\/$/, '').toLowerCase();
   } catch {
     return false;
   }

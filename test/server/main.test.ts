@@ -1,12 +1,13 @@
 // `npm run serve` as a user runs it: the built server, configured from the environment only.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
+import { waitFor } from '../support/wait';
 
 const MAIN = 'dist/server/main.js'; // built by `npm test` before vitest runs
 
@@ -97,4 +98,42 @@ describe('npm run serve with good settings', () => {
     expect(out).toContain('account-token');
     expect(out).not.toContain(SIM.accountToken);
   });
+
+  it('re-reads OFFERS_CONFIG on SIGHUP, and keeps serving the old offers when the new file is bad', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vo-main-hup-'));
+    const offers = join(dir, 'offers.json');
+    writeFileSync(offers, JSON.stringify({ bySegment: { high: 'popular-plan-urgency' } }));
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: join(dir, 'data'), DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, OFFERS_CONFIG: offers, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(() => /listening on (http:\/\/[^/]+)/.exec(out), 'the listening line');
+      const url = /listening on (http:\/\/[^/]+)/.exec(out)?.[1] ?? '';
+      const reasonFor = async (): Promise<string> => {
+        const res = await fetch(`${url}/visitor-offers/offer?path=/`, { headers: { cookie: `datafast_visitor_id=${personas.high.visitorId}` } });
+        return ((await res.json()) as { offer: { id: string } | null }).offer?.id ?? 'none';
+      };
+      expect(await reasonFor()).toBe('popular-plan-urgency');
+
+      writeFileSync(offers, JSON.stringify({ bySegment: { high: 'starter-guide' } }));
+      child.kill('SIGHUP');
+      await waitFor(() => out.includes('"trigger":"SIGHUP"') && out.includes('offers file reloaded'), 'the SIGHUP reload to be logged');
+      expect(await reasonFor()).toBe('starter-guide');
+
+      writeFileSync(offers, '{"bySegment": {"high": "starter-guide",}}');
+      child.kill('SIGHUP');
+      await waitFor(() => out.includes('offers file rejected'), 'the bad file to be rejected');
+      expect(out).toMatch(/"error":"[^"]*offers\.json: line 1, column 40: not valid JSON/);
+      expect(await reasonFor()).toBe('starter-guide');
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
 });
+

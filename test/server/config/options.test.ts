@@ -1,0 +1,123 @@
+// One configuration path: offers given inline, under the old name `decisions`, or as an offers
+// file are checked by one schema, take the same defaults and normalisation, and fail with the same
+// message at the same place. Settings take documented defaults; old names still work.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { ConfigError } from '../../../server/config/config-error';
+import { loadOffersFile, parseOffers } from '../../../server/config/offers-file';
+import { DEFAULTS, parseOptions } from '../../../server/config/options';
+import type { optionsSchema } from '../../../server/config/options-schema';
+import type { VisitorOffersOptions } from '../../../server/config/options-types';
+
+const datafast = { apiKey: 'df_test_key' };
+const problemsOf = (make: () => unknown): string[] => {
+  try {
+    make();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.lines();
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('the options type', () => {
+  it('is what the schema accepts, field for field', () => {
+    expectTypeOf<VisitorOffersOptions>().toMatchTypeOf<z.input<typeof optionsSchema>>();
+    expectTypeOf<Omit<z.input<typeof optionsSchema>, '$comment' | 'logger'>>().toMatchTypeOf<Omit<VisitorOffersOptions, 'logger'>>();
+  });
+
+  it('takes a loaded offers file spread into it', () => {
+    expectTypeOf<ReturnType<typeof loadOffersFile>>().toMatchTypeOf<Partial<VisitorOffersOptions>>();
+  });
+});
+
+describe.each(['offers.example.json', 'demo/offers.demo.json'])('%s given three ways', (path) => {
+  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const { $schema: _schema, $comment: _comment, ...content } = raw;
+  const fromFile = loadOffersFile(path);
+  const offersOf = (options: VisitorOffersOptions): unknown => {
+    const o = parseOptions(options).offers;
+    return o.kind === 'inline' ? o.config : loadOffersFile(o.path);
+  };
+
+  it('decides with the same offers inline, under "decisions", as a loaded file spread in, and as offersFile', () => {
+    // Inline offers resolve a relative codePool against the working directory: run from the file's.
+    const cwd = process.cwd();
+    process.chdir(dirname(resolve(path)));
+    try {
+      expect(offersOf({ datafast, ...content })).toEqual(fromFile);
+      expect(offersOf({ datafast, decisions: content })).toEqual(fromFile);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(offersOf({ datafast, ...fromFile })).toEqual(fromFile);
+    expect(offersOf({ datafast, offersFile: path })).toEqual(fromFile);
+  });
+
+  it('is a fixed point: checking checked offers changes nothing', () => {
+    expect(parseOffers(fromFile)).toEqual(fromFile);
+    expect(parseOffers(JSON.parse(JSON.stringify(fromFile)))).toEqual(fromFile);
+  });
+});
+
+describe('a mistake in the offers reads the same wherever the offers come from', () => {
+  const lead = { id: 'guide', kind: 'lead_magnet', headline: 'H', body: 'B', assetName: 'A', buttonLabel: 'Send', consentText: 'OK' };
+  const mistakes: Array<[string, Record<string, unknown>]> = [
+    ['a headline that is a number', { offers: [{ ...lead, headline: 42 }] }],
+    ['a trigger word that does not exist', { offers: [{ ...lead, trigger: 'immediately' }] }],
+    ['a coupon without a code', { offers: [{ id: 'c', kind: 'coupon', headline: 'H', body: 'B', discountLabel: '5%' }] }],
+    ['a misspelt condition', { rules: [{ id: 'r', when: { segmnet: 'low' }, then: { offer: null } }] }],
+    ['an experiment no rule can find', { rules: [{ id: 'r', then: { experiment: 'e' } }] }],
+    ['low above high', { thresholds: { low: 80, high: 20 } }],
+  ];
+  it.each(mistakes)('%s', (_label, content) => {
+    const dir = mkdtempSync(join(tmpdir(), 'vo-options-'));
+    const path = join(dir, 'offers.json');
+    writeFileSync(path, JSON.stringify(content));
+    const inline = problemsOf(() => parseOptions({ datafast, ...content }));
+    expect(inline.length).toBeGreaterThan(0);
+    expect(problemsOf(() => parseOffers(content))).toEqual(inline);
+    expect(problemsOf(() => parseOptions({ datafast, decisions: content }))).toEqual(inline.map((l) => `decisions.${l}`));
+    expect(problemsOf(() => loadOffersFile(path))).toEqual(inline.map((l) => `${path}: ${l}`));
+  });
+});
+
+describe('settings', () => {
+  it('take the documented defaults', () => {
+    expect(parseOptions({ datafast })).toEqual({
+      datafast: { apiKey: 'df_test_key', websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500 },
+      offers: { kind: 'inline', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [] } },
+      cache: DEFAULTS.cache,
+      liveTtlMs: 15_000,
+      dataDir: 'data',
+      allowedOrigins: [],
+      adminToken: null,
+      conversionsToken: null,
+      leadsWebhookUrl: null,
+      dashboard: 'protected',
+      limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600 },
+      logger: null,
+      logLevel: 'info',
+    });
+  });
+
+  it('keep what is given, next to the defaults of what is not', () => {
+    const o = parseOptions({ datafast, cache: { ttlMs: 5000 }, limits: { leadsPerMinutePerIp: 3 }, allowedOrigins: ['HTTPS://Shop.Example.com/'] });
+    expect(o.cache).toEqual({ ...DEFAULTS.cache, ttlMs: 5000 });
+    expect(o.limits).toEqual({ ...DEFAULTS.limits, leadsPerMinutePerIp: 3 });
+    expect(o.allowedOrigins).toEqual(['https://shop.example.com']);
+  });
+
+  it('accept the published old names: liveIntervalMs for cache.liveTtlMs', () => {
+    expect(parseOptions({ datafast, liveIntervalMs: 5000 }).liveTtlMs).toBe(5000);
+    expect(parseOptions({ datafast, cache: { liveTtlMs: 7000 } }).liveTtlMs).toBe(7000);
+  });
+
+  it('load an offers file only when the router is made, and watch it unless told not to', () => {
+    expect(parseOptions({ datafast, offersFile: '/nowhere/offers.json' }).offers).toEqual({ kind: 'file', path: '/nowhere/offers.json', watch: true });
+    expect(parseOptions({ datafast, offersFile: 'o.json', watchOffersFile: false }).offers).toEqual({ kind: 'file', path: 'o.json', watch: false });
+  });
+});
