@@ -92,9 +92,12 @@ describe('installed into a fresh Express app', () => {
     expect(fileURLToPath(await resolveInApp('visitor-offers/package.json'))).toBe(join(installed, 'package.json'));
   });
 
-  it('resolves visitor-offers/widget.js to the browser bundle', async () => {
+  it('resolves visitor-offers/widget.js to the browser bundle, and the offers file schema', async () => {
     const widget = fileURLToPath(await resolveInApp('visitor-offers/widget.js'));
     expect(readFileSync(widget, 'utf8')).toBe(readFileSync(join(REPO, 'dist/widget/widget.js'), 'utf8'));
+    // For "$schema" in an app's offers file, e.g. ./node_modules/visitor-offers/offers.schema.json.
+    const schema = fileURLToPath(await resolveInApp('visitor-offers/offers.schema.json'));
+    expect(readFileSync(schema, 'utf8')).toBe(readFileSync(join(REPO, 'offers.schema.json'), 'utf8'));
   });
 
   const MODES: Array<[string, { module: string; moduleResolution: string }]> = [
