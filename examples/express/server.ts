@@ -2,7 +2,7 @@
 //   npm install express <the visitor-offers tarball or git URL>
 //   npm install -D typescript @types/express @types/node
 //   npx tsc && DATAFAST_API_KEY=df_… node dist/server.js
-// Settings come from the environment: DATAFAST_API_KEY (required), DATAFAST_API_URL, OFFERS_FILE
+// Settings come from the environment: DATAFAST_API_KEY (required), DATAFAST_API_URL, OFFERS_CONFIG
 // (default ./offers.json), DATA_DIR (default ./data), HOST and PORT.
 import express from 'express';
 import { ConfigError, loadOffersFile, visitorOffers, type VisitorOffersRouter } from 'visitor-offers';
@@ -20,7 +20,7 @@ function mountOffers(): VisitorOffersRouter {
       // A missing key is reported at mount time, naming datafast.apiKey.
       datafast: { apiKey: process.env.DATAFAST_API_KEY ?? '', apiUrl: process.env.DATAFAST_API_URL },
       // The offers file: validated and normalised here, so a mistake stops the app before it listens.
-      ...loadOffersFile(process.env.OFFERS_FILE ?? './offers.json'),
+      ...loadOffersFile(process.env.OFFERS_CONFIG ?? './offers.json'),
       dataDir: process.env.DATA_DIR ?? './data',
     });
   } catch (err) {

@@ -3,10 +3,16 @@
 
 /** One problem, at one place: `rules[2].when.scoreBelow` + `expected number, got string "40"`. */
 export interface Problem {
+  /** An option path, an environment variable, or a place in the offers file. */
   readonly place: string;
+  /** What is wrong there, and what was expected. */
   readonly problem: string;
 }
 
+/**
+ * A bad or missing setting, thrown when a router is created (or an offers file is read): the
+ * message is one line naming the first problem's place; `problems` lists every one found.
+ */
 export class ConfigError extends Error {
   /** Every problem found, the first of which is the message. */
   readonly problems: readonly Problem[];

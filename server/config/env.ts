@@ -27,6 +27,7 @@ const ENV_OF: ReadonlyArray<[option: string, env: string]> = [
  */
 const FROM_ENV: unique symbol = Symbol('visitor-offers.fromEnv');
 
+/** Environment variables, like `process.env`. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**

@@ -10,6 +10,7 @@ import { friendlyMessage, problemsOf } from './messages.js';
 import { normaliseOffers, type OffersConfig } from './offers-normalise.js';
 import { offersFileSchema } from './offers-schema.js';
 
+/** How offers given as an object or text are read. */
 export interface ParseOffersOptions {
   /** Directory that relative `codePool` paths are resolved against. Default: the working directory. */
   baseDir?: string;

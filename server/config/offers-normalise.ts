@@ -38,6 +38,7 @@ export interface OffersConfig {
   offers: Offer[];
   /** Ordered: the first rule whose conditions all hold decides. */
   rules: Rule[];
+  /** A/B experiments that rules may start. */
   experiments: Experiment[];
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { obj, offersShape } from './offers-schema.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** A pino level, or `silent`. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const httpUrl = z.string().refine(isHttpUrl, 'must be an http(s) URL');

@@ -44,8 +44,19 @@ export interface LimitOptions {
   conversionsPerMinute?: number;
 }
 
-/** The offers file's content: `thresholds`, `bySegment`, `offers`, `rules`, `experiments` (see the README's offers file reference). */
-export type OffersOptions = Omit<OffersInput, '$schema' | '$comment'>;
+/** The offers file's content (see the README's offers file reference), as options. */
+export interface OffersOptions {
+  /** Where scores split into segments: `low` (40), `high` (60), `minConfidence` (0.5). */
+  thresholds?: OffersInput['thresholds'];
+  /** The offer id (or null) each segment gets when no rule matches. */
+  bySegment?: OffersInput['bySegment'];
+  /** Offers by id; one with a built-in id replaces the built-in. */
+  offers?: OffersInput['offers'];
+  /** Checked top to bottom: the first rule whose conditions all hold decides. */
+  rules?: OffersInput['rules'];
+  /** A/B experiments that rules may start. */
+  experiments?: OffersInput['experiments'];
+}
 
 /**
  * Everything `visitorOffers()` accepts: the offers file's keys at the top level (or `offersFile`,
@@ -63,10 +74,17 @@ export interface VisitorOffersOptions extends OffersOptions {
   offersFile?: string;
   /** Re-read `offersFile` when it changes. Default true. */
   watchOffersFile?: boolean;
-  /** @deprecated The offers file's content under one key (the first published name); put the keys at the top level instead. */
+  /**
+   * The offers file's content under one key: the first published name, still accepted.
+   * @deprecated Put the keys at the top level instead.
+   */
   decisions?: OffersOptions;
+  /** How long answers are reused (visitor records, the realtime map). */
   cache?: CacheOptions;
-  /** @deprecated Use `cache.liveTtlMs`. */
+  /**
+   * How often the realtime map may be fetched for `/live`: the first published name of `cache.liveTtlMs`.
+   * @deprecated Use `cache.liveTtlMs`.
+   */
   liveIntervalMs?: number;
   /** Directory of the durable store (leads, exposures, conversions, coupon codes). Default `./data`. Env: `DATA_DIR`. */
   dataDir?: string;
@@ -80,6 +98,7 @@ export interface VisitorOffersOptions extends OffersOptions {
   leadsWebhookUrl?: string | null;
   /** `'protected'` (default): the dashboard's data needs `adminToken`. `'open'`: no token; for the demo only. */
   dashboard?: 'open' | 'protected';
+  /** Requests per minute accepted before answering 429. */
   limits?: LimitOptions;
   /** A pino logger. Default: pino to stderr at `logLevel`. */
   logger?: Logger;

@@ -1,7 +1,9 @@
 // The offer shapes the decision carries to the widget, and the built-in offers used when the
 // site owner has not written any. Display fields only: nothing here is about the visitor.
 
+/** A coupon for the unlikely to buy, urgency for high potential, a lead magnet where data is thin. */
 export type OfferKind = 'coupon' | 'urgency' | 'lead_magnet';
+/** Where the widget shows it: in the page's flow, a bar on top, a slide-in bottom right, or a modal dialog. */
 export type Placement = 'inline' | 'bar' | 'slide-in' | 'modal';
 
 /** When the widget may show the offer; the decision is fetched early either way. */
@@ -47,6 +49,7 @@ export interface LeadMagnetOffer extends OfferBase {
   consentText: string;
 }
 
+/** An offer as configured (normalised: every field present). */
 export type Offer = CouponOffer | UrgencyOffer | LeadMagnetOffer;
 
 /** A coupon as the browser receives it: the visitor's own code and, once exposed, its expiry. */
@@ -61,6 +64,7 @@ export interface PublicUrgencyOffer extends UrgencyOffer {
   endsAt: string | null;
 }
 
+/** An offer as a browser receives it: made this visitor's own, never a pool path. */
 export type PublicOffer = PublicCouponOffer | PublicUrgencyOffer | LeadMagnetOffer;
 
 /** Offers that make the product useful before any config is written. */

@@ -27,6 +27,7 @@ import { isCustomer, type Segment } from './segment.js';
 
 /** Every condition is optional; a rule with none always matches. Lists mean "any of". */
 export interface RuleConditions {
+  /** The visitor's segment is one of these. */
   segment?: Segment[];
   /** Strict: score < scoreBelow. A visitor without prediction never matches a score condition. */
   scoreBelow?: number;
@@ -36,6 +37,7 @@ export interface RuleConditions {
   confidenceAtLeast?: number;
   /** confidence < confidenceBelow (no prediction never matches). */
   confidenceBelow?: number;
+  /** Has (true) or has not (false) completed a payment goal. */
   customer?: boolean;
   /** Globs on the page path without its query: `*` any characters except `/`, `**` anything. */
   path?: string[];
@@ -49,7 +51,9 @@ export interface RuleConditions {
   country?: string[];
   /** DataFast device types: desktop, mobile, tablet … */
   device?: string[];
+  /** visitCount >= n. */
   visitCountAtLeast?: number;
+  /** visitCount < n. */
   visitCountBelow?: number;
   /** All of these goals completed. */
   goalsCompleted?: string[];
@@ -57,11 +61,16 @@ export interface RuleConditions {
   goalsNotCompleted?: string[];
 }
 
+/** What a matching rule does: show an offer (null: none), or start an experiment. */
 export type RuleAction = { offer: string | null } | { experiment: string };
 
+/** One rule of the offers file. */
 export interface Rule {
+  /** Unique id; decisions it makes have `reason: "rule:<id>"`. */
   id: string;
+  /** Conditions that must all hold (none: always). */
   when: RuleConditions;
+  /** What it decides. */
   then: RuleAction;
 }
 

@@ -1,8 +1,10 @@
 // Places a visitor in a segment from DataFast's prediction and completed goals. Pure.
 import type { Visitor } from '../datafast/visitor.js';
 
+/** Where a visitor stands: by score (low, average, high), a customer, or unknown (no confident prediction). */
 export type Segment = 'low' | 'average' | 'high' | 'customer' | 'unknown';
 
+/** How scores map to segments. */
 export interface Thresholds {
   /** Scores strictly below this are "low". */
   low: number;

@@ -1,6 +1,8 @@
 // Experiments as the offers file declares them.
 
+/** One arm of an experiment. */
 export interface Variant {
+  /** Unique within the experiment; reported as `variant`. */
   id: string;
   /** Relative weight (> 0 except a variant switched off with 0); weights are normalised to sum 1. */
   weight: number;
@@ -8,12 +10,15 @@ export interface Variant {
   offer: string | null;
 }
 
+/** An A/B experiment: deterministic, sticky assignment by a hash of its seed and the visitor id. */
 export interface Experiment {
+  /** Unique id; a rule starts it by this id. */
   id: string;
   /** Hash seed; defaults to the id. Changing it reshuffles every visitor. */
   seed?: string;
   /** Share of visitors enrolled, 0–1 (the rest is the holdout and sees the default). Default 1. */
   coverage: number;
+  /** The arms, with relative weights; a control has `offer: null`. */
   variants: Variant[];
   /** A stopped experiment enrols nobody; its results stay readable. */
   status: 'running' | 'stopped';

@@ -124,7 +124,7 @@ describe('installed into a fresh Express app', () => {
     try {
       const example = await startNode(['dist/server.js'], {
         cwd: app,
-        env: cleanEnv({ ...datafast, OFFERS_FILE: 'offers.json', DATA_DIR: mkdtempSync(join(work, 'example-data-')) }),
+        env: cleanEnv({ ...datafast, OFFERS_CONFIG: 'offers.json', DATA_DIR: mkdtempSync(join(work, 'example-data-')) }),
       });
       servers.push(example);
       const standalone = await startNode([join(REPO, 'dist/server/main.js')], {
