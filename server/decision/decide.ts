@@ -6,9 +6,13 @@ import type { Offer } from './offer.js';
 import { firstMatch, type CompiledRule } from './rules.js';
 import { segmentOf, type Segment, type Thresholds } from './segment.js';
 
+/** What is decided for one page view. */
 export interface Decision {
+  /** The offer to show, or null for none. */
   offer: Offer | null;
+  /** The experiment and variant this visitor is in, when an experiment decided. */
   experiment: { id: string; variant: string } | null;
+  /** Where DataFast's prediction puts the visitor. */
   segment: Segment;
   /** A short machine word: why this decision (`no-cookie`, `bot`, `rule:<id>` …). */
   reason: string;
