@@ -2,7 +2,7 @@
 // fresh app outside the repository. The README's Express example (examples/express) type-checks
 // against it under NodeNext, Node16 and Bundler with the library's declarations checked too, runs,
 // and decides exactly as the standalone server does for every demo persona; the `visitor-offers`
-// command works from the app's node_modules/.bin.
+// command works from the app's node_modules/.bin (check, decide, results, serve, gen-token).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -186,6 +186,35 @@ describe('the visitor-offers command, from the app', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^broken\.json: offers\[0\]\.headline: /)]);
+  });
+
+  it('decide asks DataFast and prints the decision the server makes', async () => {
+    const env = cleanEnv({ DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, OFFERS_CONFIG: 'offers.json' });
+    const r = await run(join(app, 'node_modules/.bin/visitor-offers'), ['decide', '--visitor', personas.low.visitorId, '--path', SITE_PATHS.pricing, '--json'], { cwd: app, env });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ lookup: 'found', decision: { segment: 'low' } });
+  });
+
+  it('results reads the offers file and an empty store', async () => {
+    const env = cleanEnv({ OFFERS_CONFIG: 'offers.json', DATA_DIR: join(work, 'no-data') });
+    const r = await run(join(app, 'node_modules/.bin/visitor-offers'), ['results'], { cwd: app, env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('No data yet');
+    expect(r.stdout).toMatch(/^Experiment \S+ \(running/m);
+  });
+
+  it('serve runs the standalone server from the environment', async () => {
+    const server = await startNode([join(app, 'node_modules/.bin/visitor-offers'), 'serve'], {
+      cwd: app,
+      env: cleanEnv({ DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, OFFERS_CONFIG: 'offers.json', DATA_DIR: mkdtempSync(join(work, 'serve-data-')), PORT: '0', HOST: '127.0.0.1' }),
+    });
+    try {
+      const res = await fetch(`${server.url}/visitor-offers/offer?path=/`, { headers: { cookie: `datafast_visitor_id=${personas.high.visitorId}` } });
+      expect(await res.json()).toMatchObject({ segment: 'high' });
+      expect((await (await fetch(`${server.url}/healthz`)).json()) as unknown).toMatchObject({ status: 'ok', offers: { source: 'file' } });
+    } finally {
+      await server.stop();
+    }
   });
 
   it('gen-token prints a fresh random token', async () => {
