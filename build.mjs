@@ -5,7 +5,7 @@
 // declarations into dist/types with tsc; `npm start` and the other scripts skip that step's seconds.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build, transform } from 'esbuild';
 
@@ -34,12 +34,7 @@ await build({
 });
 
 // The `visitor-offers` command (package.json "bin"): run directly, so it starts with a shebang.
-const CLI = './server/cli/main.ts';
-if (existsSync(CLI)) {
-  await build({ entryPoints: { 'server/cli': CLI }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, ...node });
-} else {
-  console.warn(`build.mjs: ${CLI} does not exist yet; dist/server/cli.js (the bin) is not built`);
-}
+await build({ entryPoints: { 'server/cli': './server/cli/main.ts' }, outdir: 'dist', banner: { js: '#!/usr/bin/env node' }, ...node });
 
 // The demo's static files sit beside its bundle, as they sit beside its source.
 cpSync('demo/public', 'dist/demo/public', { recursive: true });
