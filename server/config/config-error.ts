@@ -58,12 +58,3 @@ export class ConfigError extends Error {
 export function line(file: string | undefined, place: string, problem: string): string {
   return [file, place, problem].filter((part) => part !== undefined && part !== '').join(': ');
 }
-
-export function isHttpUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
