@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Decision } from './decision/decide.js';
 import type { PublicOffer } from './decision/offer.js';
+import { readVisitorId } from './visitor-id.js';
 
 export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from './decision/offer.js';
 
@@ -14,15 +15,71 @@ export interface OfferResponse extends Omit<Decision, 'offer'> {
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected an id of a-z, 0-9, _ and -');
 
-/** `POST /events` from the widget. */
-export const eventBody = z.strictObject({
-  type: z.enum(['exposure', 'click', 'dismiss', 'conversion']),
-  /** Null only for the exposure of an experiment's control, which shows no offer. */
-  offerId: id.nullable(),
-  experiment: id.optional(),
-  variant: id.optional(),
-});
-export type EventBody = z.infer<typeof eventBody>;
+/** The largest order value accepted, in the currency's major unit: above it, a unit mix-up is likelier than a sale. */
+export const MAX_ORDER_VALUE = 1_000_000_000;
+
+// An order's fields, shared by the page's conversion event and the backend's POST /conversions.
+const orderFields = {
+  /** The site's own order or payment id: what makes a conversion idempotent. */
+  orderId: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(128, 'too long (at most 128 characters)')
+    .regex(/^\P{C}+$/u, 'expected printable characters only'),
+  /** In the currency's major unit (49.9 = €49.90). */
+  value: z.number().min(0, 'must not be negative').max(MAX_ORDER_VALUE, `too large (at most ${MAX_ORDER_VALUE})`),
+  /** ISO 4217, any case (Stripe sends "eur"); stored upper case. */
+  currency: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, 'expected a 3-letter ISO 4217 code like EUR')
+    .transform((c) => c.toUpperCase()),
+};
+
+/** A value needs its currency and an order id; a currency needs a value. */
+function checkOrder(o: { value?: number | undefined; currency?: string | undefined; orderId?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (o.value !== undefined && o.currency === undefined) ctx.addIssue({ code: 'custom', path: ['currency'], message: 'required with value' });
+  if (o.currency !== undefined && o.value === undefined) ctx.addIssue({ code: 'custom', path: ['value'], message: 'required with currency' });
+  // Without an order id, a reloaded thank-you page would count the same money twice.
+  if (o.value !== undefined && o.orderId === undefined) ctx.addIssue({ code: 'custom', path: ['orderId'], message: 'required with value' });
+}
+
+/** `POST /events` from the widget. `orderId`, `value` and `currency` belong to a conversion only. */
+export const eventBody = z
+  .strictObject({
+    type: z.enum(['exposure', 'click', 'dismiss', 'conversion']),
+    /** Null for the exposure of an experiment's control (which shows no offer) and for a conversion on a page without an offer. */
+    offerId: id.nullable(),
+    experiment: id.optional(),
+    variant: id.optional(),
+    orderId: orderFields.orderId.optional(),
+    value: orderFields.value.optional(),
+    currency: orderFields.currency.optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.type !== 'conversion') {
+      for (const key of ['orderId', 'value', 'currency'] as const) {
+        if (e[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only for type "conversion"' });
+      }
+    }
+    checkOrder(e, ctx);
+  });
+export type EventBody = z.output<typeof eventBody>;
+
+/** `POST /conversions` from the site's backend or payment webhook handler. */
+export const conversionBody = z
+  .strictObject({
+    /** The visitor's datafast_visitor_id cookie, as the backend read it. */
+    visitorId: z
+      .string()
+      .refine((v) => readVisitorId(v).kind === 'valid', 'expected the datafast_visitor_id cookie (a UUID v4)')
+      .transform((v) => v.toLowerCase()),
+    orderId: orderFields.orderId,
+    value: orderFields.value.optional(),
+    currency: orderFields.currency.optional(),
+  })
+  .superRefine(checkOrder);
+export type ConversionBody = z.input<typeof conversionBody>;
 
 // Pragmatic, not RFC 5322: one @, no spaces or controls, a dotted domain of letters, digits, hyphens.
 const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;

@@ -18,6 +18,7 @@ import { LeadForwarder } from './leads/forwarder.js';
 import { LiveSource } from './live/live-source.js';
 import { defaultRouterLogger, type Logger } from './logger.js';
 import { attachInternals, type RouterInternals } from './router-internals.js';
+import { conversionsHandlers } from './routes/conversions.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { eventsHandler } from './routes/events.js';
 import { experimentsHandler } from './routes/experiments.js';
@@ -57,7 +58,7 @@ export interface VisitorOffersRouter {
 const MINUTE = 60_000;
 
 /**
- * Creates the router: `GET /offer`, `GET /live`, `POST /events`, `POST /leads`, `GET /widget.js`,
+ * Creates the router: `GET /offer`, `GET /live`, `POST /events`, `POST /leads`, `POST /conversions`, `GET /widget.js`,
  * the dashboard and `GET /experiments`, under wherever it is mounted.
  * @throws ConfigError when an option is wrong, naming it; nothing has been opened then.
  */
@@ -104,6 +105,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const eventsPerIp = new RateLimiter({ limit: o.limits.eventsPerMinutePerIp, windowMs: MINUTE });
   const eventsPerVisitor = new RateLimiter({ limit: o.limits.eventsPerMinutePerVisitor, windowMs: MINUTE });
   const leadsPerIp = new RateLimiter({ limit: o.limits.leadsPerMinutePerIp, windowMs: MINUTE });
+  const conversionsPerIp = new RateLimiter({ limit: o.limits.conversionsPerMinute, windowMs: MINUTE });
   // sendBeacon posts text/plain; both carry the same small JSON.
   const json = express.json({ limit: '4kb', type: ['application/json', 'text/plain'] });
   const policy = () => offers.current.policy;
@@ -113,8 +115,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(cookieParser());
   router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, logger }));
   router.get('/live', liveHandler({ source: live, logger }));
-  router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor }));
+  router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
+  router.post('/conversions', ...conversionsHandlers({ store, outbox, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken }));
   router.use(dashboardRoutes({ policy, store, fetchMap: () => client.getRealtimeMap(), adminToken: o.adminToken, access: o.dashboard, logger }));
   router.use(widgetRoutes({ logger }));

@@ -21,7 +21,7 @@ async function load(url: string, timeoutMs: number): Promise<OfferResponse | nul
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const res = await fetch(url, { credentials: 'same-origin', signal: abort.signal });
+    const res = await fetch(url, { signal: abort.signal });
     // The body is read under the same deadline: a server that stalls mid-body is a timeout too.
     const body: unknown = res.status === 200 ? await res.json() : null;
     return isDecision(body) ? body : null;

@@ -1,7 +1,8 @@
 // POST {endpoint}/events. An event is queued and sent on the next task with fetch (keepalive, so
 // it survives a navigation that starts meanwhile). If the page is being left first (pagehide, or
-// the tab hidden), everything still queued goes out at once with navigator.sendBeacon as
-// text/plain, which the server accepts; fetch keepalive is the fallback when a beacon is refused.
+// the tab hidden), everything still queued goes out at once with navigator.sendBeacon; fetch
+// keepalive is the fallback when a beacon is refused. Both send the JSON as text/plain (no header
+// to set, no CORS preflight), which the server reads as JSON.
 import type { EventType, OfferEventDetail } from './types';
 
 type Queued = [url: string, json: string];
@@ -16,8 +17,6 @@ const post = ([url, json]: Queued): void => {
     method: 'POST',
     body: json,
     keepalive: true,
-    credentials: 'same-origin',
-    headers: { 'content-type': 'application/json' },
   }).catch(() => {});
 };
 

@@ -1,7 +1,9 @@
 // The bundle's entry: `<script type="module" src="/visitor-offers/widget.js">` (or the IIFE build
 // in a classic script, async/defer or not). Defines <visitor-offer> once, takes the API endpoint
 // from the script's own URL, and — when the page has no <visitor-offer> of its own once the DOM is
-// ready — appends one to <body> with the script tag's data-* settings.
+// ready — appends one to <body> with the script tag's data-* settings. Sets up
+// window.visitorOffers.convert() for the page's own conversion reports.
+import { convert } from './convert';
 import { setDefaultEndpoint, VisitorOffer } from './visitor-offer';
 
 const TAG = 'visitor-offer';
@@ -21,6 +23,7 @@ try {
 }
 
 if (!customElements.get(TAG)) customElements.define(TAG, VisitorOffer);
+window.visitorOffers ??= { convert };
 
 function mount(): void {
   if (document.querySelector(TAG) || !document.body) return;

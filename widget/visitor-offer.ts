@@ -47,8 +47,15 @@ let defaultEndpoint = '/visitor-offers';
 export const setDefaultEndpoint = (endpoint: string): void => {
   defaultEndpoint = endpoint;
 };
+/** The API base an element uses, or without one the page's default; no trailing slash. */
+export const apiOf = (el: VisitorOffer | null): string => (el?.endpoint || defaultEndpoint).replace(/\/+$/, '');
 
 const num = (value: number | null | undefined, fallback: number): number => (Number.isFinite(value) ? (value as number) : fallback);
+
+/** The decision an element shows (without one, the page's default), one request shared by all who ask. */
+export const decisionOf = (el: VisitorOffer | null): Promise<OfferResponse | null> =>
+  getDecision(apiOf(el), el?.page || location.pathname + location.search, num(el?.timeout, 2000));
+
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** 2d 3h 04m · 1:02:03 · 4:05 */
@@ -144,7 +151,7 @@ export class VisitorOffer extends LitElement {
   }
 
   private get api_(): string {
-    return (this.endpoint || defaultEndpoint).replace(/\/+$/, '');
+    return apiOf(this);
   }
 
   private get offer_(): PublicOffer | null {
@@ -162,7 +169,7 @@ export class VisitorOffer extends LitElement {
   private async start_(): Promise<void> {
     const run = ++this.run_;
     this.phase_ = IDLE;
-    const d = await getDecision(this.api_, this.page || location.pathname + location.search, num(this.timeout, 2000));
+    const d = await decisionOf(this);
     if (run !== this.run_) return;
     this.decision_ = d;
     const o = d?.offer;
@@ -247,7 +254,7 @@ export class VisitorOffer extends LitElement {
 
   private async loadLive_(): Promise<void> {
     try {
-      const body: unknown = await (await fetch(`${this.api_}/live`, { credentials: 'same-origin' })).json();
+      const body: unknown = await (await fetch(`${this.api_}/live`)).json();
       const n = (body as { activeVisitors?: unknown } | null)?.activeVisitors;
       this.viewers_ = typeof n === 'number' ? n : 0;
     } catch {
@@ -340,7 +347,6 @@ export class VisitorOffer extends LitElement {
     try {
       const res = await fetch(`${this.api_}/leads`, {
         method: 'POST',
-        credentials: 'same-origin',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email, offerId: (this.offer_ as PublicOffer).id }),
       });

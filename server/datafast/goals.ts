@@ -32,6 +32,14 @@ export interface GoalMetadata {
   [key: string]: string | undefined;
 }
 
+/**
+ * The metadata an order adds to an `offer_conversion` goal: `order_id`, and `value` (a decimal
+ * string, DataFast's values being strings) with `currency` when the order had a value.
+ */
+export function orderMetadata(order: { orderId: string; value: number | null; currency: string | null }): Record<string, string | undefined> {
+  return { order_id: order.orderId, value: order.value === null ? undefined : String(order.value), currency: order.currency ?? undefined };
+}
+
 /** The JSON body of POST /api/v1/goals as we send it. */
 export interface GoalBody {
   datafast_visitor_id: string;

@@ -1,7 +1,7 @@
 // The embedded durable store (issue 3, points 1, 4, 5 and 7): leads and their delivery state,
 // each visitor's first exposure to an offer (coupon expiry), experiment exposures and conversions,
-// and single-use coupon codes handed out — all in ONE append-only journal (journal.ts) in a data
-// directory, with in-memory indexes rebuilt by replaying it on open.
+// single-use coupon codes handed out, and orders (orders.ts) — all in ONE append-only journal
+// (journal.ts) in a data directory, with in-memory indexes rebuilt by replaying it on open.
 //
 // Guarantees
 // - Every write method resolves only after its record is written and fsynced ("a lead accepted is
@@ -21,13 +21,16 @@
 // - Per instance: the file belongs to one process (no inter-process lock), so several instances
 //   behind a load balancer each count their own visitors, and a coupon pool would be handed out
 //   per instance. Several instances need a shared store (the Redis store, later).
-// - Memory grows with visitors: every lead, first exposure, exposure, conversion and coupon
+// - Memory grows with visitors: every lead, first exposure, exposure, conversion, order and coupon
 //   assignment stays indexed in memory (roughly 100–200 bytes each), and the file grows with them
 //   (no compaction yet); replay time on start grows with the file.
 // - The file holds emails: its directory is created 0700 and the file 0600.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Journal, type JournalStats } from './journal.js';
+import { copyOrder, ORDER_SOURCES, OrderBook, type Order, type OrderOutcome, type OrderSource } from './orders.js';
+
+export type { Order, OrderOutcome, OrderSource } from './orders.js';
 
 export interface Lead {
   /** Random UUID. */
@@ -65,7 +68,8 @@ type StoreRecord =
   | { t: 'first-exposure'; offerId: string; visitorId: string; at: number }
   | { t: 'exposure'; experimentId: string; variantId: string; visitorId: string; at: number }
   | { t: 'conversion'; experimentId: string; visitorId: string; at: number }
-  | { t: 'coupon'; offerId: string; visitorId: string; code: string; at: number };
+  | { t: 'coupon'; offerId: string; visitorId: string; code: string; at: number }
+  | ({ t: 'order' } & Order);
 
 interface LeadEntry {
   lead: Lead;
@@ -116,11 +120,13 @@ export class Store {
   private readonly firstExposures = new Map<string, Map<string, number>>();
   private readonly experiments = new Map<string, ExperimentState>();
   private readonly coupons = new Map<string, CouponState>();
+  private readonly orders = new OrderBook();
   private readonly inFlight = {
     firstExposure: new Map<string, InFlight>(),
     experiment: new Map<string, InFlight>(),
     coupon: new Map<string, InFlight>(),
     delivered: new Map<string, Promise<void>>(),
+    order: new Map<string, Promise<void>>(),
   };
 
   private constructor(now: () => number) {
@@ -288,6 +294,48 @@ export class Store {
     return [...this.experiments].filter(([, experiment]) => experiment.exposed.size > 0).map(([id]) => id);
   }
 
+  // ---- orders ----
+
+  /**
+   * Records an order, idempotent by order id (orders.ts says who may claim one), and when it is new
+   * counts it as the conversion of every experiment the visitor was exposed to before it, once per
+   * visitor and experiment. One journal record carries both, so an order is never stored without
+   * its conversions. Resolves once durable; a duplicate or a conflict stores nothing.
+   */
+  recordOrder(input: { orderId: string; visitorId: string; value: number | null; currency: string | null; source: OrderSource }): Promise<OrderOutcome> {
+    return this.serialized(this.inFlight.order, input.orderId, (): Attempt<OrderOutcome> => {
+      const status = this.orders.check(input.orderId, input.visitorId, input.source);
+      const known = this.orders.get(input.orderId);
+      if (status === 'conflict') return { result: { status } };
+      if (status === 'duplicate' && known !== undefined) return { result: { status, order: copyOrder(known) } };
+      const order: Order = { ...input, at: this.now(), experiments: this.exposuresOf(input.visitorId) };
+      const { previous, counted } = this.applyOrder(order);
+      return {
+        result: { status: 'new', order: copyOrder(order), counted },
+        write: {
+          record: { t: 'order', ...order },
+          undo: () => {
+            for (const id of counted) {
+              const experiment = this.experiments.get(id);
+              if (experiment !== undefined) unconvert(experiment, order.visitorId);
+            }
+            this.orders.restore(order.orderId, previous);
+          },
+        },
+      };
+    });
+  }
+
+  /** The stored order with this id, if any. */
+  order(orderId: string): Order | undefined {
+    const order = this.orders.get(orderId);
+    return order === undefined ? undefined : copyOrder(order);
+  }
+
+  orderCount(): number {
+    return this.orders.size;
+  }
+
   // ---- single-use coupon codes ----
 
   /** The code assigned to this visitor for this offer, if any. */
@@ -411,6 +459,26 @@ export class Store {
     return experiment;
   }
 
+  /** Every experiment the visitor was exposed to, with their variant. */
+  private exposuresOf(visitorId: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [id, experiment] of this.experiments) {
+      const variantId = experiment.exposed.get(visitorId);
+      if (variantId !== undefined) out[id] = variantId;
+    }
+    return out;
+  }
+
+  /** Stores the order in memory and counts its conversions; returns what undoing needs. */
+  private applyOrder(order: Order): { previous: Order | undefined; counted: string[] } {
+    const previous = this.orders.put(order);
+    const counted = Object.keys(order.experiments).filter((id) => {
+      const experiment = this.experiments.get(id);
+      return experiment !== undefined && convert(experiment, order.visitorId);
+    });
+    return { previous, counted };
+  }
+
   private couponState(offerId: string): CouponState {
     let coupons = this.coupons.get(offerId);
     if (coupons === undefined) {
@@ -474,6 +542,19 @@ export class Store {
         const code = field(value, t, 'code', isString);
         const coupons = this.couponState(offerId);
         if (!coupons.byVisitor.has(visitorId) && !coupons.used.has(code)) assignCode(coupons, visitorId, code);
+        return;
+      }
+      case 'order': {
+        const order: Order = {
+          orderId: field(value, t, 'orderId', isNonEmptyString),
+          visitorId: field(value, t, 'visitorId', isNonEmptyString),
+          value: field(value, t, 'value', isFiniteNumberOrNull),
+          currency: field(value, t, 'currency', isStringOrNull),
+          source: field(value, t, 'source', isOrderSource),
+          at: field(value, t, 'at', isFiniteNumber),
+          experiments: field(value, t, 'experiments', isStringRecord),
+        };
+        if (this.orders.check(order.orderId, order.visitorId, order.source) === 'new') this.applyOrder(order);
         return;
       }
       default:
@@ -558,6 +639,18 @@ function isStringOrNull(value: unknown): value is string | null {
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isFiniteNumberOrNull(value: unknown): value is number | null {
+  return value === null || isFiniteNumber(value);
+}
+
+function isOrderSource(value: unknown): value is OrderSource {
+  return (ORDER_SOURCES as readonly unknown[]).includes(value);
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return isObject(value) && Object.values(value).every(isString);
 }
 
 function isDeliveryTarget(value: string): value is DeliveryTarget {

@@ -1,0 +1,70 @@
+// POST /conversions — an order reported by the site's backend or payment webhook handler, for the
+// visitor whose datafast_visitor_id cookie it read. Bearer-authenticated (admin or conversions
+// token), rate-limited per client address, idempotent by order id. Acknowledged only once the
+// order is stored; it then counts for every experiment the visitor was exposed to and goes to
+// DataFast as an `offer_conversion` goal.
+import express, { type RequestHandler } from 'express';
+import { conversionBody } from '../contract.js';
+import { GOAL_NAMES, orderMetadata } from '../datafast/goals.js';
+import type { GoalOutbox } from '../events/outbox.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import type { Logger } from '../logger.js';
+import type { StoreRef } from '../store/store-ref.js';
+import { bearerMatches } from './experiments.js';
+import { firstIssue, reply } from './reply.js';
+
+export interface ConversionsRouteDeps {
+  store: StoreRef;
+  outbox: GoalOutbox;
+  /** Tokens accepted as `Authorization: Bearer …` (nulls ignored); none disables the route (404). */
+  tokens: ReadonlyArray<string | null>;
+  perIp: RateLimiter;
+  logger: Logger;
+}
+
+/** The route's handlers in order: access (enabled, rate limit, token), then body, then the order. */
+export function conversionsHandlers({ store, outbox, tokens, perIp, logger }: ConversionsRouteDeps): RequestHandler[] {
+  const accepted = tokens.filter((t): t is string => t !== null);
+
+  // Before the body is read: a disabled route or a missing token answers the same whatever is sent.
+  const access: RequestHandler = (req, res, next) => {
+    if (accepted.length === 0) return reply(res, 404, { error: 'not enabled: set CONVERSIONS_TOKEN or ADMIN_TOKEN' });
+    // Counted before the token check, so guessing tokens is as limited as sending orders.
+    const limit = perIp.take(req.ip ?? 'unknown');
+    if (!limit.ok) return reply(res, 429, { error: 'too many requests' }, { 'retry-after': String(limit.retryAfterSeconds) });
+    // Every token is compared (in constant time), so timing does not tell which one matched.
+    const matches = accepted.map((token) => bearerMatches(req, token));
+    if (!matches.includes(true)) {
+      return reply(res, 401, { error: 'conversions token (or admin token) required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
+    }
+    if (!req.is('application/json')) return reply(res, 415, { error: 'send the body as application/json' });
+    next();
+  };
+
+  const record: RequestHandler = async (req, res) => {
+    const parsed = conversionBody.safeParse(req.body);
+    if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
+    const { visitorId, orderId, value = null, currency = null } = parsed.data;
+
+    let outcome;
+    try {
+      const s = await store.ready;
+      outcome = await s.recordOrder({ orderId, visitorId, value, currency, source: 'backend' });
+    } catch (err) {
+      // Not stored means not acknowledged: the caller retries, and the order id keeps that safe.
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an order');
+      return reply(res, 503, { error: 'the conversion could not be stored; please try again' });
+    }
+    if (outcome.status === 'conflict') return reply(res, 409, { error: 'orderId: already recorded for another visitor' });
+    if (outcome.status === 'duplicate') return reply(res, 200, { ok: true, duplicate: true });
+
+    const forwarded = outbox.enqueue({
+      visitorId,
+      name: GOAL_NAMES.conversion,
+      metadata: { offer: 'none', source: 'backend', ...orderMetadata(outcome.order) },
+    });
+    reply(res, 201, { ok: true, counted: outcome.counted, forwarded });
+  };
+
+  return [access, express.json({ limit: '4kb' }), record];
+}
