@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { Decision } from './decision/decide.js';
 import type { PublicOffer } from './decision/offer.js';
+import type { Segment } from './decision/segment.js';
 import { readVisitorId } from './visitor-id.js';
 
 export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from './decision/offer.js';
@@ -11,6 +12,55 @@ export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, Public
 /** `GET /offer`: the decision, with the offer made this visitor's own. */
 export interface OfferResponse extends Omit<Decision, 'offer'> {
   offer: PublicOffer | null;
+  /** Present (true) only on an honoured preview: show it, send no events, remember nothing. */
+  preview?: true;
+}
+
+/**
+ * A preview link's page URL parameters: `visitor-offers-preview=<offer id>` (or `segment:<segment>`)
+ * and `visitor-offers-token=<token>`.
+ */
+export type PreviewPageParam = 'visitor-offers-preview' | 'visitor-offers-token';
+
+/**
+ * `GET /offer?path=…&visitor-offers-preview=<target>&visitor-offers-token=<token>`: the widget
+ * passes the page's two parameters on as they are. Read only when `visitor-offers-preview` is present.
+ */
+export type OfferPreviewQuery = Record<PreviewPageParam, string>;
+
+/**
+ * `reason` of a preview's answer: `preview` when honoured; refused: `preview-invalid` (malformed,
+ * or not signed with this server's key), `preview-expired`, `preview-other-target` (a token for
+ * another offer or segment), `preview-disabled` (no admin token configured), `preview-unknown-offer`.
+ */
+export type PreviewReason = 'preview' | 'preview-invalid' | 'preview-expired' | 'preview-other-target' | 'preview-disabled' | 'preview-unknown-offer';
+
+/** `POST /preview-links` (admin): a link to preview `target` on the page `path` (default `/`). */
+export const previewLinkBody = z.strictObject({
+  /** `<offer id>`, `offer:<id>` or `segment:<segment>`. */
+  target: z.string().min(1).max(80),
+  /** A page path on the site, query allowed: `/pricing?utm_source=x`. */
+  path: z.string().max(2048).optional(),
+  /** How long the link works, 1 to 1440 (24 h); default 60. */
+  minutes: z.number().int().min(1).max(1440).optional(),
+});
+export type PreviewLinkBody = z.input<typeof previewLinkBody>;
+
+/** `POST /preview-links` → 201. `url` is relative to the site (path and query), so it opens on the site's own origin. */
+export interface PreviewLinkResponse {
+  url: string;
+  /** The canonical target: `offer:<id>` or `segment:<segment>`. */
+  target: string;
+  /** ISO time the link stops working. */
+  expiresAt: string;
+}
+
+/** `GET /preview-links` (admin): what can be previewed. */
+export interface PreviewTargets {
+  offers: Array<{ id: string; kind: PublicOffer['kind']; headline: string }>;
+  segments: Segment[];
+  defaultMinutes: number;
+  maxMinutes: number;
 }
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected an id of a-z, 0-9, _ and -');

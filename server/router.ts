@@ -25,9 +25,11 @@ import { experimentsHandler } from './routes/experiments.js';
 import { leadsHandler } from './routes/leads.js';
 import { liveHandler } from './routes/live.js';
 import { offerHandler } from './routes/offer.js';
+import { previewLinksRoutes } from './routes/preview-links.js';
 import { reply } from './routes/reply.js';
 import { widgetRoutes } from './routes/widget.js';
 import { openStoreRef } from './store/store-ref.js';
+import { PreviewKey } from './preview/token.js';
 
 /** The router's state, as `health()` reports it. */
 export interface RouterHealth {
@@ -59,7 +61,7 @@ const MINUTE = 60_000;
 
 /**
  * Creates the router: `GET /offer`, `GET /live`, `POST /events`, `POST /leads`, `POST /conversions`, `GET /widget.js`,
- * the dashboard and `GET /experiments`, under wherever it is mounted.
+ * the dashboard, `GET /experiments` and `/preview-links`, under wherever it is mounted.
  * @throws ConfigError when an option is wrong, naming it; nothing has been opened then.
  */
 export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRouter {
@@ -109,17 +111,21 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // sendBeacon posts text/plain; both carry the same small JSON.
   const json = express.json({ limit: '4kb', type: ['application/json', 'text/plain'] });
   const policy = () => offers.current.policy;
+  // Preview tokens are signed with a key derived from the admin token; the open demo dashboard,
+  // which may have none, signs with a key of this process's own (its links die with it).
+  const previewKey = o.adminToken !== null ? PreviewKey.fromAdminToken(o.adminToken) : o.dashboard === 'open' ? PreviewKey.random() : null;
   offers.watch();
 
   const router = Router();
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, logger }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, logger, previewKey }));
   router.get('/live', liveHandler({ source: live, logger }));
   router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken }));
   router.use(dashboardRoutes({ policy, store, fetchMap: () => client.getRealtimeMap(), adminToken: o.adminToken, access: o.dashboard, logger }));
+  router.use(previewLinksRoutes({ policy, key: previewKey, adminToken: o.adminToken, access: o.dashboard }));
   router.use(widgetRoutes({ logger }));
   router.use(errorHandler(logger));
 

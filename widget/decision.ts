@@ -1,6 +1,7 @@
 // GET {endpoint}/offer, once per page view: one promise per endpoint + page, shared by every
 // <visitor-offer> on the page. Any failure (network, timeout, non-200, bad JSON, unexpected shape)
 // resolves to null — the widget then renders nothing — and never throws or logs an error.
+import { previewQuery } from './preview';
 import type { OfferResponse } from './types';
 
 const decisions = new Map<string, Promise<OfferResponse | null>>();
@@ -10,7 +11,7 @@ export function getDecision(endpoint: string, page: string, timeoutMs: number): 
   let pending = decisions.get(key);
   if (!pending) {
     const referrer = document.referrer;
-    const url = `${endpoint}/offer?path=${encodeURIComponent(page)}${referrer ? `&referrer=${encodeURIComponent(referrer)}` : ''}`;
+    const url = `${endpoint}/offer?path=${encodeURIComponent(page)}${referrer ? `&referrer=${encodeURIComponent(referrer)}` : ''}${previewQuery}`;
     pending = load(url, timeoutMs);
     decisions.set(key, pending);
   }

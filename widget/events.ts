@@ -3,6 +3,7 @@
 // the tab hidden), everything still queued goes out at once with navigator.sendBeacon; fetch
 // keepalive is the fallback when a beacon is refused. Both send the JSON as text/plain (no header
 // to set, no CORS preflight), which the server reads as JSON.
+import { preview } from './preview';
 import type { EventType, OfferEventDetail } from './types';
 
 type Queued = [url: string, json: string];
@@ -33,8 +34,9 @@ function flush(useBeacon = leaving()): void {
   for (const item of queue.splice(0)) if (!(useBeacon && beacon(item))) post(item);
 }
 
-/** Queues one event; `experiment` and `variant` are left out when the decision had none. */
+/** Queues one event; `experiment` and `variant` are left out when the decision had none. A preview sends none. */
 export function track(endpoint: string, type: EventType, { offerId, experiment, variant }: OfferEventDetail): void {
+  if (preview) return;
   queue.push([`${endpoint}/events`, JSON.stringify({ type, offerId, experiment: experiment ?? undefined, variant: variant ?? undefined })]);
   if (leaving()) return flush();
   if (!scheduled) {

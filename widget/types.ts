@@ -3,6 +3,7 @@
 import type { OfferResponse } from '../server/contract';
 
 export type { OfferResponse };
+export type { PreviewPageParam } from '../server/contract';
 export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from '../server/contract';
 
 export type Experiment = NonNullable<OfferResponse['experiment']>;
@@ -12,6 +13,8 @@ export interface OfferEventDetail {
   offerId: string | null;
   experiment: string | null;
   variant: string | null;
+  /** Only on a preview page view (nothing was sent). */
+  preview?: true;
 }
 
 /** What POST {endpoint}/events accepts. */

@@ -11,7 +11,8 @@
 // @slot headline, body — replace the offer's texts
 // @csspart container, headline, body, code, button, close
 // @event visitor-offer-shown, visitor-offer-click, visitor-offer-dismiss, visitor-offer-lead —
-//   bubbling and composed, detail { offerId, experiment, variant } (offerId null for a control)
+//   bubbling and composed, detail { offerId, experiment, variant } (offerId null for a control),
+//   plus `preview: true` on a preview page view (preview.ts), which sends nothing
 //
 // Lifecycle: IDLE (renders nothing) → ARMED (decision kept, trigger waiting; only an empty,
 // invisible live region) → MEASURING (inline only: laid out out of flow, invisible, to learn
@@ -24,6 +25,7 @@ import { html, LitElement, nothing, type TemplateResult } from 'lit';
 import { getDecision } from './decision';
 import { track } from './events';
 import { claim, firstTime, release, rememberDismissal, rememberView, suppressed } from './memory';
+import { preview } from './preview';
 import { whenSeen } from './seen';
 import { styles } from './styles';
 import { armTrigger, later } from './triggers';
@@ -264,7 +266,7 @@ export class VisitorOffer extends LitElement {
 
   private detail_(): OfferEventDetail {
     const e = this.decision_?.experiment;
-    return { offerId: this.offer_?.id ?? null, experiment: e?.id ?? null, variant: e?.variant ?? null };
+    return { offerId: this.offer_?.id ?? null, experiment: e?.id ?? null, variant: e?.variant ?? null, ...(preview && { preview }) };
   }
 
   /** Sends `type` to /events (unless null) and dispatches `visitor-offer-<name>`. */
@@ -345,7 +347,8 @@ export class VisitorOffer extends LitElement {
     this.lead_ = 'busy';
     let status = 0;
     try {
-      const res = await fetch(`${this.api_}/leads`, {
+      // A preview's form succeeds without sending.
+      const res = preview ? { status: 202 } : await fetch(`${this.api_}/leads`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email, offerId: (this.offer_ as PublicOffer).id }),
@@ -404,7 +407,7 @@ export class VisitorOffer extends LitElement {
   }
 
   private form_(o: LeadMagnetOffer): TemplateResult {
-    if (this.lead_ === 'done') return html`<p class="t">Thank you! ${o.assetName} is on its way: check your inbox.</p>`;
+    if (this.lead_ === 'done') return html`<p class="t">${preview ? 'Preview — not sent. ' : ''}Thank you! ${o.assetName} is on its way: check your inbox.</p>`;
     const busy = this.lead_ === 'busy';
     const error = this.lead_ === 'bad' || this.lead_ === 'error';
     return html`<form @submit=${this.submit_} aria-busy=${busy}><label for="e">Email address</label>

@@ -6,6 +6,7 @@ import { offersJsonSchemaText } from '../config/offers-json-schema.js';
 import { parse } from './args.js';
 import { check } from './check.js';
 import { decideCommand } from './decide.js';
+import { previewLink } from './preview-link.js';
 import { results } from './results.js';
 
 export interface Command {
@@ -47,6 +48,11 @@ export const COMMANDS: Record<string, Command> = {
       process.stdout.write(offersJsonSchemaText());
       return 0;
     },
+  },
+  'preview-link': {
+    args: '--offer <id> | --segment <s> [--url https://shop.example.com/pricing] [--minutes 60]',
+    summary: 'print a short-lived link that previews an offer on the site (signed with $ADMIN_TOKEN)',
+    run: (args, env) => previewLink(args, env),
   },
   'gen-token': {
     args: '',

@@ -3,9 +3,11 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { VisitorCache } from '../cache/visitor-cache.js';
 import { decide, noOffer, type Decision, type PageFacts, type Policy } from '../decision/decide.js';
-import type { OfferResponse } from '../contract.js';
+import type { OfferPreviewQuery, OfferResponse } from '../contract.js';
 import type { Logger } from '../logger.js';
 import { publicOffer, type Materialized } from '../offers/public-offer.js';
+import { previewAnswer } from '../preview/answer.js';
+import type { PreviewKey } from '../preview/token.js';
 import type { StoreRef } from '../store/store-ref.js';
 import { looksLikeCrawler } from '../user-agent.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
@@ -21,6 +23,8 @@ export interface OfferRouteDeps {
   offers: () => OffersSnapshot;
   store: StoreRef;
   logger: Logger;
+  /** Signs and checks preview tokens; null: previews are refused (`preview-disabled`). */
+  previewKey?: PreviewKey | null;
   now?: () => number;
 }
 
@@ -59,7 +63,7 @@ function readReferrer(value: unknown): string | null {
   }
 }
 
-export function offerHandler({ cache, offers, store, logger, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, logger, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
     logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'offer decision failed');
@@ -78,6 +82,12 @@ export function offerHandler({ cache, offers, store, logger, now = Date.now }: O
   function decideRequest(req: Request, res: Response): void | Promise<void> {
     const page = readPage(req.query.path, req.query.referrer);
     if (page === null) return send(res, noOffer('invalid-path'));
+    // A preview needs no visitor, cookie or DataFast, and touches no store (preview/answer.ts).
+    const q: Partial<Record<keyof OfferPreviewQuery, unknown>> = req.query;
+    if (q['visitor-offers-preview'] !== undefined) {
+      const answer = previewAnswer({ target: q['visitor-offers-preview'], token: q['visitor-offers-token'], page, policy: offers().policy, key: previewKey, now: now() });
+      return answer instanceof Promise ? answer.then((body) => send(res, body)) : send(res, answer);
+    }
     const visitor = readVisitorId(req.cookies?.[VISITOR_COOKIE]);
     if (visitor.kind === 'none') return send(res, noOffer('no-cookie'));
     if (visitor.kind === 'invalid') return send(res, noOffer('invalid-cookie'));

@@ -227,7 +227,9 @@ export class VisitorOffersDashboard extends LitElement {
           ? this._phase === 'loading'
             ? html`<p class="loading" role="status">Loading the dashboard…</p>`
             : nothing
-          : html`${summarySection(d)}${visitorsSection(d)}${activitySection(d)}${experimentsSection(d)}${this._renderFooter(d)}`}
+          : html`${summarySection(d)}${visitorsSection(d)}${activitySection(d)}${experimentsSection(d)}
+              <visitor-offers-preview .url=${new URL('../preview-links', this._dataUrl).href} .token=${this._token}></visitor-offers-preview>
+              ${this._renderFooter(d)}`}
       </main>
     `;
   }

@@ -1,10 +1,14 @@
 // The dashboard bundle's entry (dist/widget/dashboard.js, loaded by the page GET /dashboard
-// serves): defines <visitor-offers-dashboard> once and gives the page itself a plain background.
+// serves): defines <visitor-offers-dashboard> (and its Preview section) once and gives the page
+// itself a plain background.
 import { VisitorOffersDashboard } from './dashboard';
+import { VisitorOffersPreview } from './preview';
 
 const TAG = 'visitor-offers-dashboard';
+const PREVIEW_TAG = 'visitor-offers-preview';
 
 if (!customElements.get(TAG)) customElements.define(TAG, VisitorOffersDashboard);
+if (!customElements.get(PREVIEW_TAG)) customElements.define(PREVIEW_TAG, VisitorOffersPreview);
 
 // The shell page has no stylesheet of its own (its CSP allows no inline style): a constructed one.
 try {
@@ -18,5 +22,6 @@ try {
 declare global {
   interface HTMLElementTagNameMap {
     [TAG]: VisitorOffersDashboard;
+    [PREVIEW_TAG]: VisitorOffersPreview;
   }
 }

@@ -627,6 +627,19 @@ export const styles = css`
     font-size: 13px;
   }
 
+  /* Preview section */
+  .preview-path {
+    display: grid;
+    gap: 4px;
+    max-width: 28em;
+  }
+  .preview-targets td.num {
+    width: 1%;
+  }
+  .preview-outcome p {
+    margin: 0;
+  }
+
   /* Narrow screens: cards two by two, visitor rows as stacked cards */
   @media (max-width: 1000px) {
     .cards {

@@ -8,6 +8,7 @@ export type {
 } from '../../server/dashboard/snapshot';
 export type { ExperimentResult, VariantResult } from '../../server/experiments/results';
 export type { Segment } from '../../server/decision/segment';
+export type { PreviewLinkResponse, PreviewTargets } from '../../server/contract';
 
 /** How the page gets its data: `open` asks for no token; `token` asks before the first request. */
 export type AuthMode = 'open' | 'token';
