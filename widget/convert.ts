@@ -3,6 +3,7 @@
 // offer, experiment and variant; waited for, within the widget's timeout, when still on its way).
 // The server recomputes the variant and keeps orders idempotent by order id. Resolves true when
 // the server accepted it; never throws and never logs.
+import { preview } from './preview';
 import { apiOf, decisionOf, type VisitorOffer } from './visitor-offer';
 
 /** What a page passes to `convert()`: a value needs its currency and the order id. */
@@ -27,8 +28,8 @@ export async function convert(c?: Conversion): Promise<boolean> {
     const el = document.querySelector<VisitorOffer>('visitor-offer');
     const d = await decisionOf(el);
     const e = d?.experiment;
-    // Without a usable cookie the server could tie it to nobody.
-    if (d?.reason.endsWith('-cookie')) return false;
+    // A preview is not a visit; without a usable cookie the server could tie it to nobody.
+    if (preview || d?.reason.endsWith('-cookie')) return false;
     const res = await fetch(`${apiOf(el)}/events`, {
       method: 'POST',
       keepalive: true, // sent even when the page navigates away right after calling

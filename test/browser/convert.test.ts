@@ -1,11 +1,13 @@
 // window.visitorOffers.convert({ value, currency, orderId }) in headless Chromium: the page reports
 // an order; the widget sends it as a conversion with this page view's decision, the server counts
 // it for the visitor's experiment once (the order id makes a repeat a duplicate), a call made
-// while the decision is still on its way waits for it, and without a cookie it resolves false
-// quietly.
+// while the decision is still on its way waits for it, and without a cookie or on a preview it
+// resolves false quietly.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import type { Experiment } from '../../server/experiments/types';
+import { previewUrl } from '../../server/preview/link';
+import { PreviewKey, signPreview } from '../../server/preview/token';
 import { internalsOf } from '../../server/router-internals';
 import { appeared, catalogue, KINDS, MOUNT_PATH, offerTag, paras } from './fixtures';
 import { startHarness, type Harness, type Visit } from './harness';
@@ -23,6 +25,7 @@ const EXPERIMENT: Experiment = {
 };
 const DECISION = { offerId: COUPON, experiment: EXPERIMENT.id, variant: 'treatment' };
 const ORDER = { value: 49, currency: 'EUR' };
+const ADMIN = 'browser-convert-admin-token-0123456789';
 
 /** The page calls convert() as soon as it runs (a module script after the widget's), keeping the promise. */
 const CALL_AT_ONCE = (orderId: string): string =>
@@ -32,7 +35,7 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ decisions: catalogue({ experiments: [EXPERIMENT] }) });
+    h = await startHarness({ decisions: catalogue({ experiments: [EXPERIMENT] }), router: { adminToken: ADMIN } });
   }, 30_000);
 
   afterAll(async () => {
@@ -111,6 +114,19 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
     expect((await store()).orderCount()).toBe(before);
     expect(v.consoleErrors).toEqual([]);
     expect(v.consoleMessages.filter((m) => m.startsWith('warning') || m.startsWith('error'))).toEqual([]);
+    await v.close();
+  });
+
+  it('on a preview page view it resolves false and sends nothing: a preview is not a visit', async ({ expect }) => {
+    const before = (await store()).orderCount();
+    const { token } = signPreview(PreviewKey.fromAdminToken(ADMIN), `offer:${COUPON}`, Date.now());
+    const v = await h.visit(previewUrl(page(CALL_AT_ONCE('o-5')), { kind: 'offer', offerId: COUPON }, token), { persona: 'low' });
+    await appeared(v.page); // the preview is shown…
+    expect(await v.page.evaluate(() => (window as unknown as { __converted: Promise<boolean> }).__converted)).toBe(false);
+    expect(await convert(v, 'o-6')).toBe(false);
+    expect(v.requests.filter((r) => r.method === 'POST')).toEqual([]); // …and nothing of it is reported
+    expect((await store()).orderCount()).toBe(before);
+    expect(v.consoleErrors).toEqual([]);
     await v.close();
   });
 });
