@@ -19,6 +19,8 @@ const node = {
   logLevel: 'warning',
 };
 
+// No stale bundle of a removed entry may linger and be packed.
+rmSync('dist/server', { recursive: true, force: true });
 await build({
   entryPoints: {
     'server/index': './server/index.ts',

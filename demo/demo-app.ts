@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createApp } from '../server/app';
-import { listenSettingsFromEnv, optionsFromEnv, type ListenSettings } from '../server/config/env';
+import { optionsFromEnv, serverSettingsFromEnv, type ServerSettings } from '../server/config/env';
 import type { VisitorOffersOptions } from '../server/config/options-types';
 import type { Logger } from '../server/logger';
 import { internalsOf } from '../server/router-internals';
@@ -54,10 +54,10 @@ export async function startDemo({ env, logger, publicDir }: DemoOptions): Promis
 
   const sim = live ? null : await startSimulatedDataFast({ keepProcessAlive: true });
   const effective = sim ? { ...settings, DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_WEBSITE_ID: undefined, DATAFAST_API_URL: sim.url } : settings;
-  let listen: ListenSettings;
+  let listen: ServerSettings;
   let options: VisitorOffersOptions;
   try {
-    listen = listenSettingsFromEnv(effective);
+    listen = serverSettingsFromEnv(effective);
     // The operator dashboard is open on simulated data; with real visitors it stays behind ADMIN_TOKEN.
     options = { ...optionsFromEnv(effective), dashboard: live ? 'protected' : 'open' };
   } catch (err) {

@@ -20,9 +20,11 @@ export function createApp(options: VisitorOffersOptions, logger: Logger, extra?:
   // The server's own logger replaces the router's default one (and its level).
   const router = visitorOffers({ ...options, logLevel: undefined, logger });
   app.use(MOUNT_PATH, router);
-  // Liveness: the process answers; the body says what is degraded.
+  // Liveness: the process answers; the body says what is degraded. It is public, so it leaves out
+  // the offers file's path and the text of a rejected reload (both are in the log).
   app.get('/healthz', (_req, res) => {
-    res.set('cache-control', 'no-store').json(router.health());
+    const { offers, ...health } = router.health();
+    res.set('cache-control', 'no-store').json({ ...health, offers: { source: offers.source, loadedAt: offers.loadedAt, reloadFailing: offers.lastReloadError !== null } });
   });
   if (extra) app.use(extra);
   app.use((_req, res) => {

@@ -11,6 +11,7 @@ export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, Public
 
 /** `GET /offer`: the decision, with the offer made this visitor's own. */
 export interface OfferResponse extends Omit<Decision, 'offer'> {
+  /** The offer to show, made this visitor's own (their coupon code, their deadline), or null. */
   offer: PublicOffer | null;
   /** Present (true) only on an honoured preview: show it, send no events, remember nothing. */
   preview?: true;

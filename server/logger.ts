@@ -6,6 +6,12 @@ export type { Logger };
 
 const REDACT = [
   'apiKey',
+  'adminToken',
+  'conversionsToken',
+  'leadsWebhookUrl',
+  '*.adminToken',
+  '*.conversionsToken',
+  '*.leadsWebhookUrl',
   'authorization',
   'headers.authorization',
   'headers.cookie',

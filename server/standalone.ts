@@ -2,7 +2,8 @@
 import { once } from 'node:events';
 import { createApp } from './app.js';
 import { ConfigError } from './config/config-error.js';
-import { listenSettingsFromEnv, optionsFromEnv, type Env } from './config/env.js';
+import { optionsFromEnv, serverSettingsFromEnv, type Env, type ServerSettings } from './config/env.js';
+import { DEFAULTS } from './config/options.js';
 import { authMode } from './datafast/client.js';
 import { createLogger } from './logger.js';
 import { internalsOf } from './router-internals.js';
@@ -13,12 +14,22 @@ export async function serve(env: Env): Promise<void> {
     console.error(`visitor-offers: cannot start: ${message}`);
     process.exit(1);
   };
+  let settings: ServerSettings;
   let standalone;
-  let listen;
   const options = optionsFromEnv(env);
-  const logger = createLogger({ level: options.logLevel ?? 'info' });
   try {
-    listen = listenSettingsFromEnv(env);
+    // Checked before the logger exists: LOG_LEVEL is one of these settings.
+    settings = serverSettingsFromEnv(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return stop(err.message);
+    throw err;
+  }
+  const logger = createLogger({ level: settings.logLevel });
+  // A SIGHUP that arrives while starting must not end the process (Node's default for it).
+  let reload = (): void => undefined;
+  const onHangUp = (): void => reload();
+  process.on('SIGHUP', onHangUp);
+  try {
     standalone = createApp(options, logger);
   } catch (err) {
     if (err instanceof ConfigError) return stop(err.message);
@@ -31,26 +42,36 @@ export async function serve(env: Env): Promise<void> {
     await internals.store.ready;
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
-    return stop(`DATA_DIR: cannot use "${options.dataDir ?? 'data'}" (${reason})`);
+    return stop(`DATA_DIR: cannot use "${options.dataDir ?? DEFAULTS.dataDir}" (${reason})`);
   }
-  const server = app.listen(listen.port, listen.host);
-  server.on('error', (err: NodeJS.ErrnoException) => stop(`PORT ${listen.port} on HOST ${listen.host}: ${err.code ?? err.message}`));
+  // SIGHUP re-reads OFFERS_CONFIG (the file is also watched); a bad file is logged and ignored.
+  reload = () => void internals.offers.reload('SIGHUP');
+  const server = app.listen(settings.port, settings.host);
+  server.on('error', (err: NodeJS.ErrnoException) => stop(`PORT ${settings.port} on HOST ${settings.host}: ${err.code ?? err.message}`));
   await once(server, 'listening');
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : listen.port;
+  const port = typeof address === 'object' && address ? address.port : settings.port;
   logger.info(
-    { host: listen.host, port, datafast: options.datafast.apiUrl ?? 'https://datafa.st', auth: authMode(options.datafast.apiKey) },
-    `visitor-offers listening on http://${listen.host}:${port}/visitor-offers`,
+    { host: settings.host, port, datafast: publicOrigin(options.datafast.apiUrl ?? DEFAULTS.apiUrl), auth: authMode(options.datafast.apiKey) },
+    `visitor-offers listening on http://${settings.host}:${port}/visitor-offers`,
   );
 
-  // SIGHUP re-reads OFFERS_CONFIG (the file is also watched); a bad file is logged and ignored.
-  process.on('SIGHUP', () => void internals.offers.reload('SIGHUP'));
   const shutdown = (): void => {
     // Stop taking requests, deliver queued goals briefly, close the store; never hang on exit.
+    process.off('SIGHUP', onHangUp);
     setTimeout(() => process.exit(0), 5000).unref();
     server.close(() => void router.close(2000).finally(() => process.exit(0)));
     server.closeIdleConnections();
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+}
+
+/** Scheme, host and port only: a URL's user and password are never logged. */
+function publicOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(invalid URL)';
+  }
 }

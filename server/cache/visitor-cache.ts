@@ -46,7 +46,6 @@ interface Entry {
   staleUntil: number;
 }
 
-const NETWORK_FAILURE: VisitorLookup = Object.freeze({ kind: 'unavailable', cause: 'network' });
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`VisitorCache: ${name} must be a finite number >= 0`);
@@ -127,19 +126,15 @@ export class VisitorCache {
 
   private async runLoad(visitorId: string, generation: number): Promise<VisitorLookup> {
     this.loads++;
-    // Every path goes through an await, so lookup() has registered this load as in flight before
-    // the cleanup below runs, even when the loader throws synchronously.
-    let loading: Promise<VisitorLookup>;
-    try {
-      loading = this.load(visitorId);
-    } catch {
-      loading = Promise.resolve(NETWORK_FAILURE);
-    }
+    // The loader answers DataFast's failures as 'unavailable'; if it throws, that is a bug of ours:
+    // the callers get the error (and answer internal-error), nothing is cached. Every path goes
+    // through an await, so lookup() has registered this load as in flight before the cleanup runs.
     let answer: VisitorLookup;
     try {
-      answer = await loading;
-    } catch {
-      answer = NETWORK_FAILURE;
+      answer = await Promise.resolve().then(() => this.load(visitorId));
+    } catch (err) {
+      if (generation === this.generation) this.inflight.delete(visitorId);
+      throw err;
     }
     if (generation !== this.generation) return answer;
     // Cleared before callers resume, so a caller reacting to this answer starts a fresh load.

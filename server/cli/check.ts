@@ -1,13 +1,9 @@
-// `visitor-offers check [offers.json]`: the offers file checked exactly as the server will check
-// it at start-up or on reload (schema, references, code pools), every problem on its own line.
-import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+// `visitor-offers check [offers.json]`: the offers file checked exactly as the server checks it at
+// start-up or on reload (schema, references, code pools), every problem on its own line.
 import { ConfigError } from '../config/config-error.js';
 import type { Env } from '../config/env.js';
-import { parseOffersText } from '../config/offers-file.js';
-import { buildPolicy } from '../decision/policy.js';
+import { loadOffers } from '../config/load-offers.js';
 import { BUILT_IN_OFFERS } from '../decision/offer.js';
-import { loadCouponPools } from '../offers/coupon-pools.js';
 import { parse, UsageError } from './args.js';
 
 export async function check(args: string[], env: Env): Promise<number> {
@@ -15,18 +11,8 @@ export async function check(args: string[], env: Env): Promise<number> {
   if (positionals.length > 1) throw new UsageError('give one offers file');
   const path = positionals[0] ?? env.OFFERS_CONFIG?.trim();
   if (!path) throw new UsageError('give the offers file, or set OFFERS_CONFIG');
-
-  let text: string;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    console.error(`${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-    return 1;
-  }
-  try {
-    const config = parseOffersText(text, { baseDir: dirname(path) });
-    const policy = buildPolicy(config);
-    const pools = loadCouponPools(policy.offers.values());
+    const { config, pools } = loadOffers({ kind: 'file', path, watch: false });
     const replaced = config.offers.filter((o) => BUILT_IN_OFFERS.some((b) => b.id === o.id)).length;
     const poolText = [...pools].map(([id, codes]) => `${id} ${codes.length} codes`).join(', ');
     console.log(
@@ -36,7 +22,7 @@ export async function check(args: string[], env: Env): Promise<number> {
     return 0;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    for (const line of err.in(path).lines()) console.error(line);
+    for (const line of err.lines()) console.error(line);
     return 1;
   }
 }

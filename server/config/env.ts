@@ -4,26 +4,27 @@
 import { z } from 'zod';
 import { ConfigError, line, type Problem } from './config-error.js';
 import { friendlyMessage, problemsOf } from './messages.js';
+import { LOG_LEVELS, type LogLevel } from './options-schema.js';
 import type { VisitorOffersOptions } from './options-types.js';
 
-/** Option place (prefix) → the variable it is read from. */
-const ENV_OF: ReadonlyArray<[option: string, env: string]> = [
-  ['datafast.apiKey', 'DATAFAST_API_KEY'],
-  ['datafast.websiteId', 'DATAFAST_WEBSITE_ID'],
-  ['datafast.apiUrl', 'DATAFAST_API_URL'],
-  ['datafast', 'DATAFAST_API_KEY'],
-  ['offersFile', 'OFFERS_CONFIG'],
-  ['dataDir', 'DATA_DIR'],
-  ['allowedOrigins', 'ALLOWED_ORIGINS'],
-  ['adminToken', 'ADMIN_TOKEN'],
-  ['conversionsToken', 'CONVERSIONS_TOKEN'],
-  ['leadsWebhookUrl', 'LEADS_WEBHOOK_URL'],
-  ['logLevel', 'LOG_LEVEL'],
-];
+/** Each variable and the option it sets. */
+const VARIABLES = [
+  ['DATAFAST_API_KEY', 'datafast.apiKey'],
+  ['DATAFAST_WEBSITE_ID', 'datafast.websiteId'],
+  ['DATAFAST_API_URL', 'datafast.apiUrl'],
+  ['OFFERS_CONFIG', 'offersFile'],
+  ['DATA_DIR', 'dataDir'],
+  ['ALLOWED_ORIGINS', 'allowedOrigins'],
+  ['ADMIN_TOKEN', 'adminToken'],
+  ['CONVERSIONS_TOKEN', 'conversionsToken'],
+  ['LEADS_WEBHOOK_URL', 'leadsWebhookUrl'],
+  ['LOG_LEVEL', 'logLevel'],
+] as const;
 
 /**
- * Marks options made by optionsFromEnv, so their problems are named by variable. A symbol key:
- * it survives `{ ...options, logger }` and is invisible to the schema.
+ * Marks options made by optionsFromEnv with the value each variable gave, so a problem is named by
+ * the variable only while the option still holds that value. A symbol key: it survives
+ * `{ ...options, logger }` and is invisible to the schema.
  */
 const FROM_ENV: unique symbol = Symbol('visitor-offers.fromEnv');
 
@@ -37,46 +38,56 @@ export type Env = Readonly<Record<string, string | undefined>>;
  * `visitorOffers()`, whose ConfigError then names the variable.
  */
 export function optionsFromEnv(env: Env): VisitorOffersOptions {
-  const origins = setting(env, 'ALLOWED_ORIGINS');
-  const options: VisitorOffersOptions = dropUndefined({
-    datafast: dropUndefined({
-      apiKey: setting(env, 'DATAFAST_API_KEY') as string,
-      websiteId: setting(env, 'DATAFAST_WEBSITE_ID'),
-      apiUrl: setting(env, 'DATAFAST_API_URL'),
-    }),
-    offersFile: setting(env, 'OFFERS_CONFIG'),
-    dataDir: setting(env, 'DATA_DIR'),
-    allowedOrigins: origins === undefined ? undefined : origins.split(',').map((s) => s.trim()).filter((s) => s !== ''),
-    adminToken: setting(env, 'ADMIN_TOKEN'),
-    conversionsToken: setting(env, 'CONVERSIONS_TOKEN'),
-    leadsWebhookUrl: setting(env, 'LEADS_WEBHOOK_URL'),
-    logLevel: setting(env, 'LOG_LEVEL') as VisitorOffersOptions['logLevel'],
-  }) as VisitorOffersOptions;
-  Object.defineProperty(options, FROM_ENV, { value: true, enumerable: true });
-  return options;
+  const given = new Map<string, unknown>();
+  const options: Record<string, unknown> = { datafast: {} };
+  for (const [name, path] of VARIABLES) {
+    const text = setting(env, name);
+    if (text === undefined) continue;
+    const value = name === 'ALLOWED_ORIGINS' ? text.split(',').map((s) => s.trim()).filter((s) => s !== '') : text;
+    const [head, tail] = path.split('.') as [string, string | undefined];
+    if (tail === undefined) options[head] = value;
+    else (options[head] as Record<string, unknown>)[tail] = value;
+    given.set(path, value);
+  }
+  Object.defineProperty(options, FROM_ENV, { value: given, enumerable: true });
+  return options as unknown as VisitorOffersOptions;
 }
 
-/** A ConfigError about options made by optionsFromEnv, renamed to the variables they came from. */
-export function namedByEnv(options: object, err: ConfigError): ConfigError {
-  if (!(FROM_ENV in options)) return err;
+/** A ConfigError about options made by optionsFromEnv, renamed to the variables the values came from. */
+export function namedByEnv(options: unknown, err: ConfigError): ConfigError {
+  if (typeof options !== 'object' || options === null || !(FROM_ENV in options)) return err;
+  const given = (options as { [FROM_ENV]: Map<string, unknown> })[FROM_ENV];
   const { file } = err;
   // A problem inside the offers file is named by the variable that points at the file.
-  if (file !== undefined) return ConfigError.of(err.problems.map((p) => ({ place: 'OFFERS_CONFIG', problem: line(file, p.place, p.problem) })));
+  if (file !== undefined && given.get('offersFile') === file) {
+    return ConfigError.of(err.problems.map((p) => ({ place: 'OFFERS_CONFIG', problem: line(file, p.place, p.problem) })));
+  }
+  if (file !== undefined) return err;
   const rename = (p: Problem): Problem => {
-    const hit = ENV_OF.find(([option]) => p.place === option || p.place.startsWith(`${option}.`) || p.place.startsWith(`${option}[`));
-    return hit ? { place: hit[1], problem: p.problem } : p;
+    const hit = VARIABLES.find(([, path]) => p.place === path || p.place.startsWith(`${path}.`) || p.place.startsWith(`${path}[`));
+    if (hit && given.has(hit[1]) && valueAt(options, hit[1]) === given.get(hit[1])) return { place: hit[0], problem: p.problem };
+    // A key the environment did not give (no DATAFAST_API_KEY at all) is still the variable's to set.
+    if (hit && !given.has(hit[1]) && valueAt(options, hit[1]) === undefined) return { place: hit[0], problem: p.problem };
+    return p;
   };
   return ConfigError.of(err.problems.map(rename));
 }
 
-/** What only the standalone server reads: where to listen, and the shared cache. */
-export interface ListenSettings {
+function valueAt(root: object, path: string): unknown {
+  let node: unknown = root;
+  for (const key of path.split('.')) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  return node;
+}
+
+/** What only the standalone server reads: where to listen, the shared cache, its own log level. */
+export interface ServerSettings {
   port: number;
   host: string;
   redisUrl: string | null;
+  logLevel: LogLevel;
 }
 
-const listenSchema = z.object({
+const serverSchema = z.object({
   PORT: z
     .string()
     .regex(/^\d{1,5}$/, 'must be a port number from 0 to 65535')
@@ -84,25 +95,31 @@ const listenSchema = z.object({
     .refine((p) => p <= 65535, 'must be a port number from 0 to 65535'),
   HOST: z.string().min(1),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').nullable(),
+  LOG_LEVEL: z.enum(LOG_LEVELS),
 });
 
-/** PORT (default 3000; 0 picks a free port), HOST (default 0.0.0.0), REDIS_URL. @throws ConfigError naming the variable */
-export function listenSettingsFromEnv(env: Env): ListenSettings {
-  const input = { PORT: setting(env, 'PORT') ?? '3000', HOST: setting(env, 'HOST') ?? '0.0.0.0', REDIS_URL: setting(env, 'REDIS_URL') ?? null };
-  const parsed = listenSchema.safeParse(input, { error: friendlyMessage });
+/**
+ * PORT (default 3000; 0 picks a free port), HOST (default 0.0.0.0), REDIS_URL, LOG_LEVEL (default
+ * info): checked before the server makes its logger or anything else.
+ * @throws ConfigError naming the variable
+ */
+export function serverSettingsFromEnv(env: Env): ServerSettings {
+  const input = {
+    PORT: setting(env, 'PORT') ?? '3000',
+    HOST: setting(env, 'HOST') ?? '0.0.0.0',
+    REDIS_URL: setting(env, 'REDIS_URL') ?? null,
+    LOG_LEVEL: setting(env, 'LOG_LEVEL') ?? 'info',
+  };
+  const parsed = serverSchema.safeParse(input, { error: friendlyMessage });
   if (!parsed.success) {
     const problems = problemsOf(parsed.error, input).map((p) => ({ ...p, problem: p.place === 'PORT' ? `${p.problem}, got "${input.PORT}"` : p.problem }));
     throw ConfigError.of(problems);
   }
-  return { port: parsed.data.PORT, host: parsed.data.HOST, redisUrl: parsed.data.REDIS_URL };
+  return { port: parsed.data.PORT, host: parsed.data.HOST, redisUrl: parsed.data.REDIS_URL, logLevel: parsed.data.LOG_LEVEL };
 }
 
 /** An unset or blank variable is treated as absent. */
 function setting(env: Env, name: string): string | undefined {
   const v = env[name]?.trim();
   return v === undefined || v === '' ? undefined : v;
-}
-
-function dropUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Problem } from './config-error.js';
 
 /** Keys whose values are never echoed in a message: they may be real secrets in the wrong place. */
-const SECRET_KEYS = new Set(['apiKey', 'adminToken', 'conversionsToken', 'leadsWebhookUrl', 'apiUrl']);
+const SECRET_KEYS = new Set(['datafast', 'apiKey', 'adminToken', 'conversionsToken', 'leadsWebhookUrl', 'apiUrl']);
 
 interface IssueLike {
   code?: string;
@@ -27,11 +27,12 @@ interface IssueLike {
 export function friendlyMessage(raw: unknown): string | undefined {
   const iss = raw as IssueLike;
   const secret = isSecretPath(iss.path);
-  const got = (value: unknown): string => (secret ? typeOf(value) : describe(value));
+  // Under a secret key only the type of a string is told; numbers and the like are safe to show.
+  const got = (value: unknown): string => (secret && typeof value === 'string' ? typeOf(value) : describe(value));
   switch (iss.code) {
     case 'invalid_type':
       if (iss.input === undefined) return `is required (expected ${typeName(iss.expected)})`;
-      return `expected ${typeName(iss.expected)}, got ${secret ? typeOf(iss.input) : describe(iss.input)}`;
+      return `expected ${typeName(iss.expected)}, got ${got(iss.input)}`;
     case 'too_small':
     case 'too_big': {
       const small = iss.code === 'too_small';
@@ -202,7 +203,16 @@ function typeOf(value: unknown): string {
   return typeof value;
 }
 
+/**
+ * Strings that may be a secret given in the wrong place are not echoed, wherever they are: a key
+ * or token (`df_…`, `sk_live_…`), a URL with credentials, a long unbroken string.
+ */
+function mayBeSecret(value: string): boolean {
+  return /^[A-Za-z]{2,8}_/.test(value) || /\/\/[^/\s]*@/.test(value) || (value.length >= 24 && !/\s/.test(value));
+}
+
 export function describe(value: unknown): string {
+  if (typeof value === 'string' && mayBeSecret(value)) return `a string of ${value.length} characters (not shown: it may be a secret)`;
   if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'number') return String(value);
   return typeOf(value);

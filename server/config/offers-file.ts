@@ -68,10 +68,13 @@ export function loadOffersFile(path: string): OffersConfig {
 
 /** JSON.parse, with a syntax error turned into a ConfigError at `line L, column C`. */
 export function parseJson(text: string): unknown {
+  // Some editors start a UTF-8 file with a byte-order mark; it is not part of the JSON.
+  const json = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  if (json.trim() === '') throw new ConfigError('', 'the file is empty: an offers file is a JSON object, at least {}');
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(json) as unknown;
   } catch (err) {
-    throw syntaxError(text, err instanceof Error ? err.message : 'parse error');
+    throw syntaxError(json, err instanceof Error ? err.message : 'parse error');
   }
 }
 

@@ -14,6 +14,7 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from '../decision/segment.js';
 import type { Experiment, Variant } from '../experiments/types.js';
 import type { Problem } from './config-error.js';
 import { SEGMENTS, type ExperimentData, type OfferData, type OffersData, type RuleData } from './offers-schema.js';
+import { dropUndefined } from './objects.js';
 
 /**
  * Where each kind shows, and when, unless the offer says otherwise:
@@ -222,8 +223,4 @@ function firstDuplicates(values: readonly string[], report: (index: number, firs
     if (first === undefined) seen.set(v, i);
     else report(i, first, v);
   });
-}
-
-function dropUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

@@ -1,34 +1,29 @@
-// The router's current offers: the checked config, the decision policy built from it and the
-// coupon pools it names. With an offers file, it can be reloaded (on SIGHUP or when the file, or
-// a pool file, changes): the new file is checked in full and swapped in at once, or rejected with
-// the error logged while the old one stays. A request reads `current` once and keeps that
-// snapshot, so decisions in flight are not affected by a reload.
+// The router's current offers (config, decision policy, code pools). With an offers file they can
+// be reloaded — when the file or a pool file it names changes, or on SIGHUP: the new file is
+// checked in full and swapped in at once, or rejected with the error logged while the old one
+// stays. A request reads `current` once and keeps that snapshot, so decisions in flight are not
+// affected by a reload.
 import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { Policy } from '../decision/decide.js';
-import { buildPolicy } from '../decision/policy.js';
-import { loadCouponPools } from '../offers/coupon-pools.js';
 import { ConfigError } from './config-error.js';
-import { loadOffersFile } from './offers-file.js';
-import type { OffersConfig } from './offers-normalise.js';
+import { loadOffers, type LoadedOffers } from './load-offers.js';
 import type { OffersSource } from './options.js';
 
-export interface LoadedOffers {
-  readonly config: OffersConfig;
-  readonly policy: Policy;
-  /** Single-use codes of each pooled coupon, by offer id. */
-  readonly pools: ReadonlyMap<string, readonly string[]>;
-  /** ms epoch */
-  readonly loadedAt: number;
-}
+export type { LoadedOffers };
 
 export type ReloadResult = { ok: true; changed: boolean } | { ok: false; error: string };
 
+/** Where the offers come from and how their last reload went, as `health()` reports it. */
 export interface OffersStatus {
+  /** `inline` (given in the options) or `file` (`offersFile` / OFFERS_CONFIG). */
   source: 'inline' | 'file';
+  /** The offers file's path, or null for inline offers. */
   file: string | null;
+  /** When the offers in use were loaded (ISO time). */
   loadedAt: string;
+  /** The files watched for changes: the offers file and its code pools (none when not watching). */
+  watchedFiles: string[];
   /** The last reload's error while the previous offers stay in use; null once a reload succeeds. */
   lastReloadError: string | null;
 }
@@ -40,14 +35,16 @@ export class OffersRef {
   #current: LoadedOffers;
   #lastError: string | null = null;
   #watchers: FSWatcher[] = [];
+  #watched: string[] = [];
   #timer: NodeJS.Timeout | null = null;
+  #closed = false;
 
   /** Loads the offers (and their pool files) once. @throws ConfigError */
   constructor(
     private readonly source: OffersSource,
     private readonly logger: Logger,
   ) {
-    this.#current = load(source);
+    this.#current = loadOffers(source);
   }
 
   get current(): LoadedOffers {
@@ -56,13 +53,13 @@ export class OffersRef {
 
   /**
    * Re-reads the offers file; a bad one is logged and the current offers stay. Inline offers never
-   * change. `trigger` says why, in the log: the watcher, or a signal.
+   * change, nor do offers after close(). `trigger` says why, in the log.
    */
   reload(trigger: 'watch' | 'SIGHUP' = 'watch'): ReloadResult {
-    if (this.source.kind !== 'file') return { ok: true, changed: false };
+    if (this.source.kind !== 'file' || this.#closed) return { ok: true, changed: false };
     let next: LoadedOffers;
     try {
-      next = load(this.source);
+      next = loadOffers(this.source);
     } catch (err) {
       const error = err instanceof ConfigError ? err.message : `cannot reload: ${err instanceof Error ? err.message : String(err)}`;
       this.#lastError = error;
@@ -74,19 +71,15 @@ export class OffersRef {
     if (changed) {
       this.#current = next;
       const c = next.config;
-      this.logger.info(
-        { offersFile: this.source.path, trigger, offers: c.offers.length, rules: c.rules.length, experiments: c.experiments.length },
-        'offers file reloaded',
-      );
+      this.logger.info({ offersFile: this.source.path, trigger, offers: c.offers.length, rules: c.rules.length, experiments: c.experiments.length }, 'offers file reloaded');
+      if (this.#watchers.length > 0) this.#watch();
     }
-    this.#watchPools();
     return { ok: true, changed };
   }
 
-  /** Watches the offers file and its pool files (their directories, so a file replaced by an editor is seen). */
+  /** Starts watching the offers file and its pool files, when the source asks for it. */
   watch(): void {
-    if (this.source.kind !== 'file' || this.#watchers.length > 0) return;
-    this.#watchPools();
+    if (this.source.kind === 'file' && this.source.watch && !this.#closed) this.#watch();
   }
 
   status(): OffersStatus {
@@ -94,22 +87,29 @@ export class OffersRef {
       source: this.source.kind,
       file: this.source.kind === 'file' ? this.source.path : null,
       loadedAt: new Date(this.#current.loadedAt).toISOString(),
+      watchedFiles: [...this.#watched],
       lastReloadError: this.#lastError,
     };
   }
 
+  /** Stops watching for good: later changes and reloads are ignored. */
   close(): void {
-    for (const w of this.#watchers.splice(0)) w.close();
+    this.#closed = true;
+    this.#unwatch();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
   }
 
-  #watchPools(): void {
-    if (this.source.kind !== 'file' || !this.source.watch) return;
-    const files = [this.source.path, ...this.#current.config.offers.flatMap((o) => (o.kind === 'coupon' && o.codePool !== null ? [o.codePool] : []))];
+  /** Watches the directories of the files (an editor's save may replace a file); only when the set changed. */
+  #watch(): void {
+    if (this.source.kind !== 'file') return;
+    const pools = this.#current.config.offers.flatMap((o) => (o.kind === 'coupon' && o.codePool !== null ? [o.codePool] : []));
+    const files = [...new Set([resolve(this.source.path), ...pools])].sort();
+    if (this.#watchers.length > 0 && files.join('\n') === this.#watched.join('\n')) return;
+    this.#unwatch();
+    this.#watched = files;
     const byDir = new Map<string, Set<string>>();
     for (const f of files) byDir.set(dirname(f), (byDir.get(dirname(f)) ?? new Set()).add(basename(f)));
-    this.close();
     for (const [dir, names] of byDir) {
       try {
         const w = watch(dir, { persistent: false }, (_event, name) => {
@@ -123,7 +123,13 @@ export class OffersRef {
     }
   }
 
+  #unwatch(): void {
+    for (const w of this.#watchers.splice(0)) w.close();
+    this.#watched = [];
+  }
+
   #schedule(): void {
+    if (this.#closed) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
@@ -131,18 +137,6 @@ export class OffersRef {
     }, DEBOUNCE_MS);
     this.#timer.unref();
   }
-}
-
-function load(source: OffersSource): LoadedOffers {
-  const config = source.kind === 'file' ? loadOffersFile(source.path) : source.config;
-  let policy: Policy;
-  try {
-    policy = buildPolicy(config);
-  } catch (err) {
-    throw err instanceof ConfigError && source.kind === 'file' ? err.in(source.path) : err;
-  }
-  const pools = loadCouponPools(policy.offers.values());
-  return { config, policy, pools, loadedAt: Date.now() };
 }
 
 function samePools(a: ReadonlyMap<string, readonly string[]>, b: ReadonlyMap<string, readonly string[]>): boolean {

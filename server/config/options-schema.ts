@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { obj, offersShape } from './offers-schema.js';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** A pino level, or `silent`. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -20,7 +20,9 @@ const origin = z.string().superRefine((value, ctx) => {
 const datafastSchema = obj({
   apiKey: z
     .string({ error: (iss) => (iss.input === undefined ? 'is missing: pass your df_… website key or dft_… account token' : undefined) })
-    .regex(/^dft?_\S+$/, 'must start with df_ (website key) or dft_ (account token)'),
+    .regex(/^dft?_./, 'must start with df_ (website key) or dft_ (account token)')
+    // It goes into an HTTP header: anything else there would fail every call, not start-up.
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
   websiteId: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a website id of letters, digits, _ and - (up to 64)')
@@ -55,12 +57,15 @@ const loggerSchema = z.custom<object>(
   'expected a pino logger (an object with fatal, error, warn, info, debug and trace methods)',
 );
 
+// An offers file as written may name its JSON Schema; accepted (and ignored) wherever offers are.
+const offersAsWritten = { $schema: z.string().optional(), ...offersShape };
+
 export const optionsSchema = obj({
-  ...offersShape,
+  ...offersAsWritten,
   datafast: datafastSchema,
   offersFile: z.string().trim().min(1, 'must not be empty').optional(),
   watchOffersFile: z.boolean().optional(),
-  decisions: obj(offersShape).optional(),
+  decisions: obj(offersAsWritten).optional(),
   cache: cacheSchema.optional(),
   liveIntervalMs: ms(1_000, 3_600_000).optional(),
   dataDir: z.string().trim().min(1, 'must not be empty').optional(),
@@ -91,8 +96,9 @@ export function isHttpUrl(value: string): boolean {
 function isOrigin(value: string): boolean {
   try {
     const u = new URL(value);
-    // Scheme and host are case-insensitive; anything after the host (a path, a query) is not an origin.
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === value.replace(/\/$/, '').toLowerCase();
+    // Scheme, host and port only: no user, no path (a lone "/" is tolerated), no query or fragment.
+    const bare = u.username === '' && u.password === '' && u.pathname === '/' && u.search === '' && u.hash === '';
+    return (u.protocol === 'http:' || u.protocol === 'https:') && bare && !value.includes('?') && !value.includes('#');
   } catch {
     return false;
   }

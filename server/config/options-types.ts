@@ -46,6 +46,10 @@ export interface LimitOptions {
 
 /** The offers file's content (see the README's offers file reference), as options. */
 export interface OffersOptions {
+  /** The JSON Schema an offers file names for editors; ignored. */
+  $schema?: string;
+  /** A note for people, as in every object of an offers file; ignored. */
+  $comment?: string | string[];
   /** Where scores split into segments: `low` (40), `high` (60), `minConfidence` (0.5). */
   thresholds?: OffersInput['thresholds'];
   /** The offer id (or null) each segment gets when no rule matches. */

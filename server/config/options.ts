@@ -7,6 +7,7 @@ import { friendlyMessage, problemsOf } from './messages.js';
 import { normaliseOffers, type OffersConfig } from './offers-normalise.js';
 import { OFFERS_KEYS, optionsSchema, type LogLevel, type OptionsData } from './options-schema.js';
 import type { VisitorOffersOptions } from './options-types.js';
+import { dropUndefined } from './objects.js';
 
 export const DEFAULTS = {
   apiUrl: 'https://datafa.st',
@@ -18,8 +19,11 @@ export const DEFAULTS = {
   logLevel: 'info' as LogLevel,
 } as const;
 
-/** Where the offers come from: given inline (checked now), or a file the router loads and may watch. */
-export type OffersSource = { kind: 'inline'; config: OffersConfig } | { kind: 'file'; path: string; watch: boolean };
+/**
+ * Where the offers come from: given inline (checked now; `place` is where they sat in the
+ * options, '' or 'decisions.'), or a file the router loads and may watch.
+ */
+export type OffersSource = { kind: 'inline'; config: OffersConfig; place: '' | 'decisions.' } | { kind: 'file'; path: string; watch: boolean };
 
 export interface ResolvedOptions {
   datafast: { apiKey: string; websiteId: string | null; apiUrl: string; timeoutMs: number };
@@ -76,7 +80,7 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     const found: Problem[] = [];
     const config = normaliseOffers(data, process.cwd(), found);
     problems.push(...found.map((p) => (fromAlias ? { place: `decisions.${p.place}`, problem: p.problem } : p)));
-    offers = { kind: 'inline', config };
+    offers = { kind: 'inline', config, place: fromAlias ? 'decisions.' : '' };
   }
   if (problems.length > 0) throw ConfigError.of(problems);
 
@@ -105,8 +109,4 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
 
 function pickOffers(o: OptionsData): Parameters<typeof normaliseOffers>[0] {
   return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments };
-}
-
-function dropUndefined<T extends object>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }

@@ -207,7 +207,9 @@ export class DataFastClient {
         readBody: (status) => status === 200 && request.readBody,
       });
     } catch (err) {
-      const reason = err instanceof TransportError ? err.reason : 'network';
+      // Only the network's failures are DataFast being unavailable; anything else is our own bug.
+      if (!(err instanceof TransportError)) throw err;
+      const reason = err.reason;
       if (reason === 'too-large') {
         this.#log.warn({}, 'DataFast sent a body larger than any answer it documents');
         return { kind: 'unavailable', cause: 'malformed' };

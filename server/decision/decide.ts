@@ -1,9 +1,10 @@
 // Turns what we know of a request into the decision the widget receives. Pure: no I/O, no clock.
 import type { VisitorLookup } from '../datafast/lookup.js';
+import type { Visitor } from '../datafast/visitor.js';
 import { assign } from '../experiments/assign.js';
-import type { Experiment } from '../experiments/types.js';
+import type { Assignment, Experiment } from '../experiments/types.js';
 import type { Offer } from './offer.js';
-import { firstMatch, type CompiledRule } from './rules.js';
+import { matches, type CompiledRule, type RuleContext } from './rules.js';
 import { segmentOf, type Segment, type Thresholds } from './segment.js';
 
 /** What is decided for one page view. */
@@ -60,6 +61,64 @@ export function noOffer(reason: NoVisitorReason): NoOfferDecision {
 
 const NO_PAGE: PageFacts = { path: '/', query: {}, referrer: null };
 
+/** What happened to one rule while deciding: its conditions failed, it matched, or it matched but its experiment did not enrol the visitor. */
+export type RuleOutcome = 'failed' | 'matched' | 'not-enrolled';
+
+/** The rule that decided (null: none did, the segment default applies) and the experiment assignment it made. */
+export interface RuleWalk {
+  rule: CompiledRule | null;
+  assignment: Assignment | null;
+}
+
+/**
+ * The rules in order, as every decision takes them: the first whose conditions all hold decides;
+ * one that starts an experiment decides only if `enrol` places the visitor (by default the
+ * experiment's deterministic assignment), otherwise the walk goes on to the later rules. `seen`
+ * hears about each rule looked at (for explanations).
+ */
+export function walkRules(
+  policy: Policy,
+  ctx: RuleContext,
+  enrol: (experiment: Experiment) => Assignment | null = (e) => assign(e, ctx.visitor.visitorId),
+  seen?: (rule: CompiledRule, outcome: RuleOutcome) => void,
+): RuleWalk {
+  for (const rule of policy.rules) {
+    if (!matches(rule, ctx)) {
+      seen?.(rule, 'failed');
+      continue;
+    }
+    if ('experiment' in rule.then) {
+      const experiment = policy.experiments.get(rule.then.experiment);
+      const assignment = experiment ? enrol(experiment) : null;
+      if (!assignment) {
+        seen?.(rule, 'not-enrolled');
+        continue;
+      }
+      seen?.(rule, 'matched');
+      return { rule, assignment };
+    }
+    seen?.(rule, 'matched');
+    return { rule, assignment: null };
+  }
+  return { rule: null, assignment: null };
+}
+
+/** The decision a walk over the rules comes to: its rule's offer or variant, else the segment's default. */
+export function decisionOf(policy: Policy, segment: Segment, walk: RuleWalk): Decision {
+  const { rule, assignment } = walk;
+  if (rule === null) return { offer: offerById(policy, policy.bySegment[segment]), experiment: null, segment, reason: `rule:default-${segment}` };
+  const reason = `rule:${rule.id}`;
+  if (assignment) {
+    return { offer: offerById(policy, assignment.offerId), experiment: { id: assignment.experimentId, variant: assignment.variantId }, segment, reason };
+  }
+  return { offer: 'offer' in rule.then ? offerById(policy, rule.then.offer) : null, experiment: null, segment, reason };
+}
+
+/** What a request tells the rules: the visitor, their segment and the page. */
+export function ruleContext(visitor: Visitor, policy: Policy, page: PageFacts): RuleContext {
+  return { visitor, segment: segmentOf(visitor, policy.thresholds), path: page.path, query: page.query, referrer: page.referrer };
+}
+
 /**
  * Rules first (first match wins); a rule may send the visitor into an experiment, whose
  * deterministic assignment picks the variant. Visitors an experiment does not enrol (holdout,
@@ -76,34 +135,11 @@ export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = 
     case 'found':
       break;
   }
-  const visitor = lookup.visitor;
-  const segment = segmentOf(visitor, policy.thresholds);
-  const ctx = { visitor, segment, path: page.path, query: page.query, referrer: page.referrer };
-
-  let rules = policy.rules;
-  for (;;) {
-    const rule = firstMatch(rules, ctx);
-    if (!rule) break;
-    const reason = `rule:${rule.id}`;
-    if ('experiment' in rule.then) {
-      const experiment = policy.experiments.get(rule.then.experiment);
-      const assignment = experiment ? assign(experiment, visitor.visitorId) : null;
-      if (assignment) {
-        return {
-          offer: offerById(policy, assignment.offerId),
-          experiment: { id: assignment.experimentId, variant: assignment.variantId },
-          segment,
-          reason,
-        };
-      }
-      rules = rules.slice(rules.indexOf(rule) + 1);
-      continue;
-    }
-    return { offer: offerById(policy, rule.then.offer), experiment: null, segment, reason };
-  }
-  return { offer: offerById(policy, policy.bySegment[segment]), experiment: null, segment, reason: `rule:default-${segment}` };
+  const ctx = ruleContext(lookup.visitor, policy, page);
+  return decisionOf(policy, ctx.segment, walkRules(policy, ctx));
 }
 
-function offerById(policy: Policy, id: string | null): Offer | null {
+/** The configured offer of this id, or null. */
+export function offerById(policy: Policy, id: string | null): Offer | null {
   return id == null ? null : (policy.offers.get(id) ?? null);
 }

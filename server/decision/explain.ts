@@ -1,11 +1,9 @@
 // Why a visitor gets the decision they get: the segment and what it came from, each rule in order
-// with the first condition that failed, and the experiment assignment. Pure; the same walk as
-// decide(), which the result carries so the two can never disagree.
+// with the first condition that failed, and the experiment assignment. Pure; it listens to the
+// same walk over the rules that decide() takes, so the two cannot disagree.
 import type { VisitorLookup } from '../datafast/lookup.js';
-import { assign } from '../experiments/assign.js';
-import { decide, type Decision, type PageFacts, type Policy } from './decide.js';
+import { decide, decisionOf, ruleContext, walkRules, type Decision, type PageFacts, type Policy } from './decide.js';
 import { firstFailedCondition, type RuleConditions, type RuleContext } from './rules.js';
-import { segmentOf } from './segment.js';
 
 export type RuleStep =
   | { rule: string; outcome: 'failed'; condition: string; detail: string }
@@ -29,39 +27,28 @@ export interface Explanation {
 }
 
 export function explain(lookup: VisitorLookup, policy: Policy, page: PageFacts): Explanation {
-  const decision = decide(lookup, policy, page);
-  if (lookup.kind !== 'found') return { decision, visitor: null, rules: [] };
+  if (lookup.kind !== 'found') return { decision: decide(lookup, policy, page), visitor: null, rules: [] };
   const v = lookup.visitor;
-  const segment = segmentOf(v, policy.thresholds);
-  const ctx: RuleContext = { visitor: v, segment, path: page.path, query: page.query, referrer: page.referrer };
+  const ctx = ruleContext(v, policy, page);
   const rules: RuleStep[] = [];
-  for (const rule of policy.rules) {
-    const failed = firstFailedCondition(rule, ctx);
-    if (failed !== null) {
-      rules.push({ rule: rule.id, outcome: 'failed', condition: failed, detail: describeMiss(failed, rule.when, ctx) });
-      continue;
+  const walk = walkRules(policy, ctx, undefined, (rule, outcome) => {
+    if (outcome === 'matched') rules.push({ rule: rule.id, outcome });
+    else if (outcome === 'not-enrolled') rules.push({ rule: rule.id, outcome, experiment: 'experiment' in rule.then ? rule.then.experiment : '' });
+    else {
+      const condition = firstFailedCondition(rule, ctx) ?? '';
+      rules.push({ rule: rule.id, outcome, condition, detail: describeMiss(condition, rule.when, ctx) });
     }
-    if ('experiment' in rule.then) {
-      const experiment = policy.experiments.get(rule.then.experiment);
-      if (!experiment || !assign(experiment, v.visitorId)) {
-        rules.push({ rule: rule.id, outcome: 'not-enrolled', experiment: rule.then.experiment });
-        continue;
-      }
-    }
-    rules.push({ rule: rule.id, outcome: 'matched' });
-    break;
-  }
-  const goals = v.activity.completedGoals.map((g) => g.name);
+  });
   return {
-    decision,
+    decision: decisionOf(policy, ctx.segment, walk),
     visitor: {
       score: v.prediction?.score ?? null,
       confidence: v.prediction?.confidence ?? null,
-      customer: segment === 'customer',
+      customer: ctx.segment === 'customer',
       visitCount: v.activity.visitCount,
       country: v.identity.countryCode,
       device: v.identity.deviceType,
-      goals,
+      goals: v.activity.completedGoals.map((g) => g.name),
     },
     rules,
   };

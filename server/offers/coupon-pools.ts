@@ -1,7 +1,7 @@
-// Reads the single-use code files of pooled coupons once, when the router is created, so a missing
-// or broken file stops start-up with its name rather than failing a visitor later.
+// Reads the single-use code files of pooled coupons when the offers are loaded, so a missing or
+// broken file stops start-up (or is refused on reload) with its name rather than failing a visitor later.
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/config-error.js';
+import type { Problem } from '../config/config-error.js';
 import type { Offer } from '../decision/offer.js';
 
 const CODE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
@@ -22,20 +22,26 @@ export function parseCodePool(text: string): { ok: true; codes: string[] } | { o
   return { ok: true, codes };
 }
 
-export function loadCouponPools(offers: Iterable<Offer>): Map<string, readonly string[]> {
+/**
+ * Reads the pool file of every pooled coupon among `offers` (the offers file's list, so a problem
+ * is named by its place there: `offers[2].codePool`). Every unreadable or broken file is reported.
+ */
+export function loadCouponPools(offers: readonly Offer[]): { pools: Map<string, readonly string[]>; problems: Problem[] } {
   const pools = new Map<string, readonly string[]>();
-  for (const offer of offers) {
-    if (offer.kind !== 'coupon' || offer.codePool === null) continue;
+  const problems: Problem[] = [];
+  offers.forEach((offer, i) => {
+    if (offer.kind !== 'coupon' || offer.codePool === null) return;
+    const place = `offers[${i}].codePool`;
     let text: string;
     try {
       text = readFileSync(offer.codePool, 'utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new ConfigError(`offers.${offer.id}.codePool`, `cannot read "${offer.codePool}" (${code})`);
+      problems.push({ place, problem: `cannot read "${offer.codePool}" (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` });
+      return;
     }
     const parsed = parseCodePool(text);
-    if (!parsed.ok) throw new ConfigError(`offers.${offer.id}.codePool`, `${offer.codePool}: ${parsed.error}`);
-    pools.set(offer.id, Object.freeze(parsed.codes));
-  }
-  return pools;
+    if (parsed.ok) pools.set(offer.id, Object.freeze(parsed.codes));
+    else problems.push({ place, problem: `${offer.codePool}: ${parsed.error}` });
+  });
+  return { pools, problems };
 }

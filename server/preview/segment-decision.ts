@@ -8,9 +8,8 @@
 // visitors into an experiment is passed over, as for a visitor the experiment does not enrol: a
 // preview counts in no experiment (preview a variant's offer by its id instead).
 import type { Visitor } from '../datafast/visitor.js';
-import type { PageFacts, Policy } from '../decision/decide.js';
+import { decisionOf, walkRules, type PageFacts, type Policy } from '../decision/decide.js';
 import type { Offer } from '../decision/offer.js';
-import { firstMatch } from '../decision/rules.js';
 import type { Segment, Thresholds } from '../decision/segment.js';
 
 export interface SegmentPreview {
@@ -21,17 +20,8 @@ export interface SegmentPreview {
 
 export function segmentPreview(policy: Policy, segment: Segment, page: PageFacts): SegmentPreview {
   const ctx = { visitor: typicalVisitor(segment, policy.thresholds), segment, path: page.path, query: page.query, referrer: page.referrer };
-  let rules = policy.rules;
-  for (;;) {
-    const rule = firstMatch(rules, ctx);
-    if (!rule) break;
-    if ('experiment' in rule.then) {
-      rules = rules.slice(rules.indexOf(rule) + 1);
-      continue;
-    }
-    return { offer: offerById(policy, rule.then.offer), rule: `rule:${rule.id}` };
-  }
-  return { offer: offerById(policy, policy.bySegment[segment]), rule: `rule:default-${segment}` };
+  const decision = decisionOf(policy, segment, walkRules(policy, ctx, () => null));
+  return { offer: decision.offer, rule: decision.reason };
 }
 
 /** The visitor the rules judge in a segment preview (see above). */
@@ -50,8 +40,4 @@ export function typicalVisitor(segment: Segment, t: Thresholds): Visitor {
     identified: false,
     prediction: score === null ? null : { score, confidence: 1, conversionRate: null, expectedValue: null },
   };
-}
-
-function offerById(policy: Policy, id: string | null): Offer | null {
-  return id == null ? null : (policy.offers.get(id) ?? null);
 }

@@ -41,6 +41,8 @@ describe('npm run serve stops with one clear line naming a bad or missing settin
     ['a missing offers file', { DATAFAST_API_KEY: 'df_abc', OFFERS_CONFIG: '/nonexistent/offers.json' }, 'OFFERS_CONFIG'],
     ['a bad origin', { DATAFAST_API_KEY: 'df_abc', ALLOWED_ORIGINS: 'shop.example.com' }, 'ALLOWED_ORIGINS'],
     ['a short admin token', { DATAFAST_API_KEY: 'df_abc', ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
+    ['an unknown log level', { DATAFAST_API_KEY: 'df_abc', LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    ['an offers file with a mistake', { DATAFAST_API_KEY: 'df_abc', OFFERS_CONFIG: 'offers.schema.json' }, 'OFFERS_CONFIG: offers.schema.json: (top level): unknown keys'],
     ['an unusable data directory (under a file)', { DATAFAST_API_KEY: 'df_abc', PORT: '0', DATA_DIR: `${MAIN}/data` }, 'DATA_DIR'],
   ];
   it.each(cases)('%s → exit 1 and a line naming %s', async (_label, env, setting) => {
@@ -83,7 +85,14 @@ describe('npm run serve with good settings', () => {
     try {
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toMatchObject({ status: 'ok' });
+      expect(await health.json()).toEqual({
+        status: 'ok',
+        store: 'ok',
+        upstreamPausedUntil: null,
+        cachedVisitors: 0,
+        // Public: no file path, no error text.
+        offers: { source: 'inline', loadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), reloadFailing: false },
+      });
       const offer = await fetch(`${url}/visitor-offers/offer?path=/pricing`, {
         headers: { cookie: `datafast_visitor_id=${personas.low.visitorId}` },
       });
@@ -97,6 +106,25 @@ describe('npm run serve with good settings', () => {
     }
     expect(out).toContain('account-token');
     expect(out).not.toContain(SIM.accountToken);
+  });
+
+  it('logs where DataFast is without the user and password a URL may carry', async () => {
+    const withCredentials = sim.url.replace('http://', 'http://someone:hunter2@');
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: mkdtempSync(join(tmpdir(), 'vo-main-')), DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: withCredentials, PORT: '0', HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor(() => out.includes('listening on'), 'the listening line');
+      expect(out).toContain(`"datafast":"${sim.url}"`);
+      expect(out).not.toContain('hunter2');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 
   it('re-reads OFFERS_CONFIG on SIGHUP, and keeps serving the old offers when the new file is bad', async () => {
@@ -126,7 +154,8 @@ describe('npm run serve with good settings', () => {
 
       writeFileSync(offers, '{"bySegment": {"high": "starter-guide",}}');
       child.kill('SIGHUP');
-      await waitFor(() => out.includes('offers file rejected'), 'the bad file to be rejected');
+      // The watcher may reject it too; the line that matters is the one the signal caused.
+      await waitFor(() => out.split('\n').some((l) => l.includes('offers file rejected') && l.includes('"trigger":"SIGHUP"')), 'the SIGHUP reload to be rejected');
       expect(out).toMatch(/"error":"[^"]*offers\.json: line 1, column 40: not valid JSON/);
       expect(await reasonFor()).toBe('starter-guide');
       expect(child.exitCode).toBeNull();

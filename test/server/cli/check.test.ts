@@ -43,7 +43,8 @@ describe('visitor-offers check', () => {
   it.each([
     ['a comment', '{\n  // my offers\n  "offers": []\n}', 'line 2, column 3: not valid JSON: comments are not allowed in JSON, at "// my offers"'],
     ['an unclosed string', '{"offers": [{"id": "x}]}', 'line 1, column 20: not valid JSON: a string is not closed, at "\\"x}]}"'],
-    ['an empty file', '', 'line 1, column 1: not valid JSON: expected a value (a trailing comma?), at the end of the file'],
+    ['an empty file', '', 'the file is empty: an offers file is a JSON object, at least {}'],
+    ['a mistake after a byte-order mark (the mark is not counted)', '\uFEFF{"offers": [}', 'line 1, column 13: not valid JSON: expected a value (a trailing comma?), at "}"'],
   ])('explains %s', async (_label, text, message) => {
     const path = write('syntax.json', text);
     expect((await cli(['check', path])).stderr).toBe(`${path}: ${message}\n`);
@@ -75,7 +76,7 @@ describe('visitor-offers check', () => {
     const path = write('pool.json', JSON.stringify({ offers: [{ id: 'save', kind: 'coupon', headline: 'H', body: 'B', discountLabel: '10%', codePool: 'codes.txt' }] }));
     const r = await cli(['check', path]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`${path}: offers.save.codePool: ${join(dir, 'codes.txt')}: line 2: "not a code" is not a code (letters, digits, _ and -)\n`);
+    expect(r.stderr).toBe(`${path}: offers[0].codePool: ${join(dir, 'codes.txt')}: line 2: "not a code" is not a code (letters, digits, _ and -)\n`);
   });
 
   it('says so when the file cannot be read', async () => {

@@ -39,6 +39,9 @@ const OPTIONS: Case[] = [
   ['no datafast settings', () => ({}), /^datafast: is required/],
   ['no API key', () => ({ datafast: {} }), /^datafast\.apiKey: is missing/],
   ['a key of another service', () => ({ datafast: { apiKey: SECRET } }), /^datafast\.apiKey: must start with df_/],
+  ['the key given as the whole datafast setting', () => ({ datafast: SECRET }), /^datafast: expected object, got string$/],
+  ['a token where a word belongs', () => ({ datafast: df, dashboard: SECRET }), /^dashboard: expected one of "open", "protected", got a string of \d+ characters \(not shown: it may be a secret\)$/],
+  ['a key as an offer id', () => ({ datafast: df, bySegment: { low: SECRET } }), /^bySegment\.low: expected an offer id/],
   ['an account token without website id', () => ({ datafast: { apiKey: 'dft_abc' } }), /^datafast\.websiteId: is required with a dft_/],
   ['a website id with a path in it', () => ({ datafast: { ...df, websiteId: '../admin' } }), /^datafast\.websiteId: /],
   ['an API URL without scheme', () => ({ datafast: { ...df, apiUrl: 'datafa.st' } }), /^datafast\.apiUrl: must be an http\(s\) URL$/],
@@ -80,14 +83,18 @@ const FILES: Case[] = [
   ['a trailing comma', () => ({ datafast: df, offersFile: file('syntax.json') }), () => `${file('syntax.json')}: line 4, column 3: not valid JSON: expected a property name in double quotes (a trailing comma?), at "}"`],
   ['a misspelt key in the file', () => ({ datafast: df, offersFile: file('typo.json') }), () => `${file('typo.json')}: offers[0]: unknown key "hedline" (did you mean "headline"?)`],
   ['an undefined offer in the file', () => ({ datafast: df, offersFile: file('unknown-offer.json') }), () => `${file('unknown-offer.json')}: bySegment.low: names offer "nope", which is not defined`],
-  ['a code pool that does not exist', () => ({ datafast: df, offersFile: file('pool-missing.json') }), /^offers\.save\.codePool: cannot read ".*nope\.txt" \(ENOENT\)$/],
-  ['a code pool with a code twice', () => ({ datafast: df, offersFile: file('pool-dupes.json') }), /^offers\.save\.codePool: .*dupes\.txt: line 3: code "A1" appears twice$/],
+  ['a code pool that does not exist', () => ({ datafast: df, offersFile: file('pool-missing.json') }), () => `${file('pool-missing.json')}: offers[0].codePool: cannot read "${file('nope.txt')}" (ENOENT)`],
+  ['a code pool with a code twice', () => ({ datafast: df, offersFile: file('pool-dupes.json') }), () => `${file('pool-dupes.json')}: offers[0].codePool: ${file('dupes.txt')}: line 3: code "A1" appears twice`],
+  ['an inline code pool that does not exist', () => ({ datafast: df, offers: [{ ...coupon, codePool: file('nope.txt') }] }), () => `offers[0].codePool: cannot read "${file('nope.txt')}" (ENOENT)`],
+  ['a code pool under the old name', () => ({ datafast: df, decisions: { offers: [lead, { ...coupon, codePool: file('nope.txt') }] } }), () => `decisions.offers[1].codePool: cannot read "${file('nope.txt')}" (ENOENT)`],
+  ['no options at all', () => undefined, /^\(top level\): is required \(expected object\)$/],
 ];
 
 /** Creates the router with these options and a fresh data directory; returns the error and what was opened. */
 function attempt(make: () => unknown): { error: unknown; dataDirCreated: boolean; resourcesBefore: string[]; resourcesAfter: string[] } {
   const dataDir = join(base, `data-${Math.random().toString(36).slice(2)}`);
-  const options = { dataDir, ...(make() as object) } as VisitorOffersOptions;
+  const made = make();
+  const options = (made === undefined ? undefined : { dataDir, ...(made as object) }) as VisitorOffersOptions;
   const resourcesBefore = process.getActiveResourcesInfo().sort();
   let error: unknown = null;
   try {

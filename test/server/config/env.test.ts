@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../server/config/config-error';
-import { listenSettingsFromEnv, namedByEnv, optionsFromEnv, type ListenSettings } from '../../../server/config/env';
+import { namedByEnv, optionsFromEnv, serverSettingsFromEnv, type ServerSettings } from '../../../server/config/env';
 import { loadOffersFile } from '../../../server/config/offers-file';
 import type { OffersConfig } from '../../../server/config/offers-normalise';
 import { parseOptions, type ResolvedOptions } from '../../../server/config/options';
@@ -14,7 +14,7 @@ const KEY = 'df_0123456789abcdef';
 const minimal = (extra: Env = {}): Env => ({ DATAFAST_API_KEY: KEY, ...extra });
 
 interface FromEnv {
-  listen: ListenSettings;
+  listen: ServerSettings;
   options: ResolvedOptions;
   /** The offers file's content, when OFFERS_CONFIG names one. */
   offers: OffersConfig | null;
@@ -24,7 +24,7 @@ interface FromEnv {
 function fromEnv(env: Env): FromEnv {
   const options = optionsFromEnv(env);
   try {
-    const listen = listenSettingsFromEnv(env);
+    const listen = serverSettingsFromEnv(env);
     const resolved = parseOptions(options);
     const offers = resolved.offers.kind === 'file' ? loadOffersFile(resolved.offers.path) : null;
     return { listen, options: resolved, offers };
@@ -64,7 +64,7 @@ describe('the environment, read as the standalone server reads it', () => {
   describe('with only a df_ website key', () => {
     it('uses the documented defaults', () => {
       const { listen, options, offers } = fromEnv(minimal());
-      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null });
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info' });
       expect(options).toMatchObject({
         datafast: { apiKey: KEY, websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500 },
         offers: { kind: 'inline' },
@@ -93,7 +93,7 @@ describe('the environment, read as the standalone server reads it', () => {
 
     it('treats blank settings as unset', () => {
       const { listen, options } = fromEnv(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
-      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null });
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info' });
       expect(options.datafast.apiUrl).toBe('https://datafa.st');
       expect(options.logLevel).toBe('info');
       expect(options.offers.kind).toBe('inline');
@@ -115,7 +115,7 @@ describe('the environment, read as the standalone server reads it', () => {
         LOG_LEVEL: 'debug',
       }),
     );
-    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380' });
+    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380', logLevel: 'debug' });
     expect(options).toMatchObject({ allowedOrigins: ['https://shop.example.com'], logLevel: 'debug', datafast: { apiUrl: 'http://127.0.0.1:4010' } });
   });
 
@@ -204,11 +204,18 @@ describe('the environment, read as the standalone server reads it', () => {
       expect(options.allowedOrigins).toEqual(['https://shop.example.com', 'http://localhost:8080', 'https://a.example.org:8443']);
     });
 
+    it('stores an origin with its default port, or in capitals, as the browser sends it', () => {
+      expect(fromEnv(minimal({ ALLOWED_ORIGINS: 'https://shop.example.com:443,HTTP://Shop.Example.com:8080' })).options.allowedOrigins).toEqual([
+        'https://shop.example.com',
+        'http://shop.example.com:8080',
+      ]);
+    });
+
     it('stores an origin written with a trailing slash as the browser sends it', () => {
       expect(fromEnv(minimal({ ALLOWED_ORIGINS: 'https://shop.example.com/' })).options.allowedOrigins).toEqual(['https://shop.example.com']);
     });
 
-    it.each(['shop.example.com', 'https://shop.example.com/pricing', 'ftp://shop.example.com', '*', 'https://shop.example.com?x=1'])(
+    it.each(['shop.example.com', 'https://shop.example.com/pricing', 'ftp://shop.example.com', '*', 'https://shop.example.com?x=1', 'https://me@shop.example.com', 'https://shop.example.com/#top'])(
       'rejects the entry %s, naming the setting and the entry',
       (entry) => {
         const err = configError(minimal({ ALLOWED_ORIGINS: `https://ok.example.com,${entry}` }));
@@ -287,3 +294,30 @@ describe('the environment, read as the standalone server reads it', () => {
     });
   });
 });
+
+describe('a problem is named by the variable only while the option holds its value', () => {
+  const problem = (options: ReturnType<typeof optionsFromEnv>): string => {
+    try {
+      parseOptions(options);
+    } catch (err) {
+      if (err instanceof ConfigError) return namedByEnv(options, err).message;
+      throw err;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('names DATA_DIR for the value it gave, and dataDir for one set in code over it', () => {
+    expect(problem({ ...optionsFromEnv(minimal({ DATA_DIR: ' ' })), dataDir: '' })).toBe('dataDir: must not be empty');
+    expect(problem(optionsFromEnv(minimal({ ADMIN_TOKEN: 'short' })))).toMatch(/^ADMIN_TOKEN: /);
+    expect(problem({ ...optionsFromEnv(minimal({ ADMIN_TOKEN: 'x'.repeat(20) })), adminToken: 'short' })).toMatch(/^adminToken: /);
+  });
+
+  it('names the variable that is missing when nothing in code set it', () => {
+    expect(problem(optionsFromEnv({}))).toMatch(/^DATAFAST_API_KEY: is missing/);
+  });
+
+  it('leaves options not made from the environment alone', () => {
+    expect(() => parseOptions({ datafast: { apiKey: 'nope' } })).toThrow(/^datafast\.apiKey: /);
+  });
+});
+

@@ -123,10 +123,17 @@ describe('parseOffersFile', () => {
     it.each([
       ['a trailing comma', '{"thresholds":{"low":30,},}'],
       ['a comment', '{"thresholds":{"low":30 /* percent */}}'],
-      ['an empty file', ''],
       ['YAML', 'thresholds:\n  low: 30\n'],
     ])('is reported as not valid JSON (%s)', (_label, text) => {
       expect(errorOf(parseOffersFile(text))).toMatch(/^line \d+, column \d+: not valid JSON: .+$/);
+    });
+
+    it.each(['', '  \n'])('is reported as empty when it holds nothing (%j)', (text) => {
+      expect(errorOf(parseOffersFile(text))).toBe('the file is empty: an offers file is a JSON object, at least {}');
+    });
+
+    it('reads a file saved with a UTF-8 byte-order mark', () => {
+      expect(parseOffersFile('\uFEFF{"thresholds":{"low":35}}')).toMatchObject({ ok: true, decisions: { thresholds: { low: 35 } } });
     });
   });
 

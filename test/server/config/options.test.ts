@@ -35,8 +35,8 @@ describe('the options type', () => {
 });
 
 describe.each(['offers.example.json', 'demo/offers.demo.json'])('%s given three ways', (path) => {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  const { $schema: _schema, $comment: _comment, ...content } = raw;
+  // The file exactly as written, "$schema" and "$comment" included.
+  const content = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   const fromFile = loadOffersFile(path);
   const offersOf = (options: VisitorOffersOptions): unknown => {
     const o = parseOptions(options).offers;
@@ -89,7 +89,7 @@ describe('settings', () => {
   it('take the documented defaults', () => {
     expect(parseOptions({ datafast })).toEqual({
       datafast: { apiKey: 'df_test_key', websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500 },
-      offers: { kind: 'inline', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [] } },
+      offers: { kind: 'inline', place: '', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [] } },
       cache: DEFAULTS.cache,
       liveTtlMs: 15_000,
       dataDir: 'data',

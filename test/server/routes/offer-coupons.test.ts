@@ -147,15 +147,15 @@ describe('a pooled coupon’s file is checked when the router is created', () =>
   const make = (codePool: string) =>
     visitorOffers(optionsFor(coupon('pooled', { codePool }), mkdtempSync(join(suite.baseDir, 'data-'))));
 
-  it('a missing file → ConfigError naming offers.pooled.codePool', () => {
+  it('a missing file → ConfigError naming decisions.offers[0].codePool', () => {
     const missing = join(suite.baseDir, 'no-such-dir', 'codes.txt');
     expect(() => make(missing)).toThrow(ConfigError);
-    expect(() => make(missing)).toThrow(/^offers\.pooled\.codePool: cannot read ".*codes\.txt" \(ENOENT\)$/);
+    expect(() => make(missing)).toThrow(/^decisions\.offers\[0\]\.codePool: cannot read ".*codes\.txt" \(ENOENT\)$/);
     try {
       make(missing);
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
-      expect((err as ConfigError).setting).toBe('offers.pooled.codePool');
+      expect((err as ConfigError).setting).toBe('decisions.offers[0].codePool');
     }
   });
 
@@ -163,11 +163,11 @@ describe('a pooled coupon’s file is checked when the router is created', () =>
     ['a file without codes', '# nothing yet\n\n', /has no codes/],
     ['a code listed twice', 'A1\nB2\nA1\n', /line 3: code "A1" appears twice/],
     ['a line that is not a code', 'A1\nnot a code\n', /line 2: "not a code" is not a code/],
-  ])('%s → ConfigError naming offers.pooled.codePool and the problem', (_label, text, problem) => {
+  ])('%s → ConfigError naming decisions.offers[0].codePool and the problem', (_label, text, problem) => {
     const path = join(mkdtempSync(join(suite.baseDir, 'pool-')), 'codes.txt');
     writeFileSync(path, text);
     expect(() => make(path)).toThrow(ConfigError);
-    expect(() => make(path)).toThrow(/^offers\.pooled\.codePool: /);
+    expect(() => make(path)).toThrow(/^decisions\.offers\[0\]\.codePool: /);
     expect(() => make(path)).toThrow(problem);
   });
 });
