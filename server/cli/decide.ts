@@ -11,7 +11,7 @@ import type { PageFacts } from '../decision/decide.js';
 import { explain, type Explanation } from '../decision/explain.js';
 import type { Offer } from '../decision/offer.js';
 import { createLogger } from '../logger.js';
-import { readPage } from '../routes/offer.js';
+import { readPage } from '../http/page-path.js';
 import { readVisitorId } from '../visitor-id.js';
 import { parse, UsageError } from './args.js';
 

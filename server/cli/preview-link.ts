@@ -9,7 +9,7 @@ import { buildPolicy } from '../decision/policy.js';
 import { makePreviewLink } from '../preview/link.js';
 import { SEGMENTS } from '../preview/target.js';
 import { DEFAULT_PREVIEW_MINUTES, MAX_PREVIEW_MINUTES, PreviewKey } from '../preview/token.js';
-import { readPagePath } from '../routes/offer.js';
+import { readPagePath } from '../http/page-path.js';
 import { parse, UsageError } from './args.js';
 
 export async function previewLink(args: string[], env: Env, now = Date.now()): Promise<number> {

@@ -18,7 +18,7 @@ import type { OfferKind } from '../decision/offer.js';
 import type { Segment, Thresholds } from '../decision/segment.js';
 import { ALPHA, type ExperimentResult } from '../experiments/results.js';
 import { toLiveView } from '../live/live-view.js';
-import { readPage } from '../routes/offer.js';
+import { readPage } from '../http/page-path.js';
 
 export interface DashboardVisitor {
   /** The first 8 characters of DataFast's visitor id. */

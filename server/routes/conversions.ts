@@ -10,7 +10,7 @@ import type { GoalOutbox } from '../events/outbox.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
-import { bearerMatches } from './experiments.js';
+import { bearerMatches } from '../http/auth.js';
 import { firstIssue, reply } from './reply.js';
 
 export interface ConversionsRouteDeps {

@@ -21,7 +21,7 @@ import { experimentResult, type ExperimentResult } from '../experiments/results.
 import { LiveSource } from '../live/live-source.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
-import { bearerMatches } from './experiments.js';
+import { bearerMatches } from '../http/auth.js';
 import { reply } from './reply.js';
 
 export type DashboardAccess = 'open' | 'protected';

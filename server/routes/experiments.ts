@@ -1,9 +1,9 @@
 // GET /experiments — results per experiment and variant, for the owner only (bearer ADMIN_TOKEN).
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import type { Policy } from '../decision/decide.js';
 import { experimentResult } from '../experiments/results.js';
 import type { StoreRef } from '../store/store-ref.js';
+import { bearerMatches } from '../http/auth.js';
 import { reply } from './reply.js';
 
 export interface ExperimentsRouteDeps {
@@ -12,16 +12,6 @@ export interface ExperimentsRouteDeps {
   store: StoreRef;
   /** Null disables the route (404), so nothing answers without a configured token. */
   adminToken: string | null;
-}
-
-/** Constant-time comparison of digests, so neither content nor length leaks through timing. */
-export function bearerMatches(req: Request, token: string): boolean {
-  const header = req.get('authorization') ?? '';
-  // The auth scheme is case-insensitive (RFC 7235 §2.1): `bearer x` is the same as `Bearer x`.
-  const given = /^bearer +(.*)$/i.exec(header)?.[1] ?? '';
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(token).digest();
-  return given !== '' && timingSafeEqual(a, b);
 }
 
 export function experimentsHandler({ policy, store, adminToken }: ExperimentsRouteDeps): RequestHandler {

@@ -2,8 +2,9 @@
 // a failure anywhere becomes a safe "no offer" with its reason, never an error page for the widget.
 import type { Request, RequestHandler, Response } from 'express';
 import type { VisitorCache } from '../cache/visitor-cache.js';
-import { decide, noOffer, type Decision, type PageFacts, type Policy } from '../decision/decide.js';
+import { decide, noOffer, type Decision, type Policy } from '../decision/decide.js';
 import type { OfferPreviewQuery, OfferResponse } from '../contract.js';
+import { readPage } from '../http/page-path.js';
 import type { Logger } from '../logger.js';
 import { publicOffer, type Materialized } from '../offers/public-offer.js';
 import { previewAnswer } from '../preview/answer.js';
@@ -28,40 +29,6 @@ export interface OfferRouteDeps {
   now?: () => number;
 }
 
-
-const MAX_PATH = 2048;
-// A page path as the widget sends it: absolute, printable, no scheme or host; query allowed.
-const PAGE_PATH = /^\/[\x21-\x7e]*$/;
-
-export function readPagePath(value: unknown): string | null {
-  if (value === undefined || value === '') return '/';
-  if (typeof value !== 'string' || value.length > MAX_PATH || !PAGE_PATH.test(value) || value.startsWith('//')) return null;
-  return value;
-}
-
-/** The page facts rules may use; null when `path` is not a page path. A bad referrer is just ignored. */
-export function readPage(pathParam: unknown, referrerParam: unknown): PageFacts | null {
-  const full = readPagePath(pathParam);
-  if (full === null) return null;
-  const noFragment = full.split('#', 1)[0] ?? '/';
-  const q = noFragment.indexOf('?');
-  const path = q === -1 ? noFragment : noFragment.slice(0, q);
-  const query: Record<string, string> = {};
-  if (q !== -1) {
-    for (const [k, v] of new URLSearchParams(noFragment.slice(q + 1))) if (!(k in query)) query[k] = v;
-  }
-  return { path: path === '' ? '/' : path, query, referrer: readReferrer(referrerParam) };
-}
-
-function readReferrer(value: unknown): string | null {
-  if (typeof value !== 'string' || value === '' || value.length > MAX_PATH) return null;
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
-  } catch {
-    return null;
-  }
-}
 
 export function offerHandler({ cache, offers, store, logger, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.

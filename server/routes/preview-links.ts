@@ -11,8 +11,8 @@ import { makePreviewLink } from '../preview/link.js';
 import { SEGMENTS } from '../preview/target.js';
 import { DEFAULT_PREVIEW_MINUTES, MAX_PREVIEW_MINUTES, type PreviewKey } from '../preview/token.js';
 import type { DashboardAccess } from './dashboard.js';
-import { bearerMatches } from './experiments.js';
-import { readPagePath } from './offer.js';
+import { bearerMatches } from '../http/auth.js';
+import { readPagePath } from '../http/page-path.js';
 import { firstIssue, reply } from './reply.js';
 
 export interface PreviewLinksDeps {

@@ -1,4 +1,4 @@
-// The embedded durable store (issue 3, points 1, 4, 5 and 7): leads and their delivery state,
+// The embedded durable store: leads and their delivery state,
 // each visitor's first exposure to an offer (coupon expiry), experiment exposures and conversions,
 // single-use coupon codes handed out, and orders (orders.ts) — all in ONE append-only journal
 // (journal.ts) in a data directory, with in-memory indexes rebuilt by replaying it on open.
