@@ -26,6 +26,7 @@ await build({
     'server/index': './server/index.ts',
     'server/main': './server/main.ts',
     'demo/main': './demo/main.ts',
+    'demo/simulated-datafast': './demo/simulated-datafast-main.ts',
     'demo/screenshots': './demo/screenshots.ts',
     'bench/run': './bench/run.ts',
     'bench/servers': './bench/servers.ts',

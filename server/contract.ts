@@ -71,13 +71,23 @@ export const MAX_ORDER_VALUE = 1_000_000_000;
 
 // An order's fields, shared by the page's conversion event and the backend's POST /conversions.
 const orderFields = {
-  /** The site's own order or payment id: what makes a conversion idempotent. */
-  orderId: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(128, 'too long (at most 128 characters)')
-    .regex(/^\P{C}+$/u, 'expected printable characters only'),
+  /**
+   * The site's own order or payment id: what makes a conversion idempotent. A safe integer is
+   * accepted too (Shopify and WooCommerce number their orders) and kept as its decimal string, so
+   * `1001` and `"1001"` are one order.
+   */
+  orderId: z.union(
+    [
+      z
+        .string()
+        .trim()
+        .min(1, 'must not be empty')
+        .max(128, 'too long (at most 128 characters)')
+        .regex(/^\P{C}+$/u, 'expected printable characters only'),
+      z.number().int().transform(String),
+    ],
+    { error: 'expected a string or a safe integer' },
+  ),
   /** In the currency's major unit (49.9 = €49.90). */
   value: z.number().min(0, 'must not be negative').max(MAX_ORDER_VALUE, `too large (at most ${MAX_ORDER_VALUE})`),
   /** ISO 4217, any case (Stripe sends "eur"); stored upper case. */
@@ -95,12 +105,18 @@ function checkOrder(o: { value?: number | undefined; currency?: string | undefin
   if (o.value !== undefined && o.orderId === undefined) ctx.addIssue({ code: 'custom', path: ['orderId'], message: 'required with value' });
 }
 
-/** `POST /events` from the widget. `orderId`, `value` and `currency` belong to a conversion only. */
+/**
+ * `POST /events` from the widget. `orderId`, `value` and `currency` belong to a conversion only.
+ * A conversion does not depend on the page's decision (the offer may be gone by the thank-you
+ * page: expired, used up, removed): its `offerId`, `experiment` and `variant` are optional and
+ * ignored — accepted so that a page with an older widget still reports — and it counts for every
+ * experiment the visitor was exposed to. Every other type needs `offerId`.
+ */
 export const eventBody = z
   .strictObject({
     type: z.enum(['exposure', 'click', 'dismiss', 'conversion']),
-    /** Null for the exposure of an experiment's control (which shows no offer) and for a conversion on a page without an offer. */
-    offerId: id.nullable(),
+    /** Null for the exposure of an experiment's control (which shows no offer). */
+    offerId: id.nullable().optional(),
     experiment: id.optional(),
     variant: id.optional(),
     orderId: orderFields.orderId.optional(),
@@ -109,6 +125,7 @@ export const eventBody = z
   })
   .superRefine((e, ctx) => {
     if (e.type !== 'conversion') {
+      if (e.offerId === undefined) ctx.addIssue({ code: 'custom', path: ['offerId'], message: 'required (null for a control)' });
       for (const key of ['orderId', 'value', 'currency'] as const) {
         if (e[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only for type "conversion"' });
       }
@@ -116,6 +133,26 @@ export const eventBody = z
     checkOrder(e, ctx);
   });
 export type EventBody = z.output<typeof eventBody>;
+
+/** What `window.visitorOffers.convert()` sends to `POST /events`: the page's order, nothing of its decision. */
+export type ConversionEvent = { type: 'conversion' } & Pick<z.input<typeof eventBody>, 'orderId' | 'value' | 'currency'>;
+
+/** `POST /events` → 202: accepted, and queued for DataFast (`forwarded: false` when the queue refused it). */
+export interface EventAccepted {
+  ok: true;
+  forwarded: boolean;
+}
+
+/** `POST /events` → 202, or `POST /conversions` → 200: already recorded, so nothing is counted or sent again. */
+export interface Duplicate {
+  ok: true;
+  duplicate: true;
+}
+
+/** Every refusal of every route: `field: problem` for a bad body. */
+export interface ErrorResponse {
+  error: string;
+}
 
 /** `POST /conversions` from the site's backend or payment webhook handler. */
 export const conversionBody = z
@@ -131,6 +168,16 @@ export const conversionBody = z
   })
   .superRefine(checkOrder);
 export type ConversionBody = z.input<typeof conversionBody>;
+
+/** `POST /conversions` → 201: stored now; `counted`: the experiments whose conversion it raised; `forwarded`: queued for DataFast. */
+export interface ConversionCreated {
+  ok: true;
+  counted: string[];
+  forwarded: boolean;
+}
+
+/** Every answer of `POST /conversions`: 201, 200 (a duplicate), or a refusal (400, 401, 404, 409, 413, 415, 429, 503). */
+export type ConversionResponse = ConversionCreated | Duplicate | ErrorResponse;
 
 // Pragmatic, not RFC 5322: one @, no spaces or controls, a dotted domain of letters, digits, hyphens.
 const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;

@@ -15,6 +15,12 @@ export async function check(args: string[], env: Env): Promise<number> {
     const { config, pools } = loadOffers({ kind: 'file', path, watch: false });
     const replaced = config.offers.filter((o) => BUILT_IN_OFFERS.some((b) => b.id === o.id)).length;
     const poolText = [...pools].map(([id, codes]) => `${id} ${codes.length} codes`).join(', ');
+    // Not wrong, but surely not meant: an offer whose deadline has passed is never shown.
+    config.offers.forEach((o, i) => {
+      if (o.kind === 'urgency' && o.deadline !== null && Date.parse(o.deadline) <= Date.now()) {
+        console.error(`${path}: offers[${i}].deadline: warning: ${o.deadline} has passed, so "${o.id}" is never shown (deadline-passed)`);
+      }
+    });
     console.log(
       `ok: ${path}: ${count(config.offers.length, 'offer')}${replaced > 0 ? ` (${replaced} replacing built-ins)` : ''}, ` +
         `${count(config.rules.length, 'rule')}, ${count(config.experiments.length, 'experiment')}${poolText ? `; pools: ${poolText}` : ''}`,

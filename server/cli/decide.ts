@@ -51,7 +51,7 @@ function format(visitorId: string, lookup: string, page: PageFacts, e: Explanati
   if (v) {
     const prediction = v.score === null ? 'no prediction' : `score ${v.score}, confidence ${v.confidence}`;
     lines.push(`  ${prediction} → segment ${e.decision.segment} (low < ${t.low}, high > ${t.high}, confidence ≥ ${t.minConfidence})`);
-    lines.push(`  ${v.visitCount} visits · ${v.country ?? 'no country'} · ${v.device ?? 'no device'} · goals: ${v.goals.join(', ') || 'none'}`);
+    lines.push(`  ${v.visitCount} visit${v.visitCount === 1 ? '' : 's'} · ${v.country ?? 'no country'} · ${v.device ?? 'no device'} · goals: ${v.goals.join(', ') || 'none'}`);
   }
   lines.push(`Page ${page.path}${page.referrer ? ` from ${page.referrer}` : ''}`);
   if (e.rules.length > 0) {

@@ -29,18 +29,13 @@ export async function previewLink(args: string[], env: Env, now = Date.now()): P
   if (adminToken === '') throw new ConfigError('ADMIN_TOKEN', 'is not set: preview links are signed with the admin token the server uses');
   if (adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters (use a long random string: visitor-offers gen-token)');
   const offersPath = env.OFFERS_CONFIG?.trim() || null;
-  let policy;
-  try {
-    policy = buildPolicy(offersPath === null ? {} : loadOffersFile(offersPath));
-  } catch (err) {
-    // A problem across the file (an undefined offer named) is still the file's.
-    throw err instanceof ConfigError && err.file === undefined && offersPath !== null ? err.in(offersPath) : err;
-  }
+  const policy = buildPolicy(offersPath === null ? {} : loadOffersFile(offersPath));
 
   const target = values.offer ?? `segment:${values.segment}`;
   const link = makePreviewLink({ key: PreviewKey.fromAdminToken(adminToken), policy, target, page, minutes, now });
   if (!link.ok) {
-    console.error(`visitor-offers preview-link: ${link.problem.replace(/^target: /, values.offer !== undefined ? '--offer: ' : '--segment: ')}${offersPath ? ` in ${offersPath}` : ''}`);
+    const where = offersPath ? ` in ${offersPath}` : ' (OFFERS_CONFIG is not set: only the built-in offers)';
+    console.error(`visitor-offers preview-link: ${link.problem.replace(/^target: /, values.offer !== undefined ? '--offer: ' : '--segment: ')}${where}`);
     return 1;
   }
   console.log(link.url);

@@ -21,6 +21,7 @@ export async function results(args: string[], env: Env): Promise<number> {
     if (!values.json) console.log(`No data yet: ${join(dataDir, DEFAULT_STORE_FILE)} does not exist.`);
   }
   const table = experiments.map((e) => experimentResult(e, store?.experimentCounts(e.id) ?? new Map()));
+  if (offersPath === null && !values.json) console.log('OFFERS_CONFIG is not set: the built-in offers run no experiments.');
   if (values.json) console.log(JSON.stringify({ experiments: table }, null, 2));
   else process.stdout.write(formatResults(table));
   return 0;

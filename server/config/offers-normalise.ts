@@ -13,6 +13,7 @@ import type { Rule, RuleAction, RuleConditions } from '../decision/rules.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../decision/segment.js';
 import type { Experiment, Variant } from '../experiments/types.js';
 import type { Problem } from './config-error.js';
+import { closest } from './messages.js';
 import { SEGMENTS, type ExperimentData, type OfferData, type OffersData, type RuleData } from './offers-schema.js';
 import { dropUndefined } from './objects.js';
 
@@ -58,7 +59,7 @@ export function normaliseOffers(data: OffersData, baseDir: string, problems: Pro
   firstDuplicates(offers.map((o) => o.id), (i, j, id) => add(`offers[${i}].id`, `"${id}" is already defined by offers[${j}]`));
   const offerIds = new Set<string>([...BUILT_IN_OFFERS.map((o) => o.id), ...offers.map((o) => o.id)]);
   const checkOffer = (place: string, id: string | null | undefined): void => {
-    if (id != null && !offerIds.has(id)) add(place, `names offer "${id}", which is not defined`);
+    if (id != null && !offerIds.has(id)) add(place, `names offer "${id}", which is not defined${meant(id, offerIds)}`);
   };
 
   const b = data.bySegment ?? {};
@@ -73,7 +74,9 @@ export function normaliseOffers(data: OffersData, baseDir: string, problems: Pro
   firstDuplicates(rules.map((r) => r.id), (i, j, id) => add(`rules[${i}].id`, `"${id}" is already defined by rules[${j}]`));
   rules.forEach((r, i) => {
     if ('experiment' in r.then) {
-      if (!experimentIds.has(r.then.experiment)) add(`rules[${i}].then.experiment`, `names experiment "${r.then.experiment}", which is not defined`);
+      if (!experimentIds.has(r.then.experiment)) {
+        add(`rules[${i}].then.experiment`, `names experiment "${r.then.experiment}", which is not defined${meant(r.then.experiment, experimentIds)}`);
+      }
     } else {
       checkOffer(`rules[${i}].then.offer`, r.then.offer);
     }
@@ -82,6 +85,12 @@ export function normaliseOffers(data: OffersData, baseDir: string, problems: Pro
   // A stable reading order: by section, then by item index; checks of one item keep their order.
   problems.sort((x, y) => sectionRank(x.place) - sectionRank(y.place) || itemIndex(x.place) - itemIndex(y.place));
   return { thresholds, bySegment, offers, rules, experiments };
+}
+
+/** ` (did you mean "launch-week"?)` for an id one typo away from a defined one, else ''. */
+function meant(id: string, defined: ReadonlySet<string>): string {
+  const near = closest(id, [...defined]);
+  return near === null ? '' : ` (did you mean "${near}"?)`;
 }
 
 const SECTIONS = ['thresholds', 'bySegment', 'offers', 'rules', 'experiments'];

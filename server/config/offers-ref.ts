@@ -67,7 +67,10 @@ export class OffersRef {
       return { ok: false, error };
     }
     const changed = JSON.stringify(next.config) !== JSON.stringify(this.#current.config) || !samePools(next.pools, this.#current.pools);
+    const wasFailing = this.#lastError !== null;
     this.#lastError = null;
+    // Put back as it was after a rejected edit: said, so the log does not end on the rejection.
+    if (!changed && wasFailing) this.logger.info({ offersFile: this.source.path, trigger }, 'offers file is good again; the offers in use are unchanged');
     if (changed) {
       this.#current = next;
       const c = next.config;

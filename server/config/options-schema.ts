@@ -17,9 +17,12 @@ const origin = z.string().superRefine((value, ctx) => {
   if (!isOrigin(value)) ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin like https://shop.example.com (scheme and host, no path)` });
 });
 
+const MISSING_KEY = 'is missing: pass your df_… website key or dft_… account token';
+
 const datafastSchema = obj({
   apiKey: z
-    .string({ error: (iss) => (iss.input === undefined ? 'is missing: pass your df_… website key or dft_… account token' : undefined) })
+    .string({ error: (iss) => (iss.input === undefined ? MISSING_KEY : undefined) })
+    .min(1, MISSING_KEY)
     .regex(/^dft?_./, 'must start with df_ (website key) or dft_ (account token)')
     // It goes into an HTTP header: anything else there would fail every call, not start-up.
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),

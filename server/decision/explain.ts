@@ -48,13 +48,18 @@ export function explain(lookup: VisitorLookup, policy: Policy, page: PageFacts):
       visitCount: v.activity.visitCount,
       country: v.identity.countryCode,
       device: v.identity.deviceType,
-      goals: v.activity.completedGoals.map((g) => g.name),
+      goals: goalNames(v),
     },
     rules,
   };
 }
 
-/** "segment is low, not one of high" — the condition, what it wanted and what this request had. */
+/** Each completed goal once, in the order first completed. */
+function goalNames(v: RuleContext['visitor']): string[] {
+  return [...new Set(v.activity.completedGoals.map((g) => g.name))];
+}
+
+/** "segment wants high; found: low" — the condition, what it wanted and what this request had. */
 function describeMiss(condition: string, when: RuleConditions, ctx: RuleContext): string {
   const want = condition.startsWith('utm.') ? when.utm?.[condition.slice(4) as keyof NonNullable<RuleConditions['utm']>] : (when as Record<string, unknown>)[condition];
   const wanted = Array.isArray(want) ? want.join(', ') : String(want);
@@ -65,18 +70,20 @@ function describeMiss(condition: string, when: RuleConditions, ctx: RuleContext)
     scoreAbove: p ? `score ${p.score}` : 'no prediction',
     confidenceAtLeast: p ? `confidence ${p.confidence}` : 'no prediction',
     confidenceBelow: p ? `confidence ${p.confidence}` : 'no prediction',
-    visitCountAtLeast: `${ctx.visitor.activity.visitCount} visits`,
-    visitCountBelow: `${ctx.visitor.activity.visitCount} visits`,
+    visitCountAtLeast: visits(ctx.visitor.activity.visitCount),
+    visitCountBelow: visits(ctx.visitor.activity.visitCount),
     customer: ctx.segment === 'customer' ? 'a customer' : 'not a customer',
     country: ctx.visitor.identity.countryCode ?? 'no country',
     device: ctx.visitor.identity.deviceType ?? 'no device',
-    goalsCompleted: ctx.visitor.activity.completedGoals.map((g) => g.name).join(', ') || 'no goals',
-    goalsNotCompleted: ctx.visitor.activity.completedGoals.map((g) => g.name).join(', ') || 'no goals',
+    goalsCompleted: goalNames(ctx.visitor).join(', ') || 'no goals',
+    goalsNotCompleted: goalNames(ctx.visitor).join(', ') || 'no goals',
     path: ctx.path,
     referrer: ctx.referrer ?? 'no referrer',
     ref: ctx.query.ref ?? ctx.visitor.identity.params.ref ?? 'none',
   };
   const param = condition.startsWith('utm.') ? `utm_${condition.slice(4)}` : null;
   const found = param !== null ? (ctx.query[param] ?? ctx.visitor.identity.params[param] ?? 'none') : (had[condition] ?? '?');
-  return `${condition} wants ${wanted}; this request has ${found}`;
+  return `${condition} wants ${wanted}; found: ${found}`;
 }
+
+const visits = (n: number): string => `${n} visit${n === 1 ? '' : 's'}`;

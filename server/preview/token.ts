@@ -81,6 +81,8 @@ export function verifyPreview(key: PreviewKey, token: string, target: string, no
   const expected = Buffer.from(hmac(key, message(signedTarget, expires)));
   if (!timingSafeEqual(given, expected)) return { ok: false, reason: 'bad-signature' };
   if (now >= expires * 1000) return { ok: false, reason: 'expired' };
+  // Never made here (links live at most MAX_PREVIEW_MINUTES): a token from elsewhere, or a clock gone wrong.
+  if (expires * 1000 - now > MAX_PREVIEW_MINUTES * 60_000 + 60_000) return { ok: false, reason: 'malformed' };
   if (signedTarget !== target) return { ok: false, reason: 'other-target' };
   return { ok: true, expiresAt: expires * 1000 };
 }

@@ -2,8 +2,9 @@
 //   GET  /preview-links  what can be previewed: the configured offers and the segments.
 //   POST /preview-links  `{ target, path?, minutes? }` → 201 `{ url, target, expiresAt }`, a link to
 //                        the page with a token signed by this router's preview key.
-// Access as the dashboard's data: Bearer ADMIN_TOKEN (401 without); with `dashboard: 'open'` no
-// token; without either, 404.
+// Access: with an ADMIN_TOKEN, always Bearer ADMIN_TOKEN (401 without) — even when the dashboard is
+// open, a link signed with the admin token's key is the owner's to make; without one, only the open
+// demo dashboard (links signed with a per-process key) needs no token; otherwise 404.
 import express, { Router, type Request, type Response } from 'express';
 import { previewLinkBody, type PreviewLinkResponse, type PreviewTargets } from '../contract.js';
 import type { Policy } from '../decision/decide.js';
@@ -36,7 +37,8 @@ export function previewLinksRoutes({ policy, key, adminToken, access, now = Date
       reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN' });
       return null;
     }
-    if (access !== 'open' && (adminToken === null || !bearerMatches(req, adminToken))) {
+    const open = adminToken === null && access === 'open';
+    if (!open && (adminToken === null || !bearerMatches(req, adminToken))) {
       reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
       return null;
     }

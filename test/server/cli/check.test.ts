@@ -79,6 +79,18 @@ describe('visitor-offers check', () => {
     expect(r.stderr).toBe(`${path}: offers[0].codePool: ${join(dir, 'codes.txt')}: line 2: "not a code" is not a code (letters, digits, _ and -)\n`);
   });
 
+  it('passes, with a warning, an offer whose deadline has passed (it would never show)', async () => {
+    const path = write('late.json', JSON.stringify({ offers: [{ id: 'sale', kind: 'urgency', headline: 'H', body: 'B', deadline: '2020-01-01T00:00:00Z' }] }));
+    const r = await cli(['check', path]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`${path}: offers[0].deadline: warning: 2020-01-01T00:00:00Z has passed, so "sale" is never shown (deadline-passed)\n`);
+  });
+
+  it('suggests the offer id a rule meant', async () => {
+    const path = write('near.json', JSON.stringify({ offers: [{ ...lead, id: 'launch-week' }], rules: [{ id: 'r', then: { offer: 'launch-weak' } }] }));
+    expect((await cli(['check', path])).stderr).toBe(`${path}: rules[0].then.offer: names offer "launch-weak", which is not defined (did you mean "launch-week"?)\n`);
+  });
+
   it('says so when the file cannot be read', async () => {
     const r = await cli(['check', join(dir, 'missing.json')]);
     expect(r).toMatchObject({ code: 1, stderr: `${join(dir, 'missing.json')}: cannot read it (ENOENT)\n` });

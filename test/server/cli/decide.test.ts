@@ -57,7 +57,7 @@ describe('visitor-offers decide', () => {
     expect(lines[0]).toBe(`Visitor ${personas.low.visitorId}: DataFast says found`);
     expect(lines[1]).toMatch(/^ {2}score \d+(\.\d+)?, confidence [\d.]+ → segment low \(low < 40, high > 60, confidence ≥ 0\.5\)$/);
     expect(lines).toContain('Rules, in order (the first that matches decides):');
-    expect(lines.filter((l) => l.startsWith('  ✗ '))[0]).toMatch(/^ {2}✗ [\w-]+: \w+ wants .+; this request has .+$/);
+    expect(lines.filter((l) => l.startsWith('  ✗ '))[0]).toMatch(/^ {2}✗ [\w-]+: \w+ wants .+; found: .+$/);
     expect(lines.at(-1)).toMatch(/^Decision: [\w-]+ \(coupon, .+\): ".+" · reason rule:pricing-low-score$/);
   });
 

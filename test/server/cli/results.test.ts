@@ -53,4 +53,9 @@ describe('npm run results', () => {
     expect((err as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
     expect((err as { stderr: string }).stderr).toContain('experiments');
   });
+
+  it('says when OFFERS_CONFIG is not set, rather than only that there is nothing', async () => {
+    const { stdout } = await run(process.execPath, [CLI, 'results'], { env: { PATH: process.env.PATH ?? '', DATA_DIR: join(dir, 'none') } });
+    expect(stdout).toContain('OFFERS_CONFIG is not set: the built-in offers run no experiments.');
+  });
 });

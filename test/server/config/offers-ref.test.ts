@@ -77,6 +77,17 @@ describe('a watched offers file', () => {
     expect(ref.status().lastReloadError).toBeNull();
   });
 
+  it('says in the log when a rejected file is put back as it was', async () => {
+    const { offers, ref, log } = setUp();
+    const good = JSON.stringify({ offers: [guide('v1'), coupon('codes.txt')] });
+    writeFileSync(offers, '{');
+    await waitFor(() => ref.status().lastReloadError, 'the broken file to be rejected');
+    writeFileSync(offers, good);
+    await waitFor(() => log.text().includes('offers file is good again; the offers in use are unchanged'), 'the all-clear in the log');
+    expect(ref.status().lastReloadError).toBeNull();
+    expect(reloads(log)).toBe(0);
+  });
+
   it('watches a pool the new file names, and no longer one it dropped', async () => {
     const { dir, offers, pool, ref } = setUp();
     const other = join(dir, 'more-codes.txt');

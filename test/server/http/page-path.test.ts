@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readPagePath } from '../../../server/routes/offer';
+import { readPagePath } from '../../../server/http/page-path';
 
 describe('readPagePath', () => {
   it.each([

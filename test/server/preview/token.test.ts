@@ -46,6 +46,12 @@ describe('a preview token', () => {
     }
   });
 
+  it('is refused when it would still live more than 24 hours: no link is ever made that long', () => {
+    const { token } = signPreview(key, 'offer:x', NOW, MAX_PREVIEW_MINUTES);
+    expect(verifyPreview(key, token, 'offer:x', NOW).ok).toBe(true);
+    expect(verifyPreview(key, token, 'offer:x', NOW - 2 * MINUTE)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
   it('is refused for another target, naming it', () => {
     const { token } = signPreview(key, 'offer:welcome-coupon', NOW);
     expect(verifyPreview(key, token, 'offer:starter-guide', NOW)).toEqual({ ok: false, reason: 'other-target' });

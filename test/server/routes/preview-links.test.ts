@@ -72,6 +72,13 @@ describe('POST /preview-links', () => {
     expect((await post(await mount({ adminToken: null, dashboard: 'open' }), { target: 'spring-sale' }, null)).status).toBe(201);
   });
 
+  it('needs the admin token when one is set, even with the dashboard open: its links are the owner’s to make', async () => {
+    const m = await mount({ dashboard: 'open' });
+    expect((await post(m, { target: 'spring-sale' }, null)).status).toBe(401);
+    expect((await request(m.server).get('/visitor-offers/preview-links')).status).toBe(401);
+    expect((await post(m, { target: 'spring-sale' })).status).toBe(201);
+  });
+
   it.each([
     [{ target: 'summer-sale' }, 'target: no offer "summer-sale" is configured (offers: welcome-coupon, popular-plan-urgency, starter-guide, spring-sale)'],
     [{ target: 'segment:vip' }, /^target: expected an offer id or segment:</],
