@@ -23,7 +23,6 @@ try {
 }
 
 if (!customElements.get(TAG)) customElements.define(TAG, VisitorOffer);
-window.visitorOffers ??= { convert };
 
 function mount(): void {
   if (document.querySelector(TAG) || !document.body) return;
@@ -37,3 +36,7 @@ function mount(): void {
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', mount, { once: true });
 else mount();
+
+// Onto the page's own window.visitorOffers when it has one (its settings, say), not instead of it;
+// last, so that a page object refusing it (frozen) cannot keep the widget from mounting.
+(window.visitorOffers ??= {} as NonNullable<Window['visitorOffers']>).convert = convert;

@@ -54,10 +54,6 @@ export const apiOf = (el: VisitorOffer | null): string => (el?.endpoint || defau
 
 const num = (value: number | null | undefined, fallback: number): number => (Number.isFinite(value) ? (value as number) : fallback);
 
-/** The decision an element shows (without one, the page's default), one request shared by all who ask. */
-export const decisionOf = (el: VisitorOffer | null): Promise<OfferResponse | null> =>
-  getDecision(apiOf(el), el?.page || location.pathname + location.search, num(el?.timeout, 2000));
-
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** 2d 3h 04m · 1:02:03 · 4:05 */
@@ -171,7 +167,7 @@ export class VisitorOffer extends LitElement {
   private async start_(): Promise<void> {
     const run = ++this.run_;
     this.phase_ = IDLE;
-    const d = await decisionOf(this);
+    const d = await getDecision(this.api_, this.page || location.pathname + location.search, num(this.timeout, 2000));
     if (run !== this.run_) return;
     this.decision_ = d;
     const o = d?.offer;

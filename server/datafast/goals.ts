@@ -33,11 +33,22 @@ export interface GoalMetadata {
 }
 
 /**
- * The metadata an order adds to an `offer_conversion` goal: `order_id`, and `value` (a decimal
- * string, DataFast's values being strings) with `currency` when the order had a value.
+ * The metadata of an `offer_conversion` goal, the same shape from the page and from the backend:
+ * `offer: "none"` (a conversion is not the answer to one offer: it counts for every experiment the
+ * visitor was exposed to), `source` (`page` or `backend`), and for an order `order_id`, plus
+ * `value` (a decimal string, DataFast's values being strings) with `currency` when it had a value.
  */
-export function orderMetadata(order: { orderId: string; value: number | null; currency: string | null }): Record<string, string | undefined> {
-  return { order_id: order.orderId, value: order.value === null ? undefined : String(order.value), currency: order.currency ?? undefined };
+export function conversionMetadata(
+  source: 'page' | 'backend',
+  order?: { orderId: string; value: number | null; currency: string | null },
+): GoalMetadata {
+  return {
+    offer: 'none',
+    source,
+    order_id: order?.orderId,
+    value: order?.value == null ? undefined : String(order.value),
+    currency: order?.currency ?? undefined,
+  };
 }
 
 /** The JSON body of POST /api/v1/goals as we send it. */

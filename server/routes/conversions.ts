@@ -1,11 +1,17 @@
 // POST /conversions — an order reported by the site's backend or payment webhook handler, for the
 // visitor whose datafast_visitor_id cookie it read. Bearer-authenticated (admin or conversions
-// token), rate-limited per client address, idempotent by order id. Acknowledged only once the
-// order is stored; it then counts for every experiment the visitor was exposed to and goes to
-// DataFast as an `offer_conversion` goal.
+// token), rate-limited per client address, idempotent by order id, and it always wins over the
+// page's report of the same order (store/orders.ts). Acknowledged only once the order is stored;
+// it then counts for every experiment the visitor was exposed to and goes to DataFast as an
+// `offer_conversion` goal.
+//
+// Known gap: the goal waits only in the in-memory outbox (events/outbox.ts), unlike a lead's,
+// whose delivery state is in the journal. A crash or shutdown before it is sent, a full queue
+// (`forwarded: false`) or DataFast down past the outbox's retries loses the goal: the order stays
+// stored and counted in the results, and a retried report is a duplicate that sends nothing.
 import express, { type RequestHandler } from 'express';
-import { conversionBody } from '../contract.js';
-import { GOAL_NAMES, orderMetadata } from '../datafast/goals.js';
+import { conversionBody, type ConversionCreated, type Duplicate } from '../contract.js';
+import { conversionMetadata, GOAL_NAMES } from '../datafast/goals.js';
 import type { GoalOutbox } from '../events/outbox.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
@@ -56,14 +62,10 @@ export function conversionsHandlers({ store, outbox, tokens, perIp, logger }: Co
       return reply(res, 503, { error: 'the conversion could not be stored; please try again' });
     }
     if (outcome.status === 'conflict') return reply(res, 409, { error: 'orderId: already recorded for another visitor' });
-    if (outcome.status === 'duplicate') return reply(res, 200, { ok: true, duplicate: true });
+    if (outcome.status === 'duplicate') return reply(res, 200, { ok: true, duplicate: true } satisfies Duplicate);
 
-    const forwarded = outbox.enqueue({
-      visitorId,
-      name: GOAL_NAMES.conversion,
-      metadata: { offer: 'none', source: 'backend', ...orderMetadata(outcome.order) },
-    });
-    reply(res, 201, { ok: true, counted: outcome.counted, forwarded });
+    const forwarded = outbox.enqueue({ visitorId, name: GOAL_NAMES.conversion, metadata: conversionMetadata('backend', outcome.order) });
+    reply(res, 201, { ok: true, counted: outcome.counted, forwarded } satisfies ConversionCreated);
   };
 
   return [access, express.json({ limit: '4kb' }), record];

@@ -1,11 +1,14 @@
 // POST /events — what the widget saw and what the visitor did, forwarded to DataFast as goals for
 // the cookie's visitor, counted for experiment results. Validated, origin-checked and rate-limited;
-// the assignment is recomputed here, never taken from the browser. A conversion with an `orderId`
-// (window.visitorOffers.convert) is stored as an order first: idempotent by order id, shared with
-// POST /conversions.
+// the assignment is recomputed here, never taken from the browser. A conversion
+// (window.visitorOffers.convert) takes nothing from the page's decision: it counts for every
+// experiment the visitor was exposed to, and with an `orderId` it is stored as this visitor's
+// order first (idempotent; the backend's POST /conversions report of it wins). Nothing is claimed
+// unless it was stored: any store failure is a 503. Goals wait in the in-memory outbox only (the
+// gap routes/conversions.ts describes).
 import type { RequestHandler } from 'express';
-import { eventBody } from '../contract.js';
-import { GOAL_NAMES, orderMetadata } from '../datafast/goals.js';
+import { eventBody, type Duplicate, type EventAccepted, type EventBody } from '../contract.js';
+import { conversionMetadata, GOAL_NAMES, type GoalMetadata } from '../datafast/goals.js';
 import type { Policy } from '../decision/decide.js';
 import type { GoalOutbox } from '../events/outbox.js';
 import { assign } from '../experiments/assign.js';
@@ -13,6 +16,7 @@ import type { RateLimiter } from '../http/rate-limit.js';
 import { checkOrigin } from '../http/same-origin.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
+import type { Store } from '../store/store.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 import { firstIssue, reply } from './reply.js';
 
@@ -43,62 +47,70 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
     const parsed = eventBody.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const event = parsed.data;
-    const current = policy();
-
-    if (event.offerId !== null && !current.offers.has(event.offerId)) {
-      return reply(res, 400, { error: `offerId: unknown offer "${event.offerId}"` });
-    }
-    let variant: string | undefined;
-    if (event.experiment !== undefined) {
-      const experiment = current.experiments.get(event.experiment);
-      if (!experiment) return reply(res, 400, { error: `experiment: unknown experiment "${event.experiment}"` });
-      // The browser's word is not trusted for results: the variant is the visitor's real assignment.
-      const assignment = assign(experiment, visitor.id);
-      if (!assignment || (event.variant !== undefined && event.variant !== assignment.variantId) || assignment.offerId !== event.offerId) {
-        return reply(res, 400, { error: 'variant: this visitor is not in that experiment variant' });
-      }
-      variant = assignment.variantId;
-    } else if (event.variant !== undefined) {
-      return reply(res, 400, { error: 'variant: given without experiment' });
-    } else if (event.offerId === null && event.type !== 'conversion') {
-      // A conversion may happen on a page that offers nothing (a thank-you page); anything else is about an offer.
-      return reply(res, 400, { error: 'offerId: required outside an experiment' });
-    }
-
+    // A conversion takes nothing from the page's decision; anything else is checked against it.
+    const checked = event.type === 'conversion' ? null : checkOfferEvent(policy(), visitor.id, event);
+    if (typeof checked === 'string') return reply(res, 400, { error: checked });
     const s = await store.ready.catch(() => null);
     if (s === null) return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
-    let duplicate = false;
-    let order: Record<string, string | undefined> = {};
-    if (event.type === 'conversion' && event.orderId !== undefined) {
-      const { orderId, value = null, currency = null } = event;
-      let outcome;
-      try {
-        outcome = await s.recordOrder({ orderId, visitorId: visitor.id, value, currency, source: 'page' });
-      } catch (err) {
-        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an order');
-        return reply(res, 503, { error: 'the conversion could not be recorded; please try again' });
-      }
-      if (outcome.status === 'conflict') return reply(res, 409, { error: 'orderId: already recorded for another visitor' });
-      duplicate = outcome.status === 'duplicate';
-      order = orderMetadata(outcome.order);
-    } else if (event.type === 'exposure') {
-      const offerSeenBefore = event.offerId !== null && s.firstExposure(event.offerId, visitor.id) !== undefined;
-      if (event.offerId !== null) await s.recordFirstExposure(event.offerId, visitor.id);
-      duplicate =
-        event.experiment !== undefined && variant !== undefined
-          ? !(await s.recordExposure(event.experiment, variant, visitor.id))
-          : offerSeenBefore;
-    } else if (event.type === 'conversion') {
-      // Like an order and a lead: the conversion of every experiment the visitor was exposed to.
-      for (const e of s.experimentIds()) if (s.exposureOf(e, visitor.id) !== undefined) await s.recordConversion(e, visitor.id);
-    }
-    if (duplicate) return reply(res, 202, { ok: true, duplicate: true });
 
-    const queued = outbox.enqueue({
-      visitorId: visitor.id,
-      name: GOAL_NAMES[event.type],
-      metadata: { offer: event.offerId ?? 'none', experiment: event.experiment, variant, ...order },
-    });
-    return reply(res, 202, { ok: true, forwarded: queued });
+    let goal: Goal;
+    try {
+      goal = checked === null ? await conversion(s, visitor.id, event) : await offerEvent(s, visitor.id, event, checked);
+    } catch (err) {
+      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an event');
+      return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
+    }
+    if (goal.duplicate) return reply(res, 202, { ok: true, duplicate: true } satisfies Duplicate);
+
+    const queued = outbox.enqueue({ visitorId: visitor.id, name: GOAL_NAMES[event.type], metadata: goal.metadata });
+    return reply(res, 202, { ok: true, forwarded: queued } satisfies EventAccepted);
   };
+}
+
+/** What an event sends to DataFast: nothing when it was a duplicate. */
+interface Goal {
+  duplicate: boolean;
+  metadata: GoalMetadata;
+}
+
+/** An exposure, click or dismiss as the visitor's real assignment has it; a string is the 400's message. */
+function checkOfferEvent(current: Policy, visitorId: string, event: EventBody): { offerId: string | null; variant: string | undefined } | string {
+  const offerId = event.offerId ?? null;
+  if (offerId !== null && !current.offers.has(offerId)) return `offerId: unknown offer "${offerId}"`;
+  if (event.experiment !== undefined) {
+    const experiment = current.experiments.get(event.experiment);
+    if (!experiment) return `experiment: unknown experiment "${event.experiment}"`;
+    // The browser's word is not trusted for results: the variant is the visitor's real assignment.
+    const assignment = assign(experiment, visitorId);
+    if (!assignment || (event.variant !== undefined && event.variant !== assignment.variantId) || assignment.offerId !== offerId) {
+      return 'variant: this visitor is not in that experiment variant';
+    }
+    return { offerId, variant: assignment.variantId };
+  }
+  if (event.variant !== undefined) return 'variant: given without experiment';
+  if (offerId === null) return 'offerId: required outside an experiment';
+  return { offerId, variant: undefined };
+}
+
+/** Records an exposure (de-duplicated per visitor and experiment, else per visitor and offer); clicks and dismisses store nothing. */
+async function offerEvent(s: Store, visitorId: string, event: EventBody, { offerId, variant }: { offerId: string | null; variant: string | undefined }): Promise<Goal> {
+  let duplicate = false;
+  if (event.type === 'exposure') {
+    const offerSeenBefore = offerId !== null && s.firstExposure(offerId, visitorId) !== undefined;
+    if (offerId !== null) await s.recordFirstExposure(offerId, visitorId);
+    duplicate = event.experiment !== undefined && variant !== undefined ? !(await s.recordExposure(event.experiment, variant, visitorId)) : offerSeenBefore;
+  }
+  return { duplicate, metadata: { offer: offerId ?? 'none', experiment: event.experiment, variant } };
+}
+
+/** A conversion: the visitor's order (when it has an id), counted for every experiment they were exposed to. */
+async function conversion(s: Store, visitorId: string, { orderId, value, currency }: EventBody): Promise<Goal> {
+  if (orderId === undefined) {
+    // Like a lead: the conversion of every experiment the visitor was exposed to, once each.
+    for (const e of s.experimentIds()) if (s.exposureOf(e, visitorId) !== undefined) await s.recordConversion(e, visitorId);
+    return { duplicate: false, metadata: conversionMetadata('page') };
+  }
+  const outcome = await s.recordOrder({ orderId, visitorId, value: value ?? null, currency: currency ?? null, source: 'page' });
+  // A page's order never conflicts (it is keyed by its visitor); were it to, nothing is sent either.
+  return outcome.status === 'new' ? { duplicate: false, metadata: conversionMetadata('page', outcome.order) } : { duplicate: true, metadata: conversionMetadata('page') };
 }

@@ -1,12 +1,16 @@
-// The store's orders: one per order id, each the conversion of one visitor, kept so that a repeated
-// report of the same order (a retried webhook, a reloaded thank-you page) counts nothing twice, and
-// so that revenue can later be read per experiment arm.
+// The store's orders, each the conversion of one visitor, kept so that a repeated report of the
+// same order (a retried webhook, a reloaded thank-you page) counts nothing twice, and so that
+// revenue can later be read per experiment arm.
 //
-// Who may claim an order id: the first report wins, with one exception. The page's report comes
-// from a browser, and anyone can post one with a forged cookie; the backend's report is
-// authenticated. So a page's claim never blocks the backend: a backend report for an id that only
-// a page claimed, for another visitor, replaces that claim. Everything else for another visitor is
-// a conflict.
+// Who may claim an order id. The backend's report is authenticated; a page's is not (anyone can
+// post one with a forged cookie). So:
+// - Only the backend's reports share the site's order-id namespace: the first backend report of
+//   an id wins, the same id for another visitor is a conflict (409 on POST /conversions).
+// - A page speaks only for its own cookie's visitor: its orders are keyed by (visitor, order id),
+//   never conflict, and tell nobody whether an id exists for someone else.
+// - The backend always wins: its report of an order this visitor's page already reported
+//   supersedes the page's (its value and currency replace the page's, in a new record that wins on
+//   replay too); the page's later reports of it are duplicates.
 
 /** Where an order was reported from: the widget (`convert()`, via POST /events) or the site's backend (POST /conversions). */
 export type OrderSource = 'page' | 'backend';
@@ -29,7 +33,10 @@ export interface Order {
   experiments: Record<string, string>;
 }
 
-/** What recording an order did: `new` (stored, counted), `duplicate` (this visitor's order, already stored) or `conflict`. */
+/**
+ * What recording an order did: `new` (stored, counted), `duplicate` (this visitor's order, already
+ * stored) or `conflict` (a backend report of an id the backend recorded for another visitor).
+ */
 export type OrderOutcome =
   | { status: 'new'; order: Order; /** Experiments whose conversion count this order raised. */ counted: string[] }
   | { status: 'duplicate'; order: Order }
@@ -37,36 +44,71 @@ export type OrderOutcome =
 
 export const ORDER_SOURCES: readonly OrderSource[] = ['page', 'backend'];
 
+/** What `put` changed, for `restore`. */
+export interface OrderUndo {
+  order: Order;
+  /** The page's report of the same order that a backend report superseded. */
+  superseded: Order | undefined;
+}
+
+const pageKey = (visitorId: string, orderId: string): string => `${visitorId}\n${orderId}`;
+
 export class OrderBook {
-  private readonly byId = new Map<string, Order>();
+  /** The backend's orders, by order id. */
+  private readonly backend = new Map<string, Order>();
+  /** The pages' orders, by visitor and order id, unless superseded by the backend's. */
+  private readonly page = new Map<string, Order>();
 
-  get(orderId: string): Order | undefined {
-    return this.byId.get(orderId);
+  /**
+   * The order `orderId` of `visitorId` (the backend's report of it, else the page's); without a
+   * visitor, the backend's order of that id.
+   */
+  get(orderId: string, visitorId?: string): Order | undefined {
+    const backend = this.backend.get(orderId);
+    if (visitorId === undefined || backend?.visitorId === visitorId) return backend;
+    return this.page.get(pageKey(visitorId, orderId));
   }
 
+  /** Orders stored, the pages' and the backend's. */
   get size(): number {
-    return this.byId.size;
+    return this.backend.size + this.page.size;
   }
 
-  /** How a report of `orderId` for `visitorId` from `source` relates to what is stored. */
+  /** How a report of `orderId` for `visitorId` from `source` relates to what is stored (see the header). */
   check(orderId: string, visitorId: string, source: OrderSource): 'new' | 'duplicate' | 'conflict' {
-    const known = this.byId.get(orderId);
-    if (known === undefined) return 'new';
-    if (known.visitorId === visitorId) return 'duplicate';
-    return source === 'backend' && known.source === 'page' ? 'new' : 'conflict';
+    const backend = this.backend.get(orderId);
+    if (backend?.visitorId === visitorId) return 'duplicate';
+    if (source === 'backend') return backend === undefined ? 'new' : 'conflict';
+    return this.page.has(pageKey(visitorId, orderId)) ? 'duplicate' : 'new';
   }
 
-  /** Stores `order` (after `check` said new); returns the one it replaced, for undo. */
-  put(order: Order): Order | undefined {
-    const previous = this.byId.get(order.orderId);
-    this.byId.set(order.orderId, order);
-    return previous;
+  /** The page's report a backend report of this order would supersede. */
+  supersedable(orderId: string, visitorId: string): Order | undefined {
+    return this.page.get(pageKey(visitorId, orderId));
+  }
+
+  /** Stores `order` (after `check` said new); returns what `restore` needs to undo it. */
+  put(order: Order): OrderUndo {
+    const key = pageKey(order.visitorId, order.orderId);
+    if (order.source === 'page') {
+      this.page.set(key, order);
+      return { order, superseded: undefined };
+    }
+    const superseded = this.page.get(key);
+    this.page.delete(key);
+    this.backend.set(order.orderId, order);
+    return { order, superseded };
   }
 
   /** Undoes a `put`. */
-  restore(orderId: string, previous: Order | undefined): void {
-    if (previous === undefined) this.byId.delete(orderId);
-    else this.byId.set(orderId, previous);
+  restore({ order, superseded }: OrderUndo): void {
+    const key = pageKey(order.visitorId, order.orderId);
+    if (order.source === 'page') {
+      this.page.delete(key);
+      return;
+    }
+    this.backend.delete(order.orderId);
+    if (superseded !== undefined) this.page.set(key, superseded);
   }
 }
 

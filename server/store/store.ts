@@ -28,7 +28,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Journal, type JournalStats } from './journal.js';
-import { copyOrder, ORDER_SOURCES, OrderBook, type Order, type OrderOutcome, type OrderSource } from './orders.js';
+import { copyOrder, ORDER_SOURCES, OrderBook, type Order, type OrderOutcome, type OrderSource, type OrderUndo } from './orders.js';
 
 export type { Order, OrderOutcome, OrderSource } from './orders.js';
 
@@ -297,19 +297,23 @@ export class Store {
   // ---- orders ----
 
   /**
-   * Records an order, idempotent by order id (orders.ts says who may claim one), and when it is new
-   * counts it as the conversion of every experiment the visitor was exposed to before it, once per
-   * visitor and experiment. One journal record carries both, so an order is never stored without
-   * its conversions. Resolves once durable; a duplicate or a conflict stores nothing.
+   * Records an order, idempotent by order id (orders.ts says who may claim one and how the
+   * backend's report supersedes a page's), and when it is new counts it as the conversion of every
+   * experiment the visitor was exposed to before it, once per visitor and experiment. One journal
+   * record carries both, so an order is never stored without its conversions. Resolves once
+   * durable; a duplicate or a conflict stores nothing.
    */
   recordOrder(input: { orderId: string; visitorId: string; value: number | null; currency: string | null; source: OrderSource }): Promise<OrderOutcome> {
     return this.serialized(this.inFlight.order, input.orderId, (): Attempt<OrderOutcome> => {
       const status = this.orders.check(input.orderId, input.visitorId, input.source);
-      const known = this.orders.get(input.orderId);
+      const known = this.orders.get(input.orderId, input.visitorId);
       if (status === 'conflict') return { result: { status } };
       if (status === 'duplicate' && known !== undefined) return { result: { status, order: copyOrder(known) } };
-      const order: Order = { ...input, at: this.now(), experiments: this.exposuresOf(input.visitorId) };
-      const { previous, counted } = this.applyOrder(order);
+      // Superseding the page's report, the order keeps the arms the visitor was in when the page
+      // reported it: an exposure between the purchase and a late webhook is not the order's.
+      const page = input.source === 'backend' ? this.orders.supersedable(input.orderId, input.visitorId) : undefined;
+      const order: Order = { ...input, at: this.now(), experiments: page?.experiments ?? this.exposuresOf(input.visitorId) };
+      const { undo, counted } = this.applyOrder(order);
       return {
         result: { status: 'new', order: copyOrder(order), counted },
         write: {
@@ -319,16 +323,19 @@ export class Store {
               const experiment = this.experiments.get(id);
               if (experiment !== undefined) unconvert(experiment, order.visitorId);
             }
-            this.orders.restore(order.orderId, previous);
+            this.orders.restore(undo);
           },
         },
       };
     });
   }
 
-  /** The stored order with this id, if any. */
-  order(orderId: string): Order | undefined {
-    const order = this.orders.get(orderId);
+  /**
+   * The visitor's order with this id (the backend's report of it, else the page's); without a
+   * visitor, the backend's order with this id.
+   */
+  order(orderId: string, visitorId?: string): Order | undefined {
+    const order = this.orders.get(orderId, visitorId);
     return order === undefined ? undefined : copyOrder(order);
   }
 
@@ -470,13 +477,13 @@ export class Store {
   }
 
   /** Stores the order in memory and counts its conversions; returns what undoing needs. */
-  private applyOrder(order: Order): { previous: Order | undefined; counted: string[] } {
-    const previous = this.orders.put(order);
+  private applyOrder(order: Order): { undo: OrderUndo; counted: string[] } {
+    const undo = this.orders.put(order);
     const counted = Object.keys(order.experiments).filter((id) => {
       const experiment = this.experiments.get(id);
       return experiment !== undefined && convert(experiment, order.visitorId);
     });
-    return { previous, counted };
+    return { undo, counted };
   }
 
   private couponState(offerId: string): CouponState {

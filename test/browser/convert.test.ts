@@ -1,8 +1,9 @@
 // window.visitorOffers.convert({ value, currency, orderId }) in headless Chromium: the page reports
-// an order; the widget sends it as a conversion with this page view's decision, the server counts
-// it for the visitor's experiment once (the order id makes a repeat a duplicate), a call made
-// while the decision is still on its way waits for it, and without a cookie or on a preview it
-// resolves false quietly.
+// an order; the widget sends it as a conversion with nothing of this page view's decision and
+// without waiting for it, the server counts it for the visitor's experiment once (the order id
+// makes a repeat a duplicate) — also after the visitor's coupon expired and the page shows no
+// offer. It joins a window.visitorOffers the page already has; it resolves false quietly without
+// a cookie or on a preview.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import type { Experiment } from '../../server/experiments/types';
@@ -10,9 +11,10 @@ import { previewUrl } from '../../server/preview/link';
 import { PreviewKey, signPreview } from '../../server/preview/token';
 import { internalsOf } from '../../server/router-internals';
 import { appeared, catalogue, KINDS, MOUNT_PATH, offerTag, paras } from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { startHarness, WIDGET_SCRIPT, type Harness, type Visit } from './harness';
 
-const COUPON = KINDS.coupon.id;
+const COUPON = KINDS.coupon.id; // expires 30 minutes after the visitor first sees it
+const MINUTE = 60_000;
 // Every visitor lands in the treatment arm; the switched-off arm makes a valid experiment.
 const EXPERIMENT: Experiment = {
   id: 'exp-convert',
@@ -44,12 +46,14 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
 
   const store = () => internalsOf(h.router).store.ready;
   const counts = async () => Object.fromEntries((await store()).experimentCounts(EXPERIMENT.id));
-  const page = (extra = ''): string => h.hostPage({ body: `<main><h1>Pricing</h1>${paras(1, 3)}</main>${offerTag({ page: `/x/${EXPERIMENT.id}` })}${extra}` });
-  const convert = (v: Visit, orderId: string): Promise<boolean> =>
+  const page = (extra = '', script?: string): string =>
+    h.hostPage({ body: `<main><h1>Thank you</h1>${paras(1, 3)}</main>${offerTag({ page: `/x/${EXPERIMENT.id}` })}${extra}`, script });
+  const convert = (v: Visit, orderId: string | number): Promise<boolean> =>
     v.page.evaluate((o) => window.visitorOffers?.convert(o) ?? Promise.resolve(false), { ...ORDER, orderId });
+  const converted = (v: Visit): Promise<boolean> => v.page.evaluate(() => (window as unknown as { __converted: Promise<boolean> }).__converted);
   const conversionGoals = (visitorId: string) => h.sim.goals.filter((g) => g.name === 'offer_conversion' && g.visitorId === visitorId);
 
-  it('after the offer was shown: counted for the visitor’s experiment once, however often the same order is reported', async ({ expect }) => {
+  it('after the offer was shown: the order alone is sent, and counted for the visitor’s experiment once however often it is reported', async ({ expect }) => {
     const visitor = personas.low.visitorId;
     const v = await h.visit(page(), { persona: 'low' });
     await appeared(v.page);
@@ -57,32 +61,42 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
     await expect.poll(counts).toMatchObject({ treatment: { exposures: 1, conversions: 0 } });
 
     expect(await convert(v, 'o-1')).toBe(true);
-    expect(v.events('conversion')).toEqual([{ type: 'conversion', ...DECISION, ...ORDER, orderId: 'o-1' }]);
+    expect(v.events('conversion')).toEqual([{ type: 'conversion', ...ORDER, orderId: 'o-1' }]);
     expect(await counts()).toMatchObject({ treatment: { exposures: 1, conversions: 1 } });
-    expect((await store()).order('o-1')).toMatchObject({ visitorId: visitor, value: 49, currency: 'EUR', source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
+    expect((await store()).order('o-1', visitor)).toMatchObject({ value: 49, currency: 'EUR', source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
 
     // Reported again (a reload of the thank-you page): accepted, but nothing counted or sent twice.
     expect(await convert(v, 'o-1')).toBe(true);
     expect(v.events('conversion')).toHaveLength(2);
     expect(await counts()).toMatchObject({ treatment: { exposures: 1, conversions: 1 } });
     await internalsOf(h.router).outbox.drain(10_000);
-    expect(conversionGoals(visitor).map((g) => g.metadata)).toEqual([
-      { offer: COUPON, experiment: EXPERIMENT.id, variant: 'treatment', order_id: 'o-1', value: '49', currency: 'EUR' },
-    ]);
+    expect(conversionGoals(visitor).map((g) => g.metadata)).toEqual([{ offer: 'none', source: 'page', order_id: 'o-1', value: '49', currency: 'EUR' }]);
     expect(v.consoleErrors).toEqual([]);
     await v.close();
   });
 
-  it('a call made before the decision has arrived waits for it, shares its request, and counts', async ({ expect }) => {
-    const visitor = personas.average.visitorId;
-    // The offer is seen on one page view…
-    const seen = await h.visit(page(), { persona: 'average' });
-    await appeared(seen.page);
-    await expect.poll(() => seen.events('exposure'), { timeout: 4000 }).toHaveLength(1);
-    await expect.poll(async () => (await store()).exposureOf(EXPERIMENT.id, visitor)).toBe('treatment');
-    await seen.close();
+  it('after the visitor’s coupon expired (the page offers nothing), the order is still stored and counted', async ({ expect }) => {
+    const visitor = personas.high.visitorId;
+    // The visitor saw the coupon in the experiment 31 minutes ago: it has expired since.
+    await (await store()).recordFirstExposure(COUPON, visitor, Date.now() - 31 * MINUTE);
+    await (await store()).recordExposure(EXPERIMENT.id, 'treatment', visitor);
+    const before = (await counts()).treatment?.conversions ?? 0;
 
-    // …and the order is reported on the next, while its GET /offer is held back.
+    const v = await h.visit(page(), { persona: 'high' });
+    const decision = await v.page.evaluate(async (api) => (await fetch(`${api}/offer?path=/x/exp-convert`)).json(), MOUNT_PATH);
+    expect(decision).toMatchObject({ offer: null, experiment: { id: EXPERIMENT.id, variant: 'treatment' }, reason: 'coupon-expired' });
+    expect(await convert(v, 1001)).toBe(true);
+    expect((await store()).order('1001', visitor)).toMatchObject({ value: 49, currency: 'EUR', source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
+    expect((await counts()).treatment?.conversions).toBe(before + 1);
+    expect(v.scriptErrors).toEqual([]);
+    await v.close();
+  });
+
+  it('does not wait for the page’s decision: a call made while GET /offer is held back is sent and counted at once', async ({ expect }) => {
+    const visitor = personas.average.visitorId;
+    await (await store()).recordExposure(EXPERIMENT.id, 'treatment', visitor);
+    const before = (await counts()).treatment?.conversions ?? 0;
+
     const v = await h.visit(page(CALL_AT_ONCE('o-2')), { persona: 'average', navigate: false });
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -91,29 +105,35 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
       await route.continue();
     });
     await v.page.goto(v.url);
-    await v.page.waitForFunction(() => (window as unknown as { __converted?: unknown }).__converted !== undefined);
-    expect(v.offerRequests()).toBe(1);
-    expect(v.events('conversion')).toEqual([]); // nothing to send yet: the decision is not known
-    const converted = (await counts()).treatment?.conversions ?? 0;
+    expect(await converted(v)).toBe(true);
+    expect(v.offerRequests()).toBe(1); // the widget's own, still held
+    expect(v.events('conversion')).toEqual([{ type: 'conversion', ...ORDER, orderId: 'o-2' }]);
+    expect((await store()).order('o-2', visitor)).toMatchObject({ source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
+    expect((await counts()).treatment?.conversions).toBe(before + 1);
     release();
-    expect(await v.page.evaluate(() => (window as unknown as { __converted: Promise<boolean> }).__converted)).toBe(true);
-    expect(v.events('conversion')).toEqual([{ type: 'conversion', ...DECISION, ...ORDER, orderId: 'o-2' }]);
-    expect(v.offerRequests()).toBe(1); // the widget's own request, shared
-    expect((await store()).order('o-2')).toMatchObject({ visitorId: visitor, source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
-    expect((await counts()).treatment?.conversions).toBe(converted + 1);
     expect(v.consoleErrors).toEqual([]);
     await v.close();
   });
 
-  it('on a page without the DataFast cookie it resolves false, sends nothing and logs no error', async ({ expect }) => {
+  it('joins a window.visitorOffers the page already has instead of leaving convert() out', async ({ expect }) => {
+    const v = await h.visit(page('', `<script>window.visitorOffers = { mine: 1 };</script>${WIDGET_SCRIPT}`), { persona: 'customer' });
+    await v.page.waitForFunction(() => typeof window.visitorOffers?.convert === 'function');
+    expect(await v.page.evaluate(() => (window.visitorOffers as unknown as { mine: number }).mine)).toBe(1);
+    expect(await convert(v, 'o-7')).toBe(true);
+    expect((await store()).order('o-7', personas.customer.visitorId)).toMatchObject({ source: 'page', value: 49 });
+    expect(v.consoleErrors).toEqual([]);
+    await v.close();
+  });
+
+  it('on a page without the DataFast cookie it resolves false, stores nothing and logs no error of its own', async ({ expect }) => {
     const before = (await store()).orderCount();
     const v = await h.visit(page(CALL_AT_ONCE('o-3')), { persona: null });
-    expect(await v.page.evaluate(() => (window as unknown as { __converted: Promise<boolean> }).__converted)).toBe(false);
+    expect(await converted(v)).toBe(false);
     expect(await convert(v, 'o-4')).toBe(false);
-    expect(v.events('conversion')).toEqual([]);
     expect((await store()).orderCount()).toBe(before);
-    expect(v.consoleErrors).toEqual([]);
-    expect(v.consoleMessages.filter((m) => m.startsWith('warning') || m.startsWith('error'))).toEqual([]);
+    // The server refuses it (400): the browser's own network line is all there is.
+    expect(v.scriptErrors).toEqual([]);
+    expect(v.consoleMessages.filter((m) => m.startsWith('warning'))).toEqual([]);
     await v.close();
   });
 
@@ -122,7 +142,7 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
     const { token } = signPreview(PreviewKey.fromAdminToken(ADMIN), `offer:${COUPON}`, Date.now());
     const v = await h.visit(previewUrl(page(CALL_AT_ONCE('o-5')), { kind: 'offer', offerId: COUPON }, token), { persona: 'low' });
     await appeared(v.page); // the preview is shown…
-    expect(await v.page.evaluate(() => (window as unknown as { __converted: Promise<boolean> }).__converted)).toBe(false);
+    expect(await converted(v)).toBe(false);
     expect(await convert(v, 'o-6')).toBe(false);
     expect(v.requests.filter((r) => r.method === 'POST')).toEqual([]); // …and nothing of it is reported
     expect((await store()).orderCount()).toBe(before);

@@ -1,9 +1,10 @@
 // POST /visitor-offers/conversions through the real router over real sockets, against the simulated
 // DataFast: the site's backend (or payment webhook handler) reports an order for a visitor id.
 // Only with a configured token (admin or conversions), validated field by field, idempotent by
-// order id, stored durably before it is acknowledged, counted for the experiments the visitor was
-// exposed to, forwarded as an `offer_conversion` goal, rate-limited per client address — and no
-// token or API key in any answer (checked on each) or log line (checked after each test).
+// order id (a string, or a safe integer kept as its decimal string), stored durably before it is
+// acknowledged, counted for the experiments the visitor was exposed to, forwarded as an
+// `offer_conversion` goal, rate-limited per client address — and no token or API key in any
+// answer (checked on each) or log line (checked after each test).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -159,7 +160,9 @@ describe('POST /conversions refuses a malformed body with 400 "field: problem", 
     ['an empty orderId', { ...ORDER, orderId: '   ' }, /^orderId: must not be empty/],
     ['an orderId over 128 characters', { ...ORDER, orderId: 'o'.repeat(129) }, /^orderId: too long/],
     ['an orderId with a control character', { ...ORDER, orderId: 'o-1\n2' }, /^orderId: expected printable characters only/],
-    ['a numeric orderId', { ...ORDER, orderId: 1001 }, /^orderId: /],
+    ['a fractional orderId', { ...ORDER, orderId: 1001.5 }, /^orderId: expected a string or a safe integer/],
+    ['an orderId beyond the safe integers', { ...ORDER, orderId: 2 ** 53 }, /^orderId: expected a string or a safe integer/],
+    ['an orderId that is an object', { ...ORDER, orderId: { id: 1 } }, /^orderId: expected a string or a safe integer/],
     ['a negative value', { ...ORDER, value: -1 }, /^value: must not be negative/],
     ['a value over the cap', { ...ORDER, value: 1e12 }, /^value: too large/],
     ['a value as a string', { ...ORDER, value: '49' }, /^value: /],
@@ -213,6 +216,16 @@ describe('POST /conversions is idempotent by orderId', () => {
     await drain(m);
     expect(suite.sim.goals.filter((g) => g.name === 'offer_conversion')).toHaveLength(1);
     expect((await storeOf(m)).order('o-1001')?.value).toBe(49);
+  });
+
+  it('a numeric orderId (Shopify, WooCommerce) is kept as its decimal string: 1001 and "1001" are one order', async () => {
+    const m = await mount();
+    const first = await convert(m, { ...ORDER, orderId: 1001 });
+    expect(first.status).toBe(201);
+    expect((await storeOf(m)).order('1001')).toMatchObject({ orderId: '1001', visitorId: EXPOSED, value: 49 });
+    expect((await convert(m, { ...ORDER, orderId: '1001' })).body).toEqual({ ok: true, duplicate: true });
+    await drain(m);
+    expect(suite.sim.goals.map((g) => g.metadata.order_id)).toEqual(['1001']);
   });
 
   it('the same orderId for another visitor → 409, counted for nobody', async () => {

@@ -90,7 +90,6 @@ describe('POST /events forwards each event to DataFast as a documented goal for 
     ['exposure', GOAL_NAMES.exposure, 'offer_exposure'],
     ['click', GOAL_NAMES.click, 'offer_click'],
     ['dismiss', GOAL_NAMES.dismiss, 'offer_dismiss'],
-    ['conversion', GOAL_NAMES.conversion, 'offer_conversion'],
   ])('%s → 202, and goal %s with { offer, experiment, variant }', async (type, name, documented) => {
     expect(name).toBe(documented);
     const m = await mount();
@@ -113,6 +112,14 @@ describe('POST /events forwards each event to DataFast as a documented goal for 
       name: documented,
       metadata: { offer: 'welcome-coupon', experiment: EXPERIMENT.id, variant: 'coupon' },
     });
+  });
+
+  it('conversion → 202, and goal offer_conversion with { offer: "none", source: "page" }: nothing of the page’s decision', async () => {
+    expect(GOAL_NAMES.conversion).toBe('offer_conversion');
+    const m = await mount();
+    expect((await post(m, couponEvent('conversion'))).body).toEqual({ ok: true, forwarded: true });
+    await drain(m);
+    expect(suite.sim.goals.map((g) => [g.visitorId, g.name, g.metadata])).toEqual([[IN_COUPON, 'offer_conversion', { offer: 'none', source: 'page' }]]);
   });
 
   it('outside an experiment, the metadata is just { offer }', async () => {

@@ -1,6 +1,8 @@
 // The store's orders: idempotent by order id, each counted as the conversion of every experiment
 // its visitor was exposed to before it (once per visitor and experiment), durable in one journal
-// record that is replayed on open, and the backend's report never blocked by a page's.
+// record that is replayed on open. The backend's reports share one order-id namespace; a page's
+// are its own visitor's only (no conflicts, nothing learnt about other visitors); the backend's
+// report of an order a page reported supersedes it.
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -75,25 +77,44 @@ describe('Store: orders are idempotent by order id', () => {
     await store.close();
   });
 
-  it('the same order id for another visitor is a conflict and stores nothing', async () => {
+  it('the backend’s report of an id the backend recorded for another visitor is a conflict and stores nothing', async () => {
     const store = await openStore();
     await store.recordOrder(order('o-1', A));
     expect(await store.recordOrder(order('o-1', B))).toEqual({ status: 'conflict' });
-    expect(await store.recordOrder(order('o-1', B, 'page'))).toEqual({ status: 'conflict' });
     expect(store.order('o-1')?.visitorId).toBe(A);
+    expect(store.order('o-1', B)).toBeUndefined();
     expect((await journalLines()).filter((r) => r.t === 'order')).toHaveLength(1);
     await store.close();
   });
 
-  it('a page’s claim (a forgeable cookie) never blocks the backend’s: the backend’s report replaces it', async () => {
+  it('a page speaks for its own visitor only: its orders are keyed by visitor and order id, and never conflict', async () => {
+    const store = await openStore();
+    await store.recordOrder(order('o-1', A)); // the backend's, for A
+    // B's page reporting the same id learns nothing about A's order: it is B's own (forged or not).
+    expect(await store.recordOrder(order('o-1', B, 'page', 5, 'EUR'))).toMatchObject({ status: 'new', order: { visitorId: B, source: 'page', value: 5 } });
+    expect((await store.recordOrder(order('o-1', B, 'page'))).status).toBe('duplicate');
+    // Two pages with one id: each its own order.
+    expect((await store.recordOrder(order('o-9', A, 'page'))).status).toBe('new');
+    expect((await store.recordOrder(order('o-9', B, 'page'))).status).toBe('new');
+    expect(store.order('o-1')).toMatchObject({ visitorId: A, source: 'backend' });
+    expect(store.order('o-1', B)).toMatchObject({ visitorId: B, source: 'page' });
+    expect(store.order('o-9')).toBeUndefined(); // no backend order o-9
+    expect(store.order('o-9', A)).toMatchObject({ visitorId: A, source: 'page' });
+    expect(store.orderCount()).toBe(4);
+    const reopened = await reopen(store);
+    expect(reopened.orderCount()).toBe(4);
+    expect(reopened.order('o-1', B)).toMatchObject({ visitorId: B, source: 'page' });
+    expect((await reopened.recordOrder(order('o-9', B, 'page'))).status).toBe('duplicate');
+    await reopened.close();
+  });
+
+  it('pages claiming an id first (a forged cookie can) never block the backend: it records the id for its visitor', async () => {
     const store = await openStore();
     expect((await store.recordOrder(order('o-7', B, 'page'))).status).toBe('new');
-    // Another page claim for the id is a conflict: among pages, the first wins.
-    expect((await store.recordOrder(order('o-7', A, 'page'))).status).toBe('conflict');
     expect((await store.recordOrder(order('o-7', A, 'backend'))).status).toBe('new');
     expect(store.order('o-7')).toMatchObject({ visitorId: A, source: 'backend' });
-    // From then on, the backend's visitor holds the id, whoever asks.
-    expect((await store.recordOrder(order('o-7', B, 'page'))).status).toBe('conflict');
+    // From then on the backend's visitor holds the id in the backend's namespace.
+    expect((await store.recordOrder(order('o-7', B, 'backend'))).status).toBe('conflict');
     expect((await store.recordOrder(order('o-7', A, 'page'))).status).toBe('duplicate');
     const reopened = await reopen(store);
     expect(reopened.order('o-7')).toMatchObject({ visitorId: A, source: 'backend' });
@@ -107,6 +128,59 @@ describe('Store: orders are idempotent by order id', () => {
     expect(outcomes.filter((o) => o.status === 'new')).toHaveLength(1);
     expect(outcomes.filter((o) => o.status === 'duplicate')).toHaveLength(7);
     expect((await journalLines()).filter((r) => r.t === 'order')).toHaveLength(1);
+    await store.close();
+  });
+});
+
+describe('Store: the backend’s report of an order always wins over the page’s', () => {
+  it('it supersedes the page’s report of the same order: stored with the backend’s value, counted once, and it wins on replay', async () => {
+    const store = await openStore();
+    await store.recordExposure('hero', 'coupon', A);
+    const page = await store.recordOrder(order('o-1', A, 'page', 1, 'USD'));
+    expect(page).toMatchObject({ status: 'new', counted: ['hero'] });
+    clock += 60_000;
+    const backend = await store.recordOrder(order('o-1', A, 'backend', 49, 'EUR'));
+    expect(backend).toEqual({
+      status: 'new',
+      counted: [], // the page's report already counted this visitor's conversion
+      order: { orderId: 'o-1', visitorId: A, value: 49, currency: 'EUR', source: 'backend', at: clock, experiments: { hero: 'coupon' } },
+    });
+    expect(store.order('o-1', A)).toMatchObject({ value: 49, currency: 'EUR', source: 'backend' });
+    expect(store.orderCount()).toBe(1);
+    expect(counts(store, 'hero')).toEqual({ coupon: { exposures: 1, conversions: 1 } });
+    // Both reports are in the journal, the backend's last.
+    expect((await journalLines()).filter((r) => r.t === 'order').map((r) => [r.source, r.value])).toEqual([
+      ['page', 1],
+      ['backend', 49],
+    ]);
+    // The page again, or the backend again: duplicates of the backend's order.
+    expect(await store.recordOrder(order('o-1', A, 'page', 2, 'USD'))).toMatchObject({ status: 'duplicate', order: { value: 49, source: 'backend' } });
+    expect(await store.recordOrder(order('o-1', A, 'backend', 50, 'EUR'))).toMatchObject({ status: 'duplicate', order: { value: 49 } });
+
+    const reopened = await reopen(store);
+    expect(reopened.order('o-1', A)).toMatchObject({ value: 49, currency: 'EUR', source: 'backend' });
+    expect(reopened.orderCount()).toBe(1);
+    expect(counts(reopened, 'hero')).toEqual({ coupon: { exposures: 1, conversions: 1 } });
+    expect((await reopened.recordOrder(order('o-1', A, 'page'))).status).toBe('duplicate');
+    await reopened.close();
+  });
+
+  it('superseding keeps the arms of the page’s report: an exposure between the purchase and a late webhook is not the order’s', async () => {
+    const store = await openStore();
+    await store.recordExposure('hero', 'coupon', A);
+    await store.recordOrder(order('o-1', A, 'page'));
+    await store.recordExposure('pricing', 'control', A);
+    expect(await store.recordOrder(order('o-1', A, 'backend'))).toMatchObject({ status: 'new', counted: [], order: { experiments: { hero: 'coupon' } } });
+    expect(counts(store, 'pricing')).toEqual({ control: { exposures: 1, conversions: 0 } });
+    await store.close();
+  });
+
+  it('only the same visitor’s page report is superseded; other visitors’ page reports of the id stay theirs', async () => {
+    const store = await openStore();
+    await store.recordOrder(order('o-1', B, 'page', 5, 'EUR'));
+    await store.recordOrder(order('o-1', A, 'backend'));
+    expect(store.order('o-1', B)).toMatchObject({ source: 'page', value: 5 });
+    expect(store.orderCount()).toBe(2);
     await store.close();
   });
 });
@@ -161,9 +235,9 @@ describe('Store: orders on disk', () => {
 
     store = await reopen(store);
     expect(store.orderCount()).toBe(2);
-    expect(store.order('o-1')).toEqual({ orderId: 'o-1', visitorId: A, value: 12.5, currency: 'EUR', source: 'page', at: 1_700_000_000_000, experiments: { hero: 'coupon' } });
+    expect(store.order('o-1', A)).toEqual({ orderId: 'o-1', visitorId: A, value: 12.5, currency: 'EUR', source: 'page', at: 1_700_000_000_000, experiments: { hero: 'coupon' } });
     expect(counts(store, 'hero')).toEqual({ coupon: { exposures: 1, conversions: 1 } });
-    expect((await store.recordOrder(order('o-1', A))).status).toBe('duplicate');
+    expect((await store.recordOrder(order('o-1', A, 'page'))).status).toBe('duplicate');
     expect((await store.recordOrder(order('o-2', A))).status).toBe('conflict');
     await store.close();
   });
@@ -180,12 +254,15 @@ describe('Store: orders on disk', () => {
     await store.close();
   });
 
-  it('a backend report that replaced a page claim and then failed to be written leaves the page claim in place', async () => {
+  it('a backend report that would supersede a page’s and failed to be written leaves the page’s in place, and can be sent again', async () => {
     const store = await openStore();
-    await store.recordOrder(order('o-1', B, 'page'));
+    await store.recordOrder(order('o-1', A, 'page', 1, 'USD'));
     await failNextSync();
     await expect(store.recordOrder(order('o-1', A, 'backend'))).rejects.toThrow(/EIO/);
-    expect(store.order('o-1')).toMatchObject({ visitorId: B, source: 'page' });
+    expect(store.order('o-1')).toBeUndefined();
+    expect(store.order('o-1', A)).toMatchObject({ source: 'page', value: 1 });
+    expect((await store.recordOrder(order('o-1', A, 'backend'))).status).toBe('new');
+    expect(store.order('o-1', A)).toMatchObject({ source: 'backend', value: 49 });
     await store.close();
   });
 
