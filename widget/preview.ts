@@ -11,3 +11,7 @@ export const previewQuery = (location.search.match(/[?&]visitor-offers-(preview|
 
 /** True on a preview page view (even a half or bad link: it shows nothing then, and sends nothing). */
 export const preview = !!previewQuery;
+
+// The token leaves the address bar at once, so it does not travel on in Referer headers, the
+// site's own analytics or a copied link; nor in the page path sent to /offer.
+if (preview) history.replaceState(history.state, '', location.href.replace(/[?&]visitor-offers-(preview|token)=[^&#]*/g, '').replace(/^([^?#]*)&/, '$1?'));

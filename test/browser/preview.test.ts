@@ -58,6 +58,10 @@ describe('previewing an offer (headless Chromium)', () => {
     const container = v.page.locator('visitor-offer [part=container]');
     expect(await container.locator('[part=headline]').textContent()).toBe(KINDS.coupon.headline);
     expect(await v.page.locator('visitor-offer [part=code]').textContent()).toBe(COUPON_CODE);
+    // The token has left the address bar, and the page path sent to /offer never carried it.
+    expect(v.page.url()).not.toContain('visitor-offers-');
+    const offer = v.requests.find((r) => r.path.startsWith('/visitor-offers/offer'));
+    expect(new URL(offer?.path ?? '', 'http://x').searchParams.get('path')).not.toContain('visitor-offers-');
 
     // "Shown" fires after a second in view: the moment an exposure would be sent.
     await expect.poll(async () => (await domEvents(v)).map((e) => e.type), { timeout: 5000 }).toContain('visitor-offer-shown');
