@@ -82,7 +82,10 @@ function checkOfferEvent(current: Policy, visitorId: string, event: EventBody): 
     if (!experiment) return `experiment: unknown experiment "${event.experiment}"`;
     // The browser's word is not trusted for results: the variant is the visitor's real assignment.
     const assignment = assign(experiment, visitorId);
-    if (!assignment || (event.variant !== undefined && event.variant !== assignment.variantId) || assignment.offerId !== offerId) {
+    // An arm whose offer was withdrawn for this visitor (coupon expired, pool empty) shows nothing,
+    // as a control does: its exposure comes without offer and still belongs to its arm.
+    const withdrawn = event.type === 'exposure' && offerId === null;
+    if (!assignment || (event.variant !== undefined && event.variant !== assignment.variantId) || (assignment.offerId !== offerId && !withdrawn)) {
       return 'variant: this visitor is not in that experiment variant';
     }
     return { offerId, variant: assignment.variantId };

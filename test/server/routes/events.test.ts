@@ -355,6 +355,16 @@ describe('POST /events counts each exposure once', () => {
     ]);
     expect(await counts(m)).toEqual({ control: { exposures: 1, conversions: 0 } });
   });
+
+  it('counts, for its own arm, the exposure of a treatment whose offer was withdrawn (it shows nothing, like a control)', async () => {
+    const m = await mount();
+    // What the widget sends when /offer answered the experiment with offer null (coupon-expired, pool empty).
+    const withdrawn = { type: 'exposure', offerId: null, experiment: EXPERIMENT.id };
+    expect((await post(m, withdrawn, IN_COUPON)).status).toBe(202);
+    expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 0 } });
+    // Only an exposure may come without its arm's offer.
+    expect((await post(m, { ...withdrawn, type: 'click' }, IN_COUPON)).status).toBe(400);
+  });
 });
 
 describe('POST /events counts conversions only for exposed visitors', () => {
