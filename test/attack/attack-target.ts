@@ -1,0 +1,122 @@
+// The target of the attack suite: the standalone app (router at /visitor-offers, /healthz, the
+// final 404) on a real socket, with every protected route enabled, against the simulated DataFast;
+// its log captured, unhandled rejections counted, and raw HTTP requests with a deadline.
+import { mkdtempSync } from 'node:fs';
+import { request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulatedDataFast, SIMULATED_DATAFAST_DEFAULTS as SIM, type SimulatedDataFast } from '../../demo/simulated-datafast';
+import { createApp } from '../../server/app';
+import type { VisitorOffersOptions } from '../../server/config/options-types';
+import type { VisitorOffersRouter } from '../../server/router';
+import { captureLog, type CapturedLog } from '../support/log-capture';
+
+/** `ATTACK_SCALE=full` (npm run attack) runs the full sizes; npm test the quick ones. */
+export const FULL = process.env.ATTACK_SCALE === 'full';
+
+export const ADMIN_TOKEN = 'attack-admin-4f1c9e2b7a6d3085e1c4b9f2a7d6e3c1';
+export const CONVERSIONS_TOKEN = 'attack-conv-9b3e7f1a5c2d8064b7e1f3a9c5d2e8b4';
+
+export interface RawRequest {
+  method: string;
+  /** Path and query, sent as is. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+}
+
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  ms: number;
+}
+
+export interface AttackTarget {
+  origin: string;
+  sim: SimulatedDataFast;
+  log: CapturedLog;
+  router: VisitorOffersRouter;
+  /** Unhandled rejections and uncaught exceptions seen since start. */
+  crashes: unknown[];
+  send(req: RawRequest, timeoutMs?: number): Promise<RawAnswer>;
+  close(): Promise<void>;
+}
+
+export async function startAttackTarget(extra: Partial<VisitorOffersOptions> = {}): Promise<AttackTarget> {
+  const sim = await startSimulatedDataFast({ generateUnknown: true });
+  const log = captureLog('debug');
+  const crashes: unknown[] = [];
+  const onCrash = (err: unknown): void => void crashes.push(err);
+  process.on('unhandledRejection', onCrash);
+  process.on('uncaughtException', onCrash);
+  const { app, router } = createApp(
+    {
+      datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 },
+      offersFile: 'demo/offers.demo.json',
+      watchOffersFile: false,
+      dataDir: mkdtempSync(join(tmpdir(), 'vo-attack-')),
+      adminToken: ADMIN_TOKEN,
+      conversionsToken: CONVERSIONS_TOKEN,
+      ...extra,
+    },
+    log.logger,
+  );
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const origin = `http://127.0.0.1:${port}`;
+
+  const send = (req: RawRequest, timeoutMs = 5000): Promise<RawAnswer> =>
+    new Promise((resolve, reject) => {
+      const started = performance.now();
+      const r = request({ host: '127.0.0.1', port, method: req.method, path: req.path, headers: req.headers, timeout: timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));
+        res.on('error', reject);
+      });
+      r.on('timeout', () => r.destroy(new Error(`no answer within ${timeoutMs} ms: ${req.method} ${req.path}`)));
+      r.on('error', reject);
+      r.end(req.body);
+    });
+
+  return {
+    origin,
+    sim,
+    log,
+    router,
+    crashes,
+    send,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await router.close(200);
+      await sim.close();
+      process.off('unhandledRejection', onCrash);
+      process.off('uncaughtException', onCrash);
+    },
+  };
+}
+
+/** Counts and extremes of what a run saw, printed at its end so `npm run attack` reports figures. */
+export class Tally {
+  readonly byStatus = new Map<number, number>();
+  requests = 0;
+  maxMs = 0;
+
+  add(answer: RawAnswer): void {
+    this.requests++;
+    this.byStatus.set(answer.status, (this.byStatus.get(answer.status) ?? 0) + 1);
+    this.maxMs = Math.max(this.maxMs, answer.ms);
+  }
+
+  line(what: string): string {
+    const statuses = [...this.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}×${n}`).join(' ');
+    return `${what}: ${this.requests} requests; statuses ${statuses}; slowest ${this.maxMs.toFixed(0)} ms`;
+  }
+}
