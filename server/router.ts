@@ -14,6 +14,7 @@ import { DataFastClient } from './datafast/client.js';
 import { GOAL_NAMES } from './datafast/goals.js';
 import { GoalOutbox } from './events/outbox.js';
 import { RateLimiter } from './http/rate-limit.js';
+import { requestTrust } from './http/trust-proxy.js';
 import { LeadForwarder } from './leads/forwarder.js';
 import { LiveSource } from './live/live-source.js';
 import { defaultRouterLogger, type Logger } from './logger.js';
@@ -130,7 +131,18 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(errorHandler(logger));
 
   let closing: Promise<void> | null = null;
-  const handler = ((req, res, next) => router(req as express.Request, res as express.Response, next)) as VisitorOffersRouter;
+  // With `trustProxy`, Express resolves the client (rate limits) and the scheme and host (origin
+  // check) of the requests this router handles with it; a request passed on leaves as it came.
+  const trust = o.trustProxy === null ? null : requestTrust(o.trustProxy);
+  const handler = ((req, res, next) => {
+    const request = req as express.Request;
+    if (trust === null) return router(request, res as express.Response, next);
+    const leave = trust.enter(request);
+    router(request, res as express.Response, (err?: unknown) => {
+      leave();
+      next(err);
+    });
+  }) as VisitorOffersRouter;
   handler.close = (timeoutMs = 2000) => {
     closing ??= (async () => {
       offers.close();

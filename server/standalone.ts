@@ -1,5 +1,6 @@
 // The standalone server: the router on its own Express app, configured from the environment.
 import { once } from 'node:events';
+import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError } from './config/config-error.js';
 import { optionsFromEnv, serverSettingsFromEnv, type Env, type ServerSettings } from './config/env.js';
@@ -7,6 +8,7 @@ import { DEFAULTS } from './config/options.js';
 import { authMode } from './datafast/client.js';
 import { createLogger } from './logger.js';
 import { internalsOf } from './router-internals.js';
+import { createLimitedServer, defaultMaxConnections, SERVER_LIMITS } from './server-limits.js';
 
 /** Starts the server and resolves once it listens; exits the process with one line on a bad setting. */
 export async function serve(env: Env): Promise<void> {
@@ -46,13 +48,15 @@ export async function serve(env: Env): Promise<void> {
   }
   // SIGHUP re-reads OFFERS_CONFIG (the file is also watched); a bad file is logged and ignored.
   reload = () => void internals.offers.reload('SIGHUP');
-  const server = app.listen(settings.port, settings.host);
+  const maxConnections = settings.maxConnections ?? defaultMaxConnections();
+  const server = createLimitedServer(app, { ...SERVER_LIMITS, maxConnections }, logger);
+  server.listen(settings.port, settings.host);
   server.on('error', (err: NodeJS.ErrnoException) => stop(`PORT ${settings.port} on HOST ${settings.host}: ${err.code ?? err.message}`));
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   logger.info(
-    { host: settings.host, port, datafast: publicOrigin(options.datafast.apiUrl ?? DEFAULTS.apiUrl), auth: authMode(options.datafast.apiKey) },
+    { host: settings.host, port, datafast: publicOrigin(options.datafast.apiUrl ?? DEFAULTS.apiUrl), auth: authMode(options.datafast.apiKey), limits: limitsOf(server) },
     `visitor-offers listening on http://${settings.host}:${port}/visitor-offers`,
   );
 
@@ -65,6 +69,11 @@ export async function serve(env: Env): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+}
+
+/** The limits as the listening server has them, for the start-up line. */
+function limitsOf(server: Server): Record<string, number> {
+  return { headersTimeoutMs: server.headersTimeout, requestTimeoutMs: server.requestTimeout, keepAliveTimeoutMs: server.keepAliveTimeout, maxConnections: server.maxConnections };
 }
 
 /** Scheme, host and port only: a URL's user and password are never logged. */

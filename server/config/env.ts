@@ -2,6 +2,7 @@
 // (DATAFAST_API_URL → datafast.apiUrl); the options are checked by the router's one schema, and a
 // problem is then named by the variable it came from: `DATAFAST_API_URL: must be an http(s) URL`.
 import { z } from 'zod';
+import { trustProxyFromText } from '../http/trust-proxy.js';
 import { ConfigError, line, type Problem } from './config-error.js';
 import { friendlyMessage, problemsOf } from './messages.js';
 import { LOG_LEVELS, type LogLevel } from './options-schema.js';
@@ -15,6 +16,7 @@ const VARIABLES = [
   ['OFFERS_CONFIG', 'offersFile'],
   ['DATA_DIR', 'dataDir'],
   ['ALLOWED_ORIGINS', 'allowedOrigins'],
+  ['TRUST_PROXY', 'trustProxy'],
   ['ADMIN_TOKEN', 'adminToken'],
   ['CONVERSIONS_TOKEN', 'conversionsToken'],
   ['LEADS_WEBHOOK_URL', 'leadsWebhookUrl'],
@@ -33,7 +35,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
  * The router's options from environment variables (DATAFAST_API_KEY, DATAFAST_WEBSITE_ID,
- * DATAFAST_API_URL, OFFERS_CONFIG, DATA_DIR, ALLOWED_ORIGINS, ADMIN_TOKEN, CONVERSIONS_TOKEN,
+ * DATAFAST_API_URL, OFFERS_CONFIG, DATA_DIR, ALLOWED_ORIGINS, TRUST_PROXY, ADMIN_TOKEN, CONVERSIONS_TOKEN,
  * LEADS_WEBHOOK_URL, LOG_LEVEL). Blank variables count as unset. The result is checked by
  * `visitorOffers()`, whose ConfigError then names the variable.
  */
@@ -43,7 +45,7 @@ export function optionsFromEnv(env: Env): VisitorOffersOptions {
   for (const [name, path] of VARIABLES) {
     const text = setting(env, name);
     if (text === undefined) continue;
-    const value = name === 'ALLOWED_ORIGINS' ? text.split(',').map((s) => s.trim()).filter((s) => s !== '') : text;
+    const value = name === 'ALLOWED_ORIGINS' ? text.split(',').map((s) => s.trim()).filter((s) => s !== '') : name === 'TRUST_PROXY' ? trustProxyFromText(text) : text;
     const [head, tail] = path.split('.') as [string, string | undefined];
     if (tail === undefined) options[head] = value;
     else (options[head] as Record<string, unknown>)[tail] = value;
@@ -85,6 +87,8 @@ export interface ServerSettings {
   host: string;
   redisUrl: string | null;
   logLevel: LogLevel;
+  /** Open connections at most (MAX_CONNECTIONS); null for the default that server-limits.ts works out. */
+  maxConnections: number | null;
 }
 
 const serverSchema = z.object({
@@ -96,11 +100,17 @@ const serverSchema = z.object({
   HOST: z.string().min(1),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').nullable(),
   LOG_LEVEL: z.enum(LOG_LEVELS),
+  MAX_CONNECTIONS: z
+    .string()
+    .regex(/^\d{1,7}$/, 'must be a whole number of connections from 1 to 1000000')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 1_000_000, 'must be a whole number of connections from 1 to 1000000')
+    .nullable(),
 });
 
 /**
  * PORT (default 3000; 0 picks a free port), HOST (default 0.0.0.0), REDIS_URL, LOG_LEVEL (default
- * info): checked before the server makes its logger or anything else.
+ * info), MAX_CONNECTIONS: checked before the server makes its logger or anything else.
  * @throws ConfigError naming the variable
  */
 export function serverSettingsFromEnv(env: Env): ServerSettings {
@@ -109,13 +119,17 @@ export function serverSettingsFromEnv(env: Env): ServerSettings {
     HOST: setting(env, 'HOST') ?? '0.0.0.0',
     REDIS_URL: setting(env, 'REDIS_URL') ?? null,
     LOG_LEVEL: setting(env, 'LOG_LEVEL') ?? 'info',
+    MAX_CONNECTIONS: setting(env, 'MAX_CONNECTIONS') ?? null,
   };
   const parsed = serverSchema.safeParse(input, { error: friendlyMessage });
   if (!parsed.success) {
-    const problems = problemsOf(parsed.error, input).map((p) => ({ ...p, problem: p.place === 'PORT' ? `${p.problem}, got "${input.PORT}"` : p.problem }));
+    const shown = (p: { place: string; problem: string }): string =>
+      p.place === 'PORT' || p.place === 'MAX_CONNECTIONS' ? `${p.problem}, got "${input[p.place] ?? ''}"` : p.problem;
+    const problems = problemsOf(parsed.error, input).map((p) => ({ ...p, problem: shown(p) }));
     throw ConfigError.of(problems);
   }
-  return { port: parsed.data.PORT, host: parsed.data.HOST, redisUrl: parsed.data.REDIS_URL, logLevel: parsed.data.LOG_LEVEL };
+  const d = parsed.data;
+  return { port: d.PORT, host: d.HOST, redisUrl: d.REDIS_URL, logLevel: d.LOG_LEVEL, maxConnections: d.MAX_CONNECTIONS };
 }
 
 /** An unset or blank variable is treated as absent. */

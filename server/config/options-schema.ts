@@ -2,6 +2,7 @@
 // `visitorOffers(options)` and the standalone server's environment both end here, so a setting is
 // checked the same way wherever it comes from, before anything is opened.
 import { z } from 'zod';
+import { trustProxyProblem, type TrustProxySetting } from '../http/trust-proxy.js';
 import { obj, offersShape } from './offers-schema.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -54,6 +55,12 @@ const limitsSchema = obj({
   conversionsPerMinute: perMinute.optional(),
 });
 
+// Express's `trust proxy` syntax, checked by Express's own parser.
+const trustProxy = z.custom<TrustProxySetting>().superRefine((value, ctx) => {
+  const problem = trustProxyProblem(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const LOGGER_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 const loggerSchema = z.custom<object>(
   (v) => typeof v === 'object' && v !== null && LOGGER_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
@@ -73,6 +80,7 @@ export const optionsSchema = obj({
   liveIntervalMs: ms(1_000, 3_600_000).optional(),
   dataDir: z.string().trim().min(1, 'must not be empty').optional(),
   allowedOrigins: z.array(origin).optional(),
+  trustProxy: trustProxy.optional(),
   adminToken: token.nullable().optional(),
   conversionsToken: token.nullable().optional(),
   leadsWebhookUrl: httpUrl.nullable().optional(),

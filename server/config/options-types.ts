@@ -1,6 +1,7 @@
 // The router's options as a developer writes them, documented field by field. The schema in
 // options-schema.ts is the one that checks them; a type test keeps the two in step.
 import type { Logger } from 'pino';
+import type { TrustProxySetting } from '../http/trust-proxy.js';
 import type { OffersInput } from './offers-schema.js';
 import type { LogLevel } from './options-schema.js';
 
@@ -94,6 +95,16 @@ export interface VisitorOffersOptions extends OffersOptions {
   dataDir?: string;
   /** Other origins allowed to POST events and leads, like `https://shop.example.com` (the router's own origin always is). Env: `ALLOWED_ORIGINS`. */
   allowedOrigins?: string[];
+  /**
+   * Which peers may tell the client's address, scheme and host (`X-Forwarded-For`, `-Proto`,
+   * `-Host`) for the requests this router handles, in Express's `trust proxy` syntax: a hop count,
+   * addresses, subnets and names (`loopback`, `linklocal`, `uniquelocal`) as a comma-separated
+   * string or a list, or `false`. The rate limits key on the address it gives (`req.ip`) and the
+   * same-origin check compares `Origin` with the scheme and host it gives. The host app's own
+   * `trust proxy` setting is left as it is. Default: the host app's setting (the standalone server:
+   * `loopback`). Env: `TRUST_PROXY`.
+   */
+  trustProxy?: TrustProxySetting;
   /** Bearer token (≥ 16 characters) for the dashboard's data, `GET /experiments`, preview links and `POST /conversions`. Env: `ADMIN_TOKEN`. */
   adminToken?: string | null;
   /** A second bearer token accepted by `POST /conversions` only, for the site's backend. Env: `CONVERSIONS_TOKEN`. */

@@ -2,6 +2,7 @@
 // current ones, defaults filled in, the offers normalised. Pure: nothing is read or opened here,
 // so a mistake is reported before the router touches a file, a socket or a timer.
 import type { Logger } from 'pino';
+import type { TrustProxySetting } from '../http/trust-proxy.js';
 import { ConfigError, type Problem } from './config-error.js';
 import { friendlyMessage, problemsOf } from './messages.js';
 import { normaliseOffers, type OffersConfig } from './offers-normalise.js';
@@ -33,6 +34,8 @@ export interface ResolvedOptions {
   dataDir: string;
   /** As browsers send them in `Origin`: scheme and host lowercased, no trailing slash. */
   allowedOrigins: string[];
+  /** Whom the router trusts for X-Forwarded-*; null leaves it to the host app's `trust proxy`. */
+  trustProxy: TrustProxySetting | null;
   adminToken: string | null;
   conversionsToken: string | null;
   leadsWebhookUrl: string | null;
@@ -97,6 +100,7 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     liveTtlMs: o.cache?.liveTtlMs ?? o.liveIntervalMs ?? DEFAULTS.liveTtlMs,
     dataDir: o.dataDir ?? DEFAULTS.dataDir,
     allowedOrigins: (o.allowedOrigins ?? []).map((origin) => new URL(origin).origin),
+    trustProxy: o.trustProxy ?? null,
     adminToken: o.adminToken ?? null,
     conversionsToken: o.conversionsToken ?? null,
     leadsWebhookUrl: o.leadsWebhookUrl ?? null,

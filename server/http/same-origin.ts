@@ -2,7 +2,7 @@
 //
 // Allowed:
 // - `Sec-Fetch-Site: same-origin` or `none` (the browser says the page is ours, or the user typed it);
-// - an `Origin` equal to this request's own origin (req.protocol + Host header) or listed in
+// - an `Origin` equal to this request's own origin (req.protocol + req.host) or listed in
 //   ALLOWED_ORIGINS (a widget on www.example.com posting to api.example.com);
 // - a request with neither header: curl, server-to-server calls and old browsers send none.
 // Refused, only on evidence of another origin:
@@ -13,8 +13,12 @@
 // Why allow the header-less request: a forged POST here can only add noise to the goals and
 // experiment counts, never read data or act for the visitor; browsers always send `Origin` on a
 // cross-origin POST, so a header-less request is not a browser CSRF, and the rate limits bound
-// what a script can add. Behind a proxy, set Express's `trust proxy` so req.protocol is right, or
-// list the public origin in ALLOWED_ORIGINS.
+// what a script can add.
+//
+// The own origin is Express's req.protocol and req.host: behind a proxy that `trust proxy` (the
+// router's `trustProxy`) trusts, they come from its X-Forwarded-Proto and X-Forwarded-Host; from
+// any other peer those headers are ignored, so a client cannot make its Origin look like ours.
+// A proxy that rewrites Host without saying so needs the public origin in ALLOWED_ORIGINS.
 import type { Request } from 'express';
 
 export type OriginCheck = { ok: true } | { ok: false; reason: string };
@@ -31,7 +35,7 @@ function normalise(origin: string): string | null {
 }
 
 export function ownOrigin(req: Request): string | null {
-  const host = req.get('host');
+  const host = req.host;
   if (!host) return null;
   return normalise(`${req.protocol}://${host}`);
 }

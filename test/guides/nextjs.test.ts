@@ -14,7 +14,7 @@ import { waitFor } from '../support/wait';
 import { acceptedUntilLimited, CLICK } from './per-ip-limit';
 import { ROOT, startStandaloneServer, type StandaloneServer } from './standalone-server';
 
-/** The Next site's public origin; the standalone server lists it in ALLOWED_ORIGINS, as the guide says. */
+/** The Next site's public origin. The server needs no ALLOWED_ORIGINS for it: it trusts the handler's X-Forwarded-Proto and -Host. */
 const SITE = 'https://shop.example.com';
 
 interface Answer {
@@ -46,7 +46,8 @@ describe('the Next.js guide: a route handler forwarding /visitor-offers/* to npm
   const before = process.env.VISITOR_OFFERS_URL;
 
   beforeAll(async () => {
-    server = await startStandaloneServer({ ALLOWED_ORIGINS: SITE });
+    // As the guide runs it: beside Next, on loopback, with the default TRUST_PROXY (loopback).
+    server = await startStandaloneServer();
     process.env.VISITOR_OFFERS_URL = server.url;
   });
 
@@ -96,7 +97,8 @@ describe('the Next.js guide: a route handler forwarding /visitor-offers/* to npm
 
     // What a browser on the site sends.
     expect((await event({ origin: SITE, 'sec-fetch-site': 'same-origin' })).status).toBe(202);
-    // An Origin alone (browsers without Sec-Fetch-Site): accepted because the site is in ALLOWED_ORIGINS.
+    // An Origin alone (browsers without Sec-Fetch-Site): the site's origin is the request's own,
+    // from the X-Forwarded-Proto and -Host the handler sets and the server trusts from loopback.
     expect((await event({ origin: SITE })).status).toBe(202);
     const crossSite = await event({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
     expect(crossSite.status).toBe(403);
@@ -111,6 +113,22 @@ describe('the Next.js guide: a route handler forwarding /visitor-offers/* to npm
       return mine.length === 2 && mine;
     }, 'the two accepted clicks to reach DataFast as goals');
     expect(goals.map((g) => g.name)).toEqual(['offer_click', 'offer_click']);
+  });
+
+  it('needs TRUST_PROXY to name Next’s address when Next runs elsewhere: untrusted, the forwarded origin does not count', async () => {
+    const untrusting = await startStandaloneServer({ TRUST_PROXY: 'false' });
+    process.env.VISITOR_OFFERS_URL = untrusting.url;
+    try {
+      const visitor = cookie(personas.average.visitorId);
+      const refused = await post('/visitor-offers/events', { ...visitor, origin: SITE }, CLICK);
+      expect(refused.status).toBe(403);
+      expect(JSON.parse(refused.text)).toEqual({ error: 'cross-origin request refused (origin-not-allowed)' });
+      // Browsers that send Sec-Fetch-Site pass either way.
+      expect((await post('/visitor-offers/events', { ...visitor, origin: SITE, 'sec-fetch-site': 'same-origin' }, CLICK)).status).toBe(202);
+    } finally {
+      process.env.VISITOR_OFFERS_URL = server.url;
+      await untrusting.close();
+    }
   });
 
   it("passes the client's address (X-Forwarded-For) on, so the per-IP limit is each visitor's own", async () => {

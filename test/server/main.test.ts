@@ -42,6 +42,8 @@ describe('npm run serve stops with one clear line naming a bad or missing settin
     ['a bad origin', { DATAFAST_API_KEY: 'df_abc', ALLOWED_ORIGINS: 'shop.example.com' }, 'ALLOWED_ORIGINS'],
     ['a short admin token', { DATAFAST_API_KEY: 'df_abc', ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
     ['an unknown log level', { DATAFAST_API_KEY: 'df_abc', LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+    ['trusting every proxy', { DATAFAST_API_KEY: 'df_abc', TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    ['a connection cap in words', { DATAFAST_API_KEY: 'df_abc', MAX_CONNECTIONS: 'lots' }, 'MAX_CONNECTIONS'],
     ['an offers file with a mistake', { DATAFAST_API_KEY: 'df_abc', OFFERS_CONFIG: 'offers.schema.json' }, 'OFFERS_CONFIG: offers.schema.json: (top level): unknown keys'],
     ['an unusable data directory (under a file)', { DATAFAST_API_KEY: 'df_abc', PORT: '0', DATA_DIR: `${MAIN}/data` }, 'DATA_DIR'],
   ];

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../server/config/config-error';
+import { optionsFromEnv, serverSettingsFromEnv } from '../../../server/config/env';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
 import { createLogger } from '../../../server/logger';
 import { visitorOffers } from '../../../server/router';
@@ -64,6 +65,13 @@ const OPTIONS: Case[] = [
   ['a logger that is not one', () => ({ datafast: df, logger: {} }), /^logger: expected a pino logger/],
   ['a logger and a log level', () => ({ datafast: df, logger: createLogger({ level: 'silent' }), logLevel: 'debug' }), /^logLevel: sets the default logger/],
   ['an empty data directory', () => ({ datafast: df, dataDir: '' }), /^dataDir: must not be empty$/],
+  ['trusting every proxy', () => ({ datafast: df, trustProxy: true }), /^trustProxy: true would trust every address, so any client could choose its own address/],
+  ['a subnet with too long a prefix', () => ({ datafast: df, trustProxy: 'loopback, 10.0.0.0/33' }), /^trustProxy: "10\.0\.0\.0\/33" is not an IP address, a subnet like 10\.0\.0\.0\/8 or one of loopback, linklocal, uniquelocal$/],
+  ['a range name Express does not know', () => ({ datafast: df, trustProxy: ['loopback', 'private'] }), /^trustProxy: "private" is not an IP address/],
+  ['a negative hop count', () => ({ datafast: df, trustProxy: -1 }), /^trustProxy: expected a hop count from 0 to 32, got -1$/],
+  ['a hop count written as a string', () => ({ datafast: df, trustProxy: 'loopback,1' }), /^trustProxy: "1" is not an address: a hop count stands alone, as a number$/],
+  ['a trust setting as an object', () => ({ datafast: df, trustProxy: { loopback: true } }), /^trustProxy: expected a hop count, a comma-separated list of addresses, subnets \(10\.0\.0\.0\/8\) and names \(loopback, linklocal, uniquelocal\), or false, got object$/],
+  ['an empty proxy list', () => ({ datafast: df, trustProxy: '' }), /^trustProxy: is empty: give a hop count/],
   ['a misspelt option', () => ({ datafast: df, adminTokn: 'x'.repeat(20) }), /^\(top level\): unknown key "adminTokn" \(did you mean "adminToken"\?\)$/],
   ['offers inline and under the old name', () => ({ datafast: df, decisions: { offers: [lead] }, rules: [] }), /^decisions: give the offers at the top level or under "decisions"/],
   ['an offers file and inline rules', () => ({ datafast: df, offersFile: file('typo.json'), rules: [] }), /^offersFile: load the offers from a file or give them inline, not both/],
@@ -120,6 +128,35 @@ describe.each([
     expect(message).not.toContain(SECRET);
     expect(dataDirCreated).toBe(false);
     expect(resourcesAfter).toEqual(resourcesBefore);
+  });
+});
+
+// The standalone server's variables for the same settings: named by the variable, before the
+// server listens (serve() reads the listen settings first, then creates the router).
+const ENV: Array<[label: string, env: Record<string, string>, message: RegExp]> = [
+  ['TRUST_PROXY=true', { TRUST_PROXY: 'true' }, /^TRUST_PROXY: true would trust every address/],
+  ['TRUST_PROXY with a name Express does not know', { TRUST_PROXY: 'loopback,private' }, /^TRUST_PROXY: "private" is not an IP address/],
+  ['TRUST_PROXY beyond 32 hops', { TRUST_PROXY: '64' }, /^TRUST_PROXY: expected a hop count from 0 to 32, got 64$/],
+  ['MAX_CONNECTIONS of none', { MAX_CONNECTIONS: '0' }, /^MAX_CONNECTIONS: must be a whole number of connections from 1 to 1000000, got "0"$/],
+  ['MAX_CONNECTIONS in words', { MAX_CONNECTIONS: 'unlimited' }, /^MAX_CONNECTIONS: must be a whole number of connections from 1 to 1000000, got "unlimited"$/],
+];
+
+describe('a mistake in the standalone server’s environment', () => {
+  it.each(ENV)('%s → one ConfigError naming the variable, nothing opened', (_label, vars, message) => {
+    const dataDir = join(base, `env-${Math.random().toString(36).slice(2)}`);
+    const env = { DATAFAST_API_KEY: KEY, DATA_DIR: dataDir, ...vars };
+    const resourcesBefore = process.getActiveResourcesInfo().sort();
+    let error: unknown = null;
+    try {
+      serverSettingsFromEnv(env);
+      void visitorOffers(optionsFromEnv(env)).close(0);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(message);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(process.getActiveResourcesInfo().sort()).toEqual(resourcesBefore);
   });
 });
 

@@ -64,7 +64,7 @@ describe('the environment, read as the standalone server reads it', () => {
   describe('with only a df_ website key', () => {
     it('uses the documented defaults', () => {
       const { listen, options, offers } = fromEnv(minimal());
-      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info' });
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info', maxConnections: null });
       expect(options).toMatchObject({
         datafast: { apiKey: KEY, websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500 },
         offers: { kind: 'inline' },
@@ -93,7 +93,7 @@ describe('the environment, read as the standalone server reads it', () => {
 
     it('treats blank settings as unset', () => {
       const { listen, options } = fromEnv(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
-      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info' });
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info', maxConnections: null });
       expect(options.datafast.apiUrl).toBe('https://datafa.st');
       expect(options.logLevel).toBe('info');
       expect(options.offers.kind).toBe('inline');
@@ -113,10 +113,13 @@ describe('the environment, read as the standalone server reads it', () => {
         ALLOWED_ORIGINS: 'https://shop.example.com',
         REDIS_URL: 'rediss://cache.internal:6380',
         LOG_LEVEL: 'debug',
+        TRUST_PROXY: '10.0.0.0/8, 192.0.2.7',
+        MAX_CONNECTIONS: '500',
       }),
     );
-    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380', logLevel: 'debug' });
-    expect(options).toMatchObject({ allowedOrigins: ['https://shop.example.com'], logLevel: 'debug', datafast: { apiUrl: 'http://127.0.0.1:4010' } });
+    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380', logLevel: 'debug', maxConnections: 500 });
+    expect(options).toMatchObject({ allowedOrigins: ['https://shop.example.com'], trustProxy: '10.0.0.0/8, 192.0.2.7', logLevel: 'debug', datafast: { apiUrl: 'http://127.0.0.1:4010' } });
+
   });
 
   describe('DATAFAST_API_KEY', () => {
@@ -224,6 +227,46 @@ describe('the environment, read as the standalone server reads it', () => {
         expect(err.message).toContain(`"${entry}"`);
       },
     );
+  });
+
+  describe('TRUST_PROXY', () => {
+    it.each([
+      ['loopback', 'loopback'],
+      ['loopback, 10.0.0.0/8, 2001:db8::/32', 'loopback, 10.0.0.0/8, 2001:db8::/32'],
+      ['2', 2],
+      ['0', 0],
+      ['false', false],
+      ['FALSE', false],
+    ])('reads %s in Express’s syntax', (text, setting) => {
+      expect(fromEnv(minimal({ TRUST_PROXY: text })).options.trustProxy).toEqual(setting);
+    });
+
+    it('is left to the server’s default (loopback) when unset', () => {
+      expect(fromEnv(minimal()).options.trustProxy).toBeNull();
+    });
+
+    it.each([
+      ['true', /^TRUST_PROXY: true would trust every address/],
+      ['10.0.0.0/33', /^TRUST_PROXY: "10\.0\.0\.0\/33" is not an IP address, a subnet like 10\.0\.0\.0\/8 or one of loopback, linklocal, uniquelocal$/],
+      ['loopback,,10.0.0.1', /^TRUST_PROXY: has an empty entry/],
+      ['loopback, 2', /^TRUST_PROXY: "2" is not an address: a hop count stands alone/],
+      ['99', /^TRUST_PROXY: expected a hop count from 0 to 32, got 99$/],
+      ['private', /^TRUST_PROXY: "private" is not an IP address/],
+    ])('rejects %s, naming the setting', (text, message) => {
+      expect(configError(minimal({ TRUST_PROXY: text })).message).toMatch(message);
+    });
+  });
+
+  describe('MAX_CONNECTIONS', () => {
+    it('reads a whole number', () => {
+      expect(fromEnv(minimal({ MAX_CONNECTIONS: ' 2000 ' })).listen.maxConnections).toBe(2000);
+    });
+
+    it.each(['0', 'many', '1.5', '-3', '2000000'])('rejects %s, naming the setting and the value', (text) => {
+      const err = configError(minimal({ MAX_CONNECTIONS: text }));
+      expect(err.setting).toBe('MAX_CONNECTIONS');
+      expect(err.message).toBe(`MAX_CONNECTIONS: must be a whole number of connections from 1 to 1000000, got "${text}"`);
+    });
   });
 
   describe('REDIS_URL', () => {

@@ -94,6 +94,7 @@ describe('settings', () => {
       liveTtlMs: 15_000,
       dataDir: 'data',
       allowedOrigins: [],
+      trustProxy: null,
       adminToken: null,
       conversionsToken: null,
       leadsWebhookUrl: null,

@@ -62,4 +62,12 @@ describe('checkOrigin', () => {
     expect((await post(app([], true), headers)).status).toBe(204);
     expect((await post(app([], false), headers)).status).toBe(403);
   });
+
+  it('reads the host from X-Forwarded-Host only when Express trusts the proxy', async () => {
+    const headers = { Origin: 'https://www.example.com', 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'www.example.com' };
+    expect((await post(app([], true), headers)).status).toBe(204);
+    expect((await post(app([], false), headers)).status).toBe(403);
+    // Untrusted, the Host header is still ours.
+    expect((await post(app([], false), { ...headers, Origin: `http://${HOST}` })).status).toBe(204);
+  });
 });

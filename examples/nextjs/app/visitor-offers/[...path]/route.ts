@@ -5,7 +5,8 @@
 
 // A decision belongs to one visitor: run on every request, never from Next's caches.
 export const dynamic = 'force-dynamic';
-// The standalone server is on a loopback or private address beside Next: Node.js, not the edge.
+// The standalone server runs beside Next (on loopback, or at a private address whose TRUST_PROXY
+// names Next's): Node.js, not the edge.
 export const runtime = 'nodejs';
 
 /** What the server reads: the visitor's cookie, the origin check, bot detection, revalidation, admin calls. */
@@ -27,6 +28,8 @@ async function forward(request: Request): Promise<Response> {
   // your load balancer): Next fills it in only when it is absent, so it keeps a client's own value.
   const clientAddress = request.headers.get('x-forwarded-for');
   if (clientAddress !== null) headers.set('x-forwarded-for', clientAddress);
+  // The page's scheme and host: the server takes them as its own origin when it trusts this handler
+  // (loopback by default, else TRUST_PROXY), so the page's Origin passes the same-origin check.
   headers.set('x-forwarded-proto', request.headers.get('x-forwarded-proto') ?? url.protocol.slice(0, -1));
   headers.set('x-forwarded-host', request.headers.get('x-forwarded-host') ?? url.host);
   // The body uncompressed, so the bytes and the headers passed on below belong together.

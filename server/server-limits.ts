@@ -1,0 +1,82 @@
+// The standalone server's HTTP server, with limits that keep slow or idle clients from holding it:
+// Node's defaults have no connection cap and give a client 60 s to send its headers (checked only
+// every 30 s), so a few hundred idle sockets could exhaust the process's file descriptors and lock
+// every visitor out. Here a client has 10 s for its headers and 30 s for its whole request, an idle
+// keep-alive connection is closed after 5 s, and connections beyond a cap are closed at once,
+// leaving descriptors for the store, DataFast and the log.
+import { readFileSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Logger } from './logger.js';
+
+export interface ServerLimits {
+  /** Time a client has to send the request's headers, from the connection (or the previous request) on. */
+  headersTimeoutMs: number;
+  /** Time a client has to send the whole request, body included. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept after a response. */
+  keepAliveTimeoutMs: number;
+  /** How often the two timeouts above are checked. */
+  checkIntervalMs: number;
+  /** Open connections at most; those beyond it are closed as they arrive. */
+  maxConnections: number;
+}
+
+export const SERVER_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, checkIntervalMs: 1_000 } as const;
+
+/** The default cap on connections, unless the open-file limit is lower. */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+/** File descriptors kept out of the cap, for the store, DataFast connections and the log. */
+export const DESCRIPTOR_HEADROOM = 128;
+
+/** The process's soft limit on open files (Linux), or null where it cannot be read. */
+export function openFileLimit(limits = readProcLimits()): number | null {
+  const line = limits?.split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+  return soft !== undefined && /^\d+$/.test(soft) ? Number(soft) : null;
+}
+
+function readProcLimits(): string | null {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** DEFAULT_MAX_CONNECTIONS, or the open-file limit less DESCRIPTOR_HEADROOM when that is lower (at least 1). */
+export function defaultMaxConnections(fileLimit = openFileLimit()): number {
+  if (fileLimit === null) return DEFAULT_MAX_CONNECTIONS;
+  return Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, fileLimit - DESCRIPTOR_HEADROOM));
+}
+
+/** An HTTP server for `handler` with these limits; not yet listening. */
+export function createLimitedServer(handler: RequestListener, limits: ServerLimits, logger?: Logger): Server {
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    handler,
+  );
+  server.maxConnections = limits.maxConnections;
+  if (logger) logDrops(server, limits.maxConnections, logger);
+  return server;
+}
+
+const MINUTE = 60_000;
+
+/** One warning a minute at most while connections are being refused, with how many were. */
+function logDrops(server: Server, maxConnections: number, logger: Logger): void {
+  let dropped = 0;
+  let lastLogged = -Infinity;
+  server.on('drop', () => {
+    dropped += 1;
+    const now = Date.now();
+    if (now - lastLogged < MINUTE) return;
+    logger.warn({ maxConnections, dropped }, 'connection limit reached: new connections are closed (MAX_CONNECTIONS)');
+    lastLogged = now;
+    dropped = 0;
+  });
+}
