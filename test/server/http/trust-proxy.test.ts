@@ -69,6 +69,8 @@ afterAll(async () => {
 
 interface Site {
   origin: string;
+  /** req.ip as a host middleware before the router read it when each response finished. */
+  loggedIps: Array<string | undefined>;
   /** One request on a fresh connection from `from` (a loopback address); resolves the status and body. */
   send(from: string, method: string, path: string, headers?: Record<string, string>, body?: string): Promise<{ status: number; body: string }>;
 }
@@ -77,6 +79,12 @@ interface Site {
 async function site(options: Partial<VisitorOffersOptions>, hostTrust?: string): Promise<Site> {
   const app = express();
   if (hostTrust !== undefined) app.set('trust proxy', hostTrust);
+  // A request logger as morgan or pino-http: it reads the client once the response is sent.
+  const loggedIps: Array<string | undefined> = [];
+  app.use((req, res, next) => {
+    res.on('finish', () => loggedIps.push(req.ip));
+    next();
+  });
   const router = visitorOffers({
     datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 },
     dataDir: mkdtempSync(join(base, 'r-')),
@@ -86,9 +94,12 @@ async function site(options: Partial<VisitorOffersOptions>, hostTrust?: string):
     ...options,
   });
   app.use('/visitor-offers', router);
-  app.get('/whoami', (req, res) => {
+  const whoami: express.RequestHandler = (req, res) => {
     res.json({ ip: req.ip, protocol: req.protocol, host: req.host });
-  });
+  };
+  app.get('/whoami', whoami);
+  // Under the router's path but not one of its routes: the router passes the request on.
+  app.get('/visitor-offers/not-ours', whoami);
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
   closers.push(async () => {
@@ -101,6 +112,7 @@ async function site(options: Partial<VisitorOffersOptions>, hostTrust?: string):
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
+    loggedIps,
     send: (from, method, path, headers = {}, body) =>
       new Promise((resolve, reject) => {
         const req = request({ host: '127.0.0.1', port, method, path, headers, localAddress: from, agent: false }, (res) => {
@@ -201,6 +213,20 @@ describe('the host app', () => {
     const mine = JSON.parse((await s.send(PROXY, 'GET', '/whoami', { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https' })).body) as unknown;
     // Express's default (trust nothing): the socket's peer, and the socket's scheme.
     expect(mine).toEqual({ ip: PROXY, protocol: 'http', host: s.origin.slice('http://'.length) });
+  });
+
+  it('gets a request the router passes on back as it came', async () => {
+    const s = await site({ trustProxy: PROXY });
+    const passedOn = JSON.parse((await s.send(PROXY, 'GET', '/visitor-offers/not-ours', { 'x-forwarded-for': '198.51.100.7', 'x-forwarded-proto': 'https' })).body) as unknown;
+    expect(passedOn).toEqual({ ip: PROXY, protocol: 'http', host: s.origin.slice('http://'.length) });
+  });
+
+  it('logs the router’s resolution for a request the router answered, its own for the rest', async () => {
+    const s = await site({ trustProxy: PROXY });
+    await s.send(PROXY, 'GET', '/visitor-offers/offer?path=%2F', { 'x-forwarded-for': '198.51.100.7' });
+    await s.send(PROXY, 'GET', '/visitor-offers/not-ours', { 'x-forwarded-for': '198.51.100.7' });
+    await s.send(PROXY, 'GET', '/whoami', { 'x-forwarded-for': '198.51.100.7' });
+    expect(s.loggedIps).toEqual(['198.51.100.7', PROXY, PROXY]);
   });
 
   it('decides for the router too when trustProxy is not given', async () => {
