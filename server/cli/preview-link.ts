@@ -5,6 +5,7 @@
 import { ConfigError } from '../config/config-error.js';
 import type { Env } from '../config/env.js';
 import { loadOffersFile } from '../config/offers-file.js';
+import { tokenWeakness } from '../config/token-strength.js';
 import { buildPolicy } from '../decision/policy.js';
 import { makePreviewLink } from '../preview/link.js';
 import { SEGMENTS } from '../preview/target.js';
@@ -27,7 +28,9 @@ export async function previewLink(args: string[], env: Env, now = Date.now()): P
 
   const adminToken = env.ADMIN_TOKEN?.trim() ?? '';
   if (adminToken === '') throw new ConfigError('ADMIN_TOKEN', 'is not set: preview links are signed with the admin token the server uses');
-  if (adminToken.length < 16) throw new ConfigError('ADMIN_TOKEN', 'must be at least 16 characters (use a long random string: visitor-offers gen-token)');
+  // The server's own rule: it does not start with a weaker token, so no link signed with one works.
+  const weakness = tokenWeakness(adminToken);
+  if (weakness !== null) throw new ConfigError('ADMIN_TOKEN', weakness);
   const offersPath = env.OFFERS_CONFIG?.trim() || null;
   const policy = buildPolicy(offersPath === null ? {} : loadOffersFile(offersPath));
 

@@ -20,6 +20,7 @@ const VARIABLES = [
   ['ADMIN_TOKEN', 'adminToken'],
   ['CONVERSIONS_TOKEN', 'conversionsToken'],
   ['LEADS_WEBHOOK_URL', 'leadsWebhookUrl'],
+  ['SOURCE_MAPS', 'sourceMaps'],
   ['LOG_LEVEL', 'logLevel'],
 ] as const;
 
@@ -36,7 +37,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /**
  * The router's options from environment variables (DATAFAST_API_KEY, DATAFAST_WEBSITE_ID,
  * DATAFAST_API_URL, OFFERS_CONFIG, DATA_DIR, ALLOWED_ORIGINS, TRUST_PROXY, ADMIN_TOKEN, CONVERSIONS_TOKEN,
- * LEADS_WEBHOOK_URL, LOG_LEVEL). Blank variables count as unset. The result is checked by
+ * LEADS_WEBHOOK_URL, SOURCE_MAPS, LOG_LEVEL). Blank variables count as unset. The result is checked by
  * `visitorOffers()`, whose ConfigError then names the variable.
  */
 export function optionsFromEnv(env: Env): VisitorOffersOptions {

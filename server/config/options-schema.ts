@@ -4,13 +4,23 @@
 import { z } from 'zod';
 import { trustProxyProblem, type TrustProxySetting } from '../http/trust-proxy.js';
 import { obj, offersShape } from './offers-schema.js';
+import { tokenWeakness } from './token-strength.js';
+import { upstreamUrlProblem } from './upstream-url.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** A pino level, or `silent`. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const httpUrl = z.string().refine(isHttpUrl, 'must be an http(s) URL');
-const token = z.string().min(16, 'must be at least 16 characters (use a long random string: visitor-offers gen-token)');
+/** A URL the server sends a secret or personal data to: upstream-url.ts has the rules. */
+const upstreamUrl = (credentialsHint: string) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = upstreamUrlProblem(value, credentialsHint);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const token = z.string().superRefine((value, ctx) => {
+  const problem = tokenWeakness(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
 const perMinute = z.number().int().min(1).max(1_000_000);
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -32,7 +42,7 @@ const datafastSchema = obj({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a website id of letters, digits, _ and - (up to 64)')
     .nullable()
     .optional(),
-  apiUrl: httpUrl.optional(),
+  apiUrl: upstreamUrl('the key belongs in the API key setting (DATAFAST_API_KEY)').optional(),
   timeoutMs: ms(1, 60_000).optional(),
 }).superRefine((d, ctx) => {
   if (d.apiKey.startsWith('dft_') && (d.websiteId === undefined || d.websiteId === null)) {
@@ -53,6 +63,7 @@ const limitsSchema = obj({
   eventsPerMinutePerVisitor: perMinute.optional(),
   leadsPerMinutePerIp: perMinute.optional(),
   conversionsPerMinute: perMinute.optional(),
+  authFailuresPerMinutePerIp: perMinute.optional(),
 });
 
 // Express's `trust proxy` syntax, checked by Express's own parser.
@@ -83,8 +94,9 @@ export const optionsSchema = obj({
   trustProxy: trustProxy.optional(),
   adminToken: token.nullable().optional(),
   conversionsToken: token.nullable().optional(),
-  leadsWebhookUrl: httpUrl.nullable().optional(),
+  leadsWebhookUrl: upstreamUrl('put a secret in the path instead, like https://hooks.example.com/leads/<secret>').nullable().optional(),
   dashboard: z.enum(['open', 'protected']).optional(),
+  sourceMaps: z.enum(['public', 'off']).optional(),
   limits: limitsSchema.optional(),
   logger: loggerSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
@@ -94,15 +106,6 @@ export type OptionsData = z.output<typeof optionsSchema>;
 
 /** The offers keys that may sit at the top level of the options. */
 export const OFFERS_KEYS = Object.keys(offersShape) as (keyof typeof offersShape)[];
-
-export function isHttpUrl(value: string): boolean {
-  try {
-    const u = new URL(value);
-    return u.protocol === 'http:' || u.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 function isOrigin(value: string): boolean {
   try {

@@ -13,7 +13,7 @@ export interface DataFastOptions {
   apiKey: string;
   /** The website id, sent as `?websiteId=` with a `dft_` token. Env: `DATAFAST_WEBSITE_ID`. */
   websiteId?: string | null;
-  /** Base URL of the API. Default `https://datafa.st`. Env: `DATAFAST_API_URL`. */
+  /** Base URL of the API: `https://`, no user or password in it (`http://` only to localhost, 127.0.0.0/8 or [::1]). Default `https://datafa.st`. Env: `DATAFAST_API_URL`. */
   apiUrl?: string;
   /** Budget for one DataFast call, its retry included, in ms (1–60000). Default 1500. */
   timeoutMs?: number;
@@ -43,6 +43,12 @@ export interface LimitOptions {
   leadsPerMinutePerIp?: number;
   /** `POST /conversions` per client address. Default 600. */
   conversionsPerMinute?: number;
+  /**
+   * Wrong bearer tokens per client address, on every route that takes one together. Past it, each
+   * of those routes answers that address 429 (with `Retry-After`) without checking its token, the
+   * right one included, until its count slides under the limit. Default 10.
+   */
+  authFailuresPerMinutePerIp?: number;
 }
 
 /** The offers file's content (see the README's offers file reference), as options. */
@@ -105,14 +111,24 @@ export interface VisitorOffersOptions extends OffersOptions {
    * `loopback`). Env: `TRUST_PROXY`.
    */
   trustProxy?: TrustProxySetting;
-  /** Bearer token (≥ 16 characters) for the dashboard's data, `GET /experiments`, preview links and `POST /conversions`. Env: `ADMIN_TOKEN`. */
+  /**
+   * Bearer token for the dashboard's data, `GET /experiments`, preview links and `POST /conversions`:
+   * 32+ printable ASCII characters, at least 8 different ones, not a short piece repeated
+   * (`visitor-offers gen-token` prints one). Env: `ADMIN_TOKEN`.
+   */
   adminToken?: string | null;
-  /** A second bearer token accepted by `POST /conversions` only, for the site's backend. Env: `CONVERSIONS_TOKEN`. */
+  /** A second bearer token accepted by `POST /conversions` only, for the site's backend: the same rules as `adminToken`, and not the same token. Env: `CONVERSIONS_TOKEN`. */
   conversionsToken?: string | null;
-  /** Where each lead is POSTed as JSON after it is stored. Env: `LEADS_WEBHOOK_URL`. */
+  /** Where each lead is POSTed as JSON after it is stored: `https://`, no user or password in it (`http://` only to this machine). Env: `LEADS_WEBHOOK_URL`. */
   leadsWebhookUrl?: string | null;
   /** `'protected'` (default): the dashboard's data needs `adminToken`. `'open'`: no token; for the demo only. */
   dashboard?: 'open' | 'protected';
+  /**
+   * `'public'`: serve the widget's and the dashboard's source maps (`*.map`), and the bundles name
+   * them in their `sourceMappingURL` comment. `'off'` (default): the maps answer 404 and the comment
+   * is left out of the served bundles. Env: `SOURCE_MAPS`.
+   */
+  sourceMaps?: 'public' | 'off';
   /** Requests per minute accepted before answering 429. */
   limits?: LimitOptions;
   /** A pino logger. Default: pino to stderr at `logLevel`. */

@@ -16,7 +16,7 @@ export const DEFAULTS = {
   cache: { max: 10_000, ttlMs: 60_000, negativeTtlMs: 10_000, staleIfErrorMs: 300_000 },
   liveTtlMs: 15_000,
   dataDir: 'data',
-  limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600 },
+  limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
   logLevel: 'info' as LogLevel,
 } as const;
 
@@ -40,7 +40,8 @@ export interface ResolvedOptions {
   conversionsToken: string | null;
   leadsWebhookUrl: string | null;
   dashboard: 'open' | 'protected';
-  limits: { eventsPerMinutePerIp: number; eventsPerMinutePerVisitor: number; leadsPerMinutePerIp: number; conversionsPerMinute: number };
+  sourceMaps: 'public' | 'off';
+  limits: { eventsPerMinutePerIp: number; eventsPerMinutePerVisitor: number; leadsPerMinutePerIp: number; conversionsPerMinute: number; authFailuresPerMinutePerIp: number };
   /** The caller's logger, or null for the default one at `logLevel`. */
   logger: Logger | null;
   logLevel: LogLevel;
@@ -69,6 +70,10 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
   }
   if (o.liveIntervalMs !== undefined && o.cache?.liveTtlMs !== undefined) {
     problems.push({ place: 'liveIntervalMs', problem: 'is the old name of cache.liveTtlMs: set only one' });
+  }
+  if (typeof o.adminToken === 'string' && o.adminToken === o.conversionsToken) {
+    // The backend's token must not open the dashboard, experiments and preview links.
+    problems.push({ place: 'conversionsToken', problem: 'is the same as the admin token: give the backend a token of its own (`visitor-offers gen-token`)' });
   }
   if (o.logger !== undefined && o.logLevel !== undefined) {
     problems.push({ place: 'logLevel', problem: 'sets the default logger’s level: with your own logger, set the level on it' });
@@ -105,6 +110,7 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     conversionsToken: o.conversionsToken ?? null,
     leadsWebhookUrl: o.leadsWebhookUrl ?? null,
     dashboard: o.dashboard ?? 'protected',
+    sourceMaps: o.sourceMaps ?? 'off',
     limits: { ...DEFAULTS.limits, ...dropUndefined(o.limits ?? {}) },
     logger: (o.logger as Logger | undefined) ?? null,
     logLevel: o.logLevel ?? DEFAULTS.logLevel,

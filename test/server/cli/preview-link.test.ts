@@ -87,12 +87,20 @@ describe('visitor-offers preview-link', () => {
     expect((await fails(['--offer', 'spring-sale'], { PATH: process.env.PATH ?? '', ADMIN_TOKEN: ADMIN })).code).toBe(1);
   });
 
-  it('needs ADMIN_TOKEN (exit 1, one line)', async () => {
-    for (const token of ['', 'short']) {
+  it('needs ADMIN_TOKEN, as strong as the server needs it (exit 1, one line, the token not echoed)', async () => {
+    for (const [token, problem] of [
+      ['', /ADMIN_TOKEN: is not set/],
+      ['short', /ADMIN_TOKEN: is too short: at least 32 characters \(got 5\); `visitor-offers gen-token` prints a good one$/],
+      ['a'.repeat(16), /ADMIN_TOKEN: is too short/],
+      ['b'.repeat(48), /ADMIN_TOKEN: is too easy to guess: only 1 different character/],
+      ['Kx7-Qp2!'.repeat(5), /ADMIN_TOKEN: is too easy to guess: a short piece repeated/],
+    ] as const) {
       const err = await fails(['--offer', 'spring-sale'], env({ ADMIN_TOKEN: token }));
       expect(err.code).toBe(1);
       expect(err.stderr.trim().split('\n')).toHaveLength(1);
       expect(err.stderr).toMatch(/^visitor-offers preview-link: ADMIN_TOKEN: /);
+      expect(err.stderr.trim()).toMatch(problem);
+      if (token.length >= 16) expect(err.stderr).not.toContain(token);
     }
   });
 

@@ -14,6 +14,7 @@ import { visitorOffers } from '../../../server/router';
 
 const KEY = 'df_test_0123456789';
 const SECRET = 'sk_live_SECRET_4f9a';
+const GOOD_TOKEN = 'bad-configs-token-5e8b2d7f1a9c4e06';
 const lead = { id: 'guide', kind: 'lead_magnet' as const, headline: 'H', body: 'B', assetName: 'Guide', buttonLabel: 'Send', consentText: 'OK' };
 const coupon = { id: 'save', kind: 'coupon', headline: 'H', body: 'B', discountLabel: '10%' };
 const urgency = { id: 'soon', kind: 'urgency', headline: 'H', body: 'B' };
@@ -55,9 +56,21 @@ const OPTIONS: Case[] = [
   ['a zero rate limit', () => ({ datafast: df, limits: { eventsPerMinutePerIp: 0 } }), /^limits\.eventsPerMinutePerIp: must be at least 1/],
   ['a misspelt limit', () => ({ datafast: df, limits: { leadsPerMinutePerlp: 5 } }), /^limits: unknown key "leadsPerMinutePerlp" \(did you mean "leadsPerMinutePerIp"\?\)$/],
   ['limits as a word', () => ({ datafast: df, limits: 'lots' }), /^limits: expected object, got string "lots"$/],
-  ['a short admin token', () => ({ datafast: df, adminToken: 'short' }), /^adminToken: must be at least 16 characters/],
-  ['a short conversions token', () => ({ datafast: df, conversionsToken: 'twelve-chars' }), /^conversionsToken: must be at least 16 characters/],
+  ['a short admin token', () => ({ datafast: df, adminToken: 'short' }), /^adminToken: is too short: at least 32 characters \(got 5\); `visitor-offers gen-token` prints a good one$/],
+  ['a short conversions token', () => ({ datafast: df, conversionsToken: 'twelve-chars' }), /^conversionsToken: is too short: at least 32 characters \(got 12\)/],
+  ['an admin token of one repeated character', () => ({ datafast: df, adminToken: 'a'.repeat(40) }), /^adminToken: is too easy to guess: only 1 different character \(at least 8\); `visitor-offers gen-token` prints a good one$/],
+  ['an admin token of a short piece repeated', () => ({ datafast: df, adminToken: 'Kx7-Qp2!'.repeat(5) }), /^adminToken: is too easy to guess: a short piece repeated; `visitor-offers gen-token`/],
+  ['a token with a space in it', () => ({ datafast: df, conversionsToken: 'correct horse battery staple 2024!' }), /^conversionsToken: must be printable ASCII without spaces/],
+  ['the same token for admin and backend', () => ({ datafast: df, adminToken: GOOD_TOKEN, conversionsToken: GOOD_TOKEN }), /^conversionsToken: is the same as the admin token: give the backend a token of its own/],
   ['a webhook that is not http(s)', () => ({ datafast: df, leadsWebhookUrl: `ftp://${SECRET}@hooks.example.com` }), /^leadsWebhookUrl: must be an http\(s\) URL$/],
+  ['a webhook with a password in it', () => ({ datafast: df, leadsWebhookUrl: `https://leads:${SECRET}@hooks.example.com/in` }), /^leadsWebhookUrl: must not contain a user name or password \(user:password@\): put a secret in the path instead/],
+  ['a webhook over plain http', () => ({ datafast: df, leadsWebhookUrl: 'http://hooks.example.com/in' }), /^leadsWebhookUrl: must use https:\/\/ \(plain http:\/\/ only to this machine: localhost, 127\.0\.0\.0\/8 or \[::1\]\)$/],
+  ['an API URL with the key in it', () => ({ datafast: { ...df, apiUrl: `https://user:${SECRET}@datafa.st` } }), /^datafast\.apiUrl: must not contain a user name or password \(user:password@\): the key belongs in the API key setting \(DATAFAST_API_KEY\)$/],
+  ['an API URL with only a user name', () => ({ datafast: { ...df, apiUrl: `https://${SECRET}@datafa.st` } }), /^datafast\.apiUrl: must not contain a user name or password/],
+  ['an API URL over plain http to another host', () => ({ datafast: { ...df, apiUrl: 'http://datafa.st' } }), /^datafast\.apiUrl: must use https:\/\//],
+  ['an API URL over http to a private address', () => ({ datafast: { ...df, apiUrl: 'http://10.0.0.5:4010' } }), /^datafast\.apiUrl: must use https:\/\//],
+  ['source maps as a yes', () => ({ datafast: df, sourceMaps: 'yes' }), /^sourceMaps: expected one of "public", "off", got string "yes"$/],
+  ['a zero limit of wrong tokens', () => ({ datafast: df, limits: { authFailuresPerMinutePerIp: 0 } }), /^limits\.authFailuresPerMinutePerIp: must be at least 1/],
   ['an origin without scheme', () => ({ datafast: df, allowedOrigins: ['shop.example.com'] }), /^allowedOrigins\[0\]: "shop\.example\.com" is not an origin/],
   ['origins as one string', () => ({ datafast: df, allowedOrigins: 'https://shop.example.com' }), /^allowedOrigins: expected array/],
   ['an unknown dashboard mode', () => ({ datafast: df, dashboard: 'public' }), /^dashboard: expected one of "open", "protected", got string "public"$/],
@@ -139,6 +152,12 @@ const ENV: Array<[label: string, env: Record<string, string>, message: RegExp]> 
   ['TRUST_PROXY beyond 32 hops', { TRUST_PROXY: '64' }, /^TRUST_PROXY: expected a hop count from 0 to 32, got 64$/],
   ['MAX_CONNECTIONS of none', { MAX_CONNECTIONS: '0' }, /^MAX_CONNECTIONS: must be a whole number of connections from 1 to 1000000, got "0"$/],
   ['MAX_CONNECTIONS in words', { MAX_CONNECTIONS: 'unlimited' }, /^MAX_CONNECTIONS: must be a whole number of connections from 1 to 1000000, got "unlimited"$/],
+  ['ADMIN_TOKEN of 16 × "a"', { ADMIN_TOKEN: 'a'.repeat(16) }, /^ADMIN_TOKEN: is too short: at least 32 characters \(got 16\); `visitor-offers gen-token` prints a good one$/],
+  ['CONVERSIONS_TOKEN the same as ADMIN_TOKEN', { ADMIN_TOKEN: GOOD_TOKEN, CONVERSIONS_TOKEN: GOOD_TOKEN }, /^CONVERSIONS_TOKEN: is the same as the admin token/],
+  // Anchored at both ends: the message holds nothing of the URL.
+  ['DATAFAST_API_URL with the key in it', { DATAFAST_API_URL: `http://user:${SECRET}@127.0.0.1:4010` }, /^DATAFAST_API_URL: must not contain a user name or password \(user:password@\): the key belongs in the API key setting \(DATAFAST_API_KEY\)$/],
+  ['LEADS_WEBHOOK_URL over plain http', { LEADS_WEBHOOK_URL: 'http://hooks.example.com/in' }, /^LEADS_WEBHOOK_URL: must use https:\/\/ \(plain http:\/\/ only to this machine: localhost, 127\.0\.0\.0\/8 or \[::1\]\)$/],
+  ['SOURCE_MAPS=true', { SOURCE_MAPS: 'true' }, /^SOURCE_MAPS: expected one of "public", "off", got string "true"$/],
 ];
 
 describe('a mistake in the standalone server’s environment', () => {

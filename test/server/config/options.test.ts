@@ -99,7 +99,8 @@ describe('settings', () => {
       conversionsToken: null,
       leadsWebhookUrl: null,
       dashboard: 'protected',
-      limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600 },
+      sourceMaps: 'off',
+      limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
       logger: null,
       logLevel: 'info',
     });

@@ -19,7 +19,7 @@ import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
 
-const ADMIN = 'admin-token-0123456789abcdef';
+const ADMIN = 'admin-token-0123456789abcdefghijkl';
 const BACKEND = 'conversions-token-fedcba9876543210';
 
 const HERO: Experiment = {

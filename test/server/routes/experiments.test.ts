@@ -17,7 +17,7 @@ import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
 import { internalsOf } from '../../../server/router-internals';
 
-const TOKEN = 'admin-token-0123456789abcdef';
+const TOKEN = 'admin-token-0123456789abcdefghijkl';
 
 const HERO: Experiment = {
   id: 'hero',
