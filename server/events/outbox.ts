@@ -39,6 +39,10 @@ export interface OutboxStats {
   failed: number;
   /** Refused by enqueue because the queue was full or closed, or still queued at close(). */
   dropped: number;
+  /** Sends answered unavailable whose job went back in the queue for another attempt. */
+  retries: number;
+  /** `maxSize`: at this many queued jobs new ones are dropped. */
+  capacity: number;
 }
 
 /** Starts a timer; returns the function that cancels it. */
@@ -147,6 +151,7 @@ export class GoalOutbox {
   #rejected = 0;
   #failed = 0;
   #dropped = 0;
+  #retries = 0;
   /** Consecutive unavailable answers (not pauses) across jobs; 0 when healthy. */
   #failures = 0;
   /** No job is started before this time (epoch ms from `now`). */
@@ -196,6 +201,8 @@ export class GoalOutbox {
       rejected: this.#rejected,
       failed: this.#failed,
       dropped: this.#dropped,
+      retries: this.#retries,
+      capacity: this.#maxSize,
     };
   }
 
@@ -313,6 +320,7 @@ export class GoalOutbox {
     }
     if (result.cause === 'paused' || result.cause === 'rate-limited') {
       // Not the job's fault: no attempt used. Wait out the client's pause.
+      this.#retries += 1;
       this.#queue.putBack(entry);
       const until = this.#pausedUntil?.() ?? 0;
       this.#hold(until > now ? until : now + this.#nextDelay());
@@ -330,6 +338,7 @@ export class GoalOutbox {
       this.#hold(now + this.#nextDelay());
       return;
     }
+    this.#retries += 1;
     this.#queue.putBack(entry);
     this.#hold(now + this.#nextDelay());
   }

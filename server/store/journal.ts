@@ -39,6 +39,12 @@ export interface JournalStats {
   syncs: number;
   /** Current length of the file in bytes (all of it synced). */
   size: number;
+  /** Batches whose write or fdatasync failed since `open` (their appends were rejected). */
+  failures: number;
+  /** The error code of the latest failed batch (`ENOSPC`, `EIO`…), or null if none failed. */
+  lastFailureCode: string | null;
+  /** A failed batch could not be cut back: every later append rejects until the file is reopened. */
+  broken: boolean;
 }
 
 /** A line of the journal that is not a record (and is not a torn last line). */
@@ -73,13 +79,14 @@ export class Journal {
   private broken: Error | null = null;
   private closed = false;
   private closing: Promise<void> | null = null;
-  private readonly counters: { replayed: number; tornBytes: number; appended: number; syncs: number };
+  private readonly counters: { replayed: number; tornBytes: number; appended: number; syncs: number; failures: number };
+  private lastFailureCode: string | null = null;
 
   private constructor(path: string, handle: FileHandle, size: number, replayed: number, tornBytes: number) {
     this.path = path;
     this.handle = handle;
     this.size = size;
-    this.counters = { replayed, tornBytes, appended: 0, syncs: 0 };
+    this.counters = { replayed, tornBytes, appended: 0, syncs: 0, failures: 0 };
   }
 
   /**
@@ -145,7 +152,7 @@ export class Journal {
   }
 
   stats(): JournalStats {
-    return { ...this.counters, size: this.size };
+    return { ...this.counters, size: this.size, lastFailureCode: this.lastFailureCode, broken: this.broken !== null };
   }
 
   /** Waits for queued appends to be stored, then closes the file. Later appends reject. Idempotent. */
@@ -175,6 +182,9 @@ export class Journal {
           await writeAll(this.handle, bytes, this.size);
           await this.handle.datasync();
         } catch (error) {
+          // Counted for readiness (a full disk shows here first): see server/health/readiness.ts.
+          this.counters.failures += 1;
+          this.lastFailureCode = errorCode(error);
           await this.rollBack(error);
           for (const pending of batch) pending.reject(error);
           continue;
@@ -201,6 +211,11 @@ export class Journal {
       });
     }
   }
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' ? code : 'EIO';
 }
 
 async function writeAll(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {

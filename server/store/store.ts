@@ -106,7 +106,7 @@ const ignore = (): void => undefined;
 /** Stands in for the journal of a snapshot: every write is refused. */
 const READ_ONLY: Pick<Journal, 'append' | 'stats' | 'close'> = {
   append: () => Promise.reject(new Error('this store is a read-only snapshot')),
-  stats: () => ({ replayed: 0, tornBytes: 0, appended: 0, syncs: 0, size: 0 }),
+  stats: () => ({ replayed: 0, tornBytes: 0, appended: 0, syncs: 0, size: 0, failures: 0, lastFailureCode: null, broken: false }),
   close: () => Promise.resolve(),
 };
 
@@ -388,6 +388,15 @@ export class Store {
   /** How many codes of this offer's pool are assigned. */
   couponCodesUsed(offerId: string): number {
     return this.coupons.get(offerId)?.used.size ?? 0;
+  }
+
+  /** How many codes of `pool` no visitor has yet (codes assigned from an older pool file do not count). */
+  couponCodesLeft(offerId: string, pool: readonly string[]): number {
+    const used = this.coupons.get(offerId)?.used;
+    if (used === undefined) return pool.length;
+    let left = 0;
+    for (const code of pool) if (!used.has(code)) left += 1;
+    return left;
   }
 
   // ---- lifecycle ----

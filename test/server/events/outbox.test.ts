@@ -66,7 +66,7 @@ describe('delivery through the real client', () => {
     await outbox.drain(5000);
     expect(offersDelivered()).toEqual(list.map((j) => j.metadata.offer));
     expect(sim.goals.map((g) => g.name)).toEqual(list.map(() => 'offer_exposure'));
-    expect(outbox.stats()).toEqual({ queued: 0, inFlight: 0, sent: 20, rejected: 0, failed: 0, dropped: 0 });
+    expect(outbox.stats()).toEqual({ queued: 0, inFlight: 0, sent: 20, rejected: 0, failed: 0, dropped: 0, retries: 0, capacity: 10_000 });
   });
 
   it('starts sends in order with concurrency 4 and never has more than 4 in flight', async () => {
@@ -108,7 +108,8 @@ describe('delivery through the real client', () => {
     const delivered = offersDelivered();
     expect(new Set(delivered).size).toBe(25);
     expect([...delivered].sort()).toEqual(list.map((j) => j.metadata.offer).sort());
-    expect(outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: 25, failed: 0, rejected: 0, dropped: 0 });
+    // Each 503 put its goal back once.
+    expect(outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: 25, failed: 0, rejected: 0, dropped: 0, retries: 6 });
   });
 
   it('survives resets and timeouts too (at-least-once: a timeout that reached DataFast may repeat)', async () => {
@@ -176,7 +177,8 @@ describe('delivery through the real client', () => {
     outbox.enqueue(jobs(1)[0] as GoalJob);
     await outbox.drain(5000);
     expect(sim.callCount('goals')).toBe(3);
-    expect(outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: 0, failed: 1 });
+    // Two answers put it back; the third gave it up.
+    expect(outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: 0, failed: 1, retries: 2 });
     expect(lines().some((l) => l.level === 40 && /given up/.test(l.msg))).toBe(true);
   });
 

@@ -47,7 +47,7 @@ describe('Journal', () => {
     const path = join(dir, 'data', 'nested', 'j.jsonl');
     const { journal, records } = await openWithRecords(path);
     expect(records).toEqual([]);
-    expect(journal.stats()).toEqual({ replayed: 0, tornBytes: 0, appended: 0, syncs: 0, size: 0 });
+    expect(journal.stats()).toEqual({ replayed: 0, tornBytes: 0, appended: 0, syncs: 0, size: 0, failures: 0, lastFailureCode: null, broken: false });
     await journal.close();
     if (process.platform !== 'win32') {
       expect((await stat(join(dir, 'data', 'nested'))).mode & 0o777).toBe(0o700);
@@ -240,6 +240,8 @@ describe('Journal', () => {
     const failed = [journal.append({ i: 2 }), journal.append({ i: 3 })];
     await expect(failed[0]).rejects.toThrow('EIO');
     await expect(failed[1]).rejects.toThrow('EIO');
+    // One failed batch, counted with its code (readiness reads these), and the journal still works.
+    expect(journal.stats()).toMatchObject({ failures: 1, lastFailureCode: 'EIO', broken: false });
     await journal.append({ i: 4 });
     await journal.close();
     expect(await replayAll(path)).toEqual([{ i: 1 }, { i: 4 }]);
@@ -258,6 +260,7 @@ describe('Journal', () => {
     };
     vi.spyOn(proto, 'write').mockImplementationOnce(halfThenFail as unknown as FileHandle['write']);
     await expect(journal.append({ i: 2, pad: 'x'.repeat(100) })).rejects.toThrow('ENOSPC');
+    expect(journal.stats()).toMatchObject({ failures: 1, lastFailureCode: 'ENOSPC', broken: false });
     await journal.append({ i: 3 });
     await journal.close();
     expect(await readFile(path, 'utf8')).toBe('{"i":1}\n{"i":3}\n');
@@ -271,6 +274,7 @@ describe('Journal', () => {
     vi.spyOn(proto, 'truncate').mockRejectedValueOnce(new Error('EIO: i/o error, ftruncate'));
     await expect(journal.append({ i: 1 })).rejects.toThrow('fdatasync');
     await expect(journal.append({ i: 2 })).rejects.toThrow(/unusable after a failed write \(EIO: i\/o error, fdatasync\)/);
+    expect(journal.stats()).toMatchObject({ failures: 1, broken: true });
     await journal.close();
   });
 });
