@@ -13,6 +13,7 @@ import type { VisitorOffersOptions } from './config/options-types.js';
 import { DataFastClient } from './datafast/client.js';
 import { GOAL_NAMES } from './datafast/goals.js';
 import { GoalOutbox } from './events/outbox.js';
+import { BearerGuard } from './http/auth.js';
 import { RateLimiter } from './http/rate-limit.js';
 import { requestTrust } from './http/trust-proxy.js';
 import { LeadForwarder } from './leads/forwarder.js';
@@ -109,6 +110,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const eventsPerVisitor = new RateLimiter({ limit: o.limits.eventsPerMinutePerVisitor, windowMs: MINUTE });
   const leadsPerIp = new RateLimiter({ limit: o.limits.leadsPerMinutePerIp, windowMs: MINUTE });
   const conversionsPerIp = new RateLimiter({ limit: o.limits.conversionsPerMinute, windowMs: MINUTE });
+  // One for every route that takes a bearer token: wrong guesses add up across them.
+  const guard = new BearerGuard({ failuresPerMinute: o.limits.authFailuresPerMinutePerIp, logger });
   // sendBeacon posts text/plain; both carry the same small JSON.
   const json = express.json({ limit: '4kb', type: ['application/json', 'text/plain'] });
   const policy = () => offers.current.policy;
@@ -123,10 +126,10 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.get('/live', liveHandler({ source: live, logger }));
   router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
-  router.post('/conversions', ...conversionsHandlers({ store, outbox, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, logger }));
-  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken }));
-  router.use(dashboardRoutes({ policy, store, fetchMap: () => client.getRealtimeMap(), adminToken: o.adminToken, access: o.dashboard, logger }));
-  router.use(previewLinksRoutes({ policy, key: previewKey, adminToken: o.adminToken, access: o.dashboard }));
+  router.post('/conversions', ...conversionsHandlers({ store, outbox, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
+  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
+  router.use(dashboardRoutes({ policy, store, fetchMap: () => client.getRealtimeMap(), adminToken: o.adminToken, access: o.dashboard, guard, logger }));
+  router.use(previewLinksRoutes({ policy, key: previewKey, adminToken: o.adminToken, access: o.dashboard, guard }));
   router.use(widgetRoutes({ logger }));
   router.use(errorHandler(logger));
 
@@ -151,6 +154,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       const s = await store.ready.catch(() => null);
       await s?.close();
       client.close();
+      guard.close();
     })();
     return closing;
   };

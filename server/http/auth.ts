@@ -1,6 +1,12 @@
-// Bearer tokens for the owner's routes (dashboard data, experiments, preview links, conversions).
+// Bearer tokens for the owner's routes (dashboard data, experiments, preview links, conversions):
+// the constant-time comparison, and the guard every such route asks, which throttles and logs
+// wrong tokens per client address.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import type { Logger } from '../logger.js';
+import { reply } from '../routes/reply.js';
+import { AuthFailureLog } from './auth-log.js';
+import { RateLimiter } from './rate-limit.js';
 
 /** Constant-time comparison of digests, so neither content nor length leaks through timing. */
 export function bearerMatches(req: Request, token: string): boolean {
@@ -10,4 +16,65 @@ export function bearerMatches(req: Request, token: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(token).digest();
   return given !== '' && timingSafeEqual(a, b);
+}
+
+export interface BearerGuardOptions {
+  /** Wrong tokens accepted per client address per minute (sliding window); then 429 for every token. */
+  failuresPerMinute: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * One per router, shared by every protected route, so guesses add up whichever route they try.
+ * - A request that sends an Authorization header with none of the route's tokens is a wrong token:
+ *   401, counted for its address (req.ip, as `trust proxy` resolves it). One without the header is
+ *   not a guess (the dashboard's first load): 401, not counted.
+ * - Once an address has `failuresPerMinute` wrong tokens in the sliding minute, every request of
+ *   it to a protected route is answered 429 with Retry-After, its token left unchecked — the right
+ *   token too, or guessing would go on at full speed with the answer in the status. A right token
+ *   does not clear the count: a backend sharing the address would otherwise reset it for a guesser.
+ */
+export class BearerGuard {
+  readonly #failures: RateLimiter;
+  readonly #log: AuthFailureLog;
+
+  constructor(options: BearerGuardOptions) {
+    const now = options.now ?? (() => Date.now());
+    this.#failures = new RateLimiter({ limit: options.failuresPerMinute, windowMs: 60_000, now });
+    this.#log = new AuthFailureLog(options.logger, now);
+  }
+
+  /**
+   * True when the request carries one of `tokens` (each compared in constant time, so timing does
+   * not tell which). Otherwise the 401 (`refusal` as its error) or the 429 is sent and false returned.
+   */
+  admit(req: Request, res: Response, tokens: readonly string[], refusal: string): boolean {
+    const address = req.ip ?? 'unknown';
+    const attempt = { address, route: `${req.method} ${req.baseUrl}${req.path}` };
+    const throttled = this.#failures.peek(address);
+    if (!throttled.ok) {
+      this.#log.throttled(attempt);
+      tooMany(res, throttled.retryAfterSeconds);
+      return false;
+    }
+    const matches = tokens.map((token) => bearerMatches(req, token));
+    if (matches.includes(true)) return true;
+    if ((req.get('authorization') ?? '') !== '') {
+      this.#failures.take(address);
+      const now = this.#failures.peek(address);
+      this.#log.refused(attempt, now.ok ? null : { retryAfterSeconds: now.retryAfterSeconds });
+    }
+    reply(res, 401, { error: refusal }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
+    return false;
+  }
+
+  /** Logs the refusals not yet logged; the router calls it when it closes. */
+  close(): void {
+    this.#log.close();
+  }
+}
+
+function tooMany(res: Response, retryAfterSeconds: number): void {
+  reply(res, 429, { error: `too many wrong tokens from this address: try again in ${retryAfterSeconds} s` }, { 'retry-after': String(retryAfterSeconds) });
 }

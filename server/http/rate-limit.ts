@@ -71,6 +71,17 @@ export class RateLimiter {
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(this.#waitMs(counter, elapsed) / 1000)) };
   }
 
+  /** What `take(key)` would answer now, without counting anything or refreshing the key's place. */
+  peek(key: string): RateLimitDecision {
+    const now = this.#now();
+    const windowStart = Math.floor(now / this.#windowMs) * this.#windowMs;
+    const counter = this.#roll(this.#counters.peek(key), windowStart);
+    const elapsed = now - windowStart;
+    const estimate = counter.previous * (1 - elapsed / this.#windowMs) + counter.current;
+    if (estimate + 1 <= this.#limit) return { ok: true, retryAfterSeconds: 0 };
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(this.#waitMs(counter, elapsed) / 1000)) };
+  }
+
   /** How many keys are remembered (for tests and metrics). */
   get size(): number {
     return this.#counters.size;

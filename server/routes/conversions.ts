@@ -16,7 +16,7 @@ import type { GoalOutbox } from '../events/outbox.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
-import { bearerMatches } from '../http/auth.js';
+import type { BearerGuard } from '../http/auth.js';
 import { firstIssue, reply } from './reply.js';
 
 export interface ConversionsRouteDeps {
@@ -25,11 +25,13 @@ export interface ConversionsRouteDeps {
   /** Tokens accepted as `Authorization: Bearer …` (nulls ignored); none disables the route (404). */
   tokens: ReadonlyArray<string | null>;
   perIp: RateLimiter;
+  /** Checks the token (wrong ones throttled and logged per client address). */
+  guard: BearerGuard;
   logger: Logger;
 }
 
 /** The route's handlers in order: access (enabled, rate limit, token), then body, then the order. */
-export function conversionsHandlers({ store, outbox, tokens, perIp, logger }: ConversionsRouteDeps): RequestHandler[] {
+export function conversionsHandlers({ store, outbox, tokens, perIp, guard, logger }: ConversionsRouteDeps): RequestHandler[] {
   const accepted = tokens.filter((t): t is string => t !== null);
 
   // Before the body is read: a disabled route or a missing token answers the same whatever is sent.
@@ -38,11 +40,7 @@ export function conversionsHandlers({ store, outbox, tokens, perIp, logger }: Co
     // Counted before the token check, so guessing tokens is as limited as sending orders.
     const limit = perIp.take(req.ip ?? 'unknown');
     if (!limit.ok) return reply(res, 429, { error: 'too many requests' }, { 'retry-after': String(limit.retryAfterSeconds) });
-    // Every token is compared (in constant time), so timing does not tell which one matched.
-    const matches = accepted.map((token) => bearerMatches(req, token));
-    if (!matches.includes(true)) {
-      return reply(res, 401, { error: 'conversions token (or admin token) required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
-    }
+    if (!guard.admit(req, res, accepted, 'conversions token (or admin token) required')) return;
     if (!req.is('application/json')) return reply(res, 415, { error: 'send the body as application/json' });
     next();
   };

@@ -6,9 +6,9 @@
 //
 // Access (`VisitorOffersOptions.dashboard`):
 // - 'protected' (the default): the data needs `Authorization: Bearer <ADMIN_TOKEN>` (401 without
-//   or with a wrong one). The shell itself carries nothing secret and is served without the header
-//   (a browser cannot send one when navigating); the page asks for the token and keeps it in
-//   sessionStorage. Without an ADMIN_TOKEN both answer 404, like GET /experiments.
+//   or with a wrong one; 429 once an address sent too many wrong ones, see http/auth.ts). The
+//   shell itself carries nothing secret and is served without the header (a browser cannot send
+//   one when navigating); the page asks for the token and keeps it in sessionStorage. Without an ADMIN_TOKEN both answer 404, like GET /experiments.
 // - 'open': no token (the demo, a local tool).
 //
 // The realtime map is fetched for the dashboard by its own LiveSource: at most once per 5 s for
@@ -21,7 +21,7 @@ import { experimentResult, type ExperimentResult } from '../experiments/results.
 import { LiveSource } from '../live/live-source.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
-import { bearerMatches } from '../http/auth.js';
+import type { BearerGuard } from '../http/auth.js';
 import { reply } from './reply.js';
 
 export type DashboardAccess = 'open' | 'protected';
@@ -35,6 +35,8 @@ export interface DashboardRoutesOptions {
   /** Null: the protected dashboard is disabled (404). */
   adminToken: string | null;
   access: DashboardAccess;
+  /** Checks the admin token (throttled and logged per client address). */
+  guard: BearerGuard;
   /** Least time between two realtime-map fetches for the dashboard, default 5 s. */
   intervalMs?: number;
   logger?: Logger;
@@ -48,7 +50,7 @@ export const DASHBOARD_CSP =
   "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export function dashboardRoutes(options: DashboardRoutesOptions): Router {
-  const { policy, store, adminToken, access, logger } = options;
+  const { policy, store, adminToken, access, guard, logger } = options;
   const now = options.now ?? Date.now;
   const source = new LiveSource({ fetch: options.fetchMap, intervalMs: options.intervalMs ?? DASHBOARD_INTERVAL_MS, now });
   const enabled = access === 'open' || adminToken !== null;
@@ -77,9 +79,8 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
 
   router.get('/dashboard/data', async (req: Request, res: Response) => {
     if (!enabled) return disabled(res);
-    if (access !== 'open' && (adminToken === null || !bearerMatches(req, adminToken))) {
-      return reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
-    }
+    // Enabled and protected means there is an admin token; the guard answers 401 or 429 itself.
+    if (access !== 'open' && !guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required')) return;
     const current = policy();
     const [realtime, results] = await Promise.all([source.getMap(), experimentResults(current, store, logger)]);
     const snapshot = dashboardSnapshot({

@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import type { Policy } from '../decision/decide.js';
 import { experimentResult } from '../experiments/results.js';
 import type { StoreRef } from '../store/store-ref.js';
-import { bearerMatches } from '../http/auth.js';
+import type { BearerGuard } from '../http/auth.js';
 import { reply } from './reply.js';
 
 export interface ExperimentsRouteDeps {
@@ -12,14 +12,13 @@ export interface ExperimentsRouteDeps {
   store: StoreRef;
   /** Null disables the route (404), so nothing answers without a configured token. */
   adminToken: string | null;
+  guard: BearerGuard;
 }
 
-export function experimentsHandler({ policy, store, adminToken }: ExperimentsRouteDeps): RequestHandler {
+export function experimentsHandler({ policy, store, adminToken, guard }: ExperimentsRouteDeps): RequestHandler {
   return async (req, res) => {
     if (adminToken === null) return reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN' });
-    if (!bearerMatches(req, adminToken)) {
-      return reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
-    }
+    if (!guard.admit(req, res, [adminToken], 'admin token required')) return;
     const current = policy();
     const s = await store.ready;
     const experiments = [...current.experiments.values()].map((e) => experimentResult(e, s.experimentCounts(e.id)));

@@ -12,7 +12,7 @@ import { makePreviewLink } from '../preview/link.js';
 import { SEGMENTS } from '../preview/target.js';
 import { DEFAULT_PREVIEW_MINUTES, MAX_PREVIEW_MINUTES, type PreviewKey } from '../preview/token.js';
 import type { DashboardAccess } from './dashboard.js';
-import { bearerMatches } from '../http/auth.js';
+import type { BearerGuard } from '../http/auth.js';
 import { readPagePath } from '../http/page-path.js';
 import { firstIssue, reply } from './reply.js';
 
@@ -23,10 +23,12 @@ export interface PreviewLinksDeps {
   key: PreviewKey | null;
   adminToken: string | null;
   access: DashboardAccess;
+  /** Checks the admin token (throttled and logged per client address). */
+  guard: BearerGuard;
   now?: () => number;
 }
 
-export function previewLinksRoutes({ policy, key, adminToken, access, now = Date.now }: PreviewLinksDeps): Router {
+export function previewLinksRoutes({ policy, key, adminToken, access, guard, now = Date.now }: PreviewLinksDeps): Router {
   const router = Router();
   // JSON only (not the text/plain that /events accepts from beacons): a cross-site form cannot post it.
   const json = express.json({ limit: '4kb' });
@@ -37,11 +39,12 @@ export function previewLinksRoutes({ policy, key, adminToken, access, now = Date
       reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN' });
       return null;
     }
-    const open = adminToken === null && access === 'open';
-    if (!open && (adminToken === null || !bearerMatches(req, adminToken))) {
+    if (adminToken === null && access === 'open') return key;
+    if (adminToken === null) {
       reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
       return null;
     }
+    return guard.admit(req, res, [adminToken], 'admin token required') ? key : null;
     return key;
   };
 

@@ -17,6 +17,8 @@ import { buildPolicy } from '../../../server/decision/policy';
 import type { Experiment } from '../../../server/experiments/types';
 import {visitorOffers } from '../../../server/router';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
+import { BearerGuard } from '../../../server/http/auth';
+import { silentLogger } from '../../../server/logger';
 import { DASHBOARD_INTERVAL_MS, dashboardRoutes } from '../../../server/routes/dashboard';
 import { widgetRoutes } from '../../../server/routes/widget';
 import { openStoreRef } from '../../../server/store/store-ref';
@@ -237,6 +239,7 @@ describe('dashboardRoutes with a fake clock', () => {
         fetchMap,
         adminToken: null,
         access: 'open',
+        guard: new BearerGuard({ failuresPerMinute: 10, logger: silentLogger() }),
         now: () => t,
       }),
     );
