@@ -182,11 +182,18 @@ export type ConversionResponse = ConversionCreated | Duplicate | ErrorResponse;
 // Pragmatic, not RFC 5322: one @, no spaces or controls, a dotted domain of letters, digits, hyphens.
 const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;
 
+/**
+ * First characters that make a spreadsheet read a cell as a formula (CSV injection once leads are
+ * exported). No real address needs one there, so such an email is refused outright.
+ */
+export const FORMULA_START = /^[=+\-@]/;
+
 /** `POST /leads` from a lead-magnet form. */
 export const leadBody = z.strictObject({
   email: z
     .string()
     .trim()
+    .refine((e) => !FORMULA_START.test(e), 'must not start with =, +, - or @ (a spreadsheet would run it as a formula)')
     .max(254, 'too long')
     .regex(EMAIL, 'not an email address')
     .transform((e) => {

@@ -267,6 +267,22 @@ describe('POST /leads validates the email and names the field', () => {
     expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
   });
 
+  // A spreadsheet runs a cell that starts with one of these once the leads are exported.
+  it.each([
+    ['=', '=1+1@example.com'],
+    ['+', '+33612345678@example.com'],
+    ['-', '-2+3@example.com'],
+    ['@', '@SUM(A1)@example.com'],
+    ['= after spaces (trimmed first)', '   =HYPERLINK(x)@example.com'],
+  ])('an email starting with %s → 400 saying why, nothing stored', async (_label, email) => {
+    const m = await mount();
+    const res = await postLead(m, { email, offerId: 'starter-guide' });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'email: must not start with =, +, - or @ (a spreadsheet would run it as a formula)' });
+    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
+    expect(hook.requests).toHaveLength(0);
+  });
+
   it('a missing email → 400 naming email', async () => {
     const m = await mount();
     const res = await postLead(m, { offerId: 'starter-guide' });
