@@ -37,6 +37,7 @@ export class RateLimiter {
   readonly #windowMs: number;
   readonly #now: () => number;
   readonly #counters: LRUCache<string, Counter>;
+  #refused = 0;
 
   constructor(options: RateLimiterOptions) {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
@@ -68,7 +69,13 @@ export class RateLimiter {
       return { ok: true, retryAfterSeconds: 0 };
     }
     this.#counters.set(key, counter);
+    this.#refused += 1;
     return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(this.#waitMs(counter, elapsed) / 1000)) };
+  }
+
+  /** Requests refused since start (for metrics). */
+  get refused(): number {
+    return this.#refused;
   }
 
   /** What `take(key)` would answer now, without counting anything or refreshing the key's place. */

@@ -17,6 +17,10 @@ describe('RateLimiter', () => {
     expect(refused.ok).toBe(false);
     expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(rl.take('b').ok).toBe(true);
+    // Refusals are counted for the metrics, across keys.
+    expect(rl.refused).toBe(1);
+    rl.take('a');
+    expect(rl.refused).toBe(2);
   });
 
   it('does not count refused requests', () => {
