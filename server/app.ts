@@ -2,6 +2,7 @@
 import express, { type Express, type Router } from 'express';
 import type { VisitorOffersOptions } from './config/options-types.js';
 import { DEFAULT_TRUST_PROXY } from './http/trust-proxy.js';
+import { hstsWhenSecure, noSniff } from './http/security-headers.js';
 import type { Logger } from './logger.js';
 import { visitorOffers, type VisitorOffersRouter } from './router.js';
 
@@ -16,6 +17,8 @@ export interface StandaloneApp {
 export function createApp(options: VisitorOffersOptions, logger: Logger, extra?: Router): StandaloneApp {
   const app = express();
   app.disable('x-powered-by');
+  // Before every route: nosniff on each answer (the final 404 too), HSTS on those over HTTPS.
+  app.use(noSniff, hstsWhenSecure());
   // Only a proxy on this host may tell the client's address and scheme unless TRUST_PROXY names
   // others: a private address alone proves nothing (Docker, Kubernetes, an SNAT load balancer).
   const trustProxy = options.trustProxy ?? DEFAULT_TRUST_PROXY;

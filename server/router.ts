@@ -15,6 +15,7 @@ import { GOAL_NAMES } from './datafast/goals.js';
 import { GoalOutbox } from './events/outbox.js';
 import { BearerGuard } from './http/auth.js';
 import { RateLimiter } from './http/rate-limit.js';
+import { noSniff } from './http/security-headers.js';
 import { requestTrust } from './http/trust-proxy.js';
 import { LeadForwarder } from './leads/forwarder.js';
 import { LiveSource } from './live/live-source.js';
@@ -121,6 +122,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   offers.watch();
 
   const router = Router();
+  router.use(noSniff);
   router.use(cookieParser());
   router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, logger, previewKey }));
   router.get('/live', liveHandler({ source: live, logger }));
@@ -130,7 +132,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
   router.use(dashboardRoutes({ policy, store, fetchMap: () => client.getRealtimeMap(), adminToken: o.adminToken, access: o.dashboard, guard, logger }));
   router.use(previewLinksRoutes({ policy, key: previewKey, adminToken: o.adminToken, access: o.dashboard, guard }));
-  router.use(widgetRoutes({ logger }));
+  router.use(widgetRoutes({ logger, sourceMaps: o.sourceMaps }));
   router.use(errorHandler(logger));
 
   let closing: Promise<void> | null = null;

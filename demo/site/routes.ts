@@ -1,7 +1,8 @@
 // The demo site's routes, mounted beside the router by demo-app.ts (and by the browser tests'
 // harness): the Launchkit pages, the persona switch, the raw decision view at /demo, and the
-// static files (styles, the panel's script, images).
+// static files (styles, the panel's script, images), all with helmet's headers and SITE_CSP.
 import express, { type Request, type Router } from 'express';
+import { pageHeaders, type CspDirectives } from '../../server/http/security-headers';
 import { VISITOR_COOKIE } from '../../server/visitor-id';
 import { renderDemoPage } from '../page';
 import { personas, type PersonaName } from '../personas';
@@ -21,6 +22,23 @@ export interface SiteOptions {
 }
 
 const YEAR_MS = 365 * 86_400_000;
+
+/**
+ * The site's policy, as strict as a shop could set it: everything from its own origin, nothing
+ * inline. The widget needs no more (its styles are adopted style sheets, its calls same-origin).
+ */
+export const SITE_CSP: CspDirectives = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'font-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'none'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+};
 
 function visitorCookie(req: Request): string | undefined {
   const header = typeof req.headers.cookie === 'string' ? req.headers.cookie : '';
@@ -57,7 +75,9 @@ const PAGES: readonly PageSpec[] = [
 
 export function siteRoutes({ publicDir, live, modeLine }: SiteOptions): Router {
   const site = express.Router();
-  site.use('/demo', express.static(publicDir, { index: false }));
+  site.use(pageHeaders(SITE_CSP));
+  // No directory redirect: /demo is the raw decision view below, not /demo/ of the static files.
+  site.use('/demo', express.static(publicDir, { index: false, redirect: false }));
   site.get('/favicon.ico', (_req, res) => res.redirect(301, '/demo/favicon.svg'));
 
   site.get('/demo/persona/:name', (req, res) => {

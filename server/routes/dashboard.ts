@@ -1,7 +1,7 @@
 // The operator dashboard, under the router's mount path:
 //   GET /dashboard       an HTML shell: it loads dashboard.js (served with the widget's files, see
 //                        routes/widget.ts) and holds no data, no inline script and no inline style,
-//                        under a strict Content-Security-Policy of its own.
+//                        under helmet's headers with a strict Content-Security-Policy of its own.
 //   GET /dashboard/data  the snapshot JSON (dashboard/snapshot.ts), `Cache-Control: no-store`.
 //
 // Access (`VisitorOffersOptions.dashboard`):
@@ -22,6 +22,7 @@ import { LiveSource } from '../live/live-source.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { BearerGuard } from '../http/auth.js';
+import { pageHeaders, type CspDirectives } from '../http/security-headers.js';
 import { reply } from './reply.js';
 
 export type DashboardAccess = 'open' | 'protected';
@@ -46,8 +47,16 @@ export interface DashboardRoutesOptions {
 export const DASHBOARD_INTERVAL_MS = 5_000;
 
 /** The shell's own policy: its script and its data from this origin, nothing inline, no framing. */
-export const DASHBOARD_CSP =
-  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const DASHBOARD_CSP: CspDirectives = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'base-uri': ["'none'"],
+  'form-action': ["'none'"],
+  'frame-ancestors': ["'none'"],
+};
 
 export function dashboardRoutes(options: DashboardRoutesOptions): Router {
   const { policy, store, adminToken, access, guard, logger } = options;
@@ -55,26 +64,17 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
   const source = new LiveSource({ fetch: options.fetchMap, intervalMs: options.intervalMs ?? DASHBOARD_INTERVAL_MS, now });
   const enabled = access === 'open' || adminToken !== null;
   const shell = shellHtml(access === 'open' ? 'open' : 'token');
+  const headers = pageHeaders(DASHBOARD_CSP);
 
   const disabled = (res: Response): void => reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN' });
 
   const router = Router();
 
-  router.get('/dashboard', (req: Request, res: Response) => {
+  router.get('/dashboard', headers, (req: Request, res: Response) => {
     if (!enabled) return disabled(res);
     // `dashboard/` would resolve the page's relative URLs one level too deep.
     if (req.path.endsWith('/')) return res.redirect(301, '../dashboard');
-    res
-      .status(200)
-      .set({
-        'content-type': 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'content-security-policy': DASHBOARD_CSP,
-        'referrer-policy': 'no-referrer',
-        'x-content-type-options': 'nosniff',
-        'x-frame-options': 'DENY',
-      })
-      .send(shell);
+    res.status(200).set({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).send(shell);
   });
 
   router.get('/dashboard/data', async (req: Request, res: Response) => {
@@ -91,7 +91,7 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
       results,
       now: now(),
     });
-    reply(res, 200, snapshot, { 'x-content-type-options': 'nosniff' });
+    reply(res, 200, snapshot);
   });
 
   return router;

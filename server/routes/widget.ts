@@ -2,7 +2,9 @@
 //   /widget.js, /widget.iife.js              ETag (content hash), public, max-age=300, 304 on If-None-Match
 //   /widget.<hash8>.js, /widget.iife.<hash8>.js   public, max-age=31536000, immutable
 //   /dashboard.js                            the operator dashboard's bundle, cached like widget.js
-//   the .map files and the .LEGAL.txt licence notices beside each of them.
+//   the .LEGAL.txt licence notices beside each of them, and their .map files with `sourceMaps:
+//   'public'` only. Otherwise a map is not served (404) and the bundles are served without their
+//   `//# sourceMappingURL=` line, so nothing names a file that is not there (and a few bytes less).
 // dist/widget is found by walking up from this module to the package root (the directory whose
 // package.json is named "visitor-offers"), so it works from the TypeScript sources (vitest) and
 // from dist/server/*.js alike. Files are read once, on first request, and kept in memory. When the
@@ -17,6 +19,8 @@ import type { Logger } from '../logger.js';
 export interface WidgetRoutesOptions {
   /** Directory holding widget.js and manifest.json; default `<package root>/dist/widget`. */
   dir?: string;
+  /** `'public'`: the .map files are served and the bundles name them; `'off'` (default): neither. */
+  sourceMaps?: 'public' | 'off';
   logger?: Logger;
 }
 
@@ -65,12 +69,12 @@ function defaultDir(): string | null {
 }
 
 /** Which file names are served, and how they are cached: from manifest.json. */
-function catalogue(manifest: WidgetManifest): Map<string, string> {
+function catalogue(manifest: WidgetManifest, maps: boolean): Map<string, string> {
   const files = new Map<string, string>();
   const add = (name: string | undefined, cache: string): void => {
     if (typeof name !== 'string' || !/^[\w.-]+\.js$/.test(name)) return;
     files.set(name, cache);
-    files.set(`${name}.map`, cache);
+    if (maps) files.set(`${name}.map`, cache);
     files.set(`${name}.LEGAL.txt`, cache);
   };
   add(manifest.esm, SHORT);
@@ -87,6 +91,13 @@ function contentType(name: string): string {
   return JS;
 }
 
+/** The bundle without its trailing `//# sourceMappingURL=…` line (esbuild writes it last). */
+export function withoutSourceMapComment(body: Buffer): Buffer {
+  const text = body.toString('utf8');
+  const stripped = text.replace(/\n\/\/# sourceMappingURL=[^\n]*\n?$/, '\n');
+  return stripped === text ? body : Buffer.from(stripped, 'utf8');
+}
+
 function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
@@ -95,6 +106,7 @@ function etagMatches(header: string | undefined, etag: string): boolean {
 
 export function widgetRoutes(options: WidgetRoutesOptions = {}): Router {
   const dir = options.dir ?? defaultDir();
+  const maps = options.sourceMaps === 'public';
   const logger = options.logger;
   let files: Map<string, string> | null = null;
   const cache = new Map<string, Served>();
@@ -119,6 +131,7 @@ export function widgetRoutes(options: WidgetRoutesOptions = {}): Router {
     } catch {
       return null;
     }
+    if (!maps && name.endsWith('.js')) body = withoutSourceMapComment(body);
     const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
     const served: Served = {
       body,
@@ -142,7 +155,7 @@ export function widgetRoutes(options: WidgetRoutesOptions = {}): Router {
     if (typeof name !== 'string' || !(name.startsWith('widget') || name.startsWith('dashboard'))) return next();
     if (files === null) {
       try {
-        files = catalogue(JSON.parse(readFileSync(join(dir ?? '', 'manifest.json'), 'utf8')) as WidgetManifest);
+        files = catalogue(JSON.parse(readFileSync(join(dir ?? '', 'manifest.json'), 'utf8')) as WidgetManifest, maps);
       } catch {
         return ENTRY_NAMES.has(name) ? missing(res, 'no dist/widget/manifest.json') : next();
       }

@@ -1,6 +1,7 @@
 // GET /widget.js and its hashed, IIFE, map and licence siblings: the bytes of dist/widget, with
 // an ETag and short caching for the stable names, immutable caching for the hashed ones; a clear
-// 404 (logged once) when the bundle has not been built.
+// 404 (logged once) when the bundle has not been built. Source maps only with sourceMaps:
+// 'public'; otherwise they answer 404 and the bundles are served without naming them.
 import express from 'express';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { packageRoot, widgetRoutes } from '../../../server/routes/widget';
+import { packageRoot, widgetRoutes, withoutSourceMapComment } from '../../../server/routes/widget';
 import { captureLog } from '../../support/log-capture';
 
 const app = (options: Parameters<typeof widgetRoutes>[0] = {}): express.Express => {
@@ -44,7 +45,9 @@ describe('widget routes', () => {
     expect(res.headers['cache-control']).toBe('public, max-age=300');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers.etag).toMatch(/^"[0-9a-f]{16}"$/);
-    expect(res.text).toBe(readFileSync(join(dir, 'widget.js'), 'utf8'));
+    // The built file ends with its sourceMappingURL line; maps are off by default, so it is left out.
+    expect(readFileSync(join(dir, 'widget.js'), 'utf8')).toContain('//# sourceMappingURL=widget.js.map');
+    expect(res.text).toBe('console.log("esm");\n');
   });
 
   it('answers 304 to a matching If-None-Match (also in a list, or weak)', async () => {
@@ -59,8 +62,8 @@ describe('widget routes', () => {
     expect((await request(a).get('/visitor-offers/widget.js').set('if-none-match', '"stale"')).status).toBe(200);
   });
 
-  it('serves the hashed name as immutable, and the IIFE, map and licence files', async () => {
-    const a = app({ dir });
+  it('serves the hashed name as immutable, and the IIFE, map and licence files (maps public)', async () => {
+    const a = app({ dir, sourceMaps: 'public' });
     const hashed = await request(a).get('/visitor-offers/widget.0123abcd.js');
     expect(hashed.status).toBe(200);
     expect(hashed.headers['cache-control']).toBe('public, max-age=31536000, immutable');
@@ -103,5 +106,55 @@ describe('widget routes', () => {
     const root = packageRoot();
     expect(root).toBe(fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, ''));
     expect(packageRoot('/')).toBeNull();
+  });
+});
+
+describe('source maps', () => {
+  const dir = fakeBundle();
+  const MAPS = ['widget.js.map', 'widget.0123abcd.js.map'];
+
+  it('off by default: every map answers 404, and no served bundle names one', async () => {
+    for (const a of [app({ dir }), app({ dir, sourceMaps: 'off' })]) {
+      for (const map of MAPS) {
+        const res = await request(a).get(`/visitor-offers/${map}`);
+        expect(res.status, map).toBe(404);
+        expect(res.body).toEqual({ error: 'not found' });
+      }
+      for (const bundle of ['widget.js', 'widget.0123abcd.js', 'widget.iife.js']) {
+        const res = await request(a).get(`/visitor-offers/${bundle}`);
+        expect(res.status).toBe(200);
+        expect(res.text).not.toContain('sourceMappingURL');
+        expect(res.text).toMatch(/^(console\.log\("esm"\);|\(\(\)=>\{\}\)\(\);)\n$/);
+      }
+    }
+  });
+
+  it('the ETag is of the bytes served, so it changes with the setting', async () => {
+    const off = (await request(app({ dir })).get('/visitor-offers/widget.js')).headers.etag as string;
+    const on = (await request(app({ dir, sourceMaps: 'public' })).get('/visitor-offers/widget.js')).headers.etag as string;
+    expect(off).not.toBe(on);
+  });
+
+  it("'public': the maps are served and the bundles are the built bytes, comment included", async () => {
+    const a = app({ dir, sourceMaps: 'public' });
+    for (const map of MAPS) {
+      const res = await request(a).get(`/visitor-offers/${map}`);
+      expect(res.status, map).toBe(200);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(JSON.parse(res.text)).toEqual({ version: 3, mappings: '' });
+    }
+    for (const bundle of ['widget.js', 'widget.0123abcd.js']) {
+      expect((await request(a).get(`/visitor-offers/${bundle}`)).text).toBe(readFileSync(join(dir, bundle), 'utf8'));
+    }
+  });
+
+  it('keeps every other line of a bundle, the licence link too', () => {
+    const built = '!function(){}();\n/*! For license information please see widget.js.LEGAL.txt */\n//# sourceMappingURL=widget.js.map\n';
+    expect(withoutSourceMapComment(Buffer.from(built)).toString()).toBe('!function(){}();\n/*! For license information please see widget.js.LEGAL.txt */\n');
+    const none = Buffer.from('x();\n');
+    expect(withoutSourceMapComment(none)).toBe(none);
+    // Only the trailing comment esbuild writes: the same text inside the code is the code's own.
+    const inside = 'const s = "\\n//# sourceMappingURL=x.map";\nrun(s);\n';
+    expect(withoutSourceMapComment(Buffer.from(inside)).toString()).toBe(inside);
   });
 });
