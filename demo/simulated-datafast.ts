@@ -21,7 +21,13 @@ export type Fault =
   | { kind: 'status'; status: number }
   | { kind: 'rate-limit'; retryAfterSeconds?: number }
   | { kind: 'malformed-json' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /**
+   * A visitor's real record blown up to about `bytes` with distinct goals and params (the rest of
+   * the reply as usual): valid JSON a careless client would parse and cache whole. Sent with a
+   * Content-Length, or `chunked` without one, so only counting the bytes can tell its size.
+   */
+  | { kind: 'huge-record'; bytes: number; chunked?: boolean };
 
 /** Which requests a fault applies to. */
 export type FaultMatch = 'visitors' | 'realtime' | 'goals' | 'all';
@@ -168,6 +174,68 @@ function routeOf(method: string, pathname: string): Route {
   }
   if (REALTIME_PATH.test(pathname)) return { kind: 'realtime' };
   return { kind: 'other' };
+}
+
+const HUGE_CHUNK = 64 * 1024;
+
+/** Room left for the visitor's own record when a huge one is made (the personas' are 1–2 kB). */
+const HUGE_RESERVE = 4 * 1024;
+/** Params that get long values in a huge record (the rest are made-up keys). */
+const HUGE_LONG_PARAMS = ['ref', 'utm_source', 'utm_medium', 'utm_campaign'];
+const HUGE_GOALS_MARK = '__huge_goals__';
+const HUGE_PARAMS_MARK = '__huge_params__';
+
+/**
+ * The added goals and params of a huge record, as JSON text (members without brackets), made once
+ * per size: a benchmark asking for thousands of 3.5 MB records must not measure the simulator.
+ */
+const inflations = new Map<number, { goals: string; params: string }>();
+function inflation(bytes: number): { goals: string; params: string } {
+  const cached = inflations.get(bytes);
+  if (cached) return cached;
+  const room = Math.max(0, bytes - HUGE_RESERVE);
+  const goals: string[] = [];
+  let goalBytes = 0;
+  for (let i = 0; goalBytes < room / 2; i++) {
+    const text = JSON.stringify({ name: `goal_${String(i).padStart(7, '0')}`, timestamp: '2026-02-05T06:00:00.000Z', origin: 'manual' });
+    goals.push(text);
+    goalBytes += text.length + 1;
+  }
+  const params: string[] = [];
+  let left = room - goalBytes;
+  for (const key of HUGE_LONG_PARAMS) {
+    const text = `${JSON.stringify(key)}:${JSON.stringify('v'.repeat(Math.min(10_000, Math.max(0, left - key.length - 6))))}`;
+    params.push(text);
+    left -= text.length + 1;
+  }
+  for (let i = 0; left > 40; i++) {
+    const text = `"param_${i}":"${'p'.repeat(20)}"`;
+    params.push(text);
+    left -= text.length + 1;
+  }
+  const made = { goals: goals.join(','), params: params.join(',') };
+  inflations.set(bytes, made);
+  return made;
+}
+
+/**
+ * A visitor envelope grown to about `bytes` (at most `bytes` for the seeded personas): half of the
+ * growth in distinct completed goals after the visitor's own, half in params (long values for
+ * some DataFast documents, then made-up keys), all ASCII so characters are bytes. Valid JSON,
+ * without duplicate keys.
+ */
+export function hugeRecord(envelope: unknown, bytes: number): string {
+  const copy = structuredClone(envelope) as { data: { identity?: Record<string, unknown> | null; activity?: Record<string, unknown> | null } };
+  const identity = (copy.data.identity ??= {});
+  const activity = (copy.data.activity ??= {});
+  const own = { ...(identity.params as Record<string, unknown> | null | undefined) };
+  for (const key of HUGE_LONG_PARAMS) delete own[key];
+  identity.params = { [HUGE_PARAMS_MARK]: 0, ...own };
+  activity.completedGoals = [...((activity.completedGoals as unknown[] | null | undefined) ?? []), HUGE_GOALS_MARK];
+  const { goals, params } = inflation(bytes);
+  const text = JSON.stringify(copy);
+  const ownParams = Object.keys(own).length > 0 ? ',' : '';
+  return text.replace(`${JSON.stringify(HUGE_PARAMS_MARK)}:0${ownParams}`, `${params}${ownParams}`).replace(JSON.stringify(HUGE_GOALS_MARK), goals);
 }
 
 export async function startSimulatedDataFast(options: SimulatedDataFastOptions = {}): Promise<SimulatedDataFast> {
@@ -325,6 +393,12 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
           ),
         );
         return;
+      case 'huge-record': {
+        const reply = normalReply(req, route, query, body);
+        if (route.kind !== 'visitors' || reply.status !== 200) return send(res, reply);
+        sendHuge(res, hugeRecord(reply.body, fault.bytes), fault.chunked === true);
+        return;
+      }
       case 'malformed-json': {
         // A strict prefix of a JSON object is never valid JSON: the body looks cut off mid-transfer.
         // The request was processed (a goal is recorded); only the answer is cut off.
@@ -338,6 +412,17 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
       default:
         send(res, normalReply(req, route, query, body));
     }
+  }
+
+  function sendHuge(res: ServerResponse, text: string, chunked: boolean): void {
+    if (res.destroyed || res.writableEnded) return;
+    const headers: Record<string, string | number> = { 'content-type': 'application/json' };
+    if (!chunked) headers['content-length'] = Buffer.byteLength(text);
+    res.writeHead(200, headers);
+    // A client that refuses the body closes the socket; what it did not read is dropped.
+    res.on('error', () => undefined);
+    for (let at = 0; at < text.length && !res.destroyed; at += HUGE_CHUNK) res.write(text.slice(at, at + HUGE_CHUNK));
+    res.end();
   }
 
   /** Reads the request body (up to MAX_BODY_BYTES); `none` for an empty body. */

@@ -6,7 +6,7 @@ export { optionsFromEnv, type Env } from './config/env.js';
 export { ConfigError, type Problem } from './config/config-error.js';
 export type { OffersConfig } from './config/offers-normalise.js';
 export type { OffersInput } from './config/offers-schema.js';
-export type { CacheOptions, DataFastOptions, LimitOptions, LogLevel, OffersOptions, VisitorOffersOptions } from './config/options-types.js';
+export type { BreakerOptions, CacheOptions, DataFastOptions, LimitOptions, LogLevel, OffersOptions, VisitorOffersOptions } from './config/options-types.js';
 export type { Decision, SegmentOffers } from './decision/decide.js';
 export type { Offer, OfferKind, Placement, PublicOffer, Trigger } from './decision/offer.js';
 export type { Rule, RuleAction, RuleConditions } from './decision/rules.js';

@@ -81,13 +81,14 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   }
 
   const df = o.datafast;
-  const client = new DataFastClient({ apiKey: df.apiKey, websiteId: df.websiteId ?? undefined, apiUrl: df.apiUrl, timeoutMs: df.timeoutMs, logger });
+  const client = new DataFastClient({ apiKey: df.apiKey, websiteId: df.websiteId ?? undefined, apiUrl: df.apiUrl, timeoutMs: df.timeoutMs, breaker: df.breaker, logger });
   const cache = new VisitorCache((id) => client.getVisitor(id), o.cache);
   const store = openStoreRef(o.dataDir);
   let storeState: RouterHealth['store'] = 'opening';
   const outbox = new GoalOutbox({
     send: (job) => client.createGoal(job.visitorId, job.name, job.metadata),
-    pausedUntil: () => client.pausedUntil,
+    // A 429 or failures in a row open the goals breaker: the queue waits for its probe time.
+    pausedUntil: () => client.retryAt('goals'),
     logger,
   });
   const forwarder = new LeadForwarder({

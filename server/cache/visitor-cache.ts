@@ -5,14 +5,19 @@
 //                  with `stale: true` while DataFast answers 'unavailable'.
 // - bot, unknown → fresh for negativeTtlMs; replaces any found record.
 // - unavailable  → never stored; the next request asks the loader again.
-// The store is an LRUCache bounded by `max`; expiry is ours (two timestamps per entry), so expired
-// found records survive until their stale-if-error window ends or the LRU bound evicts them.
+// The store is an LRUCache bounded by `max` entries and by `maxBytes` (each entry's estimated heap,
+// entry-size.ts; the parser already caps every record, datafast/visitor.ts); expiry is ours (two
+// timestamps per entry), so expired found records survive until their stale-if-error window ends
+// or an LRU bound evicts them.
 import { LRUCache } from 'lru-cache';
 import type { VisitorLookup } from '../datafast/lookup.js';
+import { entryBytes } from './entry-size.js';
 
 export interface VisitorCacheOptions {
   /** LRU bound on entries, default 10_000. */
   max?: number;
+  /** LRU bound on the entries' estimated heap in bytes, default 32 MiB. */
+  maxBytes?: number;
   /** Fresh life of a found record, default 60_000. */
   ttlMs?: number;
   /** Life of 'bot' and 'unknown' answers, default 10_000. */
@@ -36,7 +41,11 @@ export interface VisitorCacheStats {
   loads: number;
   /** Entries in the store, expired ones included. */
   size: number;
+  /** Their estimated heap in bytes (bounded by maxBytes). */
+  bytes: number;
 }
+
+export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 interface Entry {
   value: VisitorLookup;
@@ -72,8 +81,11 @@ export class VisitorCache {
   constructor(load: (visitorId: string) => Promise<VisitorLookup>, options: VisitorCacheOptions = {}) {
     const max = options.max ?? 10_000;
     if (!Number.isInteger(max) || max < 1) throw new RangeError('VisitorCache: max must be a positive integer');
+    const maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError('VisitorCache: maxBytes must be a positive integer');
     this.load = load;
-    this.store = new LRUCache<string, Entry>({ max });
+    // An entry over maxBytes on its own is not stored (lru-cache's maxEntrySize defaults to maxSize).
+    this.store = new LRUCache<string, Entry>({ max, maxSize: maxBytes, sizeCalculation: (entry, key) => entryBytes(entry.value, key) });
     this.ttlMs = nonNegative('ttlMs', options.ttlMs ?? 60_000);
     this.negativeTtlMs = nonNegative('negativeTtlMs', options.negativeTtlMs ?? 10_000);
     this.staleIfErrorMs = nonNegative('staleIfErrorMs', options.staleIfErrorMs ?? 300_000);
@@ -114,6 +126,7 @@ export class VisitorCache {
       staleServed: this.staleServed,
       loads: this.loads,
       size: this.store.size,
+      bytes: this.store.calculatedSize,
     };
   }
 

@@ -30,6 +30,13 @@ const origin = z.string().superRefine((value, ctx) => {
 
 const MISSING_KEY = 'is missing: pass your df_… website key or dft_… account token';
 
+/** Each kind of DataFast call (visitor lookups, realtime map, goals) has a breaker with these settings. */
+const breakerSchema = obj({
+  failureThreshold: z.number().int().min(1).max(1_000).optional(),
+  failureWindowMs: ms(1_000, 3_600_000).optional(),
+  coolDownMs: ms(1_000, 3_600_000).optional(),
+});
+
 const datafastSchema = obj({
   apiKey: z
     .string({ error: (iss) => (iss.input === undefined ? MISSING_KEY : undefined) })
@@ -44,6 +51,7 @@ const datafastSchema = obj({
     .optional(),
   apiUrl: upstreamUrl('the key belongs in the API key setting (DATAFAST_API_KEY)').optional(),
   timeoutMs: ms(1, 60_000).optional(),
+  breaker: breakerSchema.optional(),
 }).superRefine((d, ctx) => {
   if (d.apiKey.startsWith('dft_') && (d.websiteId === undefined || d.websiteId === null)) {
     ctx.addIssue({ code: 'custom', path: ['websiteId'], message: 'is required with a dft_ account token (it is sent as ?websiteId=)' });
@@ -52,6 +60,7 @@ const datafastSchema = obj({
 
 const cacheSchema = obj({
   max: z.number().int().min(1).max(10_000_000).optional(),
+  maxBytes: z.number().int().min(65_536).max(8 * 1024 ** 3).optional(),
   ttlMs: ms(0, 86_400_000).optional(),
   negativeTtlMs: ms(0, 86_400_000).optional(),
   staleIfErrorMs: ms(0, 86_400_000).optional(),

@@ -17,12 +17,30 @@ export interface DataFastOptions {
   apiUrl?: string;
   /** Budget for one DataFast call, its retry included, in ms (1–60000). Default 1500. */
   timeoutMs?: number;
+  /** The circuit breakers in front of DataFast: one for visitor lookups, one for the realtime map, one for goals. */
+  breaker?: BreakerOptions;
+}
+
+/**
+ * When DataFast keeps failing, calls fail fast instead of waiting for the timeout: a visitor with
+ * a cached record is served it at once, others get `upstream-unavailable`. A 429 opens every
+ * breaker until its Retry-After.
+ */
+export interface BreakerOptions {
+  /** Failures in a row (timeouts, resets, 5xx, unreadable or oversized bodies) that open a breaker (1–1000). Default 5. */
+  failureThreshold?: number;
+  /** Those failures must fall within this many ms, first to last (1000–3600000). Default 60000. */
+  failureWindowMs?: number;
+  /** How long an open breaker refuses calls before it lets one probe through, in ms (1000–3600000). Default 30000. */
+  coolDownMs?: number;
 }
 
 /** How long answers are reused. */
 export interface CacheOptions {
   /** Visitors kept in memory (LRU). Default 10000. */
   max?: number;
+  /** Estimated bytes of heap the visitor records may take in all (LRU; at least 65536). Default 33554432 (32 MiB). */
+  maxBytes?: number;
   /** How long a visitor record is reused, in ms. Default 60000. */
   ttlMs?: number;
   /** How long a bot (400) or unknown-visitor (404) answer is reused, in ms. Default 10000. */

@@ -13,7 +13,8 @@ import { dropUndefined } from './objects.js';
 export const DEFAULTS = {
   apiUrl: 'https://datafa.st',
   timeoutMs: 1500,
-  cache: { max: 10_000, ttlMs: 60_000, negativeTtlMs: 10_000, staleIfErrorMs: 300_000 },
+  breaker: { failureThreshold: 5, failureWindowMs: 60_000, coolDownMs: 30_000 },
+  cache: { max: 10_000, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000, negativeTtlMs: 10_000, staleIfErrorMs: 300_000 },
   liveTtlMs: 15_000,
   dataDir: 'data',
   limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
@@ -27,9 +28,9 @@ export const DEFAULTS = {
 export type OffersSource = { kind: 'inline'; config: OffersConfig; place: '' | 'decisions.' } | { kind: 'file'; path: string; watch: boolean };
 
 export interface ResolvedOptions {
-  datafast: { apiKey: string; websiteId: string | null; apiUrl: string; timeoutMs: number };
+  datafast: { apiKey: string; websiteId: string | null; apiUrl: string; timeoutMs: number; breaker: { failureThreshold: number; failureWindowMs: number; coolDownMs: number } };
   offers: OffersSource;
-  cache: { max: number; ttlMs: number; negativeTtlMs: number; staleIfErrorMs: number };
+  cache: { max: number; maxBytes: number; ttlMs: number; negativeTtlMs: number; staleIfErrorMs: number };
   liveTtlMs: number;
   dataDir: string;
   /** As browsers send them in `Origin`: scheme and host lowercased, no trailing slash. */
@@ -99,9 +100,10 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
       websiteId: d.websiteId ?? null,
       apiUrl: d.apiUrl ?? DEFAULTS.apiUrl,
       timeoutMs: d.timeoutMs ?? DEFAULTS.timeoutMs,
+      breaker: { ...DEFAULTS.breaker, ...dropUndefined(d.breaker ?? {}) },
     },
     offers,
-    cache: { ...DEFAULTS.cache, ...dropUndefined({ max: o.cache?.max, ttlMs: o.cache?.ttlMs, negativeTtlMs: o.cache?.negativeTtlMs, staleIfErrorMs: o.cache?.staleIfErrorMs }) },
+    cache: { ...DEFAULTS.cache, ...dropUndefined({ max: o.cache?.max, maxBytes: o.cache?.maxBytes, ttlMs: o.cache?.ttlMs, negativeTtlMs: o.cache?.negativeTtlMs, staleIfErrorMs: o.cache?.staleIfErrorMs }) },
     liveTtlMs: o.cache?.liveTtlMs ?? o.liveIntervalMs ?? DEFAULTS.liveTtlMs,
     dataDir: o.dataDir ?? DEFAULTS.dataDir,
     allowedOrigins: (o.allowedOrigins ?? []).map((origin) => new URL(origin).origin),

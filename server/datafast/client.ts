@@ -1,15 +1,21 @@
-// The HTTP client for DataFast's Website API: auth, deadline, one careful retry, 429 pauses,
-// and the mapping of documented answers to outcomes. It never throws to its callers and never
-// puts the key into an error, a log line or a return value.
+// The HTTP client for DataFast's Website API: auth, deadline, one careful retry, a circuit breaker
+// per kind of call (breakers.ts; a 429 opens them all), size limits on bodies, and the mapping of
+// documented answers to outcomes. It never throws to its callers and never puts the key into an
+// error, a log line or a return value. Failures are logged by the breakers' logs (upstream-log.ts),
+// a few lines a minute at most, never one per request.
 //
 // Reads (GET) are retried once inside the deadline. Writes (POST /goals) are never retried here:
 // an attempt that timed out may still have created the goal, so retrying is the outbox's
 // decision (server/events/outbox.ts), made with backoff.
 import type { Logger } from 'pino';
+import { AuthFailureLog } from './auth-failure-log.js';
+import type { BreakerSettings, BreakerView, FailureCause, FailureDetail, UpstreamEndpoint } from './breaker.js';
+import { BreakerSet } from './breakers.js';
 import { goalBody, GoalBodyError, type GoalMetadata } from './goals.js';
 import type { UnavailableCause, VisitorLookup } from './lookup.js';
 import { parseRealtimeMapResponse, type RealtimeMap } from './realtime.js';
 import { Transport, TransportError, type TransportResponse } from './transport.js';
+import type { SetTimer } from './upstream-log.js';
 import { parseVisitorResponse } from './visitor.js';
 
 export interface DataFastClientOptions {
@@ -25,8 +31,12 @@ export interface DataFastClientOptions {
   defaultRetryAfterMs?: number;
   /** Longest pause a Retry-After may impose. Default 5 min. */
   maxPauseMs?: number;
+  /** The breakers' settings (each kind of call has its own breaker). Defaults: DEFAULT_BREAKER_SETTINGS. */
+  breaker?: Partial<BreakerSettings>;
   logger: Logger;
   now?: () => number;
+  /** Timer of the per-minute failure summaries. Default setTimeout, unref'd. */
+  setTimer?: SetTimer;
 }
 
 export type RealtimeLookup = { kind: 'found'; map: RealtimeMap } | { kind: 'unavailable'; cause: UnavailableCause };
@@ -40,28 +50,41 @@ export type GoalResult =
    * build (GoalBodyError) is answered as 400 without a call.
    */
   | { kind: 'rejected'; status: number }
-  /** Try again later ('paused' and 'rate-limited' mean: wait for `pausedUntil`). */
+  /** Try again later ('paused' and 'rate-limited' mean: wait for `retryAt('goals')`). */
   | { kind: 'unavailable'; cause: UnavailableCause };
 
 type Raw =
   | { kind: 'ok'; body: unknown }
   | { kind: 'status'; status: number }
-  | { kind: 'unavailable'; cause: UnavailableCause };
+  | { kind: 'unavailable'; cause: UnavailableCause; detail?: FailureDetail };
+
+/** What a guarded call returns: its result, and what it tells the breaker (null: DataFast answered). */
+interface Verdict<T> {
+  result: T;
+  failure: { cause: FailureCause; detail?: FailureDetail } | null;
+}
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+/** A visitor record is a few kB; a valid 3.4 MB one, parsed, blocked the event loop past the deadline. */
+export const MAX_VISITOR_BODY_BYTES = 256 * 1024;
+/** The realtime map lists every visitor of the last 10 minutes (about 1.3 kB each): room for ~1,500. */
+export const MAX_REALTIME_BODY_BYTES = 2 * 1024 * 1024;
+
+const PAUSED = Object.freeze({ kind: 'unavailable', cause: 'paused' } as const);
 
 interface AttemptRequest {
   method: 'GET' | 'POST';
   /** JSON text sent with content-type application/json. */
   body?: string;
+  /** Longest body read (see MAX_*_BODY_BYTES); a write reads none. */
+  maxBodyBytes: number;
   /**
    * Whether a 200 body is read and parsed. Writes do not read it: any 2xx means DataFast
    * accepted the write, and a cut-off confirmation must not turn into a duplicate goal.
    */
   readBody: boolean;
 }
-
-const GET: AttemptRequest = { method: 'GET', readBody: true };
 
 export function authMode(apiKey: string): 'website-key' | 'account-token' {
   return apiKey.startsWith('dft_') ? 'account-token' : 'website-key';
@@ -72,14 +95,11 @@ export class DataFastClient {
   readonly #apiUrl: string;
   readonly #websiteId: string | undefined;
   readonly #timeoutMs: number;
-  readonly #defaultRetryAfterMs: number;
-  readonly #maxPauseMs: number;
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #transport = new Transport();
-  #pausedUntil = 0;
-  #authFailureLogged = false;
-  #goalAuthFailureLogged = false;
+  readonly #breakers: BreakerSet;
+  readonly #authFailures: AuthFailureLog;
 
   constructor(options: DataFastClientOptions) {
     this.#authorization = `Bearer ${options.apiKey}`;
@@ -89,48 +109,64 @@ export class DataFastClient {
       throw new Error('DATAFAST_WEBSITE_ID is required with a dft_ account token');
     }
     this.#timeoutMs = options.timeoutMs ?? 1500;
-    this.#defaultRetryAfterMs = options.defaultRetryAfterMs ?? 10_000;
-    this.#maxPauseMs = options.maxPauseMs ?? 300_000;
     this.#log = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#authFailures = new AuthFailureLog(options.logger);
+    this.#breakers = new BreakerSet({
+      logger: options.logger,
+      timeoutMs: this.#timeoutMs,
+      defaultRetryAfterMs: options.defaultRetryAfterMs ?? 10_000,
+      maxPauseMs: options.maxPauseMs ?? 300_000,
+      now: this.#now,
+      ...(options.breaker ? { settings: options.breaker } : {}),
+      ...(options.setTimer ? { setTimer: options.setTimer } : {}),
+    });
+    this.breakers = this.#breakers.views;
   }
+
+  /** The breaker of each kind of call: state, counters and listeners, for metrics and health. */
+  readonly breakers: Readonly<Record<UpstreamEndpoint, BreakerView>>;
 
   /** Until when calls fail fast after a 429 (epoch ms; 0 when not paused). */
   get pausedUntil(): number {
-    return this.#pausedUntil > this.#now() ? this.#pausedUntil : 0;
+    return this.#breakers.rateLimitedUntil;
   }
 
-  async getVisitor(visitorId: string): Promise<VisitorLookup> {
-    const raw = await this.#get(`/api/v1/visitors/${encodeURIComponent(visitorId)}`);
-    if (raw.kind === 'unavailable') return raw;
-    if (raw.kind === 'status') {
-      if (raw.status === 400) return { kind: 'bot' };
-      if (raw.status === 404) return { kind: 'unknown' };
-      return { kind: 'unavailable', cause: this.#causeOf(raw.status) };
-    }
-    const visitor = parseVisitorResponse(raw.body);
-    if (!visitor) {
-      this.#log.warn({ endpoint: 'visitors' }, 'DataFast sent a visitor body we could not read');
-      return { kind: 'unavailable', cause: 'malformed' };
-    }
-    return { kind: 'found', visitor };
+  /** While the breaker of this kind of call is open: when it lets a probe through (epoch ms); else 0. */
+  retryAt(endpoint: UpstreamEndpoint): number {
+    return this.#breakers.of(endpoint).retryAt();
   }
 
-  async getRealtimeMap(): Promise<RealtimeLookup> {
-    const raw = await this.#get('/api/v1/analytics/realtime/map');
-    if (raw.kind === 'unavailable') return raw;
-    if (raw.kind === 'status') return { kind: 'unavailable', cause: this.#causeOf(raw.status) };
-    const map = parseRealtimeMapResponse(raw.body);
-    if (!map) {
-      this.#log.warn({ endpoint: 'realtime-map' }, 'DataFast sent a realtime map we could not read');
-      return { kind: 'unavailable', cause: 'malformed' };
-    }
-    return { kind: 'found', map };
+  /** Found, bot (400), unknown (404), or unavailable; at once with cause `paused` while the breaker is open. */
+  getVisitor(visitorId: string): Promise<VisitorLookup> {
+    return this.#guarded<VisitorLookup>('visitors', async () => {
+      const raw = await this.#get(`/api/v1/visitors/${encodeURIComponent(visitorId)}`, MAX_VISITOR_BODY_BYTES);
+      if (raw.kind === 'unavailable') return unavailable(raw.cause, raw.detail);
+      if (raw.kind === 'status') {
+        if (raw.status === 400) return answered({ kind: 'bot' });
+        if (raw.status === 404) return answered({ kind: 'unknown' });
+        return unavailable(this.#causeOf(raw.status), { status: raw.status });
+      }
+      const visitor = parseVisitorResponse(raw.body);
+      if (!visitor) return unavailable('malformed');
+      return answered({ kind: 'found', visitor });
+    });
+  }
+
+  getRealtimeMap(): Promise<RealtimeLookup> {
+    return this.#guarded<RealtimeLookup>('realtime', async () => {
+      const raw = await this.#get('/api/v1/analytics/realtime/map', MAX_REALTIME_BODY_BYTES);
+      if (raw.kind === 'unavailable') return unavailable(raw.cause, raw.detail);
+      if (raw.kind === 'status') return unavailable(this.#causeOf(raw.status), { status: raw.status });
+      const map = parseRealtimeMapResponse(raw.body);
+      if (!map) return unavailable('malformed');
+      return answered({ kind: 'found', map });
+    });
   }
 
   /**
    * Sends one goal (POST /api/v1/goals). One attempt only, within the same deadline; a 429
-   * pauses every call of this client, reads included.
+   * opens every breaker of this client, reads included.
    */
   async createGoal(visitorId: string, name: string, metadata: GoalMetadata): Promise<GoalResult> {
     let body: string;
@@ -141,16 +177,33 @@ export class DataFastClient {
       this.#log.warn({ endpoint: 'goals', goal: name }, `Not sending a goal DataFast would refuse: ${message}`);
       return { kind: 'rejected', status: 400 };
     }
-    const raw = await this.#send('/api/v1/goals', { method: 'POST', body, readBody: false });
-    if (raw.kind === 'ok') return { kind: 'created' };
-    if (raw.kind === 'unavailable') return raw;
-    const { status } = raw;
-    if (status >= 200 && status < 300) return { kind: 'created' };
-    if (status === 401 || status === 403 || status === 408 || status === 429) {
-      return { kind: 'unavailable', cause: this.#causeOf(status) };
+    return this.#guarded<GoalResult>('goals', async () => {
+      const raw = await this.#send('/api/v1/goals', { method: 'POST', body, readBody: false, maxBodyBytes: 0 });
+      if (raw.kind === 'ok') return answered({ kind: 'created' });
+      if (raw.kind === 'unavailable') return unavailable(raw.cause, raw.detail);
+      const { status } = raw;
+      if (status >= 200 && status < 300) return answered({ kind: 'created' });
+      if (status === 401 || status === 403 || status === 408 || status === 429) return unavailable(this.#causeOf(status), { status });
+      if (status >= 400 && status < 500) return answered({ kind: 'rejected', status });
+      return unavailable('server-error', { status });
+    });
+  }
+
+  /**
+   * One call through its breaker: refused at once (cause `paused`) while the breaker is open,
+   * else made and its outcome reported. A call that throws (our own bug) gives no verdict.
+   */
+  async #guarded<T>(endpoint: UpstreamEndpoint, call: () => Promise<Verdict<T>>): Promise<T> {
+    const permit = this.#breakers.of(endpoint).acquire();
+    if (permit === null) return PAUSED as T;
+    try {
+      const { result, failure } = await call();
+      if (failure === null) permit.succeed();
+      else permit.fail(failure.cause, failure.detail);
+      return result;
+    } finally {
+      permit.release();
     }
-    if (status >= 400 && status < 500) return { kind: 'rejected', status };
-    return { kind: 'unavailable', cause: 'server-error' };
   }
 
   #causeOf(status: number): UnavailableCause {
@@ -167,23 +220,22 @@ export class DataFastClient {
 
   /** One attempt, no retry (writes). */
   async #send(path: string, request: AttemptRequest): Promise<Raw> {
-    if (this.#pausedUntil > this.#now()) return { kind: 'unavailable', cause: 'paused' };
     return this.#attempt(this.#url(path), AbortSignal.timeout(this.#timeoutMs), request);
   }
 
-  async #get(path: string): Promise<Raw> {
-    if (this.#pausedUntil > this.#now()) return { kind: 'unavailable', cause: 'paused' };
+  async #get(path: string, maxBodyBytes: number): Promise<Raw> {
     const url = this.#url(path);
     const deadline = AbortSignal.timeout(this.#timeoutMs);
     const startedAt = this.#now();
+    const request: AttemptRequest = { method: 'GET', readBody: true, maxBodyBytes };
 
-    let result = await this.#attempt(url, deadline);
+    let result = await this.#attempt(url, deadline, request);
     if (this.#shouldRetry(result)) {
       // Jitter spreads the retries of many instances; never sleep past the deadline.
       const pause = 50 + Math.random() * 100;
       if (this.#now() - startedAt + pause < this.#timeoutMs) {
         await sleep(pause);
-        if (!deadline.aborted) result = await this.#attempt(url, deadline);
+        if (!deadline.aborted) result = await this.#attempt(url, deadline, request);
       }
     }
     return result;
@@ -193,7 +245,7 @@ export class DataFastClient {
     return (r.kind === 'unavailable' && r.cause === 'network') || (r.kind === 'status' && RETRYABLE_STATUS.has(r.status));
   }
 
-  async #attempt(url: URL, signal: AbortSignal, request: AttemptRequest = GET): Promise<Raw> {
+  async #attempt(url: URL, signal: AbortSignal, request: AttemptRequest): Promise<Raw> {
     const headers: Record<string, string> = { authorization: this.#authorization, accept: 'application/json' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     let res: TransportResponse;
@@ -205,86 +257,50 @@ export class DataFastClient {
         signal,
         // Only a read's 200 carries what we need; a write's 2xx is enough as it is.
         readBody: (status) => status === 200 && request.readBody,
+        maxBodyBytes: request.maxBodyBytes,
       });
     } catch (err) {
       // Only the network's failures are DataFast being unavailable; anything else is our own bug.
       if (!(err instanceof TransportError)) throw err;
       const reason = err.reason;
-      if (reason === 'too-large') {
-        this.#log.warn({}, 'DataFast sent a body larger than any answer it documents');
-        return { kind: 'unavailable', cause: 'malformed' };
-      }
+      if (reason === 'too-large') return { kind: 'unavailable', cause: 'too-large', ...(err.bytes === undefined ? {} : { detail: { bytes: err.bytes } }) };
       return { kind: 'unavailable', cause: reason === 'aborted' ? 'timeout' : 'network' };
     }
     const { status } = res;
     if (status === 429) {
-      this.#pause(res.retryAfter);
-      return { kind: 'unavailable', cause: 'rate-limited' };
+      this.#breakers.rateLimited(res.retryAfter);
+      return { kind: 'unavailable', cause: 'rate-limited', detail: { status } };
     }
     if (status === 401 || status === 403) {
-      if (request.method === 'GET') this.#logAuthFailure(status);
-      else this.#logGoalAuthFailure(status);
+      if (request.method === 'GET') this.#authFailures.read(status);
+      else this.#authFailures.write(status);
       return { kind: 'status', status };
     }
     if (!request.readBody && status >= 200 && status < 300) return { kind: 'ok', body: undefined };
-    if (status !== 200 || res.body === null) {
-      if (status >= 500) this.#log.warn({ status }, 'DataFast answered with a server error');
-      return { kind: 'status', status };
-    }
+    if (status !== 200 || res.body === null) return { kind: 'status', status };
     try {
       return { kind: 'ok', body: JSON.parse(res.body) as unknown };
     } catch {
-      this.#log.warn({ bytes: res.body.length }, 'DataFast sent a body that is not JSON');
-      return { kind: 'unavailable', cause: 'malformed' };
+      return { kind: 'unavailable', cause: 'malformed', detail: { bytes: Buffer.byteLength(res.body) } };
     }
   }
 
-  /** Closes idle keep-alive connections (shutdown). */
+  /** Closes idle keep-alive connections and stops the breakers' summary timers (shutdown). */
   close(): void {
     this.#transport.destroy();
-  }
-
-  #pause(retryAfter: string | null): void {
-    const ms = Math.min(parseRetryAfter(retryAfter, this.#now()) ?? this.#defaultRetryAfterMs, this.#maxPauseMs);
-    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + ms);
-    this.#log.warn({ pauseMs: ms }, 'DataFast rate limit reached (429): pausing calls');
-  }
-
-  #logAuthFailure(status: number): void {
-    if (this.#authFailureLogged) return;
-    this.#authFailureLogged = true;
-    this.#log.error(
-      { status },
-      status === 401
-        ? 'DataFast rejected the API key (401): check DATAFAST_API_KEY; offers fall back to "no offer" until it is fixed'
-        : 'DataFast refused access (403): check the token permissions (analytics:read), DATAFAST_WEBSITE_ID and that tracking is not suspended',
-    );
-  }
-
-  /** Writes need their own permission (goals:write), so a refusal there is reported separately, once. */
-  #logGoalAuthFailure(status: number): void {
-    if (this.#goalAuthFailureLogged) return;
-    this.#goalAuthFailureLogged = true;
-    this.#log.error(
-      { status, endpoint: 'goals' },
-      status === 401
-        ? 'DataFast rejected the API key (401) when sending a goal: check DATAFAST_API_KEY; goals wait in the outbox until it is fixed'
-        : 'DataFast refused to record a goal (403): a dft_ token needs the goals:write permission; also check DATAFAST_WEBSITE_ID and that tracking is not suspended',
-    );
+    this.#breakers.close();
   }
 }
 
-/** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value == null || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  // Every HTTP-date form carries a time of day; without this check Date.parse reads "1.5",
-  // "-5" or "soon 2" as dates in 2001, and a malformed header would cancel the pause.
-  if (!/\b\d{2}:\d{2}:\d{2}\b/.test(trimmed)) return undefined;
-  const at = Date.parse(trimmed);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - now);
+function answered<T>(result: T): Verdict<T> {
+  return { result, failure: null };
+}
+
+/** An unavailable answer; DataFast refusing the credential is an answer as far as the breaker goes. */
+function unavailable(cause: UnavailableCause, detail?: FailureDetail): Verdict<{ kind: 'unavailable'; cause: UnavailableCause }> {
+  const result = { kind: 'unavailable' as const, cause };
+  if (cause === 'auth' || cause === 'paused') return { result, failure: null };
+  return { result, failure: detail === undefined ? { cause } : { cause, detail } };
 }
 
 function sleep(ms: number): Promise<void> {

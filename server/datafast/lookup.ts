@@ -1,12 +1,17 @@
 // The outcomes of asking DataFast about one visitor, as the rest of the server sees them.
 import type { Visitor } from './visitor.js';
 
-/** Why DataFast could not give an answer this time. None of these is the visitor's fault. */
+/**
+ * Why DataFast could not give an answer this time. None of these is the visitor's fault.
+ * `too-large`: the body passed the size limit and was refused unread. `paused`: no call was made,
+ * because the breaker for this kind of call is open (after failures in a row, or a 429).
+ */
 export type UnavailableCause =
   | 'timeout'
   | 'network'
   | 'server-error'
   | 'malformed'
+  | 'too-large'
   | 'rate-limited'
   | 'auth'
   | 'paused';

@@ -11,6 +11,8 @@ export interface TransportRequest {
   signal: AbortSignal;
   /** Whether to read the body of an answer with this status (else it is discarded). */
   readBody: (status: number) => boolean;
+  /** A body longer than this is refused unread: at once when Content-Length says so, else when the count passes it. */
+  maxBodyBytes: number;
 }
 
 export interface TransportResponse {
@@ -20,16 +22,17 @@ export interface TransportResponse {
   body: string | null;
 }
 
-/** Why an exchange failed: the deadline, the network, or a body larger than any DataFast answer. */
+/** Why an exchange failed: the deadline, the network, or a body over the request's size limit. */
 export class TransportError extends Error {
-  constructor(readonly reason: 'aborted' | 'network' | 'too-large') {
+  constructor(
+    readonly reason: 'aborted' | 'network' | 'too-large',
+    /** For too-large: the declared length, or the bytes received when the limit was passed. */
+    readonly bytes?: number,
+  ) {
     super(reason);
     this.name = 'TransportError';
   }
 }
-
-/** Far above any visitor record or realtime map; a body beyond it is not DataFast's. */
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export class Transport {
   readonly #http = new HttpAgent({ keepAlive: true, maxSockets: 256 });
@@ -41,7 +44,8 @@ export class Transport {
     const headers = { ...init.headers };
     if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
     return new Promise((resolve, reject) => {
-      const fail = (reason: TransportError['reason']): void => reject(new TransportError(init.signal.aborted ? 'aborted' : reason));
+      const fail = (reason: TransportError['reason'], bytes?: number): void =>
+        reject(init.signal.aborted ? new TransportError('aborted') : new TransportError(reason, bytes));
       if (init.signal.aborted) return fail('aborted');
       const req = request(url, { method: init.method, headers, agent: isHttps ? this.#https : this.#http, signal: init.signal });
       req.on('error', () => fail('network'));
@@ -53,13 +57,20 @@ export class Transport {
           res.on('error', () => undefined);
           return resolve({ status, retryAfter, body: null });
         }
+        // Refused before a byte of it is buffered, let alone parsed.
+        const declared = Number(headerValue(res.headers['content-length']) ?? Number.NaN);
+        if (declared > init.maxBodyBytes) {
+          res.on('error', () => undefined);
+          res.destroy();
+          return fail('too-large', declared);
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_BODY_BYTES) {
+          if (size > init.maxBodyBytes) {
             res.destroy();
-            return fail('too-large');
+            return fail('too-large', size);
           }
           chunks.push(chunk);
         });

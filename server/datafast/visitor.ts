@@ -3,7 +3,13 @@
 // (activity.completedGoals and the older completedCustomGoals) read. Personal data the decision
 // does not use (city, region, profile userId/metadata, visited pages) is dropped here, so it never
 // reaches the cache, a log or a response.
+//
+// Bounded: what is kept has a size limit whatever DataFast sends (VISITOR_LIMITS), so a cached
+// record stays a few kB: the first-session params the rules read (an allow-list), up to 100
+// distinct goal names, and every string cut. Lists are walked by hand, not by a schema, and only
+// so far, so a body full of junk items costs little (the client refuses bodies over 256 kB).
 import { z } from 'zod';
+import { cut } from './cut.js';
 
 export interface CompletedGoal {
   name: string;
@@ -43,7 +49,35 @@ export interface Visitor {
   prediction: Prediction | null;
 }
 
+/** The most of each thing a parsed visitor keeps. */
+export const VISITOR_LIMITS = Object.freeze({
+  /** Distinct goal names kept (the first ones met); decisions only ask whether a name is among them. */
+  goals: 100,
+  /** Items of each goal list looked at. */
+  goalItemsScanned: 10_000,
+  /** A goal name longer than this is not one DataFast makes (its limit is 64): skipped. */
+  goalNameLength: 64,
+  /** Each kept param value is cut to this many characters. */
+  paramValueLength: 256,
+  /** Browser, OS, device and country are cut to this. */
+  shortString: 64,
+  /** A date string longer than this is not a date: read as null. */
+  dateLength: 40,
+  /** A visitor id longer than this makes the record unreadable. */
+  visitorIdLength: 128,
+});
+
+/** The first-session params the rules and the explanation read (utm_* and ref), plus source and via. */
+export const VISITOR_PARAMS: readonly string[] = ['ref', 'source', 'via', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'];
+
+const cutTo = (max: number) => (v: string | null | undefined): string | null => (v == null ? null : cut(v, max));
 const nullableString = z.string().nullish().catch(null);
+const shortString = nullableString.transform(cutTo(VISITOR_LIMITS.shortString));
+const dateString = z
+  .string()
+  .nullish()
+  .catch(null)
+  .transform((v) => (v == null || v.length > VISITOR_LIMITS.dateLength ? null : v));
 const nullableNumber = z.number().finite().nullish().catch(null);
 
 /** DataFast documents `{ name }` objects in examples and plain strings in field tables: accept both. */
@@ -54,29 +88,48 @@ const named = (key: 'name' | 'type') =>
     .catch(null)
     .transform((v): string | null => {
       if (v == null) return null;
-      if (typeof v === 'string') return v;
+      if (typeof v === 'string') return cut(v, VISITOR_LIMITS.shortString);
       const inner = (v as Record<string, string | null | undefined>)[key];
-      return inner ?? null;
+      return inner == null ? null : cut(inner, VISITOR_LIMITS.shortString);
     });
 
-const goalSchema = z.object({
-  name: z.string(),
-  timestamp: nullableString,
-  origin: z.enum(['manual', 'payment_provider']).nullish().catch(null),
-});
+const ORIGINS = new Set(['manual', 'payment_provider']);
 
-const goalList = z
-  .array(z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((items): CompletedGoal[] => {
-    const out: CompletedGoal[] = [];
-    for (const item of items ?? []) {
-      const g = goalSchema.safeParse(item);
-      if (g.success) out.push({ name: g.data.name, timestamp: g.data.timestamp ?? null, origin: g.data.origin ?? null });
+/** One goal list: items that are `{ name }` objects with a usable name; anything else is skipped. */
+function readGoals(items: unknown): CompletedGoal[] {
+  if (!Array.isArray(items)) return [];
+  const out: CompletedGoal[] = [];
+  const end = Math.min(items.length, VISITOR_LIMITS.goalItemsScanned);
+  for (let i = 0; i < end; i++) {
+    const item: unknown = items[i];
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+    const { name, timestamp, origin } = item as Record<string, unknown>;
+    if (typeof name !== 'string' || name.length > VISITOR_LIMITS.goalNameLength) continue;
+    out.push({
+      name,
+      timestamp: typeof timestamp === 'string' && timestamp.length <= VISITOR_LIMITS.dateLength ? timestamp : null,
+      origin: typeof origin === 'string' && ORIGINS.has(origin) ? (origin as CompletedGoal['origin']) : null,
+    });
+  }
+  return out;
+}
+
+const goalList = z.unknown().optional().transform(readGoals);
+
+/** Both lists, in order, one entry per name (the first seen), at most VISITOR_LIMITS.goals. */
+function distinctGoals(lists: readonly CompletedGoal[][]): CompletedGoal[] {
+  const seen = new Set<string>();
+  const out: CompletedGoal[] = [];
+  for (const list of lists) {
+    for (const goal of list) {
+      if (seen.has(goal.name)) continue;
+      if (out.length >= VISITOR_LIMITS.goals) return out;
+      seen.add(goal.name);
+      out.push(goal);
     }
-    return out;
-  });
+  }
+  return out;
+}
 
 const predictionSchema = z
   .object({
@@ -89,26 +142,26 @@ const predictionSchema = z
   // A prediction we cannot read is treated like no prediction (thin data), not as an outage.
   .catch(null);
 
-const paramsSchema = z
-  .record(z.string(), z.unknown())
-  .nullish()
-  .catch(null)
-  .transform((p): Record<string, string> => {
-    const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(p ?? {})) {
-      if (typeof v === 'string' && v.length > 0) out[k] = v.slice(0, 256);
-    }
-    return out;
-  });
+/** Only the allow-listed keys are looked up: a params object with a million keys costs eight reads. */
+const paramsSchema = z.unknown().optional().transform((p): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return out;
+  for (const key of VISITOR_PARAMS) {
+    if (!Object.hasOwn(p, key)) continue;
+    const v: unknown = (p as Record<string, unknown>)[key];
+    if (typeof v === 'string' && v.length > 0) out[key] = cut(v, VISITOR_LIMITS.paramValueLength);
+  }
+  return out;
+});
 
 const countOf = z.number().int().nonnegative().nullish().catch(null);
 
 const visitorDataSchema = z.object({
-  visitorId: z.string().min(1),
+  visitorId: z.string().min(1).max(VISITOR_LIMITS.visitorIdLength),
   identity: z
     .object({
-      country: nullableString,
-      countryCode: nullableString,
+      country: shortString,
+      countryCode: shortString,
       params: paramsSchema,
       browser: named('name'),
       os: named('name'),
@@ -120,8 +173,8 @@ const visitorDataSchema = z.object({
     .object({
       visitCount: countOf,
       pageViewCount: countOf,
-      firstVisitAt: nullableString,
-      lastVisitAt: nullableString,
+      firstVisitAt: dateString,
+      lastVisitAt: dateString,
       completedGoals: goalList,
       completedCustomGoals: goalList,
     })
@@ -147,7 +200,7 @@ export function parseVisitorResponse(body: unknown): Visitor | null {
   const activity = d.activity;
   const countryCode =
     identity?.countryCode ?? (identity?.country && ISO_COUNTRY.test(identity.country) ? identity.country : null);
-  const goals = [...(activity?.completedGoals ?? []), ...(activity?.completedCustomGoals ?? [])];
+  const goals = distinctGoals([activity?.completedGoals ?? [], activity?.completedCustomGoals ?? []]);
   return {
     visitorId: d.visitorId.toLowerCase(),
     identity: {

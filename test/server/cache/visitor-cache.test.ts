@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { entryBytes } from '../../../server/cache/entry-size';
 import { VisitorCache } from '../../../server/cache/visitor-cache';
 import type { VisitorCacheOptions } from '../../../server/cache/visitor-cache';
 import type { VisitorLookup } from '../../../server/datafast/lookup';
-import type { Visitor } from '../../../server/datafast/visitor';
+import { parseVisitorResponse, VISITOR_PARAMS, type Visitor } from '../../../server/datafast/visitor';
 
 const TTL = 60_000;
 const NEGATIVE_TTL = 10_000;
@@ -362,6 +363,52 @@ describe('VisitorCache', () => {
     });
   });
 
+  describe('bounded by bytes', () => {
+    /** A record as the parser keeps it from a body crammed with params and goals: every collection at its cap. */
+    function bigRecord(id: string): VisitorLookup {
+      const params = Object.fromEntries(VISITOR_PARAMS.map((k) => [k, 'p'.repeat(5_000)]));
+      const completedGoals = Array.from({ length: 500 }, (_, i) => ({ name: `${i}-${'g'.repeat(60)}`, timestamp: '2026-02-05T06:00:00.000Z' }));
+      const visitor = parseVisitorResponse({ status: 'success', data: { visitorId: id, identity: { params }, activity: { completedGoals } } });
+      if (!visitor) throw new Error('the big record did not parse');
+      return { kind: 'found', visitor };
+    }
+
+    it('keeps the estimated bytes of its entries under maxBytes, evicting the least recently used', async () => {
+      const maxBytes = 200_000;
+      const { upstream, cache } = setup({ maxBytes });
+      const ids = Array.from({ length: 60 }, (_, i) => `big-${String(i).padStart(2, '0')}`);
+      for (const id of ids) upstream.answer(id, bigRecord(id));
+      for (const id of ids) {
+        await cache.lookup(id);
+        expect(cache.stats().bytes).toBeLessThanOrEqual(maxBytes);
+      }
+      const { size, bytes } = cache.stats();
+      const one = entryBytes(bigRecord('big-00'), 'big-00');
+      expect(size).toBe(Math.floor(maxBytes / one));
+      expect(bytes).toBe(size * one);
+      // The newest stayed, the oldest went.
+      expect(cache.peek('big-59')).toBeDefined();
+      expect(cache.peek('big-00')).toBeUndefined();
+    });
+
+    it('still serves the newest records stale while the upstream fails', async () => {
+      const { upstream, clock, cache } = setup({ maxBytes: 200_000 });
+      for (const id of ['a', 'b', 'c']) upstream.answer(id, bigRecord(id));
+      for (const id of ['a', 'b', 'c']) await cache.lookup(id);
+      clock.advance(TTL);
+      upstream.answer('c', DOWN);
+      expect(await cache.lookup('c')).toMatchObject({ kind: 'found', stale: true });
+    });
+
+    it('does not store a record larger than maxBytes on its own, but still answers it', async () => {
+      const { upstream, cache } = setup({ maxBytes: 1_000 });
+      const big = bigRecord('v1');
+      upstream.answer('v1', big);
+      expect(await cache.lookup('v1')).toBe(big);
+      expect(cache.stats()).toMatchObject({ size: 0, bytes: 0 });
+    });
+  });
+
   describe('bounded by max', () => {
     it('evicts the least recently used visitor when a new one exceeds max', async () => {
       const { upstream, cache } = setup({ max: 3 });
@@ -401,13 +448,13 @@ describe('VisitorCache', () => {
     it('counts hits from peek and lookup, misses, coalesced joins, loads, stale answers and size', async () => {
       const { upstream, clock, cache } = setup();
       upstream.answer('a', found('a')).answer('b', BOT);
-      expect(cache.stats()).toEqual({ hits: 0, misses: 0, coalesced: 0, staleServed: 0, loads: 0, size: 0 });
+      expect(cache.stats()).toEqual({ hits: 0, misses: 0, coalesced: 0, staleServed: 0, loads: 0, size: 0, bytes: 0 });
 
       upstream.hold();
       const pending = [cache.lookup('a'), cache.lookup('a'), cache.lookup('a'), cache.lookup('b')];
       upstream.release();
       await Promise.all(pending);
-      expect(cache.stats()).toEqual({ hits: 0, misses: 4, coalesced: 2, staleServed: 0, loads: 2, size: 2 });
+      expect(cache.stats()).toEqual({ hits: 0, misses: 4, coalesced: 2, staleServed: 0, loads: 2, size: 2, bytes: entryBytes(found('a'), 'a') + entryBytes(BOT, 'b') });
 
       cache.peek('a');
       await cache.lookup('a');
@@ -418,7 +465,7 @@ describe('VisitorCache', () => {
       clock.advance(TTL);
       upstream.answer('a', DOWN);
       await cache.lookup('a');
-      expect(cache.stats()).toEqual({ hits: 3, misses: 5, coalesced: 2, staleServed: 1, loads: 3, size: 2 });
+      expect(cache.stats()).toEqual({ hits: 3, misses: 5, coalesced: 2, staleServed: 1, loads: 3, size: 2, bytes: entryBytes(found('a'), 'a') + entryBytes(BOT, 'b') });
     });
   });
 
@@ -450,9 +497,10 @@ describe('VisitorCache', () => {
   });
 
   describe('options', () => {
-    it('rejects a max below 1 and negative or non-finite durations', () => {
+    it('rejects a max or maxBytes below 1 and negative or non-finite durations', () => {
       const load = async (): Promise<VisitorLookup> => UNKNOWN;
       expect(() => new VisitorCache(load, { max: 0 })).toThrow(RangeError);
+      expect(() => new VisitorCache(load, { maxBytes: 0 })).toThrow(RangeError);
       expect(() => new VisitorCache(load, { ttlMs: -1 })).toThrow(RangeError);
       expect(() => new VisitorCache(load, { negativeTtlMs: Number.NaN })).toThrow(RangeError);
       expect(() => new VisitorCache(load, { staleIfErrorMs: Number.POSITIVE_INFINITY })).toThrow(RangeError);

@@ -157,7 +157,7 @@ describe('the environment, read as the standalone server reads it', () => {
 
     it('accepts a dft_ account token with DATAFAST_WEBSITE_ID and passes both on', () => {
       const { options } = fromEnv({ DATAFAST_API_KEY: 'dft_abc123', DATAFAST_WEBSITE_ID: '665f0b3c4d2e1a0012345678' });
-      expect(options.datafast).toEqual({ apiKey: 'dft_abc123', websiteId: '665f0b3c4d2e1a0012345678', apiUrl: 'https://datafa.st', timeoutMs: 1500 });
+      expect(options.datafast).toMatchObject({ apiKey: 'dft_abc123', websiteId: '665f0b3c4d2e1a0012345678', apiUrl: 'https://datafa.st', timeoutMs: 1500 });
     });
 
     it('requires DATAFAST_WEBSITE_ID with a dft_ token, naming it', () => {

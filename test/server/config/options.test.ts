@@ -88,7 +88,7 @@ describe('a mistake in the offers reads the same wherever the offers come from',
 describe('settings', () => {
   it('take the documented defaults', () => {
     expect(parseOptions({ datafast })).toEqual({
-      datafast: { apiKey: 'df_test_key', websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500 },
+      datafast: { apiKey: 'df_test_key', websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500, breaker: { failureThreshold: 5, failureWindowMs: 60_000, coolDownMs: 30_000 } },
       offers: { kind: 'inline', place: '', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [] } },
       cache: DEFAULTS.cache,
       liveTtlMs: 15_000,

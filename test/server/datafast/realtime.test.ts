@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRealtimeMapResponse, type RealtimeMap } from '../../../server/datafast/realtime';
+import { MAP_LIMITS, parseRealtimeMapResponse, type RealtimeMap } from '../../../server/datafast/realtime';
 
 /** The documented example (datafa.st/docs/api-realtime-map), verbatim. */
 const DOC_EXAMPLE = {
@@ -254,6 +254,22 @@ describe('parseRealtimeMapResponse', () => {
     ['lists of the wrong type', { visitors: {}, recentEvents: 'none', recentPayments: 3 }],
   ])('reads %s as empty lists, keeping the count', (_label, patch) => {
     expect(parsed(withData(patch))).toEqual({ count: 2, visitors: [], recentPayments: [], recentEvents: [] });
+  });
+
+  describe('bounded, whatever DataFast sends', () => {
+    it('reads the first 1,000 items of each list and cuts the strings it keeps', () => {
+      const visitor = { visitorId: 'v', currentUrl: `/${'p'.repeat(5_000)}`, system: { browser: 'b'.repeat(500) }, location: { countryCode: 'c'.repeat(500) } };
+      const event = { type: 't'.repeat(500), timestamp: '2026-02-06T05:27:20.000Z', path: '/' };
+      const payment = { timestamp: '2026-02-06T05:27:20.000Z', currency: 'u'.repeat(500), amount: 1 };
+      const map = parseRealtimeMapResponse({
+        status: 'success',
+        data: { count: 3_000, visitors: Array(3_000).fill(visitor), recentEvents: Array(3_000).fill(event), recentPayments: Array(3_000).fill(payment) },
+      });
+      if (!map) throw new Error('expected the map to parse');
+      expect([map.count, map.visitors.length, map.recentEvents.length, map.recentPayments.length]).toEqual([3_000, MAP_LIMITS.rows, MAP_LIMITS.rows, MAP_LIMITS.rows]);
+      expect(map.visitors[0]?.currentUrl).toHaveLength(MAP_LIMITS.url);
+      expect([map.visitors[0]?.browser, map.visitors[0]?.countryCode, map.recentEvents[0]?.type, map.recentPayments[0]?.currency].map((v) => v?.length)).toEqual(Array(4).fill(MAP_LIMITS.shortString));
+    });
   });
 
   describe('an invalid envelope', () => {

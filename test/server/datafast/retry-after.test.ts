@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../../server/datafast/client';
+import { parseRetryAfter } from '../../../server/datafast/retry-after';
 
 const NOW = Date.parse('2015-10-21T07:28:00.000Z');
 

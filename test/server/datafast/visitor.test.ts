@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseVisitorResponse, type Visitor } from '../../../server/datafast/visitor';
+import { parseVisitorResponse, VISITOR_LIMITS, VISITOR_PARAMS, type Visitor } from '../../../server/datafast/visitor';
 
 type Json = Record<string, unknown>;
 
@@ -155,6 +155,51 @@ describe('parseVisitorResponse', () => {
         activity: { ...NEWER_DOC_EXAMPLE.data.activity, completedCustomGoals: [{ name: 'demo_booked', timestamp: null }] },
       });
       expect(parsed(body).activity.completedGoals.map((g) => g.name)).toEqual(['signup', 'free_trial', 'demo_booked']);
+    });
+  });
+
+  describe('bounded, whatever DataFast sends', () => {
+    const goal = (name: string) => ({ name, timestamp: '2026-02-05T06:00:00.000Z', origin: 'manual' });
+
+    it('keeps only the params the rules read, dropping every other key', () => {
+      const params = { ref: 'hn', utm_source: 'google', gclid: 'Cj0-x', fbclid: 'IwAR', [`k${'x'.repeat(100)}`]: 'v', ...Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`extra_${i}`, 'v'])) };
+      const identity = { ...NEWER_DOC_EXAMPLE.data.identity, params };
+      expect(parsed(withData(NEWER_DOC_EXAMPLE, { identity })).identity.params).toEqual({ ref: 'hn', utm_source: 'google' });
+      expect([...VISITOR_PARAMS].sort()).toEqual(['ref', 'source', 'utm_campaign', 'utm_content', 'utm_medium', 'utm_source', 'utm_term', 'via']);
+    });
+
+    it('keeps at most 100 distinct goal names, the first ones met, with duplicates folded into one', () => {
+      const completedGoals = [goal('payment'), goal('payment'), ...Array.from({ length: 500 }, (_, i) => goal(`g${i}`))];
+      const activity = { ...NEWER_DOC_EXAMPLE.data.activity, completedGoals, completedCustomGoals: [goal('late')] };
+      const names = parsed(withData(NEWER_DOC_EXAMPLE, { activity })).activity.completedGoals.map((g) => g.name);
+      expect(names).toHaveLength(VISITOR_LIMITS.goals);
+      expect(names.slice(0, 3)).toEqual(['payment', 'g0', 'g1']);
+      expect(names).not.toContain('late');
+    });
+
+    it('looks at the first 10,000 items of a goal list only', () => {
+      const completedGoals = [...Array.from({ length: VISITOR_LIMITS.goalItemsScanned }, () => null), goal('payment')];
+      const activity = { ...NEWER_DOC_EXAMPLE.data.activity, completedGoals };
+      expect(parsed(withData(NEWER_DOC_EXAMPLE, { activity })).activity.completedGoals).toEqual([]);
+    });
+
+    it('skips goal names longer than DataFast allows and reads an overlong timestamp as none', () => {
+      const completedGoals = [goal('n'.repeat(65)), { ...goal('ok'), timestamp: 't'.repeat(41) }];
+      const activity = { ...NEWER_DOC_EXAMPLE.data.activity, completedGoals, firstVisitAt: 'd'.repeat(1_000) };
+      const v = parsed(withData(NEWER_DOC_EXAMPLE, { activity }));
+      expect(v.activity.completedGoals).toEqual([{ name: 'ok', timestamp: null, origin: 'manual' }]);
+      expect(v.activity.firstVisitAt).toBeNull();
+    });
+
+    it('cuts browser, OS, device and country to 64 characters', () => {
+      const long = 'b'.repeat(10_000);
+      const identity = { ...NEWER_DOC_EXAMPLE.data.identity, browser: { name: long }, os: long, device: { type: long }, countryCode: long };
+      const v = parsed(withData(NEWER_DOC_EXAMPLE, { identity }));
+      for (const value of [v.identity.browser, v.identity.os, v.identity.deviceType, v.identity.countryCode]) expect(value).toHaveLength(VISITOR_LIMITS.shortString);
+    });
+
+    it('refuses a record whose visitor id is longer than any id', () => {
+      expect(parseVisitorResponse(withData(NEWER_DOC_EXAMPLE, { visitorId: 'a'.repeat(129) }))).toBeNull();
     });
   });
 

@@ -35,8 +35,12 @@ function jobs(n: number): GoalJob[] {
   }));
 }
 
-function makeClient(overrides: { timeoutMs?: number; defaultRetryAfterMs?: number } = {}): DataFastClient {
-  return new DataFastClient({ apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: sim.url, logger: log.logger, timeoutMs: 500, ...overrides });
+/**
+ * The client's circuit breaker is set out of reach unless a test asks for one: these tests are
+ * about the outbox's own backoff, which would otherwise wait out the breaker's cool-down.
+ */
+function makeClient(overrides: { timeoutMs?: number; defaultRetryAfterMs?: number; breaker?: { failureThreshold?: number; coolDownMs?: number } } = {}): DataFastClient {
+  return new DataFastClient({ apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: sim.url, logger: log.logger, timeoutMs: 500, breaker: { failureThreshold: 1_000 }, ...overrides });
 }
 
 function outboxFor(client: DataFastClient, options: Partial<GoalOutboxOptions> = {}): GoalOutbox {
@@ -156,6 +160,21 @@ describe('delivery through the real client', () => {
     expect(sim.callCount('goals')).toBe(12 + 8);
     expect(outbox.stats()).toMatchObject({ sent: 12, failed: 0 });
     expect(sim.goals).toHaveLength(12);
+  });
+
+  it('waits for the goals breaker: once failures open it, the queue holds until its probe, and every goal arrives once', async () => {
+    // As the router wires it: the queue waits for the goals breaker's probe time.
+    const client = makeClient({ breaker: { failureThreshold: 2, coolDownMs: 300 } });
+    const outbox = outboxFor(client, { pausedUntil: () => client.retryAt('goals') });
+    sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 4 });
+    const list = jobs(5);
+    for (const j of list) outbox.enqueue(j);
+    await outbox.drain(5_000);
+    // The first four went out together and failed; then the probe and the last one succeeded.
+    expect(sim.callCount('goals')).toBe(5 + 4);
+    expect([...offersDelivered()].sort()).toEqual(list.map((j) => j.metadata.offer).sort());
+    expect(outbox.stats()).toMatchObject({ queued: 0, sent: 5, failed: 0, dropped: 0 });
+    expect(client.breakers.goals.stats()).toMatchObject({ state: 'closed', opened: 1 });
   });
 
   it('drops rejected goals (bot 400, no pageviews 404) without retrying, logged at debug', async () => {
