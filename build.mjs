@@ -31,6 +31,7 @@ await build({
     'bench/run': './bench/run.ts',
     'bench/servers': './bench/servers.ts',
     'bench/heap': './bench/heap.ts',
+    'bench/big-records': './bench/big-records.ts',
   },
   outdir: 'dist',
   ...node,

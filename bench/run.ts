@@ -3,7 +3,9 @@
 //   1. the cached /offer path against bare Express 5 + cookie-parser (autocannon, alternating A,B,A,B);
 //   2. the uncached path against connections ÷ upstream latency;
 //   3. a burst of simultaneous requests for one cold visitor → upstream calls;
-//   4. heap cost of a full cache, and that it stays at its bound.
+//   4. heap cost of a full cache, and that it stays at its bound;
+//   5. oversized DataFast records against a baseline of ordinary ones (bench/big-records.ts):
+//      RSS, heap and event loop delay. `npm run bench -- big-records` runs this section alone.
 // Servers run in worker threads (the heap test in a child process with --expose-gc), the load
 // comes from this thread; everything listens on 127.0.0.1 port 0 and stops by itself at the end.
 import { fork } from 'node:child_process';
@@ -456,6 +458,18 @@ async function heap(datafastUrl: string): Promise<HeapResult> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 5. Big records (its own child process with --expose-gc; it prints its own table)
+
+async function bigRecords(): Promise<void> {
+  const child = fork(fileURLToPath(new URL('./big-records.js', import.meta.url)), [], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`bench/big-records exited with ${String(code)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -483,6 +497,7 @@ async function main(): Promise<void> {
     const burstCalls = await burst(slowApp, sims);
     await slowApp.stop();
     const h = await heap(simFast);
+    await bigRecords();
 
     const grown = h.heapFull - h.heapBefore;
     line('summary');
@@ -503,4 +518,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[2] === 'big-records') await bigRecords();
+else await main();
