@@ -9,8 +9,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type Fault } from '../demo/simulated-datafast';
@@ -101,6 +104,7 @@ async function settledRss(gc: () => void): Promise<{ rss: number; heap: number }
 
 async function measure(scenario: Scenario, simUrl: string, gc: () => void): Promise<Result> {
   const lines: string[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'vo-bench-big-'));
   const logger = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(s) } });
   const { app, router } = createApp(
     {
@@ -108,7 +112,7 @@ async function measure(scenario: Scenario, simUrl: string, gc: () => void): Prom
       // request of a scenario fetches (and refuses or parses) its record, as when only some visitors' records are huge.
       datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: simUrl, timeoutMs: 5_000, breaker: { failureThreshold: 1_000 } },
       cache: { ttlMs: 3_600_000 },
-      dataDir: `node_modules/.cache/vo-bench-big-${process.pid}`,
+      dataDir,
     },
     logger,
   );
@@ -151,6 +155,7 @@ async function measure(scenario: Scenario, simUrl: string, gc: () => void): Prom
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await router.close(0);
+  rmSync(dataDir, { recursive: true, force: true });
   const parsed = lines.map((l) => JSON.parse(l) as { level: number; cause?: string });
   return {
     name: scenario.name,
