@@ -5,9 +5,11 @@ import type { VisitorCache } from './cache/visitor-cache.js';
 import type { OffersRef } from './config/offers-ref.js';
 import type { DataFastClient } from './datafast/client.js';
 import type { GoalOutbox } from './events/outbox.js';
+import type { Readiness } from './health/readiness.js';
 import type { LeadForwarder } from './leads/forwarder.js';
 import type { LiveSource } from './live/live-source.js';
 import type { Logger } from './logger.js';
+import type { RouterMetrics } from './metrics/router-metrics.js';
 import type { StoreRef } from './store/store-ref.js';
 
 export interface RouterInternals {
@@ -19,6 +21,9 @@ export interface RouterInternals {
   readonly forwarder: LeadForwarder;
   readonly live: LiveSource;
   readonly logger: Logger;
+  /** `check()` probes the data directory when due: the standalone server's /readyz awaits it. */
+  readonly readiness: Readiness;
+  readonly metrics: RouterMetrics;
 }
 
 const INTERNALS = new WeakMap<object, RouterInternals>();

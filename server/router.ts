@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import cookieParser from 'cookie-parser';
 import express, { Router, type ErrorRequestHandler } from 'express';
 import { VisitorCache } from './cache/visitor-cache.js';
-import { OffersRef, type OffersStatus } from './config/offers-ref.js';
+import { OffersRef } from './config/offers-ref.js';
 import { ConfigError } from './config/config-error.js';
 import { namedByEnv } from './config/env.js';
 import { parseOptions, type ResolvedOptions } from './config/options.js';
@@ -20,6 +20,13 @@ import { requestTrust } from './http/trust-proxy.js';
 import { LeadForwarder } from './leads/forwarder.js';
 import { LiveSource } from './live/live-source.js';
 import { defaultRouterLogger, type Logger } from './logger.js';
+import { Readiness, type StoreOpenState, type UpstreamBreaker } from './health/readiness.js';
+import { routerHealth, type RouterHealth } from './health/router-health.js';
+import { StoreProbe } from './health/store-probe.js';
+import { registerCollectors } from './metrics/collectors.js';
+import { metricsHandler, type MetricsHandler } from './metrics/metrics-handler.js';
+import { requestMetrics } from './metrics/request-metrics.js';
+import { RouterMetrics } from './metrics/router-metrics.js';
 import { attachInternals, type RouterInternals } from './router-internals.js';
 import { conversionsHandlers } from './routes/conversions.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -34,19 +41,7 @@ import { widgetRoutes } from './routes/widget.js';
 import { openStoreRef } from './store/store-ref.js';
 import { PreviewKey } from './preview/token.js';
 
-/** The router's state, as `health()` reports it. */
-export interface RouterHealth {
-  /** `degraded` while the store cannot be used (leads and events are refused; offers are still decided). */
-  status: 'ok' | 'degraded';
-  /** The durable store: `opening` at start, `ok` once usable, `unavailable` if it could not be opened. */
-  store: 'opening' | 'ok' | 'unavailable';
-  /** ISO time until which DataFast calls are paused after a 429, or null. */
-  upstreamPausedUntil: string | null;
-  /** Visitor records in the in-memory cache. */
-  cachedVisitors: number;
-  /** Where the offers come from, when they were loaded, and the last rejected reload. */
-  offers: OffersStatus;
-}
+export type { RouterHealth };
 
 /**
  * A request handler for `app.use('/visitor-offers', router)` (Express, or any Connect-style app),
@@ -56,8 +51,14 @@ export interface VisitorOffersRouter {
   (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
   /** Stops background work, delivers queued goals for up to `timeoutMs` (default 2000), closes the store. */
   close(timeoutMs?: number): Promise<void>;
-  /** The router's state, for a health or readiness endpoint. */
+  /** The router's state, for a health or readiness endpoint: `ready`, and `reasons` when not. */
   health(): RouterHealth;
+  /**
+   * A handler answering `GET` with the router's metrics in Prometheus' text format, for the host
+   * app to mount where it likes (`app.get('/metrics', router.metrics())`). It needs the admin token
+   * unless `metrics.public` is true, and answers 404 when neither is set.
+   */
+  metrics(): MetricsHandler;
 }
 
 const MINUTE = 60_000;
@@ -81,19 +82,22 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   }
 
   const df = o.datafast;
+  const metrics = new RouterMetrics();
   const client = new DataFastClient({ apiKey: df.apiKey, websiteId: df.websiteId ?? undefined, apiUrl: df.apiUrl, timeoutMs: df.timeoutMs, breaker: df.breaker, logger });
-  const cache = new VisitorCache((id) => client.getVisitor(id), o.cache);
+  // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
+  const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), o.cache);
   const store = openStoreRef(o.dataDir);
-  let storeState: RouterHealth['store'] = 'opening';
+  let storeState: StoreOpenState['state'] = 'opening';
+  let storeOpenError: string | null = null;
   const outbox = new GoalOutbox({
-    send: (job) => client.createGoal(job.visitorId, job.name, job.metadata),
+    send: (job) => metrics.upstream('goals', () => client.createGoal(job.visitorId, job.name, job.metadata)),
     // A 429 or failures in a row open the goals breaker: the queue waits for its probe time.
     pausedUntil: () => client.retryAt('goals'),
     logger,
   });
   const forwarder = new LeadForwarder({
     store: { pendingLeads: (t) => store.current?.pendingLeads(t) ?? [], markDelivered: (id, t) => store.ready.then((s) => s.markDelivered(id, t)) },
-    sendGoal: (lead) => client.createGoal(lead.visitorId ?? '', GOAL_NAMES.lead, { offer: lead.offerId }),
+    sendGoal: (lead) => metrics.upstream('goals', () => client.createGoal(lead.visitorId ?? '', GOAL_NAMES.lead, { offer: lead.offerId })),
     webhookUrl: o.leadsWebhookUrl,
     logger,
   });
@@ -104,10 +108,12 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     },
     (err: unknown) => {
       storeState = 'unavailable';
+      storeOpenError = (err as NodeJS.ErrnoException).code ?? 'unreadable';
       logger.error({ err: err instanceof Error ? err.message : String(err), dataDir: o.dataDir }, 'cannot open the data directory');
     },
   );
-  const live = new LiveSource({ fetch: () => client.getRealtimeMap(), intervalMs: o.liveTtlMs });
+  const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
+  const live = new LiveSource({ fetch: fetchMap, intervalMs: o.liveTtlMs });
   const eventsPerIp = new RateLimiter({ limit: o.limits.eventsPerMinutePerIp, windowMs: MINUTE });
   const eventsPerVisitor = new RateLimiter({ limit: o.limits.eventsPerMinutePerVisitor, windowMs: MINUTE });
   const leadsPerIp = new RateLimiter({ limit: o.limits.leadsPerMinutePerIp, windowMs: MINUTE });
@@ -122,7 +128,29 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const previewKey = o.adminToken !== null ? PreviewKey.fromAdminToken(o.adminToken) : o.dashboard === 'open' ? PreviewKey.random() : null;
   offers.watch();
 
+  const breakers = (): readonly UpstreamBreaker[] => Object.values(client.breakers);
+  const readiness = new Readiness({
+    store: () => ({ state: storeState, openErrorCode: storeOpenError, journal: store.current?.journalStats() ?? null }),
+    probe: new StoreProbe(o.dataDir),
+    breakers,
+    outbox: () => outbox.stats(),
+    maxUpstreamOpenMs: o.maxUpstreamOpenMs,
+  });
+  registerCollectors(metrics.registry, {
+    cache: () => cache.stats(),
+    outbox: () => outbox.stats(),
+    forwarder: () => forwarder.stats(),
+    store: () => store.current,
+    pools: () => offers.current.pools,
+    limiters: { events_per_ip: eventsPerIp, events_per_visitor: eventsPerVisitor, leads_per_ip: leadsPerIp, conversions_per_ip: conversionsPerIp },
+    breakers,
+    pausedUntil: () => client.pausedUntil,
+    readiness: () => readiness.check(),
+  });
+  const requests = requestMetrics(metrics);
+
   const router = Router();
+  router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
   router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, logger, previewKey }));
@@ -131,10 +159,12 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
-  router.use(dashboardRoutes({ policy, store, fetchMap: () => client.getRealtimeMap(), adminToken: o.adminToken, access: o.dashboard, guard, logger }));
+  router.use(dashboardRoutes({ policy, store, fetchMap, adminToken: o.adminToken, access: o.dashboard, guard, logger }));
   router.use(previewLinksRoutes({ policy, key: previewKey, adminToken: o.adminToken, access: o.dashboard, guard }));
   router.use(widgetRoutes({ logger, sourceMaps: o.sourceMaps }));
   router.use(errorHandler(logger));
+  // Not ours: the host app answers it, and it is not counted as one of this router's requests.
+  router.use(requests.passedOn);
 
   let closing: Promise<void> | null = null;
   // With `trustProxy`, Express resolves the client (rate limits) and the scheme and host (origin
@@ -161,14 +191,23 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     })();
     return closing;
   };
-  handler.health = () => ({
-    status: storeState === 'unavailable' ? 'degraded' : 'ok',
-    store: storeState,
-    upstreamPausedUntil: client.pausedUntil ? new Date(client.pausedUntil).toISOString() : null,
-    cachedVisitors: cache.stats().size,
-    offers: offers.status(),
-  });
-  const internals: RouterInternals = { cache, client, offers, store, outbox, forwarder, live, logger };
+  handler.health = () =>
+    routerHealth({
+      readiness,
+      breakers,
+      pausedUntil: () => client.pausedUntil,
+      outbox: () => outbox.stats(),
+      cachedVisitors: () => cache.stats().size,
+      offers: () => offers.status(),
+    });
+  const adminToken = o.adminToken;
+  const metricsOf = metricsHandler(
+    metrics,
+    o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: (req, res) => guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required') },
+    logger,
+  );
+  handler.metrics = () => metricsOf;
+  const internals: RouterInternals = { cache, client, offers, store, outbox, forwarder, live, logger, readiness, metrics };
   attachInternals(handler, internals);
   return handler;
 }

@@ -21,6 +21,7 @@ const VARIABLES = [
   ['CONVERSIONS_TOKEN', 'conversionsToken'],
   ['LEADS_WEBHOOK_URL', 'leadsWebhookUrl'],
   ['SOURCE_MAPS', 'sourceMaps'],
+  ['METRICS_PUBLIC', 'metrics.public'],
   ['LOG_LEVEL', 'logLevel'],
 ] as const;
 
@@ -37,7 +38,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /**
  * The router's options from environment variables (DATAFAST_API_KEY, DATAFAST_WEBSITE_ID,
  * DATAFAST_API_URL, OFFERS_CONFIG, DATA_DIR, ALLOWED_ORIGINS, TRUST_PROXY, ADMIN_TOKEN, CONVERSIONS_TOKEN,
- * LEADS_WEBHOOK_URL, SOURCE_MAPS, LOG_LEVEL). Blank variables count as unset. The result is checked by
+ * LEADS_WEBHOOK_URL, SOURCE_MAPS, METRICS_PUBLIC, LOG_LEVEL). Blank variables count as unset. The result is checked by
  * `visitorOffers()`, whose ConfigError then names the variable.
  */
 export function optionsFromEnv(env: Env): VisitorOffersOptions {
@@ -46,10 +47,10 @@ export function optionsFromEnv(env: Env): VisitorOffersOptions {
   for (const [name, path] of VARIABLES) {
     const text = setting(env, name);
     if (text === undefined) continue;
-    const value = name === 'ALLOWED_ORIGINS' ? text.split(',').map((s) => s.trim()).filter((s) => s !== '') : name === 'TRUST_PROXY' ? trustProxyFromText(text) : text;
+    const value = name === 'ALLOWED_ORIGINS' ? text.split(',').map((s) => s.trim()).filter((s) => s !== '') : name === 'TRUST_PROXY' ? trustProxyFromText(text) : name === 'METRICS_PUBLIC' ? booleanFromText(text) : text;
     const [head, tail] = path.split('.') as [string, string | undefined];
     if (tail === undefined) options[head] = value;
-    else (options[head] as Record<string, unknown>)[tail] = value;
+    else ((options[head] ??= {}) as Record<string, unknown>)[tail] = value;
     given.set(path, value);
   }
   Object.defineProperty(options, FROM_ENV, { value: given, enumerable: true });
@@ -131,6 +132,12 @@ export function serverSettingsFromEnv(env: Env): ServerSettings {
   }
   const d = parsed.data;
   return { port: d.PORT, host: d.HOST, redisUrl: d.REDIS_URL, logLevel: d.LOG_LEVEL, maxConnections: d.MAX_CONNECTIONS };
+}
+
+/** `true` or `false` (any case) as a boolean; anything else stays text, for the schema to refuse. */
+function booleanFromText(text: string): boolean | string {
+  const lower = text.toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : text;
 }
 
 /** An unset or blank variable is treated as absent. */

@@ -81,6 +81,14 @@ const trustProxy = z.custom<TrustProxySetting>().superRefine((value, ctx) => {
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+const metricsSchema = obj({
+  public: z.boolean({ error: 'must be true or false' }).optional(),
+});
+
+const readinessSchema = obj({
+  maxUpstreamOpenMs: ms(0, 86_400_000).nullable().optional(),
+});
+
 const LOGGER_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 const loggerSchema = z.custom<object>(
   (v) => typeof v === 'object' && v !== null && LOGGER_METHODS.every((m) => typeof (v as Record<string, unknown>)[m] === 'function'),
@@ -106,6 +114,8 @@ export const optionsSchema = obj({
   leadsWebhookUrl: upstreamUrl('put a secret in the path instead, like https://hooks.example.com/leads/<secret>').nullable().optional(),
   dashboard: z.enum(['open', 'protected']).optional(),
   sourceMaps: z.enum(['public', 'off']).optional(),
+  metrics: metricsSchema.optional(),
+  readiness: readinessSchema.optional(),
   limits: limitsSchema.optional(),
   logger: loggerSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),

@@ -69,6 +69,26 @@ export interface LimitOptions {
   authFailuresPerMinutePerIp?: number;
 }
 
+/** Who may read the metrics. */
+export interface MetricsOptions {
+  /**
+   * `true`: anyone who can reach the handler reads the metrics (for a scraper on a private network
+   * or behind your own access control). Default `false`: the admin token is needed (`Authorization:
+   * Bearer <adminToken>`), and without an `adminToken` the handler answers 404. Env: `METRICS_PUBLIC`.
+   */
+  public?: boolean;
+}
+
+/** When the router reports itself not ready (besides a store that takes no writes and a full goal outbox). */
+export interface ReadinessOptions {
+  /**
+   * How long a DataFast breaker may stay open (not closed since it opened) before the router is
+   * not ready, in ms (0–86400000). `null`: an open breaker never makes it unready — offers are still
+   * answered (with no offer) while DataFast is down. Default 300000 (5 minutes).
+   */
+  maxUpstreamOpenMs?: number | null;
+}
+
 /** The offers file's content (see the README's offers file reference), as options. */
 export interface OffersOptions {
   /** The JSON Schema an offers file names for editors; ignored. */
@@ -147,6 +167,10 @@ export interface VisitorOffersOptions extends OffersOptions {
    * is left out of the served bundles. Env: `SOURCE_MAPS`.
    */
   sourceMaps?: 'public' | 'off';
+  /** Who may read `router.metrics()` (the standalone server's `GET /metrics`). */
+  metrics?: MetricsOptions;
+  /** When `health().ready` (the standalone server's `GET /readyz`) turns false. */
+  readiness?: ReadinessOptions;
   /** Requests per minute accepted before answering 429. */
   limits?: LimitOptions;
   /** A pino logger. Default: pino to stderr at `logLevel`. */

@@ -19,6 +19,7 @@ export const DEFAULTS = {
   dataDir: 'data',
   limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
   logLevel: 'info' as LogLevel,
+  maxUpstreamOpenMs: 300_000,
 } as const;
 
 /**
@@ -42,6 +43,10 @@ export interface ResolvedOptions {
   leadsWebhookUrl: string | null;
   dashboard: 'open' | 'protected';
   sourceMaps: 'public' | 'off';
+  /** `GET /metrics` without a token. */
+  metricsPublic: boolean;
+  /** null: an open breaker never makes the router unready. */
+  maxUpstreamOpenMs: number | null;
   limits: { eventsPerMinutePerIp: number; eventsPerMinutePerVisitor: number; leadsPerMinutePerIp: number; conversionsPerMinute: number; authFailuresPerMinutePerIp: number };
   /** The caller's logger, or null for the default one at `logLevel`. */
   logger: Logger | null;
@@ -113,6 +118,8 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     leadsWebhookUrl: o.leadsWebhookUrl ?? null,
     dashboard: o.dashboard ?? 'protected',
     sourceMaps: o.sourceMaps ?? 'off',
+    metricsPublic: o.metrics?.public ?? false,
+    maxUpstreamOpenMs: o.readiness?.maxUpstreamOpenMs === undefined ? DEFAULTS.maxUpstreamOpenMs : o.readiness.maxUpstreamOpenMs,
     limits: { ...DEFAULTS.limits, ...dropUndefined(o.limits ?? {}) },
     logger: (o.logger as Logger | undefined) ?? null,
     logLevel: o.logLevel ?? DEFAULTS.logLevel,

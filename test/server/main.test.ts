@@ -93,12 +93,23 @@ describe('npm run serve with good settings', () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({
         status: 'ok',
+        ready: true,
+        reasons: [],
         store: 'ok',
+        // The first write probe is under way: /healthz starts it, /readyz waits for it.
+        storeCheckedAt: null,
         upstreamPausedUntil: null,
+        upstream: ['visitors', 'realtime', 'goals'].map((endpoint) => ({ endpoint, state: 'closed', openSince: null })),
+        outbox: { queued: 0, capacity: 10_000 },
         cachedVisitors: 0,
         // Public: no file path, no error text.
         offers: { source: 'inline', loadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), reloadFailing: false },
       });
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ ready: true, storeCheckedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+      // No ADMIN_TOKEN and no METRICS_PUBLIC: the metrics are not served.
+      expect((await fetch(`${url}/metrics`)).status).toBe(404);
       const offer = await fetch(`${url}/visitor-offers/offer?path=/pricing`, {
         headers: { cookie: `datafast_visitor_id=${personas.low.visitorId}` },
       });

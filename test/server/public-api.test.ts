@@ -1,6 +1,6 @@
 // The package's public surface, as a developer sees it: what index.ts exports, each with TSDoc
 // (functions, types, and every field of an options or result type), and a router that exposes
-// close() and health() and nothing else.
+// close(), health() and metrics() and nothing else.
 import { resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -48,13 +48,16 @@ describe('the package exports', () => {
 });
 
 describe('a router', () => {
-  it('is a request handler with close() and health(), and nothing else public', async () => {
+  it('is a request handler with close(), health() and metrics(), and nothing else public', async () => {
     const router = visitorOffers({ datafast: { apiKey: 'df_public_api' }, dataDir: resolve('node_modules/.cache/vo-public-api'), logLevel: 'silent' });
     try {
       expect(typeof router).toBe('function');
       expect(router.length).toBe(3);
-      expect(Object.keys(router).sort()).toEqual(['close', 'health']);
-      expect(Object.getOwnPropertyNames(router).filter((n) => !['length', 'name', 'prototype'].includes(n)).sort()).toEqual(['close', 'health']);
+      expect(Object.keys(router).sort()).toEqual(['close', 'health', 'metrics']);
+      expect(Object.getOwnPropertyNames(router).filter((n) => !['length', 'name', 'prototype'].includes(n)).sort()).toEqual(['close', 'health', 'metrics']);
+      // metrics() hands out a request handler to mount; the same one each time.
+      expect(typeof router.metrics()).toBe('function');
+      expect(router.metrics()).toBe(router.metrics());
     } finally {
       await router.close(0);
     }

@@ -75,6 +75,10 @@ const OPTIONS: Case[] = [
   ['an API URL over plain http to another host', () => ({ datafast: { ...df, apiUrl: 'http://datafa.st' } }), /^datafast\.apiUrl: must use https:\/\//],
   ['an API URL over http to a private address', () => ({ datafast: { ...df, apiUrl: 'http://10.0.0.5:4010' } }), /^datafast\.apiUrl: must use https:\/\//],
   ['source maps as a yes', () => ({ datafast: df, sourceMaps: 'yes' }), /^sourceMaps: expected one of "public", "off", got string "yes"$/],
+  ['public metrics as a word', () => ({ datafast: df, metrics: { public: 'yes' } }), /^metrics\.public: must be true or false$/],
+  ['a misspelt metrics key', () => ({ datafast: df, metrics: { publc: true } }), /^metrics: unknown key "publc" \(did you mean "public"\?\)$/],
+  ['a negative breaker limit for readiness', () => ({ datafast: df, readiness: { maxUpstreamOpenMs: -1 } }), /^readiness\.maxUpstreamOpenMs: must be at least 0, got -1$/],
+  ['a breaker limit for readiness in minutes, as text', () => ({ datafast: df, readiness: { maxUpstreamOpenMs: '5m' } }), /^readiness\.maxUpstreamOpenMs: expected/],
   ['a zero limit of wrong tokens', () => ({ datafast: df, limits: { authFailuresPerMinutePerIp: 0 } }), /^limits\.authFailuresPerMinutePerIp: must be at least 1/],
   ['an origin without scheme', () => ({ datafast: df, allowedOrigins: ['shop.example.com'] }), /^allowedOrigins\[0\]: "shop\.example\.com" is not an origin/],
   ['origins as one string', () => ({ datafast: df, allowedOrigins: 'https://shop.example.com' }), /^allowedOrigins: expected array/],
@@ -163,6 +167,7 @@ const ENV: Array<[label: string, env: Record<string, string>, message: RegExp]> 
   ['DATAFAST_API_URL with the key in it', { DATAFAST_API_URL: `http://user:${SECRET}@127.0.0.1:4010` }, /^DATAFAST_API_URL: must not contain a user name or password \(user:password@\): the key belongs in the API key setting \(DATAFAST_API_KEY\)$/],
   ['LEADS_WEBHOOK_URL over plain http', { LEADS_WEBHOOK_URL: 'http://hooks.example.com/in' }, /^LEADS_WEBHOOK_URL: must use https:\/\/ \(plain http:\/\/ only to this machine: localhost, 127\.0\.0\.0\/8 or \[::1\]\)$/],
   ['SOURCE_MAPS=true', { SOURCE_MAPS: 'true' }, /^SOURCE_MAPS: expected one of "public", "off", got string "true"$/],
+  ['METRICS_PUBLIC=yes', { METRICS_PUBLIC: 'yes' }, /^METRICS_PUBLIC: must be true or false$/],
 ];
 
 describe('a mistake in the standalone server’s environment', () => {

@@ -120,7 +120,6 @@ describe('the environment, read as the standalone server reads it', () => {
     );
     expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380', logLevel: 'debug', maxConnections: 500 });
     expect(options).toMatchObject({ allowedOrigins: ['https://shop.example.com'], trustProxy: '10.0.0.0/8, 192.0.2.7', logLevel: 'debug', datafast: { apiUrl: 'http://127.0.0.1:4010' } });
-
   });
 
   describe('DATAFAST_API_KEY', () => {
@@ -228,6 +227,26 @@ describe('the environment, read as the standalone server reads it', () => {
         expect(err.message).toContain(`"${entry}"`);
       },
     );
+  });
+
+  describe('METRICS_PUBLIC', () => {
+    it.each([
+      ['true', true],
+      ['TRUE', true],
+      ['false', false],
+    ])('reads %s as metrics.public', (text, isPublic) => {
+      expect(optionsFromEnv(minimal({ METRICS_PUBLIC: text })).metrics).toEqual({ public: isPublic });
+      expect(fromEnv(minimal({ METRICS_PUBLIC: text })).options.metricsPublic).toBe(isPublic);
+    });
+
+    it('leaves the metrics protected when unset', () => {
+      expect(optionsFromEnv(minimal()).metrics).toBeUndefined();
+      expect(fromEnv(minimal()).options.metricsPublic).toBe(false);
+    });
+
+    it('refuses anything else, naming the variable', () => {
+      expect(configError(minimal({ METRICS_PUBLIC: '1' })).message).toBe('METRICS_PUBLIC: must be true or false');
+    });
   });
 
   describe('TRUST_PROXY', () => {

@@ -100,10 +100,20 @@ describe('settings', () => {
       leadsWebhookUrl: null,
       dashboard: 'protected',
       sourceMaps: 'off',
+      metricsPublic: false,
+      maxUpstreamOpenMs: 300_000,
       limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
       logger: null,
       logLevel: 'info',
     });
+  });
+
+  it('metrics and readiness: public metrics on request; an open breaker may be left out of readiness with null', () => {
+    expect(parseOptions({ datafast, metrics: { public: true } }).metricsPublic).toBe(true);
+    expect(parseOptions({ datafast, metrics: {} }).metricsPublic).toBe(false);
+    expect(parseOptions({ datafast, readiness: { maxUpstreamOpenMs: 60_000 } }).maxUpstreamOpenMs).toBe(60_000);
+    expect(parseOptions({ datafast, readiness: { maxUpstreamOpenMs: null } }).maxUpstreamOpenMs).toBeNull();
+    expect(parseOptions({ datafast, readiness: {} }).maxUpstreamOpenMs).toBe(300_000);
   });
 
   it('keep what is given, next to the defaults of what is not', () => {

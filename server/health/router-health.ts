@@ -1,0 +1,63 @@
+// What `router.health()` reports: readiness with its reasons, and the state behind it.
+import type { OffersStatus } from '../config/offers-ref.js';
+import type { OutboxStats } from '../events/outbox.js';
+import type { Readiness, StoreHealth, UpstreamBreaker } from './readiness.js';
+
+/** The router's state, as `health()` reports it. */
+export interface RouterHealth {
+  /** `ok` when ready for traffic, `degraded` when not (see `reasons`); offers are still answered either way. */
+  status: 'ok' | 'degraded';
+  /** Whether the router should get traffic: the store takes writes, no DataFast breaker has stayed open too long, the goal outbox has room. */
+  ready: boolean;
+  /** Why not ready, one line each, like `store: the data directory takes no writes (ENOSPC)`; empty when ready. */
+  reasons: string[];
+  /**
+   * The durable store: `opening` at start, `ok` once it takes writes, `unavailable` if it could not
+   * be opened, `not-writable` when a write failed or the data directory refuses one (a full or
+   * read-only disk; leads and events are answered 503 meanwhile).
+   */
+  store: StoreHealth;
+  /** When the data directory was last probed with a write (ISO time), null before the first probe. */
+  storeCheckedAt: string | null;
+  /** ISO time until which DataFast calls are paused after a 429, or null. */
+  upstreamPausedUntil: string | null;
+  /** Each DataFast breaker (`visitors`, `realtime`, `goals`): its state, and since when it has not been closed (ISO time, null while closed). */
+  upstream: Array<{ endpoint: string; state: 'closed' | 'open' | 'half-open'; openSince: string | null }>;
+  /** Goals waiting to be sent to DataFast, and how many the outbox holds before it drops new ones. */
+  outbox: { queued: number; capacity: number };
+  /** Visitor records in the in-memory cache. */
+  cachedVisitors: number;
+  /** Where the offers come from, when they were loaded, and the last rejected reload. */
+  offers: OffersStatus;
+}
+
+export interface RouterHealthSources {
+  readiness: Readiness;
+  breakers: () => readonly UpstreamBreaker[];
+  pausedUntil: () => number;
+  outbox: () => Pick<OutboxStats, 'queued' | 'capacity'>;
+  cachedVisitors: () => number;
+  offers: () => OffersStatus;
+}
+
+/** The report from what is known now: it never waits (a due store probe runs in the background). */
+export function routerHealth(s: RouterHealthSources): RouterHealth {
+  const r = s.readiness.current();
+  const { queued, capacity } = s.outbox();
+  return {
+    status: r.ready ? 'ok' : 'degraded',
+    ready: r.ready,
+    reasons: r.reasons,
+    store: r.store,
+    storeCheckedAt: iso(r.storeCheckedAt),
+    upstreamPausedUntil: iso(s.pausedUntil() || null),
+    upstream: s.breakers().map((b) => ({ endpoint: b.endpoint, state: b.state(), openSince: iso(b.stats().openSince) })),
+    outbox: { queued, capacity },
+    cachedVisitors: s.cachedVisitors(),
+    offers: s.offers(),
+  };
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,121 @@
+// Metrics read at scrape time from the stats the parts already keep (cache, outbox, lead
+// forwarder, store, coupon pools, rate limiters, breakers, readiness), so nothing on a request's
+// path counts twice. A part's running total is exposed as a counter whose value is set from it at
+// each scrape; a current level as a gauge.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { VisitorCacheStats } from '../cache/visitor-cache.js';
+import type { OutboxStats } from '../events/outbox.js';
+import type { ReadinessReport, UpstreamBreaker } from '../health/readiness.js';
+import type { ForwarderStats } from '../leads/forwarder.js';
+import type { Store } from '../store/store.js';
+import { PREFIX } from './router-metrics.js';
+
+export interface MetricSources {
+  cache: () => VisitorCacheStats;
+  outbox: () => OutboxStats;
+  forwarder: () => ForwarderStats;
+  /** The open store, or null while it opens or if it could not be opened. */
+  store: () => Store | null;
+  /** The current offers' single-use code pools, by offer id. */
+  pools: () => ReadonlyMap<string, readonly string[]>;
+  /** Each rate limit by name (`events_per_ip`…) and its refusals so far. */
+  limiters: Readonly<Record<string, { readonly refused: number }>>;
+  breakers: () => readonly UpstreamBreaker[];
+  /** Until when DataFast calls are paused after a 429 (epoch ms; 0 when not). */
+  pausedUntil: () => number;
+  readiness: () => Promise<ReadinessReport>;
+  now?: () => number;
+}
+
+type Labels = Record<string, string>;
+
+const BREAKER_STATES = ['closed', 'open', 'half-open'] as const;
+type Read = () => number | Array<[Labels, number]>;
+
+export function registerCollectors(registry: Registry, s: MetricSources): void {
+  const now = s.now ?? Date.now;
+  const registers = [registry];
+  const rows = (value: ReturnType<Read>): Array<[Labels, number]> => (typeof value === 'number' ? [[{}, value]] : value);
+  const total = (name: string, help: string, read: Read, labelNames: string[] = []): void => {
+    new Counter({
+      name: PREFIX + name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, value] of rows(read())) this.inc(labels, value);
+      },
+    });
+  };
+  const level = (name: string, help: string, read: Read | (() => Promise<number>), labelNames: string[] = []): void => {
+    new Gauge({
+      name: PREFIX + name,
+      help,
+      labelNames,
+      registers,
+      async collect() {
+        this.reset();
+        for (const [labels, value] of rows(await read())) this.set(labels, value);
+      },
+    });
+  };
+
+  total('cache_hits_total', 'Visitor lookups answered by a fresh cached record.', () => s.cache().hits);
+  total('cache_misses_total', 'Visitor lookups that started or joined a DataFast call.', () => s.cache().misses);
+  total('cache_coalesced_total', 'Misses that joined a DataFast call already in flight for the same visitor.', () => s.cache().coalesced);
+  total('cache_stale_served_total', 'Expired records served because DataFast was unavailable (stale-if-error).', () => s.cache().staleServed);
+  level('cache_entries', 'Visitor records in the cache, expired ones kept for stale-if-error included.', () => s.cache().size);
+  level('cache_bytes', 'Estimated heap bytes of the cached visitor records (bounded by cache.maxBytes).', () => s.cache().bytes);
+
+  level('outbox_queued', 'Goals waiting to be sent to DataFast (the outbox depth), retries included.', () => s.outbox().queued);
+  level('outbox_in_flight', 'Goals being sent now.', () => s.outbox().inFlight);
+  level('outbox_capacity', 'Goals the outbox holds before it drops new ones.', () => s.outbox().capacity);
+  total('outbox_sent_total', 'Goals DataFast accepted.', () => s.outbox().sent);
+  total('outbox_retries_total', 'Sends answered unavailable whose goal went back in the queue.', () => s.outbox().retries);
+  total('outbox_rejected_total', 'Goals DataFast refused for good (400/404).', () => s.outbox().rejected);
+  total('outbox_failed_total', 'Goals given up after their last attempt.', () => s.outbox().failed);
+  total('outbox_dropped_total', 'Goals dropped because the outbox was full (or closed).', () => s.outbox().dropped);
+
+  level('leads_stored', 'Leads in the store.', () => s.store()?.leadCount() ?? 0);
+  level('leads_pending', 'Stored leads not yet delivered to every target (DataFast, the webhook).', () => s.forwarder().pending);
+  total('leads_delivered_total', 'Lead deliveries accepted by their target since start.', () => s.forwarder().delivered);
+  total('lead_delivery_failures_total', 'Lead deliveries that failed and will be retried.', () => s.forwarder().failures);
+
+  const poolRows = (read: (store: Store, offer: string, pool: readonly string[]) => number) => (): Array<[Labels, number]> => {
+    const store = s.store();
+    if (store === null) return [];
+    return [...s.pools()].map(([offer, pool]) => [{ offer }, read(store, offer, pool)]);
+  };
+  level('coupon_codes_left', 'Single-use codes of the pool no visitor has yet, by offer.', poolRows((st, offer, pool) => st.couponCodesLeft(offer, pool)), ['offer']);
+  level('coupon_pool_codes', 'Codes in the pool file, by offer.', poolRows((_st, _offer, pool) => pool.length), ['offer']);
+
+  total('rate_limit_refusals_total', 'Requests answered 429 by a rate limit, by limit.', () => Object.entries(s.limiters).map(([limit, l]) => [{ limit }, l.refused]), ['limit']);
+
+  level(
+    'upstream_breaker_state',
+    'Each DataFast endpoint breaker: 1 for its current state (closed, open, half-open), 0 for the others.',
+    () => s.breakers().flatMap((b) => {
+      const current = b.state();
+      return BREAKER_STATES.map((state): [Labels, number] => [{ endpoint: b.endpoint, state }, current === state ? 1 : 0]);
+    }),
+    ['endpoint', 'state'],
+  );
+  total('upstream_breaker_opened_total', 'Times a DataFast endpoint breaker went from closed to open.', () => s.breakers().map((b) => [{ endpoint: b.endpoint }, b.stats().opened]), ['endpoint']);
+  total('upstream_breaker_refused_total', 'Calls a breaker answered at once, without a network call.', () => s.breakers().map((b) => [{ endpoint: b.endpoint }, b.stats().refused]), ['endpoint']);
+  level(
+    'upstream_breaker_open_seconds',
+    'How long each DataFast endpoint breaker has not been closed; 0 while closed.',
+    () => s.breakers().map((b) => {
+      const since = b.stats().openSince;
+      return [{ endpoint: b.endpoint }, since === null ? 0 : Math.max(0, now() - since) / 1000];
+    }),
+    ['endpoint'],
+  );
+  level('upstream_paused_seconds', 'Seconds left of the pause DataFast asked for with a 429; 0 when not paused.', () => Math.max(0, s.pausedUntil() - now()) / 1000);
+
+  level('store_journal_bytes', 'Size of the store journal file.', () => s.store()?.journalStats().size ?? 0);
+  total('store_write_failures_total', 'Journal writes (batches) that failed, e.g. on a full disk.', () => s.store()?.journalStats().failures ?? 0);
+  level('store_writable', '1 when the store takes writes (see /readyz), else 0.', async () => ((await s.readiness()).store === 'ok' ? 1 : 0));
+  level('ready', '1 when the router is ready for traffic (see /readyz), else 0.', async () => ((await s.readiness()).ready ? 1 : 0));
+}

@@ -1,0 +1,188 @@
+// Readiness from the real parts it reads: a store in a temp directory (its journal's failures), the
+// write probe of that directory, DataFast circuit breakers on a fake clock, and a goal outbox.
+// Each failing condition turns it not ready with its own reason; each recovery turns it back.
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { CircuitBreaker } from '../../../server/datafast/breaker';
+import { GoalOutbox } from '../../../server/events/outbox';
+import { Readiness, type StoreOpenState, type UpstreamBreaker } from '../../../server/health/readiness';
+import { PROBE_FILE, StoreProbe } from '../../../server/health/store-probe';
+import { Store } from '../../../server/store/store';
+import { captureLog } from '../../support/log-capture';
+
+const MINUTE = 60_000;
+const base = mkdtempSync(join(tmpdir(), 'vo-readiness-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const clock = { t: 1_000_000, now: () => clock.t };
+
+interface Setup {
+  readiness: Readiness;
+  store: Store;
+  probe: StoreProbe;
+  dir: string;
+}
+
+async function setup(options: { breakers?: readonly UpstreamBreaker[]; outbox?: GoalOutbox; maxUpstreamOpenMs?: number | null; state?: () => StoreOpenState } = {}): Promise<Setup> {
+  const dir = mkdtempSync(join(base, 'data-'));
+  const store = await Store.open(dir);
+  const probe = new StoreProbe(dir, clock.now);
+  const outbox = options.outbox ?? new GoalOutbox({ send: () => Promise.resolve({ kind: 'created' }), logger: captureLog().logger });
+  const readiness = new Readiness({
+    store: options.state ?? (() => ({ state: 'ok', openErrorCode: null, journal: store.journalStats() })),
+    probe,
+    breakers: () => options.breakers ?? [],
+    outbox: () => outbox.stats(),
+    maxUpstreamOpenMs: options.maxUpstreamOpenMs === undefined ? 5 * MINUTE : options.maxUpstreamOpenMs,
+    now: clock.now,
+  });
+  return { readiness, store, probe, dir };
+}
+
+/** Node's FileHandle methods, where a disk error is injected (the disk is not ours to break). */
+async function fileHandles(dir: string): Promise<FileHandle> {
+  const handle = await open(join(dir, 'proto'), 'w');
+  await handle.close();
+  rmSync(join(dir, 'proto'));
+  return Object.getPrototypeOf(handle) as FileHandle;
+}
+
+/** Makes the next fdatasync of any file fail, as a disk error would. */
+async function failNextSync(dir: string): Promise<void> {
+  vi.spyOn(await fileHandles(dir), 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+}
+
+describe('the store', () => {
+  it('ready once open: the first check probes the data directory with a write and leaves nothing behind', async () => {
+    const { readiness, probe, dir, store } = await setup();
+    expect(probe.last).toBeNull();
+    expect(await readiness.check()).toEqual({ ready: true, reasons: [], store: 'ok', storeCheckedAt: probe.last?.at });
+    expect(probe.runs).toBe(1);
+    expect(readdirSync(dir)).toEqual(['visitor-offers.jsonl']);
+    // A success is trusted for a while: no second probe right away.
+    await readiness.check();
+    expect(probe.runs).toBe(1);
+    await store.close();
+  });
+
+  it('not ready while opening, nor when it could not be opened (with the error code, never the path)', async () => {
+    let state: StoreOpenState = { state: 'opening', openErrorCode: null, journal: null };
+    const { readiness, probe } = await setup({ state: () => state });
+    expect(await readiness.check()).toMatchObject({ ready: false, store: 'opening', reasons: ['store: still opening'] });
+    state = { state: 'unavailable', openErrorCode: 'EACCES', journal: null };
+    expect(await readiness.check()).toMatchObject({ ready: false, store: 'unavailable', reasons: ['store: could not be opened (EACCES)'] });
+    expect(probe.runs).toBe(0);
+  });
+
+  it('a failed write makes it not ready at once; a probe that starts after it and succeeds makes it ready again', async () => {
+    const { readiness, store, dir, probe } = await setup();
+    expect((await readiness.check()).ready).toBe(true);
+    await failNextSync(dir);
+    await expect(store.addLead({ email: 'a@example.com', offerId: 'guide', visitorId: null })).rejects.toThrow('EIO');
+    const runs = probe.runs;
+    // Without waiting for anything: the journal's failure is enough.
+    expect(readiness.current()).toMatchObject({ ready: false, store: 'not-writable', reasons: ['store: the last write failed (EIO)'] });
+    // current() started a probe, which check() joins; the disk is fine again, so its success clears the failure.
+    expect(await readiness.check()).toMatchObject({ ready: true, store: 'ok' });
+    expect(probe.runs).toBe(runs + 1);
+    await store.addLead({ email: 'b@example.com', offerId: 'guide', visitorId: null });
+    await store.close();
+  });
+
+  it('a data directory that refuses the probe keeps it not ready, re-probed at every check until it takes writes', async () => {
+    const { readiness, dir, probe, store } = await setup();
+    // Something in the probe's way: a real failure of the probe's open (EISDIR), as root or not.
+    mkdirSync(join(dir, PROBE_FILE));
+    expect(await readiness.check()).toMatchObject({ ready: false, store: 'not-writable', reasons: ['store: the data directory takes no writes (EISDIR)'] });
+    const runs = probe.runs;
+    expect((await readiness.check()).ready).toBe(false);
+    expect(probe.runs).toBe(runs + 1);
+    rmdirSync(join(dir, PROBE_FILE));
+    expect(await readiness.check()).toMatchObject({ ready: true, store: 'ok', reasons: [] });
+    await store.close();
+  });
+
+  it('a disk that fills while nothing is written is found by the first check after a good probe grows old', async () => {
+    const { readiness, dir, probe, store } = await setup();
+    expect((await readiness.check()).ready).toBe(true);
+    mkdirSync(join(dir, PROBE_FILE));
+    clock.t += 9_999;
+    expect((await readiness.check()).ready).toBe(true);
+    expect(probe.runs).toBe(1);
+    clock.t += 1;
+    expect(await readiness.check()).toMatchObject({ ready: false, reasons: ['store: the data directory takes no writes (EISDIR)'] });
+    expect(probe.runs).toBe(2);
+    await store.close();
+  });
+
+  it('a journal that could not undo a failed write stays not ready (reopening is the only cure)', async () => {
+    const { readiness, store, dir } = await setup();
+    await failNextSync(dir);
+    vi.spyOn(await fileHandles(dir), 'truncate').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' }));
+    await expect(store.addLead({ email: 'a@example.com', offerId: 'guide', visitorId: null })).rejects.toThrow('EIO');
+    expect(await readiness.check()).toMatchObject({ ready: false, store: 'not-writable', reasons: ['store: a failed write could not be undone (EIO); restart the process'] });
+    await store.close();
+  });
+});
+
+describe('the upstream breakers', () => {
+  const breaker = () => new CircuitBreaker({ endpoint: 'visitors', failureThreshold: 1, coolDownMs: 30_000, now: clock.now });
+
+  it('one open for longer than the limit makes it not ready, counted from when it left closed, failed probes included', async () => {
+    const visitors = breaker();
+    const { readiness, store } = await setup({ breakers: [visitors] });
+    visitors.acquire()?.fail('timeout');
+    expect(visitors.state()).toBe('open');
+    clock.t += 4 * MINUTE;
+    // Half-open after the cool-down; its probe fails and it opens again: still the same outage.
+    visitors.acquire()?.fail('timeout');
+    expect((await readiness.check()).ready).toBe(true);
+    clock.t += MINUTE + 1000;
+    expect(await readiness.check()).toMatchObject({ ready: false, reasons: ['upstream: the DataFast visitors breaker has not closed for 301 s (limit 300 s)'] });
+    clock.t += MINUTE;
+    visitors.acquire()?.succeed();
+    expect(visitors.state()).toBe('closed');
+    expect(await readiness.check()).toMatchObject({ ready: true, reasons: [] });
+    await store.close();
+  });
+
+  it('never counts with maxUpstreamOpenMs null', async () => {
+    const visitors = breaker();
+    const { readiness, store } = await setup({ breakers: [visitors], maxUpstreamOpenMs: null });
+    visitors.acquire()?.fail('timeout');
+    clock.t += 60 * MINUTE;
+    expect((await readiness.check()).ready).toBe(true);
+    await store.close();
+  });
+});
+
+describe('the goal outbox', () => {
+  it('full makes it not ready, with the count; room again, ready', async () => {
+    // DataFast hangs: the first goal stays in flight, the next two fill the queue.
+    let release: () => void = () => undefined;
+    const outbox = new GoalOutbox({
+      send: () => new Promise((resolve) => (release = () => resolve({ kind: 'created' }))),
+      logger: captureLog().logger,
+      maxSize: 2,
+      concurrency: 1,
+    });
+    const { readiness, store } = await setup({ outbox });
+    const job = { visitorId: 'v', name: 'offer_exposure', metadata: { offer: 'guide' } };
+    outbox.enqueue(job);
+    outbox.enqueue(job);
+    expect((await readiness.check()).ready).toBe(true);
+    outbox.enqueue(job);
+    expect(await readiness.check()).toMatchObject({ ready: false, reasons: ['outbox: full (2 of 2 goals waiting); new goals are dropped'] });
+    release();
+    await vi.waitFor(() => expect(outbox.stats().queued).toBeLessThan(2));
+    expect((await readiness.check()).ready).toBe(true);
+    outbox.close();
+    await store.close();
+  });
+});
