@@ -5,7 +5,8 @@
 // keep-alive connection is closed after 5 s, and connections beyond a cap are closed at once,
 // leaving descriptors for the store, DataFast and the log.
 import { readFileSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from './logger.js';
 
 export interface ServerLimits {
@@ -61,8 +62,26 @@ export function createLimitedServer(handler: RequestListener, limits: ServerLimi
     handler,
   );
   server.maxConnections = limits.maxConnections;
+  server.on('clientError', answerClientError);
   if (logger) logDrops(server, limits.maxConnections, logger);
   return server;
+}
+
+/**
+ * A request Node refuses before our app sees it (malformed, headers too large, too slow) gets its
+ * status with the headers every answer of ours carries (nosniff, no-store). No body: the request
+ * could not be read, so it may have been a HEAD, which must get none.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  // As Node itself does: answer only on a socket nothing was written to yet (after an answer, the
+  // error is about what came after it; the connection just ends).
+  const written = 'bytesWritten' in socket && typeof socket.bytesWritten === 'number' ? socket.bytesWritten : 0;
+  if (err.code === 'ECONNRESET' || !socket.writable || written > 0) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-length: 0\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`);
 }
 
 const MINUTE = 60_000;

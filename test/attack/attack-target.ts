@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulatedDataFast, SIMULATED_DATAFAST_DEFAULTS as SIM, type SimulatedDataFast } from '../../demo/simulated-datafast';
 import { createApp } from '../../server/app';
+import { createLimitedServer, defaultMaxConnections, SERVER_LIMITS } from '../../server/server-limits';
 import type { VisitorOffersOptions } from '../../server/config/options-types';
 import type { VisitorOffersRouter } from '../../server/router';
 import { captureLog, type CapturedLog } from '../support/log-capture';
@@ -62,7 +63,9 @@ export async function startAttackTarget(extra: Partial<VisitorOffersOptions> = {
     },
     log.logger,
   );
-  const server: Server = app.listen(0, '127.0.0.1');
+  // The standalone server's own HTTP server: its limits and its answers to malformed requests.
+  const server: Server = createLimitedServer(app, { ...SERVER_LIMITS, maxConnections: defaultMaxConnections() });
+  server.listen(0, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -74,7 +77,8 @@ export async function startAttackTarget(extra: Partial<VisitorOffersOptions> = {
   const send = (req: RawRequest, timeoutMs = 5000): Promise<RawAnswer> =>
     new Promise((resolve, reject) => {
       const started = performance.now();
-      const r = request({ host: '127.0.0.1', port, method: req.method, path: req.path, headers: req.headers, timeout: timeoutMs }, (res) => {
+      // A connection of its own per request: no reuse of a socket the server is closing.
+      const r = request({ host: '127.0.0.1', port, method: req.method, path: req.path, headers: req.headers, timeout: timeoutMs, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - started }));

@@ -114,9 +114,13 @@ const requests: fc.Arbitrary<RawRequest> = fc.record({ method: fc.constantFrom('
   return req;
 });
 
-/** API answers are JSON; the widget files, the dashboard page, metrics text and the demo's pages are not. */
+/**
+ * API answers are JSON; the widget files, the dashboard page and metrics text are not, nor
+ * Express's own answer to OPTIONS on a route (the allowed methods, as text).
+ */
 function expectsJson(req: RawRequest, a: RawAnswer): boolean {
   if (req.method === 'HEAD' || a.status === 304 || a.body === '') return false;
+  if (req.method === 'OPTIONS' && a.status === 200 && typeof a.headers.allow === 'string') return false;
   const p = req.path.split('?')[0] ?? '';
   return !/\.(js|map|txt)$/.test(p) && !/\/dashboard\/?$/.test(p) && !/\/metrics\/?$/.test(p);
 }

@@ -4,6 +4,7 @@
 // headers, a POST /events from the page's origin passes the same-origin check, the rate limits see
 // the client's address, and /offer is never cached.
 import { readFileSync } from 'node:fs';
+import { withoutSourceMapComment } from '../../server/routes/widget';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,7 +109,8 @@ describe('the nginx guide: examples/nginx/visitor-offers.conf in front of npm ru
     expect(first.headers['content-type']).toMatch(/^text\/javascript/);
     expect(first.headers['cache-control']).toBe('public, max-age=300');
     expect(first.headers.etag).toMatch(/^"[0-9a-f]{16}"$/);
-    expect(first.body).toBe(readFileSync(join(ROOT, 'dist', 'widget', 'widget.js'), 'utf8'));
+    // The server's bytes: the bundle as served without public source maps (no sourceMappingURL line).
+    expect(first.body).toBe(withoutSourceMapComment(readFileSync(join(ROOT, 'dist', 'widget', 'widget.js'))).toString('utf8'));
     expect(first.headers['x-cache-status']).toBe('MISS');
 
     const second = await ask(url);
