@@ -22,7 +22,8 @@ const REDACT = [
 ];
 
 /** `scheme://user:password@` (or `scheme://user@`) in a string; HAS_USERINFO keeps no state between tests. */
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]+@/gi;
+// Up to the last `@` before the host: a password may hold a raw `@` of its own.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]+@/gi;
 const HAS_USERINFO = new RegExp(USERINFO.source, 'i');
 
 /**

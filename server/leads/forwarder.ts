@@ -130,7 +130,9 @@ export class LeadForwarder {
     const url = this.#o.webhookUrl;
     if (!url) return 'delivered';
     try {
+      // No redirects: a 3xx from the webhook could send the emails on to a plain-http address.
       const res = await fetch(url, {
+        redirect: 'error',
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': lead.id, 'user-agent': 'visitor-offers' },
         body: JSON.stringify({

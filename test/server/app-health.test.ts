@@ -2,9 +2,11 @@
 // (readiness: 503 with the reasons) and /metrics, configured from environment variables. A full
 // disk is a real one: the data directory is a 1 MiB tmpfs mounted for this file and filled up, so
 // the store's journal and the readiness probe meet a real ENOSPC; then the filler is removed and
-// the app is ready again. Mounting needs root (CAP_SYS_ADMIN); without it that one test is skipped.
+// the app is ready again. Mounting needs root (CAP_SYS_ADMIN): CI has it and must run that test
+// (the file fails there without it); elsewhere it is skipped. A second full-disk test needs no
+// mount: the readiness probe's file is a link to /dev/full, which refuses every write with ENOSPC.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -12,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
 import { createApp } from '../../server/app';
 import { optionsFromEnv } from '../../server/config/env';
+import { PROBE_FILE } from '../../server/health/store-probe';
 import { internalsOf } from '../../server/router-internals';
 import { captureLog } from '../support/log-capture';
 import { parseScrape } from '../support/prometheus';
@@ -122,6 +125,7 @@ function fill(path: string): void {
 
 const disk = tmpfs('1m');
 afterAll(() => disk?.unmount());
+if (disk === null && process.env.CI) throw new Error('cannot mount a tmpfs for the full-disk test: CI runs as root with CAP_SYS_ADMIN and must run it');
 
 describe('a full disk', () => {
   it.skipIf(disk === null)('makes /readyz 503 (ENOSPC) while leads fail with 503, and 200 again once there is room', async () => {
@@ -154,6 +158,19 @@ describe('a full disk', () => {
     expect(back.status).toBe(200);
     expect(back.body).toMatchObject({ ready: true, store: 'ok', reasons: [] });
     expect((await lead(app, 999)).status).toBe(202);
+  });
+});
+
+describe('a data directory whose next write finds no room (the probe writes to /dev/full)', () => {
+  it('makes /readyz 503 with ENOSPC, and 200 again once a write succeeds', async () => {
+    const dir = mkdtempSync(join(base, 'd-'));
+    const { app } = await standalone({ DATA_DIR: dir });
+    symlinkSync('/dev/full', join(dir, PROBE_FILE));
+    const full = await request(app).get('/readyz');
+    expect(full.status).toBe(503);
+    expect(full.body).toMatchObject({ ready: false, store: 'not-writable', reasons: ['store: the data directory takes no writes (ENOSPC)'] });
+    // The probe removes its file (here the link) after each try: the next one writes a real file, which fits.
+    expect((await request(app).get('/readyz')).status).toBe(200);
   });
 });
 

@@ -23,6 +23,14 @@ describe('createLogger', () => {
     expect(third).toMatchObject({ webhook: 'https://[redacted]@hooks.example.com/in' });
   });
 
+  it('hides the whole password when it holds an @ of its own', () => {
+    const log = captureLog();
+    log.logger.warn({ upstream: `https://df:${SECRET}@x@datafa.st/api` }, 'raw @ in the password');
+    expect(log.text()).not.toContain(SECRET);
+    expect(log.text()).not.toContain('x@datafa');
+    expect(JSON.parse(log.lines[0] ?? '{}')).toMatchObject({ upstream: 'https://[redacted]@datafa.st/api' });
+  });
+
   it('leaves everything else alone: plain URLs, emails, an @ in a path or query, errors without a URL', () => {
     const log = captureLog();
     const fields = {

@@ -4,7 +4,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type ReceiverMode = { kind: 'ok' } | { kind: 'status'; status: number } | { kind: 'hang' };
+export type ReceiverMode = { kind: 'ok' } | { kind: 'status'; status: number } | { kind: 'hang' } | { kind: 'redirect'; location: string };
 
 export interface ReceivedRequest {
   method: string;
@@ -60,9 +60,9 @@ export async function startReceiver(options: { port?: number; path?: string } = 
       const record: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, status: null, at: Date.now() };
       requests.push(record);
       if (current.kind === 'hang') return;
-      const status = current.kind === 'ok' ? 200 : current.status;
+      const status = current.kind === 'ok' ? 200 : current.kind === 'redirect' ? 307 : current.status;
       record.status = status;
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': 'application/json', ...(current.kind === 'redirect' ? { location: current.location } : {}) });
       res.end(JSON.stringify({ ok: status < 300 }));
     });
   });

@@ -128,6 +128,21 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     }
   });
 
+  it('does not follow a webhook’s redirect (it could lead to a plain-http address): the lead waits, and is delivered once the webhook answers itself', async () => {
+    const elsewhere = await startReceiver({ path: '/plain' });
+    try {
+      const m = await mount();
+      hook.setMode({ kind: 'redirect', location: elsewhere.url }, 1);
+      expect((await postLead(m, lead())).status).toBe(202);
+      await waitFor(() => hook.requests.some((r) => r.status === 307), 'the redirected delivery');
+      const delivered = await waitFor(() => hook.accepted()[0], 'the retried delivery');
+      expect(elsewhere.requests).toEqual([]);
+      await waitFor(() => internalsOf(m.router).store.current?.lead(String(delivered.headers['idempotency-key']))?.delivered.webhook, 'the lead marked delivered');
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('forwards it to DataFast as goal offer_lead for the cookie’s visitor', async () => {
     const m = await mount();
     expect((await postLead(m, lead())).status).toBe(202);
