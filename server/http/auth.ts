@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { reply } from '../routes/reply.js';
 import { AuthFailureLog } from './auth-log.js';
+import { addressKey } from './client-key.js';
 import { RateLimiter } from './rate-limit.js';
 
 /** Constant-time comparison of digests, so neither content nor length leaks through timing. */
@@ -28,8 +29,8 @@ export interface BearerGuardOptions {
 /**
  * One per router, shared by every protected route, so guesses add up whichever route they try.
  * - A request that sends an Authorization header with none of the route's tokens is a wrong token:
- *   401, counted for its address (req.ip, as `trust proxy` resolves it). One without the header is
- *   not a guess (the dashboard's first load): 401, not counted.
+ *   401, counted for its address (req.ip, as `trust proxy` resolves it; an IPv6 one by its /64).
+ *   One without the header is not a guess (the dashboard's first load): 401, not counted.
  * - Once an address has `failuresPerMinute` wrong tokens in the sliding minute, every request of
  *   it to a protected route is answered 429 with Retry-After, its token left unchecked — the right
  *   token too, or guessing would go on at full speed with the answer in the status. A right token
@@ -50,9 +51,10 @@ export class BearerGuard {
    * not tell which). Otherwise the 401 (`refusal` as its error) or the 429 is sent and false returned.
    */
   admit(req: Request, res: Response, tokens: readonly string[], refusal: string): boolean {
-    const address = req.ip ?? 'unknown';
-    const attempt = { address, route: `${req.method} ${req.baseUrl}${req.path}` };
-    const throttled = this.#failures.peek(address);
+    // Counted per client (an IPv6 /64, see client-key.ts); the log names the address itself.
+    const key = addressKey(req.ip);
+    const attempt = { address: req.ip ?? 'unknown', route: `${req.method} ${req.baseUrl}${req.path}` };
+    const throttled = this.#failures.peek(key);
     if (!throttled.ok) {
       this.#log.throttled(attempt);
       tooMany(res, throttled.retryAfterSeconds);
@@ -61,8 +63,8 @@ export class BearerGuard {
     const matches = tokens.map((token) => bearerMatches(req, token));
     if (matches.includes(true)) return true;
     if ((req.get('authorization') ?? '') !== '') {
-      this.#failures.take(address);
-      const now = this.#failures.peek(address);
+      this.#failures.take(key);
+      const now = this.#failures.peek(key);
       this.#log.refused(attempt, now.ok ? null : { retryAfterSeconds: now.retryAfterSeconds });
     }
     reply(res, 401, { error: refusal }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });

@@ -13,6 +13,7 @@ import express, { type RequestHandler } from 'express';
 import { conversionBody, type ConversionCreated, type Duplicate } from '../contract.js';
 import { conversionMetadata, GOAL_NAMES } from '../datafast/goals.js';
 import type { GoalOutbox } from '../events/outbox.js';
+import { addressKey } from '../http/client-key.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
@@ -38,7 +39,7 @@ export function conversionsHandlers({ store, outbox, tokens, perIp, guard, logge
   const access: RequestHandler = (req, res, next) => {
     if (accepted.length === 0) return reply(res, 404, { error: 'not enabled: set CONVERSIONS_TOKEN or ADMIN_TOKEN' });
     // Counted before the token check, so guessing tokens is as limited as sending orders.
-    const limit = perIp.take(req.ip ?? 'unknown');
+    const limit = perIp.take(addressKey(req.ip));
     if (!limit.ok) return reply(res, 429, { error: 'too many requests' }, { 'retry-after': String(limit.retryAfterSeconds) });
     if (!guard.admit(req, res, accepted, 'conversions token (or admin token) required')) return;
     if (!req.is('application/json')) return reply(res, 415, { error: 'send the body as application/json' });

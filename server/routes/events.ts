@@ -12,6 +12,7 @@ import { conversionMetadata, GOAL_NAMES, type GoalMetadata } from '../datafast/g
 import type { Policy } from '../decision/decide.js';
 import type { GoalOutbox } from '../events/outbox.js';
 import { assign } from '../experiments/assign.js';
+import { addressKey } from '../http/client-key.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import { checkOrigin } from '../http/same-origin.js';
 import type { Logger } from '../logger.js';
@@ -38,7 +39,7 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
     const visitor = readVisitorId(req.cookies?.[VISITOR_COOKIE]);
     if (visitor.kind !== 'valid') return reply(res, 400, { error: 'no valid datafast_visitor_id cookie' });
     for (const [limiter, key] of [
-      [perIp, req.ip ?? 'unknown'],
+      [perIp, addressKey(req.ip)],
       [perVisitor, visitor.id],
     ] as const) {
       const limit = limiter.take(key);
