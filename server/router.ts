@@ -201,11 +201,17 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       offers: () => offers.status(),
     });
   const adminToken = o.adminToken;
-  const metricsOf = metricsHandler(
-    metrics,
-    o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: (req, res) => guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required') },
-    logger,
-  );
+  // Mounted by the host app outside the router, the handler still counts wrong tokens under the
+  // client address `trustProxy` resolves, not the host app's `trust proxy`.
+  const admitMetrics = (req: express.Request, res: express.Response): boolean => {
+    const leave = trust?.enter(req);
+    try {
+      return guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required');
+    } finally {
+      leave?.();
+    }
+  };
+  const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
   const internals: RouterInternals = { cache, client, offers, store, outbox, forwarder, live, logger, readiness, metrics };
   attachInternals(handler, internals);
