@@ -1,9 +1,10 @@
 // The standalone server's HTTP server, with limits that keep slow or idle clients from holding it:
 // Node's defaults have no connection cap and give a client 60 s to send its headers (checked only
 // every 30 s), so a few hundred idle sockets could exhaust the process's file descriptors and lock
-// every visitor out. Here a client has 10 s for its headers and 30 s for its whole request, an idle
-// keep-alive connection is closed after 5 s, and connections beyond a cap are closed at once,
-// leaving descriptors for the store, DataFast and the log.
+// every visitor out. Here a client has 10 s for its headers (HEADERS_TIMEOUT_MS) and 30 s for its
+// whole request, an idle keep-alive connection is closed after 5 s (KEEP_ALIVE_TIMEOUT_MS), the
+// timeouts are checked every second, and connections beyond a cap are closed at once, leaving
+// descriptors for the store, DataFast and the log.
 import { readFileSync } from 'node:fs';
 import { createServer, STATUS_CODES, type RequestListener, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -22,7 +23,10 @@ export interface ServerLimits {
   maxConnections: number;
 }
 
+/** The defaults; the standalone server's environment may change the headers and keep-alive timeouts. */
 export const SERVER_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, checkIntervalMs: 1_000 } as const;
+
+const MINUTE = 60_000;
 
 /** The default cap on connections, unless the open-file limit is lower. */
 export const DEFAULT_MAX_CONNECTIONS = 4096;
@@ -50,8 +54,8 @@ export function defaultMaxConnections(fileLimit = openFileLimit()): number {
   return Math.max(1, Math.min(DEFAULT_MAX_CONNECTIONS, fileLimit - DESCRIPTOR_HEADROOM));
 }
 
-/** An HTTP server for `handler` with these limits; not yet listening. */
-export function createLimitedServer(handler: RequestListener, limits: ServerLimits, logger?: Logger): Server {
+/** An HTTP server for `handler` with these limits; not yet listening. `dropLogEveryMs`: see logDrops (a minute). */
+export function createLimitedServer(handler: RequestListener, limits: ServerLimits, logger?: Logger, { dropLogEveryMs = MINUTE } = {}): Server {
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -63,7 +67,7 @@ export function createLimitedServer(handler: RequestListener, limits: ServerLimi
   );
   server.maxConnections = limits.maxConnections;
   server.on('clientError', answerClientError);
-  if (logger) logDrops(server, limits.maxConnections, logger);
+  if (logger) logDrops(server, limits.maxConnections, logger, dropLogEveryMs);
   return server;
 }
 
@@ -84,18 +88,29 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-length: 0\r\nx-content-type-options: nosniff\r\ncache-control: no-store\r\nconnection: close\r\n\r\n`);
 }
 
-const MINUTE = 60_000;
-
-/** One warning a minute at most while connections are being refused, with how many were. */
-function logDrops(server: Server, maxConnections: number, logger: Logger): void {
+/**
+ * One warning a minute at most while connections are being refused: the first drop at once, then
+ * those of the rest of the minute in one line at its end (and when the server closes), so the
+ * last count is logged even when drops stop.
+ */
+function logDrops(server: Server, maxConnections: number, logger: Logger, everyMs: number): void {
   let dropped = 0;
   let lastLogged = -Infinity;
+  let timer: NodeJS.Timeout | null = null;
+  const flush = (): void => {
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (dropped === 0) return;
+    logger.warn({ maxConnections, dropped }, 'connection limit reached: new connections are closed (MAX_CONNECTIONS)');
+    lastLogged = Date.now();
+    dropped = 0;
+  };
   server.on('drop', () => {
     dropped += 1;
-    const now = Date.now();
-    if (now - lastLogged < MINUTE) return;
-    logger.warn({ maxConnections, dropped }, 'connection limit reached: new connections are closed (MAX_CONNECTIONS)');
-    lastLogged = now;
-    dropped = 0;
+    const since = Date.now() - lastLogged;
+    if (since >= everyMs) return flush();
+    // Never keeps the process alive: a count still waiting is logged when the server closes.
+    timer ??= setTimeout(flush, everyMs - since).unref();
   });
+  server.on('close', flush);
 }

@@ -49,7 +49,8 @@ export async function serve(env: Env): Promise<void> {
   // SIGHUP re-reads OFFERS_CONFIG (the file is also watched); a bad file is logged and ignored.
   reload = () => void internals.offers.reload('SIGHUP');
   const maxConnections = settings.maxConnections ?? defaultMaxConnections();
-  const server = createLimitedServer(app, { ...SERVER_LIMITS, maxConnections }, logger);
+  const { headersTimeoutMs, keepAliveTimeoutMs } = settings;
+  const server = createLimitedServer(app, { ...SERVER_LIMITS, headersTimeoutMs, keepAliveTimeoutMs, maxConnections }, logger);
   server.listen(settings.port, settings.host);
   server.on('error', (err: NodeJS.ErrnoException) => stop(`PORT ${settings.port} on HOST ${settings.host}: ${err.code ?? err.message}`));
   await once(server, 'listening');

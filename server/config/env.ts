@@ -5,25 +5,54 @@ import { z } from 'zod';
 import { trustProxyFromText } from '../http/trust-proxy.js';
 import { ConfigError, line, type Problem } from './config-error.js';
 import { friendlyMessage, problemsOf } from './messages.js';
+import { SERVER_LIMITS } from '../server-limits.js';
 import { LOG_LEVELS, type LogLevel } from './options-schema.js';
 import type { VisitorOffersOptions } from './options-types.js';
 
-/** Each variable and the option it sets. */
-const VARIABLES = [
-  ['DATAFAST_API_KEY', 'datafast.apiKey'],
-  ['DATAFAST_WEBSITE_ID', 'datafast.websiteId'],
-  ['DATAFAST_API_URL', 'datafast.apiUrl'],
-  ['OFFERS_CONFIG', 'offersFile'],
-  ['DATA_DIR', 'dataDir'],
-  ['ALLOWED_ORIGINS', 'allowedOrigins'],
-  ['TRUST_PROXY', 'trustProxy'],
-  ['ADMIN_TOKEN', 'adminToken'],
-  ['CONVERSIONS_TOKEN', 'conversionsToken'],
-  ['LEADS_WEBHOOK_URL', 'leadsWebhookUrl'],
-  ['SOURCE_MAPS', 'sourceMaps'],
-  ['METRICS_PUBLIC', 'metrics.public'],
-  ['LOG_LEVEL', 'logLevel'],
-] as const;
+/** A variable's text (trimmed, not blank) as the option's value; a value the schema must refuse stays text. */
+type Reader = (text: string) => unknown;
+
+const asText: Reader = (text) => text;
+const asList: Reader = (text) => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+/** `true` or `false` (any case) as a boolean. */
+const asBoolean: Reader = (text) => (text.toLowerCase() === 'true' ? true : text.toLowerCase() === 'false' ? false : text);
+/** A decimal number (the schema then says if it must be whole or is out of range). */
+const asNumber: Reader = (text) => (/^[+-]?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
+/** A number of ms, or `off` (any case) for null: no limit. */
+const asMsOrOff: Reader = (text) => (text.toLowerCase() === 'off' ? null : asNumber(text));
+
+/** Each variable, the option it sets (a dotted path) and how its text is read. */
+const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reader]> = [
+  ['DATAFAST_API_KEY', 'datafast.apiKey', asText],
+  ['DATAFAST_WEBSITE_ID', 'datafast.websiteId', asText],
+  ['DATAFAST_API_URL', 'datafast.apiUrl', asText],
+  ['DATAFAST_TIMEOUT_MS', 'datafast.timeoutMs', asNumber],
+  ['DATAFAST_BREAKER_FAILURES', 'datafast.breaker.failureThreshold', asNumber],
+  ['DATAFAST_BREAKER_WINDOW_MS', 'datafast.breaker.failureWindowMs', asNumber],
+  ['DATAFAST_BREAKER_COOL_DOWN_MS', 'datafast.breaker.coolDownMs', asNumber],
+  ['OFFERS_CONFIG', 'offersFile', asText],
+  ['DATA_DIR', 'dataDir', asText],
+  ['CACHE_MAX_BYTES', 'cache.maxBytes', asNumber],
+  ['ALLOWED_ORIGINS', 'allowedOrigins', asList],
+  ['TRUST_PROXY', 'trustProxy', trustProxyFromText],
+  ['ADMIN_TOKEN', 'adminToken', asText],
+  ['CONVERSIONS_TOKEN', 'conversionsToken', asText],
+  ['LEADS_WEBHOOK_URL', 'leadsWebhookUrl', asText],
+  ['SOURCE_MAPS', 'sourceMaps', asText],
+  ['METRICS_PUBLIC', 'metrics.public', asBoolean],
+  ['READINESS_MAX_UPSTREAM_OPEN_MS', 'readiness.maxUpstreamOpenMs', asMsOrOff],
+  // One variable per limit, like every other setting: each is named alone in an error, and set
+  // alone by an orchestrator (a Kubernetes env entry, docker -e), with no syntax of its own.
+  ['LIMIT_EVENTS_PER_MINUTE_PER_IP', 'limits.eventsPerMinutePerIp', asNumber],
+  ['LIMIT_EVENTS_PER_MINUTE_PER_VISITOR', 'limits.eventsPerMinutePerVisitor', asNumber],
+  ['LIMIT_LEADS_PER_MINUTE_PER_IP', 'limits.leadsPerMinutePerIp', asNumber],
+  ['LIMIT_CONVERSIONS_PER_MINUTE', 'limits.conversionsPerMinute', asNumber],
+  ['LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP', 'limits.authFailuresPerMinutePerIp', asNumber],
+  ['LOG_LEVEL', 'logLevel', asText],
+];
+
+/** The variables optionsFromEnv reads, each with the option it sets (for documentation and its test). */
+export const OPTION_VARIABLES: ReadonlyArray<{ name: string; option: string }> = VARIABLES.map(([name, option]) => ({ name, option }));
 
 /**
  * Marks options made by optionsFromEnv with the value each variable gave, so a problem is named by
@@ -36,21 +65,22 @@ const FROM_ENV: unique symbol = Symbol('visitor-offers.fromEnv');
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * The router's options from environment variables (DATAFAST_API_KEY, DATAFAST_WEBSITE_ID,
- * DATAFAST_API_URL, OFFERS_CONFIG, DATA_DIR, ALLOWED_ORIGINS, TRUST_PROXY, ADMIN_TOKEN, CONVERSIONS_TOKEN,
- * LEADS_WEBHOOK_URL, SOURCE_MAPS, METRICS_PUBLIC, LOG_LEVEL). Blank variables count as unset. The result is checked by
- * `visitorOffers()`, whose ConfigError then names the variable.
+ * The router's options from environment variables (OPTION_VARIABLES: DATAFAST_API_KEY → datafast.apiKey,
+ * LIMIT_LEADS_PER_MINUTE_PER_IP → limits.leadsPerMinutePerIp, …). Blank variables count as unset.
+ * The result is checked by `visitorOffers()`, whose ConfigError then names the variable.
  */
 export function optionsFromEnv(env: Env): VisitorOffersOptions {
   const given = new Map<string, unknown>();
   const options: Record<string, unknown> = { datafast: {} };
-  for (const [name, path] of VARIABLES) {
+  for (const [name, path, read] of VARIABLES) {
     const text = setting(env, name);
     if (text === undefined) continue;
-    const value = name === 'ALLOWED_ORIGINS' ? text.split(',').map((s) => s.trim()).filter((s) => s !== '') : name === 'TRUST_PROXY' ? trustProxyFromText(text) : name === 'METRICS_PUBLIC' ? booleanFromText(text) : text;
-    const [head, tail] = path.split('.') as [string, string | undefined];
-    if (tail === undefined) options[head] = value;
-    else ((options[head] ??= {}) as Record<string, unknown>)[tail] = value;
+    const value = read(text);
+    const keys = path.split('.');
+    const last = keys.pop() as string;
+    let node = options;
+    for (const key of keys) node = (node[key] ??= {}) as Record<string, unknown>;
+    node[last] = value;
     given.set(path, value);
   }
   Object.defineProperty(options, FROM_ENV, { value: given, enumerable: true });
@@ -83,7 +113,7 @@ function valueAt(root: object, path: string): unknown {
   return node;
 }
 
-/** What only the standalone server reads: where to listen, the shared cache, its own log level. */
+/** What only the standalone server reads: where to listen, the shared cache, its own log level, its HTTP server's limits. */
 export interface ServerSettings {
   port: number;
   host: string;
@@ -91,7 +121,21 @@ export interface ServerSettings {
   logLevel: LogLevel;
   /** Open connections at most (MAX_CONNECTIONS); null for the default that server-limits.ts works out. */
   maxConnections: number | null;
+  /** Time a client has to send a request's headers (HEADERS_TIMEOUT_MS). */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept (KEEP_ALIVE_TIMEOUT_MS): longer than a load balancer's idle timeout in front. */
+  keepAliveTimeoutMs: number;
 }
+
+/** A whole number from min to max, as text; the message names the unit and the range. */
+const wholeNumber = (unit: string, min: number, max: number) => {
+  const message = `must be a whole number of ${unit} from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\d{1,10}$/, message)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, message);
+};
 
 const serverSchema = z.object({
   PORT: z
@@ -102,17 +146,23 @@ const serverSchema = z.object({
   HOST: z.string().min(1),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').nullable(),
   LOG_LEVEL: z.enum(LOG_LEVELS),
-  MAX_CONNECTIONS: z
-    .string()
-    .regex(/^\d{1,7}$/, 'must be a whole number of connections from 1 to 1000000')
-    .transform(Number)
-    .refine((n) => n >= 1 && n <= 1_000_000, 'must be a whole number of connections from 1 to 1000000')
-    .nullable(),
+  MAX_CONNECTIONS: wholeNumber('connections', 1, 1_000_000).nullable(),
+  // Node refuses a headers timeout longer than the request timeout (30 s).
+  HEADERS_TIMEOUT_MS: wholeNumber('ms', 1_000, SERVER_LIMITS.requestTimeoutMs),
+  // Up to 2 h: a load balancer's idle timeout may be set to over an hour (AWS ALB: up to 4000 s).
+  KEEP_ALIVE_TIMEOUT_MS: wholeNumber('ms', 1_000, 7_200_000),
 });
+
+/** The variables only the standalone server reads (for documentation and its test). */
+export const SERVER_VARIABLES: readonly string[] = Object.keys(serverSchema.shape);
+
+/** The variables whose value is repeated in their message (none of them is a secret or a URL). */
+const ECHOED = new Set(['PORT', 'MAX_CONNECTIONS', 'HEADERS_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS']);
 
 /**
  * PORT (default 3000; 0 picks a free port), HOST (default 0.0.0.0), REDIS_URL, LOG_LEVEL (default
- * info), MAX_CONNECTIONS: checked before the server makes its logger or anything else.
+ * info), MAX_CONNECTIONS, HEADERS_TIMEOUT_MS (default 10000), KEEP_ALIVE_TIMEOUT_MS (default 5000):
+ * checked before the server makes its logger or anything else.
  * @throws ConfigError naming the variable
  */
 export function serverSettingsFromEnv(env: Env): ServerSettings {
@@ -122,22 +172,26 @@ export function serverSettingsFromEnv(env: Env): ServerSettings {
     REDIS_URL: setting(env, 'REDIS_URL') ?? null,
     LOG_LEVEL: setting(env, 'LOG_LEVEL') ?? 'info',
     MAX_CONNECTIONS: setting(env, 'MAX_CONNECTIONS') ?? null,
+    HEADERS_TIMEOUT_MS: setting(env, 'HEADERS_TIMEOUT_MS') ?? String(SERVER_LIMITS.headersTimeoutMs),
+    KEEP_ALIVE_TIMEOUT_MS: setting(env, 'KEEP_ALIVE_TIMEOUT_MS') ?? String(SERVER_LIMITS.keepAliveTimeoutMs),
   };
   const parsed = serverSchema.safeParse(input, { error: friendlyMessage });
   if (!parsed.success) {
     const shown = (p: { place: string; problem: string }): string =>
-      p.place === 'PORT' || p.place === 'MAX_CONNECTIONS' ? `${p.problem}, got "${input[p.place] ?? ''}"` : p.problem;
+      ECHOED.has(p.place) ? `${p.problem}, got "${input[p.place as keyof typeof input] ?? ''}"` : p.problem;
     const problems = problemsOf(parsed.error, input).map((p) => ({ ...p, problem: shown(p) }));
     throw ConfigError.of(problems);
   }
   const d = parsed.data;
-  return { port: d.PORT, host: d.HOST, redisUrl: d.REDIS_URL, logLevel: d.LOG_LEVEL, maxConnections: d.MAX_CONNECTIONS };
-}
-
-/** `true` or `false` (any case) as a boolean; anything else stays text, for the schema to refuse. */
-function booleanFromText(text: string): boolean | string {
-  const lower = text.toLowerCase();
-  return lower === 'true' ? true : lower === 'false' ? false : text;
+  return {
+    port: d.PORT,
+    host: d.HOST,
+    redisUrl: d.REDIS_URL,
+    logLevel: d.LOG_LEVEL,
+    maxConnections: d.MAX_CONNECTIONS,
+    headersTimeoutMs: d.HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: d.KEEP_ALIVE_TIMEOUT_MS,
+  };
 }
 
 /** An unset or blank variable is treated as absent. */

@@ -15,7 +15,7 @@ export interface DataFastOptions {
   websiteId?: string | null;
   /** Base URL of the API: `https://`, no user or password in it (`http://` only to localhost, 127.0.0.0/8 or [::1]). Default `https://datafa.st`. Env: `DATAFAST_API_URL`. */
   apiUrl?: string;
-  /** Budget for one DataFast call, its retry included, in ms (1–60000). Default 1500. */
+  /** Budget for one DataFast call, its retry included, in ms (1–60000). Default 1500. Env: `DATAFAST_TIMEOUT_MS`. */
   timeoutMs?: number;
   /** The circuit breakers in front of DataFast: one for visitor lookups, one for the realtime map, one for goals. */
   breaker?: BreakerOptions;
@@ -27,11 +27,11 @@ export interface DataFastOptions {
  * breaker until its Retry-After.
  */
 export interface BreakerOptions {
-  /** Failures in a row (timeouts, resets, 5xx, unreadable or oversized bodies) that open a breaker (1–1000). Default 5. */
+  /** Failures in a row (timeouts, resets, 5xx, unreadable or oversized bodies) that open a breaker (1–1000). Default 5. Env: `DATAFAST_BREAKER_FAILURES`. */
   failureThreshold?: number;
-  /** Those failures must fall within this many ms, first to last (1000–3600000). Default 60000. */
+  /** Those failures must fall within this many ms, first to last (1000–3600000). Default 60000. Env: `DATAFAST_BREAKER_WINDOW_MS`. */
   failureWindowMs?: number;
-  /** How long an open breaker refuses calls before it lets one probe through, in ms (1000–3600000). Default 30000. */
+  /** How long an open breaker refuses calls before it lets one probe through, in ms (1000–3600000). Default 30000. Env: `DATAFAST_BREAKER_COOL_DOWN_MS`. */
   coolDownMs?: number;
 }
 
@@ -39,7 +39,7 @@ export interface BreakerOptions {
 export interface CacheOptions {
   /** Visitors kept in memory (LRU). Default 10000. */
   max?: number;
-  /** Estimated bytes of heap the visitor records may take in all (LRU; at least 65536). Default 33554432 (32 MiB). */
+  /** Estimated bytes of heap the visitor records may take in all (LRU; at least 65536). Default 33554432 (32 MiB). Env: `CACHE_MAX_BYTES`. */
   maxBytes?: number;
   /** How long a visitor record is reused, in ms. Default 60000. */
   ttlMs?: number;
@@ -53,18 +53,18 @@ export interface CacheOptions {
 
 /** Requests per minute accepted before answering 429. */
 export interface LimitOptions {
-  /** `POST /events` per client address. Default 300. */
+  /** `POST /events` per client address (an IPv6 one by its /64). Default 300. Env: `LIMIT_EVENTS_PER_MINUTE_PER_IP`. */
   eventsPerMinutePerIp?: number;
-  /** `POST /events` per visitor. Default 60. */
+  /** `POST /events` per visitor. Default 60. Env: `LIMIT_EVENTS_PER_MINUTE_PER_VISITOR`. */
   eventsPerMinutePerVisitor?: number;
-  /** `POST /leads` per client address. Default 10. */
+  /** `POST /leads` per client address (an IPv6 one by its /64). Default 10. Env: `LIMIT_LEADS_PER_MINUTE_PER_IP`. */
   leadsPerMinutePerIp?: number;
-  /** `POST /conversions` per client address. Default 600. */
+  /** `POST /conversions` per client address (an IPv6 one by its /64). Default 600. Env: `LIMIT_CONVERSIONS_PER_MINUTE`. */
   conversionsPerMinute?: number;
   /**
    * Wrong bearer tokens per client address, on every route that takes one together. Past it, each
    * of those routes answers that address 429 (with `Retry-After`) without checking its token, the
-   * right one included, until its count slides under the limit. Default 10.
+   * right one included, until its count slides under the limit. Default 10. Env: `LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP`.
    */
   authFailuresPerMinutePerIp?: number;
 }
@@ -84,7 +84,8 @@ export interface ReadinessOptions {
   /**
    * How long a DataFast breaker may stay open (not closed since it opened) before the router is
    * not ready, in ms (0–86400000). `null`: an open breaker never makes it unready — offers are still
-   * answered (with no offer) while DataFast is down. Default 300000 (5 minutes).
+   * answered (with no offer) while DataFast is down. Default 300000 (5 minutes). Env:
+   * `READINESS_MAX_UPSTREAM_OPEN_MS` (a number of ms, or `off` for null).
    */
   maxUpstreamOpenMs?: number | null;
 }

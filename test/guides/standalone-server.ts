@@ -31,12 +31,19 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+export interface StartOptions {
+  /** Start the server under this open-file limit (`ulimit -n`, soft and hard), as on a host configured low. */
+  openFileLimit?: number;
+}
+
 /** Starts the simulated DataFast and the built server on a free port of 127.0.0.1; `env` adds settings. */
-export async function startStandaloneServer(env: Record<string, string> = {}): Promise<StandaloneServer> {
+export async function startStandaloneServer(env: Record<string, string> = {}, { openFileLimit }: StartOptions = {}): Promise<StandaloneServer> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (node build.mjs, or npm test)`);
   const sim = await startSimulatedDataFast();
   const dataDir = mkdtempSync(join(tmpdir(), 'vo-guide-'));
-  const child = spawn(process.execPath, [MAIN], {
+  // The shell lowers the limit and then becomes node itself (exec), so the pid and signals are node's.
+  const [command, args] = openFileLimit === undefined ? [process.execPath, [MAIN]] : ['sh', ['-c', `ulimit -n ${openFileLimit} && exec "$0" "$@"`, process.execPath, MAIN]];
+  const child = spawn(command, args, {
     env: {
       PATH: process.env.PATH ?? '',
       DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey,

@@ -168,6 +168,21 @@ const ENV: Array<[label: string, env: Record<string, string>, message: RegExp]> 
   ['LEADS_WEBHOOK_URL over plain http', { LEADS_WEBHOOK_URL: 'http://hooks.example.com/in' }, /^LEADS_WEBHOOK_URL: must use https:\/\/ \(plain http:\/\/ only to this machine: localhost, 127\.0\.0\.0\/8 or \[::1\]\)$/],
   ['SOURCE_MAPS=true', { SOURCE_MAPS: 'true' }, /^SOURCE_MAPS: expected one of "public", "off", got string "true"$/],
   ['METRICS_PUBLIC=yes', { METRICS_PUBLIC: 'yes' }, /^METRICS_PUBLIC: must be true or false$/],
+  ['DATAFAST_TIMEOUT_MS of none', { DATAFAST_TIMEOUT_MS: '0' }, /^DATAFAST_TIMEOUT_MS: must be at least 1, got 0$/],
+  ['DATAFAST_TIMEOUT_MS in seconds', { DATAFAST_TIMEOUT_MS: '1.5' }, /^DATAFAST_TIMEOUT_MS: expected whole number, got 1\.5$/],
+  ['DATAFAST_BREAKER_FAILURES of none', { DATAFAST_BREAKER_FAILURES: '0' }, /^DATAFAST_BREAKER_FAILURES: must be at least 1, got 0$/],
+  ['DATAFAST_BREAKER_WINDOW_MS in seconds', { DATAFAST_BREAKER_WINDOW_MS: '60' }, /^DATAFAST_BREAKER_WINDOW_MS: must be at least 1000, got 60$/],
+  ['DATAFAST_BREAKER_COOL_DOWN_MS over an hour', { DATAFAST_BREAKER_COOL_DOWN_MS: '7200000' }, /^DATAFAST_BREAKER_COOL_DOWN_MS: must be at most 3600000, got 7200000$/],
+  ['CACHE_MAX_BYTES with a unit', { CACHE_MAX_BYTES: '64MB' }, /^CACHE_MAX_BYTES: expected number, got string "64MB"$/],
+  ['CACHE_MAX_BYTES below 64 KiB', { CACHE_MAX_BYTES: '1000' }, /^CACHE_MAX_BYTES: must be at least 65536, got 1000$/],
+  ['LIMIT_LEADS_PER_MINUTE_PER_IP of none', { LIMIT_LEADS_PER_MINUTE_PER_IP: '0' }, /^LIMIT_LEADS_PER_MINUTE_PER_IP: must be at least 1, got 0$/],
+  ['LIMIT_EVENTS_PER_MINUTE_PER_IP as a word', { LIMIT_EVENTS_PER_MINUTE_PER_IP: 'many' }, /^LIMIT_EVENTS_PER_MINUTE_PER_IP: expected number, got string "many"$/],
+  ['LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP negative', { LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP: '-5' }, /^LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP: must be at least 1, got -5$/],
+  ['READINESS_MAX_UPSTREAM_OPEN_MS negative', { READINESS_MAX_UPSTREAM_OPEN_MS: '-1' }, /^READINESS_MAX_UPSTREAM_OPEN_MS: must be at least 0, got -1$/],
+  ['READINESS_MAX_UPSTREAM_OPEN_MS as never', { READINESS_MAX_UPSTREAM_OPEN_MS: 'never' }, /^READINESS_MAX_UPSTREAM_OPEN_MS: expected number, got string "never"$/],
+  ['HEADERS_TIMEOUT_MS above the request timeout', { HEADERS_TIMEOUT_MS: '60000' }, /^HEADERS_TIMEOUT_MS: must be a whole number of ms from 1000 to 30000, got "60000"$/],
+  ['KEEP_ALIVE_TIMEOUT_MS in seconds', { KEEP_ALIVE_TIMEOUT_MS: '65' }, /^KEEP_ALIVE_TIMEOUT_MS: must be a whole number of ms from 1000 to 7200000, got "65"$/],
+  ['KEEP_ALIVE_TIMEOUT_MS with a unit', { KEEP_ALIVE_TIMEOUT_MS: '65s' }, /^KEEP_ALIVE_TIMEOUT_MS: must be a whole number of ms from 1000 to 7200000, got "65s"$/],
 ];
 
 describe('a mistake in the standalone server’s environment', () => {

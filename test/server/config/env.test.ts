@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../server/config/config-error';
-import { namedByEnv, optionsFromEnv, serverSettingsFromEnv, type ServerSettings } from '../../../server/config/env';
+import { namedByEnv, OPTION_VARIABLES, optionsFromEnv, SERVER_VARIABLES, serverSettingsFromEnv, type ServerSettings } from '../../../server/config/env';
 import { loadOffersFile } from '../../../server/config/offers-file';
 import type { OffersConfig } from '../../../server/config/offers-normalise';
 import { parseOptions, type ResolvedOptions } from '../../../server/config/options';
@@ -64,7 +64,7 @@ describe('the environment, read as the standalone server reads it', () => {
   describe('with only a df_ website key', () => {
     it('uses the documented defaults', () => {
       const { listen, options, offers } = fromEnv(minimal());
-      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info', maxConnections: null });
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info', maxConnections: null, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
       expect(options).toMatchObject({
         datafast: { apiKey: KEY, websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500 },
         offers: { kind: 'inline' },
@@ -94,7 +94,7 @@ describe('the environment, read as the standalone server reads it', () => {
 
     it('treats blank settings as unset', () => {
       const { listen, options } = fromEnv(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
-      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info', maxConnections: null });
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info', maxConnections: null, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
       expect(options.datafast.apiUrl).toBe('https://datafa.st');
       expect(options.logLevel).toBe('info');
       expect(options.offers.kind).toBe('inline');
@@ -116,9 +116,11 @@ describe('the environment, read as the standalone server reads it', () => {
         LOG_LEVEL: 'debug',
         TRUST_PROXY: '10.0.0.0/8, 192.0.2.7',
         MAX_CONNECTIONS: '500',
+        HEADERS_TIMEOUT_MS: '4000',
+        KEEP_ALIVE_TIMEOUT_MS: '65000',
       }),
     );
-    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380', logLevel: 'debug', maxConnections: 500 });
+    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380', logLevel: 'debug', maxConnections: 500, headersTimeoutMs: 4000, keepAliveTimeoutMs: 65_000 });
     expect(options).toMatchObject({ allowedOrigins: ['https://shop.example.com'], trustProxy: '10.0.0.0/8, 192.0.2.7', logLevel: 'debug', datafast: { apiUrl: 'http://127.0.0.1:4010' } });
   });
 
@@ -249,6 +251,58 @@ describe('the environment, read as the standalone server reads it', () => {
     });
   });
 
+  describe('the DataFast call, breaker, cache, limits and readiness variables', () => {
+    it.each<[name: string, text: string, read: (o: ResolvedOptions) => unknown, value: unknown]>([
+      ['DATAFAST_TIMEOUT_MS', '2500', (o) => o.datafast.timeoutMs, 2500],
+      ['DATAFAST_BREAKER_FAILURES', '3', (o) => o.datafast.breaker.failureThreshold, 3],
+      ['DATAFAST_BREAKER_WINDOW_MS', '20000', (o) => o.datafast.breaker.failureWindowMs, 20_000],
+      ['DATAFAST_BREAKER_COOL_DOWN_MS', '10000', (o) => o.datafast.breaker.coolDownMs, 10_000],
+      ['CACHE_MAX_BYTES', '67108864', (o) => o.cache.maxBytes, 64 * 1024 * 1024],
+      ['LIMIT_EVENTS_PER_MINUTE_PER_IP', '600', (o) => o.limits.eventsPerMinutePerIp, 600],
+      ['LIMIT_EVENTS_PER_MINUTE_PER_VISITOR', '120', (o) => o.limits.eventsPerMinutePerVisitor, 120],
+      ['LIMIT_LEADS_PER_MINUTE_PER_IP', '30', (o) => o.limits.leadsPerMinutePerIp, 30],
+      ['LIMIT_CONVERSIONS_PER_MINUTE', '1200', (o) => o.limits.conversionsPerMinute, 1200],
+      ['LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP', '5', (o) => o.limits.authFailuresPerMinutePerIp, 5],
+      ['READINESS_MAX_UPSTREAM_OPEN_MS', '600000', (o) => o.maxUpstreamOpenMs, 600_000],
+      ['READINESS_MAX_UPSTREAM_OPEN_MS', '0', (o) => o.maxUpstreamOpenMs, 0],
+      ['READINESS_MAX_UPSTREAM_OPEN_MS', 'off', (o) => o.maxUpstreamOpenMs, null],
+      ['READINESS_MAX_UPSTREAM_OPEN_MS', 'OFF', (o) => o.maxUpstreamOpenMs, null],
+    ])('%s=%s sets its option', (name, text, read, value) => {
+      const env = minimal({ [name]: ` ${text} ` });
+      const option = OPTION_VARIABLES.find((v) => v.name === name)?.option ?? '';
+      // The variable itself gave the value (it is not just the default showing through)…
+      expect(option.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], optionsFromEnv(env))).toEqual(value);
+      // …and the router resolves it as given.
+      expect(read(fromEnv(env).options)).toEqual(value);
+    });
+
+    it('leaves the other settings of a group at their defaults', () => {
+      const { options } = fromEnv(minimal({ DATAFAST_BREAKER_FAILURES: '2', LIMIT_LEADS_PER_MINUTE_PER_IP: '30' }));
+      expect(options.datafast.breaker).toEqual({ failureThreshold: 2, failureWindowMs: 60_000, coolDownMs: 30_000 });
+      expect(options.limits).toEqual({ eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 30, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 });
+    });
+
+    it('treats a blank READINESS_MAX_UPSTREAM_OPEN_MS as unset, like every variable: the default, whatever it is', () => {
+      expect(optionsFromEnv(minimal({ READINESS_MAX_UPSTREAM_OPEN_MS: ' ' })).readiness).toBeUndefined();
+      expect(fromEnv(minimal({ READINESS_MAX_UPSTREAM_OPEN_MS: '' })).options.maxUpstreamOpenMs).toBe(fromEnv(minimal()).options.maxUpstreamOpenMs);
+    });
+
+    it.each([
+      ['DATAFAST_TIMEOUT_MS', '60001', 'DATAFAST_TIMEOUT_MS: must be at most 60000, got 60001'],
+      ['DATAFAST_TIMEOUT_MS', '1.5s', 'DATAFAST_TIMEOUT_MS: expected number, got string'],
+      ['DATAFAST_BREAKER_WINDOW_MS', '999', 'DATAFAST_BREAKER_WINDOW_MS: must be at least 1000, got 999'],
+      ['CACHE_MAX_BYTES', '32MiB', 'CACHE_MAX_BYTES: expected number, got string "32MiB"'],
+      ['LIMIT_EVENTS_PER_MINUTE_PER_VISITOR', '2.5', 'LIMIT_EVENTS_PER_MINUTE_PER_VISITOR: expected whole number, got 2.5'],
+      ['LIMIT_CONVERSIONS_PER_MINUTE', '0', 'LIMIT_CONVERSIONS_PER_MINUTE: must be at least 1, got 0'],
+      ['READINESS_MAX_UPSTREAM_OPEN_MS', '86400001', 'READINESS_MAX_UPSTREAM_OPEN_MS: must be at most 86400000, got 86400001'],
+      ['READINESS_MAX_UPSTREAM_OPEN_MS', 'null', 'READINESS_MAX_UPSTREAM_OPEN_MS: expected number, got string "null"'],
+    ])('%s=%s is refused by the options’ schema, naming the variable', (name, text, message) => {
+      const err = configError(minimal({ [name]: text }));
+      expect(err.setting).toBe(name);
+      expect(err.message).toBe(message);
+    });
+  });
+
   describe('TRUST_PROXY', () => {
     it.each([
       ['loopback', 'loopback'],
@@ -286,6 +340,27 @@ describe('the environment, read as the standalone server reads it', () => {
       const err = configError(minimal({ MAX_CONNECTIONS: text }));
       expect(err.setting).toBe('MAX_CONNECTIONS');
       expect(err.message).toBe(`MAX_CONNECTIONS: must be a whole number of connections from 1 to 1000000, got "${text}"`);
+    });
+  });
+
+  describe('HEADERS_TIMEOUT_MS and KEEP_ALIVE_TIMEOUT_MS', () => {
+    it('read whole numbers of ms: a keep-alive longer than a load balancer’s idle timeout (AWS ALB: 60 s)', () => {
+      expect(fromEnv(minimal({ HEADERS_TIMEOUT_MS: '2000', KEEP_ALIVE_TIMEOUT_MS: '65000' })).listen).toMatchObject({ headersTimeoutMs: 2000, keepAliveTimeoutMs: 65_000 });
+      // GCP's load balancer keeps idle connections 600 s (its guide asks for 620 s); AWS ALB may be set to 4000 s.
+      expect(fromEnv(minimal({ KEEP_ALIVE_TIMEOUT_MS: '4100000' })).listen.keepAliveTimeoutMs).toBe(4_100_000);
+    });
+
+    it.each([
+      ['HEADERS_TIMEOUT_MS', '999', 'from 1000 to 30000'],
+      ['HEADERS_TIMEOUT_MS', '30001', 'from 1000 to 30000'],
+      ['KEEP_ALIVE_TIMEOUT_MS', '500', 'from 1000 to 7200000'],
+      ['KEEP_ALIVE_TIMEOUT_MS', '7200001', 'from 1000 to 7200000'],
+      ['KEEP_ALIVE_TIMEOUT_MS', '1m', 'from 1000 to 7200000'],
+      ['KEEP_ALIVE_TIMEOUT_MS', '65000.5', 'from 1000 to 7200000'],
+    ])('%s=%s is refused, naming the variable, the range and the value', (name, text, range) => {
+      const err = configError(minimal({ [name]: text }));
+      expect(err.setting).toBe(name);
+      expect(err.message).toBe(`${name}: must be a whole number of ms ${range}, got "${text}"`);
     });
   });
 
@@ -379,8 +454,33 @@ describe('a problem is named by the variable only while the option holds its val
     expect(problem(optionsFromEnv({}))).toMatch(/^DATAFAST_API_KEY: is missing/);
   });
 
+  it('names datafast.breaker.failureThreshold, not DATAFAST_BREAKER_FAILURES, for a value set in code over it', () => {
+    const env = optionsFromEnv(minimal({ DATAFAST_BREAKER_FAILURES: '0' }));
+    expect(problem(env)).toMatch(/^DATAFAST_BREAKER_FAILURES: /);
+    expect(problem({ ...env, datafast: { ...env.datafast, breaker: { failureThreshold: -2 } } })).toMatch(/^datafast\.breaker\.failureThreshold: /);
+  });
+
   it('leaves options not made from the environment alone', () => {
     expect(() => parseOptions({ datafast: { apiKey: 'nope' } })).toThrow(/^datafast\.apiKey: /);
   });
 });
 
+
+describe('the README documents every variable', () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  /** The rows of the first table after `heading`. */
+  const rows = (heading: string): string[] => {
+    const section = readme.slice(readme.indexOf(`\n${heading}\n`));
+    const table = /\n(\|.*\|\n)+/.exec(section)?.[0] ?? '';
+    return table.trim().split('\n');
+  };
+
+  it.each([...new Set([...OPTION_VARIABLES.map((v) => v.name), ...SERVER_VARIABLES])])('%s has a row in the standalone server’s table', (name) => {
+    expect(rows('## The standalone server').filter((r) => r.startsWith(`| \`${name}\` |`))).toHaveLength(1);
+  });
+
+  it.each(OPTION_VARIABLES)('$name is named in the row of $option in the options table', ({ name, option }) => {
+    const row = rows('## Mount it on your Express app').find((r) => r.startsWith(`| \`${option}\` |`));
+    expect(row).toContain(`(\`${name}\``);
+  });
+});
