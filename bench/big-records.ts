@@ -108,10 +108,10 @@ async function measure(scenario: Scenario, simUrl: string, gc: () => void): Prom
   const logger = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(s) } });
   const { app, router } = createApp(
     {
-      // The breaker would open after a few refusals and spare the rest: set out of reach, so every
-      // request of a scenario fetches (and refuses or parses) its record, as when only some visitors' records are huge.
-      datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: simUrl, timeoutMs: 5_000, breaker: { failureThreshold: 1_000 } },
-      cache: { ttlMs: 3_600_000 },
+      // A refused record is remembered for negativeTtlMs: 0 here, so every request of a scenario
+      // fetches (and refuses or parses) its record — the worst case, many visitors with huge records.
+      datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: simUrl, timeoutMs: 5_000 },
+      cache: { ttlMs: 3_600_000, negativeTtlMs: 0 },
       dataDir,
     },
     logger,

@@ -4,6 +4,9 @@
 // - found        → fresh for ttlMs, then kept (expired) for staleIfErrorMs more so it can be served
 //                  with `stale: true` while DataFast answers 'unavailable'.
 // - bot, unknown → fresh for negativeTtlMs; replaces any found record.
+// - unusable     → (this visitor's record over the size limit or unreadable) not asked for again
+//                  for negativeTtlMs either; meanwhile the visitor's last good record, while within
+//                  its stale-if-error window, is served with `stale: true`, else the refusal.
 // - unavailable  → never stored; the next request asks the loader again.
 // The store is an LRUCache bounded by `max` entries and by `maxBytes` (each entry's estimated heap,
 // entry-size.ts; the parser already caps every record, datafast/visitor.ts); expiry is ours (two
@@ -20,7 +23,7 @@ export interface VisitorCacheOptions {
   maxBytes?: number;
   /** Fresh life of a found record, default 60_000. */
   ttlMs?: number;
-  /** Life of 'bot' and 'unknown' answers, default 10_000. */
+  /** Life of 'bot', 'unknown' and 'unusable' answers, default 10_000. */
   negativeTtlMs?: number;
   /** How long after expiry a found record may still be served while the loader answers 'unavailable', default 300_000. */
   staleIfErrorMs?: number;
@@ -35,7 +38,7 @@ export interface VisitorCacheStats {
   misses: number;
   /** Misses that joined a load already in flight. */
   coalesced: number;
-  /** Loads answered 'unavailable' that were replaced by an expired found record (once per load, however many callers share it). */
+  /** Loads answered 'unavailable' or 'unusable' that were replaced by an expired found record (once per load, however many callers share it). */
   staleServed: number;
   /** Loader calls. */
   loads: number;
@@ -51,7 +54,7 @@ interface Entry {
   value: VisitorLookup;
   /** Fresh while now < expiresAt. */
   expiresAt: number;
-  /** Usable as a stale-if-error fallback while now < staleUntil (equals expiresAt for bot/unknown). */
+  /** Usable as a stale-if-error fallback while now < staleUntil (equals expiresAt for bot/unknown/unusable). */
   staleUntil: number;
 }
 
@@ -163,16 +166,19 @@ export class VisitorCache {
         this.store.set(visitorId, { value: answer, expiresAt, staleUntil: expiresAt + this.staleIfErrorMs });
         return answer;
       }
-      case 'bot':
-      case 'unknown': {
-        if (this.negativeTtlMs > 0) {
-          const expiresAt = now + this.negativeTtlMs;
-          this.store.set(visitorId, { value: answer, expiresAt, staleUntil: expiresAt });
-        } else {
-          this.store.delete(visitorId);
-        }
-        return answer;
+      case 'unusable': {
+        // Asking again at once would download the refused record again for nothing: remembered
+        // like a 404. The last good record still serves meanwhile, as when DataFast fails.
+        const previous = this.store.peek(visitorId);
+        if (previous === undefined || previous.value.kind !== 'found' || now >= previous.staleUntil) return this.remember(visitorId, answer, now);
+        const stale: VisitorLookup = { kind: 'found', visitor: previous.value.visitor, stale: true };
+        this.staleServed++;
+        if (this.negativeTtlMs > 0) this.store.set(visitorId, { value: stale, expiresAt: Math.min(now + this.negativeTtlMs, previous.staleUntil), staleUntil: previous.staleUntil });
+        return stale;
       }
+      case 'bot':
+      case 'unknown':
+        return this.remember(visitorId, answer, now);
       case 'unavailable': {
         const previous = this.store.peek(visitorId);
         if (previous === undefined) return answer;
@@ -186,5 +192,16 @@ export class VisitorCache {
         return { kind: 'found', visitor: previous.value.visitor, stale: true };
       }
     }
+  }
+
+  /** A negative answer (bot, unknown, unusable), fresh for negativeTtlMs; it replaces any found record. */
+  private remember(visitorId: string, answer: VisitorLookup, now: number): VisitorLookup {
+    if (this.negativeTtlMs > 0) {
+      const expiresAt = now + this.negativeTtlMs;
+      this.store.set(visitorId, { value: answer, expiresAt, staleUntil: expiresAt });
+    } else {
+      this.store.delete(visitorId);
+    }
+    return answer;
   }
 }

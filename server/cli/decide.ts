@@ -38,8 +38,8 @@ export async function decideCommand(args: string[], env: Env): Promise<number> {
     const lookup = await client.getVisitor(id.id);
     const explanation = explain(lookup, offers.current.policy, page);
     if (values.json) console.log(JSON.stringify({ lookup: lookup.kind, ...explanation }, null, 2));
-    else console.log(format(id.id, lookup.kind === 'unavailable' ? `unavailable (${lookup.cause})` : lookup.kind, page, explanation, offers.current.policy.thresholds));
-    return lookup.kind === 'unavailable' ? 1 : 0;
+    else console.log(format(id.id, lookup.kind === 'unavailable' || lookup.kind === 'unusable' ? `${lookup.kind} (${lookup.cause})` : lookup.kind, page, explanation, offers.current.policy.thresholds));
+    return lookup.kind === 'unavailable' || lookup.kind === 'unusable' ? 1 : 0;
   } finally {
     client.close();
   }

@@ -8,15 +8,21 @@
 //   half-open → one call, the probe, goes through; every other call is still refused. The probe's
 //               success closes the breaker; its failure opens it for another cool-down.
 //
+// Only failures of DataFast or the way to it count (FailureCause). An answer whose body we refuse
+// (one record too large or unreadable: `unusable`) is logged and counted like a failure but is an
+// answer for the breaker: it resets the run of failures and a probe answered so closes it.
+//
 // Pure: time comes from `now`, and the open → half-open step happens when someone looks (acquire,
 // state), so there are no timers. An answer to a call started before the latest transition is
 // counted in the stats but moves nothing: a late success from before an outage cannot close it.
 import {
-  FAILURE_CAUSES,
+  CALL_PROBLEMS,
+  type BodyRejection,
   type BreakerState,
   type BreakerStats,
   type BreakerTransition,
   type BreakerView,
+  type CallProblem,
   type FailureCause,
   type FailureDetail,
   type UpstreamCall,
@@ -34,6 +40,7 @@ export interface BreakerSettings {
   coolDownMs: number;
 }
 
+/** The one source of these defaults: the router's options (config/options.ts) take them from here. */
 export const DEFAULT_BREAKER_SETTINGS: Readonly<BreakerSettings> = Object.freeze({
   failureThreshold: 5,
   failureWindowMs: 60_000,
@@ -44,7 +51,10 @@ export const DEFAULT_BREAKER_SETTINGS: Readonly<BreakerSettings> = Object.freeze
 export interface Permit {
   /** DataFast answered as documented (for a lookup: found, bot, unknown, or even 401/403). */
   succeed(): void;
+  /** DataFast, or the way to it, failed: counts towards opening the breaker. */
   fail(cause: FailureCause, detail?: FailureDetail): void;
+  /** DataFast answered with a body we refuse (one record): reported like a failure, but an answer for the breaker. */
+  unusable(cause: BodyRejection, detail?: FailureDetail): void;
   /** No verdict: the call never reached a conclusion about DataFast (our own bug). Frees a probe's slot. */
   release(): void;
 }
@@ -57,8 +67,8 @@ export interface CircuitBreakerOptions extends Partial<BreakerSettings> {
   elapsed?: () => number;
 }
 
-function emptyFailures(): Record<FailureCause, number> {
-  return Object.fromEntries(FAILURE_CAUSES.map((c) => [c, 0])) as Record<FailureCause, number>;
+function emptyFailures(): Record<CallProblem, number> {
+  return Object.fromEntries(CALL_PROBLEMS.map((c) => [c, 0])) as Record<CallProblem, number>;
 }
 
 export function checkBreakerSettings(s: BreakerSettings): BreakerSettings {
@@ -108,6 +118,11 @@ export class CircuitBreaker implements BreakerView {
   state(): BreakerState {
     this.#refresh();
     return this.#state;
+  }
+
+  probeDue(): boolean {
+    this.#refresh();
+    return this.#state === 'half-open' && !this.#probeOut;
   }
 
   /** A permit to call DataFast, or null: refuse the call without touching the network. */
@@ -176,17 +191,21 @@ export class CircuitBreaker implements BreakerView {
       succeed: () => {
         if (!settle()) return;
         this.#successes += 1;
-        if (generation === this.#generation) this.#onSuccess();
+        if (generation === this.#generation) this.#onAnswer();
         this.#emitCall({ endpoint: this.endpoint, outcome: 'success', durationMs: durationMs() });
       },
       fail: (cause, detail) => {
         if (!settle()) return;
         this.#failures[cause] += 1;
-        const call: UpstreamCall = { endpoint: this.endpoint, outcome: cause, durationMs: durationMs() };
-        if (detail !== undefined) call.detail = detail;
         // The call is reported before a transition it causes, so a log reads "failed", then "opened".
-        this.#emitCall(call);
+        this.#emitCall(problemCall(this.endpoint, cause, durationMs(), detail));
         if (generation === this.#generation) this.#onFailure(cause);
+      },
+      unusable: (cause, detail) => {
+        if (!settle()) return;
+        this.#failures[cause] += 1;
+        this.#emitCall(problemCall(this.endpoint, cause, durationMs(), detail));
+        if (generation === this.#generation) this.#onAnswer();
       },
       release: () => {
         settle();
@@ -194,7 +213,7 @@ export class CircuitBreaker implements BreakerView {
     };
   }
 
-  #onSuccess(): void {
+  #onAnswer(): void {
     if (this.#state === 'half-open') {
       this.#transition('closed', 'probe-succeeded', null, 0);
       return;
@@ -257,4 +276,10 @@ export class CircuitBreaker implements BreakerView {
       }
     }
   }
+}
+
+function problemCall(endpoint: UpstreamEndpoint, cause: CallProblem, durationMs: number, detail: FailureDetail | undefined): UpstreamCall {
+  const call: UpstreamCall = { endpoint, outcome: cause, durationMs };
+  if (detail !== undefined) call.detail = detail;
+  return call;
 }

@@ -4,18 +4,23 @@
 // error, a log line or a return value. Failures are logged by the breakers' logs (upstream-log.ts),
 // a few lines a minute at most, never one per request.
 //
+// Only failures of DataFast or the way to it (timeout, reset, 5xx, 429) count against a breaker.
+// A visitor record refused for its size or unreadable is that visitor's answer (`unusable`), not
+// an outage: a visitor able to bloat their own record must not open the breaker for everyone.
+//
 // Reads (GET) are retried once inside the deadline. Writes (POST /goals) are never retried here:
 // an attempt that timed out may still have created the goal, so retrying is the outbox's
 // decision (server/events/outbox.ts), made with backoff.
 import type { Logger } from 'pino';
 import { AuthFailureLog } from './auth-failure-log.js';
-import type { BreakerSettings, BreakerView, FailureCause, FailureDetail, UpstreamEndpoint } from './breaker.js';
+import { isBodyRejection, type BreakerSettings, type BreakerView, type FailureDetail, type UpstreamEndpoint } from './breaker.js';
 import { BreakerSet } from './breakers.js';
 import { goalBody, GoalBodyError, type GoalMetadata } from './goals.js';
 import type { UnavailableCause, VisitorLookup } from './lookup.js';
 import { parseRealtimeMapResponse, type RealtimeMap } from './realtime.js';
 import { Transport, TransportError, type TransportResponse } from './transport.js';
 import type { SetTimer } from './upstream-log.js';
+import { answered, unavailable, unusableRecord, type Verdict } from './verdict.js';
 import { parseVisitorResponse } from './visitor.js';
 
 export interface DataFastClientOptions {
@@ -58,18 +63,18 @@ type Raw =
   | { kind: 'status'; status: number }
   | { kind: 'unavailable'; cause: UnavailableCause; detail?: FailureDetail };
 
-/** What a guarded call returns: its result, and what it tells the breaker (null: DataFast answered). */
-interface Verdict<T> {
-  result: T;
-  failure: { cause: FailureCause; detail?: FailureDetail } | null;
-}
-
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 /** A visitor record is a few kB; a valid 3.4 MB one, parsed, blocked the event loop past the deadline. */
 export const MAX_VISITOR_BODY_BYTES = 256 * 1024;
 /** The realtime map lists every visitor of the last 10 minutes (about 1.3 kB each): room for ~1,500. */
 export const MAX_REALTIME_BODY_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The visitor a readiness probe asks about: a valid UUID v4 no browser is given (DataFast answers
+ * 404, or 400), so the probe is a cheap read that tells whether DataFast answers, and nothing else.
+ */
+export const PROBE_VISITOR_ID = '00000000-0000-4000-8000-000000000000';
 
 const PAUSED = Object.freeze({ kind: 'unavailable', cause: 'paused' } as const);
 
@@ -137,20 +142,34 @@ export class DataFastClient {
     return this.#breakers.of(endpoint).retryAt();
   }
 
-  /** Found, bot (400), unknown (404), or unavailable; at once with cause `paused` while the breaker is open. */
+  /**
+   * Found, bot (400), unknown (404), unusable (this record is over the size limit or unreadable),
+   * or unavailable; at once with cause `paused` while the breaker is open.
+   */
   getVisitor(visitorId: string): Promise<VisitorLookup> {
     return this.#guarded<VisitorLookup>('visitors', async () => {
       const raw = await this.#get(`/api/v1/visitors/${encodeURIComponent(visitorId)}`, MAX_VISITOR_BODY_BYTES);
-      if (raw.kind === 'unavailable') return unavailable(raw.cause, raw.detail);
+      if (raw.kind === 'unavailable') return isBodyRejection(raw.cause) ? unusableRecord(raw.cause, raw.detail) : unavailable(raw.cause, raw.detail);
       if (raw.kind === 'status') {
         if (raw.status === 400) return answered({ kind: 'bot' });
         if (raw.status === 404) return answered({ kind: 'unknown' });
         return unavailable(this.#causeOf(raw.status), { status: raw.status });
       }
       const visitor = parseVisitorResponse(raw.body);
-      if (!visitor) return unavailable('malformed');
+      if (!visitor) return unusableRecord('malformed');
       return answered({ kind: 'found', visitor });
     });
+  }
+
+  /**
+   * The probe of the visitor lookups' breaker, made now because nobody else may call (an instance
+   * taken out of traffic by its own readiness): a lookup of PROBE_VISITOR_ID, only when the breaker
+   * is half-open with no probe out, else null and no call. At most one in flight, within the
+   * call's deadline.
+   */
+  probeVisitors(): Promise<VisitorLookup> | null {
+    if (!this.#breakers.of('visitors').probeDue()) return null;
+    return this.getVisitor(PROBE_VISITOR_ID);
   }
 
   getRealtimeMap(): Promise<RealtimeLookup> {
@@ -199,6 +218,7 @@ export class DataFastClient {
     try {
       const { result, failure } = await call();
       if (failure === null) permit.succeed();
+      else if (isBodyRejection(failure.cause)) permit.unusable(failure.cause, failure.detail);
       else permit.fail(failure.cause, failure.detail);
       return result;
     } finally {
@@ -290,17 +310,6 @@ export class DataFastClient {
     this.#transport.destroy();
     this.#breakers.close();
   }
-}
-
-function answered<T>(result: T): Verdict<T> {
-  return { result, failure: null };
-}
-
-/** An unavailable answer; DataFast refusing the credential is an answer as far as the breaker goes. */
-function unavailable(cause: UnavailableCause, detail?: FailureDetail): Verdict<{ kind: 'unavailable'; cause: UnavailableCause }> {
-  const result = { kind: 'unavailable' as const, cause };
-  if (cause === 'auth' || cause === 'paused') return { result, failure: null };
-  return { result, failure: detail === undefined ? { cause } : { cause, detail } };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,7 +3,8 @@ import type { Visitor } from './visitor.js';
 
 /**
  * Why DataFast could not give an answer this time. None of these is the visitor's fault.
- * `too-large`: the body passed the size limit and was refused unread. `paused`: no call was made,
+ * `too-large`, `malformed`: the realtime map passed the size limit and was refused unread, or
+ * could not be read (a visitor's record is `unusable` instead). `paused`: no call was made,
  * because the breaker for this kind of call is open (after failures in a row, or a 429).
  */
 export type UnavailableCause =
@@ -23,4 +24,10 @@ export type VisitorLookup =
   | { kind: 'bot' }
   /** DataFast answered 404: no pageviews for this visitor on this website. */
   | { kind: 'unknown' }
+  /**
+   * DataFast answered with this visitor's record, but we will not use it: over the size limit
+   * (`too-large`, refused unread) or not a record we can read (`malformed`). About this visitor
+   * only, so it is remembered like a 404 and never counts against the breaker.
+   */
+  | { kind: 'unusable'; cause: 'too-large' | 'malformed' }
   | { kind: 'unavailable'; cause: UnavailableCause };

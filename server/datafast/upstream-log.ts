@@ -10,7 +10,7 @@
 //   or by an unref'd timer when no call comes.
 // 429s themselves are not logged per call either: the caller logs the pause.
 import type { Logger } from 'pino';
-import { FAILURE_CAUSES, type BreakerTransition, type BreakerView, type FailureCause, type FailureDetail, type UpstreamCall } from './breaker.js';
+import { CALL_PROBLEMS, isBodyRejection, type BreakerTransition, type BreakerView, type CallProblem, type FailureDetail, type UpstreamCall } from './breaker.js';
 
 /** Starts a timer; returns the function that cancels it. */
 export type SetTimer = (fn: () => void, ms: number) => () => void;
@@ -28,9 +28,9 @@ export interface UpstreamLogOptions {
 
 interface Window {
   endsAt: number;
-  failures: Record<FailureCause, number>;
+  failures: Record<CallProblem, number>;
   /** Failures already logged one by one in this window. */
-  told: Set<FailureCause>;
+  told: Set<CallProblem>;
   refused: number;
   successes: number;
   cancel: () => void;
@@ -48,7 +48,7 @@ const NAMES: Record<BreakerView['endpoint'], string> = {
   goals: 'goals',
 };
 
-export function describeFailure(cause: FailureCause, detail: FailureDetail | undefined, timeoutMs: number): string {
+export function describeFailure(cause: CallProblem, detail: FailureDetail | undefined, timeoutMs: number): string {
   switch (cause) {
     case 'timeout':
       return `no answer within ${timeoutMs} ms (DataFast slow or hanging)`;
@@ -106,9 +106,11 @@ export class UpstreamLog {
     w.failures[cause] += 1;
     if (cause === 'rate-limited' || w.told.has(cause)) return;
     w.told.add(cause);
+    // A refused body is about that one answer: said so, since it does not move the breaker.
+    const scope = isBodyRejection(cause) ? ' (that answer only: not counted against the breaker)' : '';
     this.#log.warn(
       { endpoint: this.#breaker.endpoint, cause, ...call.detail },
-      `DataFast ${NAMES[this.#breaker.endpoint]}: ${describeFailure(cause, call.detail, this.#timeoutMs)}; further failures are counted in a summary each minute`,
+      `DataFast ${NAMES[this.#breaker.endpoint]}: ${describeFailure(cause, call.detail, this.#timeoutMs)}${scope}; further failures are counted in a summary each minute`,
     );
   }
 
@@ -136,7 +138,7 @@ export class UpstreamLog {
 
   #open(now: number): Window {
     const endsAt = now + SUMMARY_INTERVAL_MS;
-    const w: Window = { endsAt, failures: Object.fromEntries(FAILURE_CAUSES.map((c) => [c, 0])) as Record<FailureCause, number>, told: new Set(), refused: 0, successes: 0, cancel: () => undefined };
+    const w: Window = { endsAt, failures: Object.fromEntries(CALL_PROBLEMS.map((c) => [c, 0])) as Record<CallProblem, number>, told: new Set(), refused: 0, successes: 0, cancel: () => undefined };
     w.cancel = this.#setTimer(() => {
       if (this.#window === w) this.#summarise();
     }, SUMMARY_INTERVAL_MS);
@@ -149,10 +151,10 @@ export class UpstreamLog {
     if (w === null) return;
     this.#window = null;
     w.cancel();
-    const failed = FAILURE_CAUSES.reduce((sum, c) => sum + w.failures[c], 0);
+    const failed = CALL_PROBLEMS.reduce((sum, c) => sum + w.failures[c], 0);
     // Nothing beyond the lines already logged: no summary.
     if (failed === w.told.size && w.refused === 0) return;
-    const byCause = Object.fromEntries(FAILURE_CAUSES.filter((c) => w.failures[c] > 0).map((c) => [c, w.failures[c]]));
+    const byCause = Object.fromEntries(CALL_PROBLEMS.filter((c) => w.failures[c] > 0).map((c) => [c, w.failures[c]]));
     const causes = Object.entries(byCause)
       .map(([c, n]) => `${c} ${n}`)
       .join(', ');

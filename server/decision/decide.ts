@@ -49,8 +49,21 @@ export const DEFAULT_SEGMENT_OFFERS: Readonly<SegmentOffers> = {
   high: 'popular-plan-urgency',
 };
 
-/** Why there is no visitor to decide for, or no decision (`internal-error`: our own failure, logged). */
-export type NoVisitorReason = 'no-cookie' | 'invalid-cookie' | 'bot' | 'unknown-visitor' | 'upstream-unavailable' | 'invalid-path' | 'internal-error';
+/**
+ * Why there is no visitor to decide for, or no decision (`internal-error`: our own failure, logged;
+ * `record-too-large`, `record-unreadable`: DataFast sent this visitor's record, but over the size
+ * limit or in a shape we cannot read).
+ */
+export type NoVisitorReason =
+  | 'no-cookie'
+  | 'invalid-cookie'
+  | 'bot'
+  | 'unknown-visitor'
+  | 'record-too-large'
+  | 'record-unreadable'
+  | 'upstream-unavailable'
+  | 'invalid-path'
+  | 'internal-error';
 
 /** A decision without offer; assignable to any decision shape, public or not. */
 export type NoOfferDecision = Omit<Decision, 'offer'> & { offer: null };
@@ -130,6 +143,8 @@ export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = 
       return noOffer('bot');
     case 'unknown':
       return noOffer('unknown-visitor');
+    case 'unusable':
+      return noOffer(lookup.cause === 'too-large' ? 'record-too-large' : 'record-unreadable');
     case 'unavailable':
       return noOffer('upstream-unavailable');
     case 'found':

@@ -239,23 +239,24 @@ describe('GET /offer authenticates both ways DataFast allows', () => {
 
 describe('GET /offer answers in time whatever DataFast does', () => {
   const TIMEOUT = 400;
-  const faults: Array<[string, Fault]> = [
-    ['a hang', { kind: 'hang' }],
-    ['a delay past the timeout', { kind: 'delay', ms: 2000 }],
-    ['a 500', { kind: 'status', status: 500 }],
-    ['a 503', { kind: 'status', status: 503 }],
-    ['a 429 with Retry-After', { kind: 'rate-limit', retryAfterSeconds: 30 }],
-    ['malformed JSON', { kind: 'malformed-json' }],
-    ['a reset connection', { kind: 'reset' }],
+  const faults: Array<[string, Fault, string]> = [
+    ['a hang', { kind: 'hang' }, 'upstream-unavailable'],
+    ['a delay past the timeout', { kind: 'delay', ms: 2000 }, 'upstream-unavailable'],
+    ['a 500', { kind: 'status', status: 500 }, 'upstream-unavailable'],
+    ['a 503', { kind: 'status', status: 503 }, 'upstream-unavailable'],
+    ['a 429 with Retry-After', { kind: 'rate-limit', retryAfterSeconds: 30 }, 'upstream-unavailable'],
+    // DataFast answered, with this visitor's record unreadable: about the record, not an outage.
+    ['malformed JSON', { kind: 'malformed-json' }, 'record-unreadable'],
+    ['a reset connection', { kind: 'reset' }, 'upstream-unavailable'],
   ];
-  it.each(faults)('on %s: 200, no offer, reason upstream-unavailable, within the timeout plus a margin; healthy after', async (_label, fault) => {
+  it.each(faults)('on %s: 200, no offer, reason upstream-unavailable (record-unreadable for a record it cannot read), within the timeout plus a margin; healthy after', async (_label, fault, reason) => {
     const app = appWith({ datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: TIMEOUT } });
     sim.setFault(fault);
     const started = Date.now();
     const res = await offerFor(app, cookieFor(personas.low.visitorId));
     const elapsed = Date.now() - started;
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ offer: null, experiment: null, segment: 'unknown', reason: 'upstream-unavailable' });
+    expect(res.body).toEqual({ offer: null, experiment: null, segment: 'unknown', reason });
     expect(elapsed).toBeLessThan(TIMEOUT + 1000);
 
     sim.setFault(null);

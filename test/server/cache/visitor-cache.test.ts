@@ -23,6 +23,8 @@ const found = (id: string, score = 50) => ({ kind: 'found' as const, visitor: vi
 const BOT: VisitorLookup = { kind: 'bot' };
 const UNKNOWN: VisitorLookup = { kind: 'unknown' };
 const DOWN: VisitorLookup = { kind: 'unavailable', cause: 'server-error' };
+const TOO_LARGE: VisitorLookup = { kind: 'unusable', cause: 'too-large' };
+const UNREADABLE: VisitorLookup = { kind: 'unusable', cause: 'malformed' };
 
 interface Deferred {
   promise: Promise<void>;
@@ -141,6 +143,9 @@ describe('VisitorCache', () => {
     it.each([
       ['bot', BOT],
       ['unknown', UNKNOWN],
+      // This visitor's record over the size limit or unreadable: downloaded once per negativeTtlMs, not at every request.
+      ['too-large record', TOO_LARGE],
+      ['unreadable record', UNREADABLE],
     ])('caches a %s answer for negativeTtlMs, which is shorter than ttlMs', async (_name, answer) => {
       const { upstream, clock, cache } = setup();
       upstream.answer('v1', answer);
@@ -351,6 +356,27 @@ describe('VisitorCache', () => {
       clock.advance(NEGATIVE_TTL);
       upstream.answer('v1', DOWN);
       expect(await cache.lookup('v1')).toEqual(DOWN);
+    });
+
+    it('a refused record (too large, unreadable) after a good one: the good one is served stale, and the record not asked for again for negativeTtlMs', async () => {
+      const { upstream, clock, cache } = setup();
+      const good = found('v1');
+      upstream.answer('v1', good);
+      await cache.lookup('v1');
+      clock.advance(TTL);
+      upstream.answer('v1', TOO_LARGE);
+      const served = { kind: 'found', visitor: good.visitor, stale: true };
+      expect(await cache.lookup('v1')).toEqual(served);
+      clock.advance(NEGATIVE_TTL - 1);
+      expect(await cache.lookup('v1')).toEqual(served);
+      expect(upstream.callsFor('v1')).toBe(1 + 1);
+      expect(cache.stats().staleServed).toBe(1);
+      clock.advance(1);
+      expect(await cache.lookup('v1')).toEqual(served);
+      expect(upstream.callsFor('v1')).toBe(3);
+      // Past the stale-if-error window only the refusal is left.
+      clock.advance(STALE_IF_ERROR);
+      expect(await cache.lookup('v1')).toEqual(TOO_LARGE);
     });
 
     it('never serves a stale bot or unknown answer', async () => {

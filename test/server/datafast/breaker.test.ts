@@ -88,9 +88,23 @@ describe('CircuitBreaker', () => {
       const { breaker, take } = setup();
       take().fail('server-error', { status: 500 });
       take().fail('network');
-      take().fail('too-large', { bytes: 3_500_000 });
+      take().fail('timeout');
       expect(breaker.state()).toBe('open');
-      expect(breaker.stats().failures).toEqual({ timeout: 0, network: 1, 'server-error': 1, malformed: 0, 'too-large': 1, 'rate-limited': 0 });
+      expect(breaker.stats().failures).toEqual({ timeout: 1, network: 1, 'server-error': 1, 'rate-limited': 0, malformed: 0, 'too-large': 0 });
+    });
+
+    it('never opens on refused bodies (one record too large or unreadable): counted, but an answer that ends a run of failures', () => {
+      const { breaker, take } = setup();
+      for (let i = 0; i < THRESHOLD * 10; i++) take().unusable(i % 2 === 0 ? 'too-large' : 'malformed', { bytes: 300_000 });
+      expect(breaker.state()).toBe('closed');
+      expect(breaker.stats()).toMatchObject({ successes: 0, opened: 0, failures: { 'too-large': THRESHOLD * 5, malformed: THRESHOLD * 5 } });
+      // Between real failures it resets the run, as any answer does.
+      take().fail('timeout');
+      take().fail('timeout');
+      take().unusable('too-large');
+      take().fail('timeout');
+      take().fail('timeout');
+      expect(breaker.state()).toBe('closed');
     });
   });
 
@@ -167,6 +181,27 @@ describe('CircuitBreaker', () => {
       expect(breaker.acquire()).not.toBeNull();
     });
 
+    it('says a probe is due only while half-open with no probe out (readiness probes an idle instance by it)', () => {
+      const { breaker, take, failTimes, advance } = setup();
+      expect(breaker.probeDue()).toBe(false);
+      failTimes(THRESHOLD);
+      expect(breaker.probeDue()).toBe(false);
+      advance(COOL_DOWN);
+      expect(breaker.probeDue()).toBe(true);
+      const probe = take();
+      expect(breaker.probeDue()).toBe(false);
+      // Asking refuses nothing: no call is counted as refused.
+      expect(breaker.stats().refused).toBe(0);
+      probe.succeed();
+      expect(breaker.probeDue()).toBe(false);
+    });
+
+    it('closes when the probe brings a body it refuses (DataFast answered: one record too large)', () => {
+      const { breaker, take } = halfOpen();
+      take().unusable('too-large', { bytes: 300_000 });
+      expect(breaker.state()).toBe('closed');
+    });
+
     it('lets another probe through when the first one ends without a verdict', () => {
       const { breaker, take } = halfOpen();
       take().release();
@@ -228,8 +263,12 @@ describe('CircuitBreaker', () => {
 
     it('passes the failure detail on', () => {
       const { take, calls } = setup();
-      take().fail('too-large', { bytes: 3_670_016 });
-      expect(calls).toEqual([{ endpoint: 'visitors', outcome: 'too-large', durationMs: 0, detail: { bytes: 3_670_016 } }]);
+      take().fail('server-error', { status: 503 });
+      take().unusable('too-large', { bytes: 3_670_016 });
+      expect(calls).toEqual([
+        { endpoint: 'visitors', outcome: 'server-error', durationMs: 0, detail: { status: 503 } },
+        { endpoint: 'visitors', outcome: 'too-large', durationMs: 0, detail: { bytes: 3_670_016 } },
+      ]);
     });
 
     it('counts only the first verdict of a permit', () => {

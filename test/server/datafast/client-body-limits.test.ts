@@ -1,5 +1,6 @@
 // Size limits on what DataFast sends, against the simulated DataFast over real sockets: a visitor
-// body over 256 kB is refused unread (declared or counted), logged once; one just under the limit
+// body over 256 kB is refused unread (declared or counted) as that visitor's answer, logged once,
+// and never opens the breaker; one just under the limit
 // is parsed and cut to the parser's caps; the realtime map has a limit of its own.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { personas } from '../../../demo/personas';
@@ -38,11 +39,12 @@ describe('a visitor record of 3.5 MB', () => {
     expect((JSON.parse(text) as { data: { visitorId: string } }).data.visitorId).toBe(personas.high.visitorId);
   });
 
-  it('is refused from its Content-Length, before a byte of it is read, and logged once for three requests', async () => {
+  it('is refused from its Content-Length, before a byte of it is read, and logged once for ten requests; the breaker stays closed', async () => {
     const { client, warnings } = setup();
     sim.setFault({ kind: 'huge-record', bytes: 3.5 * MB }, { match: 'visitors' });
-    for (let i = 0; i < 3; i++) expect(await client.getVisitor(personas.high.visitorId)).toEqual({ kind: 'unavailable', cause: 'too-large' });
-    expect(sim.callCount('visitors')).toBe(3); // not retried
+    for (let i = 0; i < 10; i++) expect(await client.getVisitor(personas.high.visitorId)).toEqual({ kind: 'unusable', cause: 'too-large' });
+    expect(sim.callCount('visitors')).toBe(10); // not retried, and never refused by an open breaker
+    expect(client.breakers.visitors.stats()).toMatchObject({ state: 'closed', opened: 0, failures: { 'too-large': 10 } });
     const lines = warnings();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ cause: 'too-large' });
@@ -53,7 +55,7 @@ describe('a visitor record of 3.5 MB', () => {
   it('is refused once the count passes 256 kB when it comes without a length', async () => {
     const { client, warnings } = setup();
     sim.setFault({ kind: 'huge-record', bytes: 3.5 * MB, chunked: true }, { match: 'visitors' });
-    expect(await client.getVisitor(personas.high.visitorId)).toEqual({ kind: 'unavailable', cause: 'too-large' });
+    expect(await client.getVisitor(personas.high.visitorId)).toEqual({ kind: 'unusable', cause: 'too-large' });
     const bytes = warnings()[0]?.bytes ?? 0;
     expect(bytes).toBeGreaterThan(MAX_VISITOR_BODY_BYTES);
     expect(bytes).toBeLessThanOrEqual(MAX_VISITOR_BODY_BYTES + 64 * 1024); // stopped at the chunk that passed the limit

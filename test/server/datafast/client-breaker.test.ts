@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { personas } from '../../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedDataFast } from '../../../demo/simulated-datafast';
-import { DataFastClient } from '../../../server/datafast/client';
+import { DataFastClient, PROBE_VISITOR_ID } from '../../../server/datafast/client';
 import { GOAL_NAMES } from '../../../server/datafast/goals';
 import { captureLog, type CapturedLog } from '../../support/log-capture';
 
@@ -114,6 +114,29 @@ describe('after the cool-down', () => {
   });
 });
 
+describe('probeVisitors (what readiness calls when no traffic comes)', () => {
+  it('makes no call unless the breaker is half-open with no probe out; then one lookup of PROBE_VISITOR_ID, whose answer closes it', async () => {
+    const s = setup();
+    expect(s.client.probeVisitors()).toBeNull();
+    await openByHang(s);
+    expect(s.client.probeVisitors()).toBeNull();
+    sim.resetCalls();
+    s.clock.t += COOL_DOWN;
+    // The probe hangs at first: while it is out, no second one.
+    const probe = s.client.probeVisitors();
+    expect(probe).not.toBeNull();
+    expect(s.client.probeVisitors()).toBeNull();
+    expect(await probe).toEqual({ kind: 'unavailable', cause: 'timeout' });
+    expect(s.client.breakers.visitors.state()).toBe('open');
+    sim.setFault(null);
+    s.clock.t += COOL_DOWN;
+    // A visitor no one is: DataFast answers 404, an answer.
+    expect(await s.client.probeVisitors()).toEqual({ kind: 'unknown' });
+    expect(s.client.breakers.visitors.state()).toBe('closed');
+    expect(sim.calls.map((c) => c.path)).toEqual([`/api/v1/visitors/${PROBE_VISITOR_ID}`, `/api/v1/visitors/${PROBE_VISITOR_ID}`]);
+  });
+});
+
 describe('a 429', () => {
   it('opens every breaker at once, until Retry-After, with one warning', async () => {
     const s = setup();
@@ -178,12 +201,23 @@ describe('one breaker per kind of call', () => {
 describe('repeated server errors and bad bodies', () => {
   it.each([
     ['500', { kind: 'status', status: 500 } as const, 'server error 500'],
-    ['cut-off JSON', { kind: 'malformed-json' } as const, 'a body we could not read'],
     ['a reset', { kind: 'reset' } as const, 'connection refused, reset or cut off'],
   ])('%s: 50 requests log two warnings (the first failure and the opening), not 50', async (_label, fault, words) => {
     const s = setup();
     sim.setFault(fault, { match: 'visitors' });
     for (let i = 0; i < 50; i++) expect((await s.client.getVisitor(personas.high.visitorId)).kind).toBe('unavailable');
     expect(s.warnings()).toEqual([expect.stringContaining(words), expect.stringMatching(/breaker open after 3 failures in a row/)]);
+  });
+
+  it.each([
+    ['cut-off JSON', { kind: 'malformed-json' } as const, 'malformed', 'a body we could not read'],
+    ['a 300 kB record', { kind: 'huge-record', bytes: 300_000 } as const, 'too-large', 'a body over the size limit'],
+  ])('%s: 50 answers are that record refused, one warning, and the breaker stays closed (a record is not an outage)', async (_label, fault, cause, words) => {
+    const s = setup();
+    sim.setFault(fault, { match: 'visitors' });
+    for (let i = 0; i < 50; i++) expect(await s.client.getVisitor(personas.high.visitorId)).toEqual({ kind: 'unusable', cause });
+    expect(sim.callCount('visitors')).toBe(50);
+    expect(s.client.breakers.visitors.state()).toBe('closed');
+    expect(s.warnings()).toEqual([expect.stringContaining(words)]);
   });
 });

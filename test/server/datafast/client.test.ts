@@ -334,28 +334,28 @@ describe('when the connection is reset', () => {
 describe('when DataFast sends a body we cannot read', () => {
   const ctx = useSimulator();
 
-  it('answers a cut-off JSON body with cause "malformed" and does not retry', async () => {
+  it('answers a cut-off JSON body as an unusable record ("malformed") and does not retry', async () => {
     const { client } = makeClient(ctx.sim.url, { timeoutMs: TIMEOUT_MS });
     ctx.sim.setFault({ kind: 'malformed-json' });
-    expect(await client.getVisitor(personas.average.visitorId)).toEqual({ kind: 'unavailable', cause: 'malformed' });
+    expect(await client.getVisitor(personas.average.visitorId)).toEqual({ kind: 'unusable', cause: 'malformed' });
     expect(ctx.sim.calls).toHaveLength(1);
   });
 
-  it('answers a visitor record without visitorId with cause "malformed", and logs a warning', async () => {
+  it('answers a visitor record without visitorId as unusable ("malformed"), and logs a warning', async () => {
     const id = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
     const { visitorId: _dropped, ...rest } = personas.average.data ?? {};
     ctx.sim.addVisitor({ ...personas.average, visitorId: id, data: rest });
     const { client, lines } = makeClient(ctx.sim.url);
-    expect(await client.getVisitor(id)).toEqual({ kind: 'unavailable', cause: 'malformed' });
+    expect(await client.getVisitor(id)).toEqual({ kind: 'unusable', cause: 'malformed' });
     expect(ctx.sim.calls).toHaveLength(1);
     expect(parseLines(lines).some((l) => l.level === 40)).toBe(true);
   });
 
-  it('answers a success envelope with null data as "malformed"', async () => {
+  it('answers a success envelope with null data as unusable ("malformed")', async () => {
     const id = '1b2c3d4e-5f6a-4b7c-9d8e-9f0a1b2c3d4e';
     ctx.sim.addVisitor({ ...personas.average, visitorId: id, data: null });
     const { client } = makeClient(ctx.sim.url);
-    expect(await client.getVisitor(id)).toEqual({ kind: 'unavailable', cause: 'malformed' });
+    expect(await client.getVisitor(id)).toEqual({ kind: 'unusable', cause: 'malformed' });
   });
 
   it('answers a cut-off realtime map with cause "malformed"', async () => {

@@ -74,7 +74,7 @@ describe('UpstreamLog', () => {
     take().succeed();
     take().fail('server-error', { status: 502 });
     take().succeed();
-    take().fail('too-large', { bytes: 3_670_016 });
+    take().unusable('too-large', { bytes: 3_670_016 });
     take().succeed();
     take().fail('server-error', { status: 500 });
     expect(lines().map((l) => [l.cause, l.status ?? l.bytes ?? null])).toEqual([
@@ -82,7 +82,7 @@ describe('UpstreamLog', () => {
       ['server-error', 502],
       ['too-large', 3_670_016],
     ]);
-    expect(lines()[2]?.msg).toMatch(/refused unread/);
+    expect(lines()[2]?.msg).toMatch(/refused unread \(that answer only: not counted against the breaker\)/);
   });
 
   it('during an outage logs the first failure, the opening, then nothing per request; a summary with counts by cause after the minute', () => {
@@ -137,8 +137,8 @@ describe('UpstreamLog', () => {
 
   it('summarises at the first call after the minute when the timer has not fired', () => {
     const { take, clock, lines } = setup();
-    take().fail('malformed');
-    take().fail('malformed');
+    take().unusable('malformed');
+    take().unusable('malformed');
     take().succeed();
     clock.t += SUMMARY_INTERVAL_MS;
     take().succeed();

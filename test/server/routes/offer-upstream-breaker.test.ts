@@ -2,16 +2,17 @@
 // the breakers in front of it: once open, a visitor without a record gets `upstream-unavailable`
 // and one with a stale record gets their offer, both without a call to DataFast; the half-open
 // probe brings it back; a 429 opens it; and the log says so in a few lines, not one per request.
+// One visitor's oversized or unreadable record is that visitor's answer, never an outage.
 // Only Date is faked (the breakers' and the cache's clock); sockets and timers stay real.
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { personas } from '../../../demo/personas';
-import { SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../../demo/simulated-datafast';
+import { hugeRecord, SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../../demo/simulated-datafast';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
 import { internalsOf } from '../../../server/router-internals';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
-import { visitorIds } from '../../support/visitor-ids';
+import { uuidFrom, visitorIds } from '../../support/visitor-ids';
 
 const THRESHOLD = 3;
 const COOL_DOWN = 30_000;
@@ -100,26 +101,33 @@ describe('while DataFast hangs and the breaker is open', () => {
 });
 
 describe('recovery', () => {
-  it('after the cool-down one probe goes to DataFast; its success closes the breaker and lookups resume', async () => {
+  it('after the cool-down one probe goes to DataFast (others are refused while it is out); a failed one re-opens, a successful one closes and lookups resume', async () => {
     const m = await mount();
     await openDuringHang(m);
-    suite.sim.setFault(null);
+    const visitors = internalsOf(m.router).client.breakers.visitors;
     advance(COOL_DOWN);
-    // The probe is slow, so a second visitor arrives while it is out: refused, no second call.
-    suite.sim.setFault({ kind: 'delay', ms: 200 }, { match: 'visitors', times: 1 });
+    // The probe hangs: once it has reached DataFast, a second visitor is refused without a call.
+    // (Whether it is still out or has timed out by then, the breaker refuses: either way no call.)
     const probe = offer(m, HIGH);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(() => expect(suite.sim.callCount('visitors')).toBe(1));
     const [during] = visitorIds(1, 'during-probe');
     expect((await offer(m, during ?? '')).reason).toBe('upstream-unavailable');
-    expect((await probe).reason).toBe('rule:default-high');
+    expect((await probe).reason).toBe('upstream-unavailable');
     expect(suite.sim.callCount('visitors')).toBe(1);
-    expect(internalsOf(m.router).client.breakers.visitors.state()).toBe('closed');
+    expect(visitors.state()).toBe('open');
+
+    suite.sim.setFault(null);
+    advance(COOL_DOWN);
+    expect((await offer(m, HIGH)).reason).toBe('rule:default-high');
+    expect(suite.sim.callCount('visitors')).toBe(2);
+    expect(visitors.state()).toBe('closed');
 
     // LOW's stale record is replaced by a fresh one now that DataFast answers.
     expect((await offer(m, LOW)).reason).toBe('rule:default-low');
-    expect(suite.sim.callCount('visitors')).toBe(2);
+    expect(suite.sim.callCount('visitors')).toBe(3);
     const info = suite.log.lines.map((l) => JSON.parse(l) as Line).filter((l) => l.level === 30).map((l) => l.msg);
-    expect(info.filter((msg) => /cool-down over|answering again/.test(msg))).toHaveLength(2);
+    expect(info.filter((msg) => /cool-down over/.test(msg))).toHaveLength(2);
+    expect(info.filter((msg) => /answering again/.test(msg))).toHaveLength(1);
   });
 });
 
@@ -141,13 +149,53 @@ describe('a 429', () => {
   });
 });
 
-describe('visitor records over the size limit', () => {
-  it('a 3.5 MB record is refused (upstream-unavailable), logged once however often it is asked for', async () => {
+/** A visitor of the simulated DataFast whose own record is `bytes` long (distinct goals and params, as a browser could add). */
+function bloatedVisitor(label: string, bytes: number): string {
+  const visitorId = uuidFrom(label);
+  const data = { ...personas.high.data, visitorId };
+  suite.sim.addVisitor({ ...personas.high, visitorId, data: (JSON.parse(hugeRecord({ status: 'success', data }, bytes)) as { data: Record<string, unknown> }).data });
+  return visitorId;
+}
+
+const callsFor = (visitor: string): number => suite.sim.calls.filter((c) => c.path === `/api/v1/visitors/${visitor}`).length;
+
+describe('visitor records over the size limit, or unreadable', () => {
+  it('a 3.5 MB record is refused (record-too-large), logged once, and remembered for negativeTtlMs, not downloaded at every request', async () => {
     const m = await mount();
     suite.sim.setFault({ kind: 'huge-record', bytes: 3.5 * 1024 * 1024 }, { match: 'visitors' });
-    for (let i = 0; i < 2; i++) expect((await offer(m, HIGH)).reason).toBe('upstream-unavailable');
+    for (let i = 0; i < 5; i++) expect(await offer(m, HIGH)).toEqual({ offer: null, experiment: null, segment: 'unknown', reason: 'record-too-large' });
+    expect(suite.sim.callCount('visitors')).toBe(1);
     expect(warnings().filter((l) => l.cause === 'too-large')).toHaveLength(1);
-    expect(internalsOf(m.router).cache.stats()).toMatchObject({ size: 0, bytes: 0 });
+    // Only the small answer is kept, never the record.
+    expect(internalsOf(m.router).cache.stats()).toMatchObject({ size: 1 });
+    expect(internalsOf(m.router).cache.stats().bytes).toBeLessThan(1_000);
+  });
+
+  it('one visitor asking again and again for a 300 kB record of their own opens no breaker: everyone else keeps their decisions, and the record is fetched once per negativeTtlMs', async () => {
+    // Every other visitor's record is fetched at each request (no fresh or stale copy to hide an open breaker).
+    const m = await mount({ cache: { ttlMs: 0, staleIfErrorMs: 0, negativeTtlMs: 10_000 } });
+    const big = bloatedVisitor('bloated-own-record', 300_000);
+    for (let second = 0; second < 30; second++) {
+      // A burst from the visitor with the big record, well over the breaker's threshold…
+      for (let i = 0; i < THRESHOLD * 2; i++) expect((await offer(m, big)).reason).toBe('record-too-large');
+      // …and an ordinary visitor right after it still gets a decision from their data.
+      expect(await offer(m, LOW)).toMatchObject({ segment: 'low', reason: 'rule:default-low' });
+      advance(1_000);
+    }
+    expect(callsFor(big)).toBe(3);
+    expect(callsFor(LOW)).toBe(30);
+    expect(internalsOf(m.router).client.breakers.visitors.stats()).toMatchObject({ state: 'closed', opened: 0, refused: 0 });
+    expect(warnings().filter((l) => l.cause === 'too-large')).toHaveLength(1);
+  });
+
+  it('a record DataFast sends in a shape we cannot read is that visitor\'s answer too (record-unreadable), remembered the same way', async () => {
+    const m = await mount();
+    const odd = uuidFrom('unreadable-record');
+    suite.sim.addVisitor({ ...personas.high, visitorId: odd, data: { ...personas.high.data, visitorId: 42 } });
+    for (let i = 0; i < THRESHOLD * 2; i++) expect((await offer(m, odd)).reason).toBe('record-unreadable');
+    expect(callsFor(odd)).toBe(1);
+    expect((await offer(m, HIGH)).reason).toBe('rule:default-high');
+    expect(internalsOf(m.router).client.breakers.visitors.state()).toBe('closed');
   });
 
   it('records just under the limit are decided on, and the cache stays under cache.maxBytes however many come', async () => {
