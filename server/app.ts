@@ -34,8 +34,9 @@ export function createApp(options: VisitorOffersOptions, logger: Logger, extra?:
   app.get('/healthz', (_req, res) => {
     res.set('cache-control', 'no-store').json(publicHealth(router.health()));
   });
-  // Readiness: 503 with the reasons while the store takes no writes (a full disk), a DataFast
-  // breaker has stayed open too long, or the goal outbox is full. Probes the data directory when due.
+  // Readiness: 503 with the reasons while the store takes no writes (a full disk), the goal outbox
+  // is full, or (with readiness.maxUpstreamOpenMs) DataFast lookups have failed too long. Probes
+  // the data directory, and DataFast when its breaker waits for a probe, when due.
   const { readiness } = internalsOf(router);
   app.get('/readyz', (_req, res, next) => {
     readiness.check().then(() => {

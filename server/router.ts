@@ -129,10 +129,16 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   offers.watch();
 
   const breakers = (): readonly UpstreamBreaker[] => Object.values(client.breakers);
+  // Only visitor lookups count for readiness: they decide offers. The realtime map only feeds /live
+  // and the dashboard, and the outbox absorbs a goals outage (a full outbox is a reason of its own).
+  const probeVisitors = (): Promise<unknown> | null => {
+    const call = client.probeVisitors();
+    return call && metrics.upstream('visitors', () => call);
+  };
   const readiness = new Readiness({
     store: () => ({ state: storeState, openErrorCode: storeOpenError, journal: store.current?.journalStats() ?? null }),
     probe: new StoreProbe(o.dataDir),
-    breakers,
+    upstream: () => [{ breaker: client.breakers.visitors, probe: probeVisitors }],
     outbox: () => outbox.stats(),
     maxUpstreamOpenMs: o.maxUpstreamOpenMs,
   });

@@ -27,7 +27,7 @@ export interface DataFastOptions {
  * breaker until its Retry-After.
  */
 export interface BreakerOptions {
-  /** Failures in a row (timeouts, resets, 5xx, unreadable or oversized bodies) that open a breaker (1–1000). Default 5. Env: `DATAFAST_BREAKER_FAILURES`. */
+  /** Failures in a row (timeouts, resets, 5xx; not one record refused as too large or unreadable) that open a breaker (1–1000). Default 5. Env: `DATAFAST_BREAKER_FAILURES`. */
   failureThreshold?: number;
   /** Those failures must fall within this many ms, first to last (1000–3600000). Default 60000. Env: `DATAFAST_BREAKER_WINDOW_MS`. */
   failureWindowMs?: number;
@@ -43,7 +43,7 @@ export interface CacheOptions {
   maxBytes?: number;
   /** How long a visitor record is reused, in ms. Default 60000. */
   ttlMs?: number;
-  /** How long a bot (400) or unknown-visitor (404) answer is reused, in ms. Default 10000. */
+  /** How long a bot (400), unknown-visitor (404) or refused record (over 256 kB, unreadable) is reused, in ms. Default 10000. */
   negativeTtlMs?: number;
   /** How long after expiry a record may still be served while DataFast fails, in ms. Default 300000. */
   staleIfErrorMs?: number;
@@ -82,9 +82,11 @@ export interface MetricsOptions {
 /** When the router reports itself not ready (besides a store that takes no writes and a full goal outbox). */
 export interface ReadinessOptions {
   /**
-   * How long a DataFast breaker may stay open (not closed since it opened) before the router is
-   * not ready, in ms (0–86400000). `null`: an open breaker never makes it unready — offers are still
-   * answered (with no offer) while DataFast is down. Default 300000 (5 minutes). Env:
+   * How long DataFast's visitor lookups may fail (their breaker not closed since it opened, its
+   * last probe failed) before the router is not ready, in ms (0–86400000); readiness then makes
+   * the breaker's probe itself, so an instance out of traffic sees DataFast come back. Default
+   * `null`: DataFast never makes it unready — an outage is every instance's at once, and offers
+   * are still answered (with no offer), events and leads stored, meanwhile. Env:
    * `READINESS_MAX_UPSTREAM_OPEN_MS` (a number of ms, or `off` for null).
    */
   maxUpstreamOpenMs?: number | null;

@@ -2,6 +2,7 @@
 // current ones, defaults filled in, the offers normalised. Pure: nothing is read or opened here,
 // so a mistake is reported before the router touches a file, a socket or a timer.
 import type { Logger } from 'pino';
+import { DEFAULT_BREAKER_SETTINGS } from '../datafast/breaker.js';
 import type { TrustProxySetting } from '../http/trust-proxy.js';
 import { ConfigError, type Problem } from './config-error.js';
 import { friendlyMessage, problemsOf } from './messages.js';
@@ -13,13 +14,15 @@ import { dropUndefined } from './objects.js';
 export const DEFAULTS = {
   apiUrl: 'https://datafa.st',
   timeoutMs: 1500,
-  breaker: { failureThreshold: 5, failureWindowMs: 60_000, coolDownMs: 30_000 },
+  breaker: DEFAULT_BREAKER_SETTINGS,
   cache: { max: 10_000, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000, negativeTtlMs: 10_000, staleIfErrorMs: 300_000 },
   liveTtlMs: 15_000,
   dataDir: 'data',
   limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
   logLevel: 'info' as LogLevel,
-  maxUpstreamOpenMs: 300_000,
+  // DataFast's outages are every instance's at once: taking them all out of traffic would turn
+  // "no offer" into failed pages, events and leads. Opt in for instance-local upstream trouble.
+  maxUpstreamOpenMs: null,
 } as const;
 
 /**

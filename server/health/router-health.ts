@@ -7,7 +7,10 @@ import type { Readiness, StoreHealth, UpstreamBreaker } from './readiness.js';
 export interface RouterHealth {
   /** `ok` when ready for traffic, `degraded` when not (see `reasons`); offers are still answered either way. */
   status: 'ok' | 'degraded';
-  /** Whether the router should get traffic: the store takes writes, no DataFast breaker has stayed open too long, the goal outbox has room. */
+  /**
+   * Whether the router should get traffic: the store takes writes, the goal outbox has room, and
+   * (only with `readiness.maxUpstreamOpenMs` set) DataFast's visitor lookups have not failed for longer than that.
+   */
   ready: boolean;
   /** Why not ready, one line each, like `store: the data directory takes no writes (ENOSPC)`; empty when ready. */
   reasons: string[];

@@ -101,7 +101,7 @@ describe('settings', () => {
       dashboard: 'protected',
       sourceMaps: 'off',
       metricsPublic: false,
-      maxUpstreamOpenMs: 300_000,
+      maxUpstreamOpenMs: null,
       limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
       logger: null,
       logLevel: 'info',
@@ -113,7 +113,7 @@ describe('settings', () => {
     expect(parseOptions({ datafast, metrics: {} }).metricsPublic).toBe(false);
     expect(parseOptions({ datafast, readiness: { maxUpstreamOpenMs: 60_000 } }).maxUpstreamOpenMs).toBe(60_000);
     expect(parseOptions({ datafast, readiness: { maxUpstreamOpenMs: null } }).maxUpstreamOpenMs).toBeNull();
-    expect(parseOptions({ datafast, readiness: {} }).maxUpstreamOpenMs).toBe(300_000);
+    expect(parseOptions({ datafast, readiness: {} }).maxUpstreamOpenMs).toBeNull();
   });
 
   it('keep what is given, next to the defaults of what is not', () => {

@@ -1,14 +1,15 @@
 // Readiness from the real parts it reads: a store in a temp directory (its journal's failures), the
-// write probe of that directory, DataFast circuit breakers on a fake clock, and a goal outbox.
-// Each failing condition turns it not ready with its own reason; each recovery turns it back.
+// write probe of that directory, DataFast circuit breakers on a fake clock (with a probe call whose
+// answer the test gives), and a goal outbox. Each failing condition turns it not ready with its own
+// reason; each recovery turns it back, without traffic that an unready instance would not get.
 import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker } from '../../../server/datafast/breaker';
+import { CircuitBreaker, type FailureCause } from '../../../server/datafast/breaker';
 import { GoalOutbox } from '../../../server/events/outbox';
-import { Readiness, type StoreOpenState, type UpstreamBreaker } from '../../../server/health/readiness';
+import { Readiness, type StoreOpenState, type UpstreamCheck } from '../../../server/health/readiness';
 import { PROBE_FILE, StoreProbe } from '../../../server/health/store-probe';
 import { Store } from '../../../server/store/store';
 import { captureLog } from '../../support/log-capture';
@@ -29,7 +30,7 @@ interface Setup {
   dir: string;
 }
 
-async function setup(options: { breakers?: readonly UpstreamBreaker[]; outbox?: GoalOutbox; maxUpstreamOpenMs?: number | null; state?: () => StoreOpenState } = {}): Promise<Setup> {
+async function setup(options: { upstream?: readonly UpstreamCheck[]; outbox?: GoalOutbox; maxUpstreamOpenMs?: number | null; state?: () => StoreOpenState } = {}): Promise<Setup> {
   const dir = mkdtempSync(join(base, 'data-'));
   const store = await Store.open(dir);
   const probe = new StoreProbe(dir, clock.now);
@@ -37,7 +38,7 @@ async function setup(options: { breakers?: readonly UpstreamBreaker[]; outbox?: 
   const readiness = new Readiness({
     store: options.state ?? (() => ({ state: 'ok', openErrorCode: null, journal: store.journalStats() })),
     probe,
-    breakers: () => options.breakers ?? [],
+    upstream: () => options.upstream ?? [],
     outbox: () => outbox.stats(),
     maxUpstreamOpenMs: options.maxUpstreamOpenMs === undefined ? 5 * MINUTE : options.maxUpstreamOpenMs,
     now: clock.now,
@@ -132,32 +133,116 @@ describe('the store', () => {
 });
 
 describe('the upstream breakers', () => {
-  const breaker = () => new CircuitBreaker({ endpoint: 'visitors', failureThreshold: 1, coolDownMs: 30_000, now: clock.now });
+  const COOL_DOWN = 30_000;
 
-  it('one open for longer than the limit makes it not ready, counted from when it left closed, failed probes included', async () => {
-    const visitors = breaker();
-    const { readiness, store } = await setup({ breakers: [visitors] });
-    visitors.acquire()?.fail('timeout');
-    expect(visitors.state()).toBe('open');
-    clock.t += 4 * MINUTE;
-    // Half-open after the cool-down; its probe fails and it opens again: still the same outage.
-    visitors.acquire()?.fail('timeout');
-    expect((await readiness.check()).ready).toBe(true);
-    clock.t += MINUTE + 1000;
-    expect(await readiness.check()).toMatchObject({ ready: false, reasons: ['upstream: the DataFast visitors breaker has not closed for 301 s (limit 300 s)'] });
-    clock.t += MINUTE;
-    visitors.acquire()?.succeed();
-    expect(visitors.state()).toBe('closed');
+  /**
+   * The visitor lookups' breaker, and the probe readiness may make through it as the client's
+   * probeVisitors() does (only when one is due). DataFast answers each call as `answer` says at the
+   * time, or holds it until `release()` while `hang` is set.
+   */
+  function lookups() {
+    const breaker = new CircuitBreaker({ endpoint: 'visitors', failureThreshold: 1, coolDownMs: COOL_DOWN, now: clock.now });
+    const dataFast = { answer: 'ok' as 'ok' | FailureCause, hang: false, calls: 0, release: () => undefined as void };
+    const probe = (): Promise<void> | null => {
+      if (!breaker.probeDue()) return null;
+      const permit = breaker.acquire();
+      if (permit === null) return null;
+      dataFast.calls += 1;
+      const settle = (): void => (dataFast.answer === 'ok' ? permit.succeed() : permit.fail(dataFast.answer));
+      if (!dataFast.hang) return Promise.resolve().then(settle);
+      return new Promise((resolve) => {
+        dataFast.release = () => {
+          settle();
+          resolve();
+        };
+      });
+    };
+    const check: UpstreamCheck = { breaker, probe };
+    /** Traffic's last call before the instance is left alone: it fails and opens the breaker. */
+    const outage = (): void => {
+      breaker.acquire()?.fail('timeout');
+      expect(breaker.state()).toBe('open');
+    };
+    return { breaker, dataFast, check, outage };
+  }
+
+  it('an outage, then no traffic at all, then DataFast healthy: ready again by itself, at most one probe per cool-down', async () => {
+    const { breaker, dataFast, check, outage } = lookups();
+    const { readiness, store } = await setup({ upstream: [check] });
+    outage();
+    dataFast.answer = 'server-error';
+    clock.t += 10 * MINUTE;
+    // Nobody has called since: readiness makes the due probe, which fails.
+    expect(await readiness.check()).toMatchObject({ ready: false, reasons: ['upstream: the DataFast visitors breaker has not closed for 600 s (limit 300 s)'] });
+    expect(dataFast.calls).toBe(1);
+    // Within the cool-down the breaker refuses calls: no probe, however often it is asked.
+    for (let i = 0; i < 5; i++) expect((await readiness.check()).ready).toBe(false);
+    expect(dataFast.calls).toBe(1);
+    dataFast.answer = 'ok';
+    clock.t += COOL_DOWN;
     expect(await readiness.check()).toMatchObject({ ready: true, reasons: [] });
+    expect(dataFast.calls).toBe(2);
+    expect(breaker.state()).toBe('closed');
     await store.close();
   });
 
-  it('never counts with maxUpstreamOpenMs null', async () => {
-    const visitors = breaker();
-    const { readiness, store } = await setup({ breakers: [visitors], maxUpstreamOpenMs: null });
-    visitors.acquire()?.fail('timeout');
+  it('is not ready once an outage is past the limit and the last probe failed, counted from when the breaker left closed', async () => {
+    const { dataFast, check, outage } = lookups();
+    const { readiness, store } = await setup({ upstream: [check] });
+    outage();
+    dataFast.answer = 'timeout';
+    clock.t += 4 * MINUTE;
+    // Under the limit: ready, though the probe it started failed and opened the breaker again.
+    expect((await readiness.check()).ready).toBe(true);
+    await vi.waitFor(() => expect(dataFast.calls).toBe(1));
+    clock.t += MINUTE + 1000;
+    expect(await readiness.check()).toMatchObject({ ready: false, reasons: ['upstream: the DataFast visitors breaker has not closed for 301 s (limit 300 s)'] });
+    expect(dataFast.calls).toBe(2);
+    await store.close();
+  });
+
+  it('health() never waits: it starts the probe, one at a time, and a later look sees its answer', async () => {
+    const { dataFast, check, outage } = lookups();
+    const { readiness, store } = await setup({ upstream: [check] });
+    await readiness.check(); // the store's first probe, out of the way
+    outage();
+    clock.t += 10 * MINUTE;
+    dataFast.hang = true;
+    expect(readiness.current().ready).toBe(false);
+    expect(readiness.current().ready).toBe(false);
+    expect(dataFast.calls).toBe(1);
+    dataFast.release();
+    await vi.waitFor(() => expect(readiness.current().ready).toBe(true));
+    expect(dataFast.calls).toBe(1);
+    await store.close();
+  });
+
+  it('waits for the probe only when its verdict depends on it, and then joins the one already out', async () => {
+    const { dataFast, check, outage } = lookups();
+    const { readiness, store } = await setup({ upstream: [check] });
+    outage();
+    clock.t += 4 * MINUTE;
+    dataFast.hang = true;
+    // Under the limit the verdict is "ready" whatever the probe brings: it is not waited for.
+    expect((await readiness.check()).ready).toBe(true);
+    expect(dataFast.calls).toBe(1);
+    clock.t += 2 * MINUTE;
+    // Past the limit it is, and the probe still out is the one waited for.
+    const verdict = readiness.check();
+    dataFast.release();
+    expect(await verdict).toMatchObject({ ready: true, reasons: [] });
+    expect(dataFast.calls).toBe(1);
+    await store.close();
+  });
+
+  it('never counts, and never probes, with maxUpstreamOpenMs null', async () => {
+    const { dataFast, check, outage } = lookups();
+    const { readiness, store } = await setup({ upstream: [check], maxUpstreamOpenMs: null });
+    outage();
     clock.t += 60 * MINUTE;
     expect((await readiness.check()).ready).toBe(true);
+    expect(readiness.current().ready).toBe(true);
+    expect(dataFast.calls).toBe(0);
     await store.close();
   });
 });
