@@ -23,17 +23,17 @@ export interface Postgres {
 }
 
 const PG_ROOT = '/usr/lib/postgresql';
-const MISSING = `PostgreSQL is not installed (no ${PG_ROOT}/<version>/bin/initdb): tests that use Postgres need Debian's \`postgresql\` package. Install it with \`apt-get install -y postgresql\` (.ci/run does this when it is missing).`;
+const missing = (root: string): string => `PostgreSQL is not installed (no ${root}/<version>/bin/initdb): tests that use Postgres need Debian's \`postgresql\` package. Install it with \`apt-get install -y postgresql\` (.ci/run does this when it is missing).`;
 
-/** The newest installed server version's bin directory. */
-function binDir(): string {
-  const versions = existsSync(PG_ROOT)
-    ? readdirSync(PG_ROOT)
-        .filter((v) => /^\d+(\.\d+)?$/.test(v) && existsSync(join(PG_ROOT, v, 'bin', 'initdb')) && existsSync(join(PG_ROOT, v, 'bin', 'postgres')))
+/** The newest installed server version's bin directory (Debian: /usr/lib/postgresql/<version>/bin). */
+export function postgresBinDir(root = PG_ROOT): string {
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+(\.\d+)?$/.test(v) && existsSync(join(root, v, 'bin', 'initdb')) && existsSync(join(root, v, 'bin', 'postgres')))
         .sort((a, b) => Number(b) - Number(a))
     : [];
-  if (versions[0] === undefined) throw new Error(MISSING);
-  return join(PG_ROOT, versions[0], 'bin');
+  if (versions[0] === undefined) throw new Error(missing(root));
+  return join(root, versions[0], 'bin');
 }
 
 /** Under root, the unprivileged user the cluster runs as; otherwise null (run as ourselves). */
@@ -50,7 +50,7 @@ function serverUser(): { uid: number; gid: number } | null {
 let databases = 0;
 
 export async function startPostgres(): Promise<Postgres> {
-  const bin = binDir();
+  const bin = postgresBinDir();
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'vo-postgres-'));
   const dataDir = join(dir, 'data');

@@ -28,8 +28,9 @@ export interface Redis {
 
 const MISSING = "redis-server is not installed (not on PATH): tests that use Redis need Debian's `redis-server` package. Install it with `apt-get install -y redis-server` (.ci/run does this when it is missing).";
 
-function redisServerPath(): string {
-  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(delimiter)) {
+/** redis-server's path, looked up on PATH. */
+export function redisServerPath(searchPath = process.env.PATH ?? '/usr/bin:/bin'): string {
+  for (const dir of searchPath.split(delimiter)) {
     const candidate = join(dir, 'redis-server');
     try {
       accessSync(candidate, constants.X_OK);

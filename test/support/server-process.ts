@@ -1,9 +1,9 @@
 // What the Postgres and Redis helpers share: a free port on 127.0.0.1, a child server process
 // whose output is kept (the tail, for error messages) and always drained (a full pipe would block
 // the server), and a stop that escalates. A test file that dies without stopping its servers
-// still leaves nothing running: every live child is killed, and its temp dir removed, at exit.
+// still leaves nothing running: each server has a watchdog that kills it, and removes its temp
+// dir, once this process is gone (vitest ends a worker without running 'exit' handlers).
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -27,30 +27,25 @@ export interface ServerProcess {
 }
 
 const OUTPUT_TAIL = 16_384;
-const live = new Map<ChildProcess, string | null>();
-let exitHookInstalled = false;
+const WATCHDOG = 'while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; kill -9 -"$2" 2>/dev/null; [ -n "$3" ] && rm -rf -- "$3"';
 
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const [child, dir] of live) {
-      // The group: a postmaster's backends go with it.
-      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      if (dir !== null) rmSync(dir, { recursive: true, force: true });
-    }
-  });
+/** A detached shell that outlives us: when our pid is gone it kills the server's group and removes `dir`. */
+function watchdog(serverPid: number, dir: string): ChildProcess {
+  const dog = spawn('/bin/sh', ['-c', WATCHDOG, 'watchdog', String(process.pid), String(serverPid), dir], { stdio: 'ignore', detached: true });
+  dog.unref();
+  return dog;
 }
 
-/** Spawns `command` in its own process group; `cleanupDir` is removed at exit if stop() never ran. */
+const killGroup = (pid: number | undefined, signal: NodeJS.Signals): void => {
+  try {
+    if (pid !== undefined) process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+};
+
+/** Spawns `command` in its own process group; `cleanupDir` is removed too if we die without stopping it. */
 export function spawnServer(command: string, args: string[], options: SpawnOptions & { cleanupDir?: string } = {}): ServerProcess {
-  installExitHook();
   const { cleanupDir, ...spawnOptions } = options;
   const child = spawn(command, args, { ...spawnOptions, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let tail = '';
@@ -61,12 +56,13 @@ export function spawnServer(command: string, args: string[], options: SpawnOptio
   child.stderr?.on('data', keep);
   // A spawn failure (ENOENT, EACCES) is an 'error' event: keep it as output, never an uncaught throw.
   child.on('error', (error) => (tail += `\n${error.message}`));
-  live.set(child, cleanupDir ?? null);
+  const dog = child.pid === undefined ? null : watchdog(child.pid, cleanupDir ?? '');
   let gone = false;
   const closed = new Promise<void>((resolve) =>
     child.once('close', () => {
       gone = true;
-      live.delete(child);
+      // Its job is done; killed before it could remove a dir that a restart reuses.
+      killGroup(dog?.pid, 'SIGKILL');
       resolve();
     }),
   );
@@ -94,13 +90,7 @@ export async function stopServer(server: ServerProcess, signal: NodeJS.Signals, 
       // exited meanwhile
     }
   }
-  const timer = setTimeout(() => {
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // exited meanwhile
-    }
-  }, graceMs);
+  const timer = setTimeout(() => killGroup(child.pid, 'SIGKILL'), graceMs);
   await server.exit();
   clearTimeout(timer);
 }

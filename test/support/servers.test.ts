@@ -1,12 +1,18 @@
 // The real Postgres and Redis that other tests start for themselves: each answers a real query,
 // and stop() leaves nothing behind — no process, no listening port, no temp dir.
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { startPostgres } from './postgres';
-import { startRedis } from './redis';
+import { postgresBinDir, startPostgres } from './postgres';
+import { redisServerPath, startRedis } from './redis';
 import { run } from './server-process';
+import { eventually } from './wait';
 
 const PSQL = '/usr/bin/psql';
 
@@ -54,6 +60,11 @@ const psql = (url: string, sql: string): Promise<{ code: number | null; output: 
   run(PSQL, ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql]);
 
 describe('startPostgres', () => {
+  it('finds the newest installed server, and without one fails naming the Debian package', () => {
+    expect(postgresBinDir()).toMatch(/^\/usr\/lib\/postgresql\/\d+(\.\d+)?\/bin$/);
+    expect(() => postgresBinDir('/nonexistent/postgresql')).toThrow(/Debian's `postgresql` package.*apt-get install -y postgresql/);
+  });
+
   it('runs a fresh cluster on 127.0.0.1 that answers queries, with a database per caller, and stop() removes it all', async () => {
     const pg = await startPostgres();
     const pidFile = join(pg.dataDir, 'postmaster.pid');
@@ -100,6 +111,11 @@ describe('startPostgres', () => {
 });
 
 describe('startRedis', () => {
+  it('without redis-server on PATH fails naming the Debian package', () => {
+    expect(redisServerPath()).toMatch(/\/redis-server$/);
+    expect(() => redisServerPath('/nonexistent/bin')).toThrow(/Debian's `redis-server` package.*apt-get install -y redis-server/);
+  });
+
   it('answers PING on 127.0.0.1, and stop() leaves no process, port or file', async () => {
     const redis = await startRedis();
     const pid = redis.pid();
@@ -156,5 +172,50 @@ describe('startRedis', () => {
     await redis.pause();
     await redis.stop();
     expect(running(pid)).toBe(false);
+  });
+});
+
+describe('a test process that dies without stopping its servers', () => {
+  it('leaves nothing running: a watchdog kills its servers (a paused Redis too) and removes their dirs', async () => {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), 'vo-servers-test-'));
+    try {
+      const script = join(dir, 'careless.mjs');
+      await build({
+        stdin: {
+          contents: `
+            import { readFileSync } from 'node:fs';
+            import { join } from 'node:path';
+            import { startPostgres } from ${JSON.stringify(join(here, 'postgres.ts'))};
+            import { startRedis } from ${JSON.stringify(join(here, 'redis.ts'))};
+            const pg = await startPostgres();
+            const redis = await startRedis();
+            await redis.pause();
+            const pgPid = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\\n')[0]);
+            console.log(JSON.stringify({ pgPid, pgPort: pg.port, pgDir: join(pg.dataDir, '..'), redisPid: redis.pid(), redisPort: redis.port }));
+            setInterval(() => {}, 1000);
+          `,
+          resolveDir: here,
+          loader: 'ts',
+        },
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        outfile: script,
+        logLevel: 'silent',
+      });
+      const careless = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const [line] = (await once(careless.stdout, 'data')) as [Buffer];
+      const left = JSON.parse(line.toString()) as { pgPid: number; pgPort: number; pgDir: string; redisPid: number; redisPort: number };
+      expect(running(left.pgPid) && running(left.redisPid) && existsSync(left.pgDir)).toBe(true);
+
+      careless.kill('SIGKILL'); // no exit handler, no finally: the worst way a test file can end
+      await eventually(
+        async () => !running(left.pgPid) && !running(left.redisPid) && !existsSync(left.pgDir) && !(await listening(left.pgPort)) && !(await listening(left.redisPort)),
+        'the servers of a killed test process to be gone',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
