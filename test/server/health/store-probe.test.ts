@@ -1,11 +1,13 @@
-// The write probe of the data directory, on a real directory: a successful probe leaves nothing
-// behind, a failed one reports the error code and leaves nothing behind either, and callers that
-// arrive while one runs share it.
+// The write probe: the data directory's file probe on a real directory (a successful probe leaves
+// nothing behind, a failed one reports the error code and leaves nothing behind either), and
+// StoreProbe around a store's write (callers that arrive while one runs share it).
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROBE_FILE, StoreProbe } from '../../../server/health/store-probe';
+import { PROBE_FILE, probeDirectory, StoreProbe } from '../../../server/health/store-probe';
+
+const probeOf = (dir: string, now?: () => number) => new StoreProbe(() => probeDirectory(dir), now);
 
 const base = mkdtempSync(join(tmpdir(), 'vo-store-probe-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -13,7 +15,7 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 describe('StoreProbe', () => {
   it('writes, syncs and removes its file: ok, and the directory is as it was', async () => {
     const dir = mkdtempSync(join(base, 'ok-'));
-    const probe = new StoreProbe(dir, () => 42);
+    const probe = probeOf(dir, () => 42);
     expect(await probe.run()).toEqual({ ok: true, at: 42, code: null });
     expect(probe.last).toEqual({ ok: true, at: 42, code: null });
     expect(readdirSync(dir)).toEqual([]);
@@ -21,14 +23,14 @@ describe('StoreProbe', () => {
 
   it('reports why a write is refused, by its code', async () => {
     const missing = join(base, 'no-such-dir');
-    expect(await new StoreProbe(missing).run()).toMatchObject({ ok: false, code: 'ENOENT' });
+    expect(await probeOf(missing).run()).toMatchObject({ ok: false, code: 'ENOENT' });
     const dir = mkdtempSync(join(base, 'blocked-'));
     mkdirSync(join(dir, PROBE_FILE));
-    expect(await new StoreProbe(dir).run()).toMatchObject({ ok: false, code: 'EISDIR' });
+    expect(await probeOf(dir).run()).toMatchObject({ ok: false, code: 'EISDIR' });
   });
 
   it('shares one probe among callers that arrive while it runs', async () => {
-    const probe = new StoreProbe(mkdtempSync(join(base, 'shared-')));
+    const probe = probeOf(mkdtempSync(join(base, 'shared-')));
     const [a, b] = await Promise.all([probe.run(), probe.run()]);
     expect(a).toBe(b);
     expect(probe.runs).toBe(1);

@@ -1,0 +1,16 @@
+// The store's migrations, written as code in the repository and run by Kysely's Migrator in name
+// order (each once; the applied ones are listed in `vo_migrations`). Add one as `000N-what.ts`
+// and list it here; never edit one that has shipped.
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import type { StoreKind } from '../store.js';
+import { initial } from './0001-initial.js';
+
+export function migrationsFor(kind: StoreKind): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-initial': initial(kind),
+  };
+  return { getMigrations: () => Promise.resolve(migrations) };
+}
+
+/** The newest migration's name: a reader (`visitor-offers results`) refuses an older schema. */
+export const LATEST_MIGRATION = '0001-initial';

@@ -1,0 +1,91 @@
+// The store's tables as Kysely sees them (columns in snake_case, times in ms epoch as bigint).
+// Every name starts with `vo_`, so the tables can share a Postgres database with an application's.
+// migrations/ creates them; change them only through a new migration.
+import type { Generated } from 'kysely';
+
+export interface LeadsTable {
+  /** Delivery order: grows with each lead stored. */
+  seq: Generated<number>;
+  id: string;
+  email: string;
+  offer_id: string;
+  visitor_id: string | null;
+  at: number;
+  /** 0 or 1 (SQLite has no boolean). */
+  delivered_datafast: number;
+  delivered_webhook: number;
+}
+
+export interface FirstExposuresTable {
+  offer_id: string;
+  visitor_id: string;
+  at: number;
+}
+
+export interface ExposuresTable {
+  experiment_id: string;
+  visitor_id: string;
+  variant_id: string;
+  at: number;
+}
+
+/** One per visitor and experiment, with the variant of their exposure (so counts need no join). */
+export interface ConversionsTable {
+  experiment_id: string;
+  visitor_id: string;
+  variant_id: string;
+  at: number;
+}
+
+export interface OrdersTable {
+  /** '' for the backend's orders (one namespace of order ids); the visitor's id for a page's. */
+  scope: string;
+  order_id: string;
+  visitor_id: string;
+  source: string;
+  value: number | null;
+  currency: string | null;
+  at: number;
+  /** JSON: experiment → variant. */
+  experiments: string;
+}
+
+export interface CouponPoolsTable {
+  offer_id: string;
+  /** Raised each time a different list is loaded; only codes of the current one are handed out. */
+  generation: number;
+  /** sha256 of the list loaded last. */
+  fingerprint: string;
+  size: number;
+}
+
+export interface CouponCodesTable {
+  offer_id: string;
+  code: string;
+  /** Place in the pool file: codes go out in file order. */
+  position: number;
+  generation: number;
+  visitor_id: string | null;
+  claimed_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export interface Database {
+  vo_leads: LeadsTable;
+  vo_first_exposures: FirstExposuresTable;
+  vo_exposures: ExposuresTable;
+  vo_conversions: ConversionsTable;
+  vo_orders: OrdersTable;
+  vo_coupon_pools: CouponPoolsTable;
+  vo_coupon_codes: CouponCodesTable;
+  vo_settings: SettingsTable;
+}
+
+/** Kysely's own bookkeeping tables, named like ours. */
+export const MIGRATION_TABLE = 'vo_migrations';
+export const MIGRATION_LOCK_TABLE = 'vo_migration_lock';

@@ -1,0 +1,271 @@
+// The Store (store.ts) over SQL: the same Kysely queries for SQLite and Postgres (backend.ts says
+// what differs). Failed writes are counted for readiness; after close() every call rejects.
+import type { Backend } from './backend.js';
+import { errorCode } from './backend.js';
+import type { RetentionTimer } from './retention.js';
+import { prune } from './retention.js';
+import { claimCouponCode, couponCode, couponCodesLeft, couponCodesUsed, loadCouponPool } from './sql-coupons.js';
+import { LeadWriter, leadById, markDelivered, pendingLeadCount, pendingLeads } from './sql-leads.js';
+import { experimentCounts } from './sql-experiments.js';
+import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
+import type { DeliveryTarget, Lead, Order, OrderOutcome, OrderReport, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
+
+export interface SqlStoreOptions {
+  /** Clock, default Date.now. */
+  now?: () => number;
+}
+
+const PROBE_KEY = 'health.probe';
+
+export class SqlStore implements Store {
+  readonly kind: StoreKind;
+  readonly #b: Backend;
+  readonly #now: () => number;
+  readonly #leads: LeadWriter;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #failures = 0;
+  #lastFailureCode: string | null = null;
+  #closing: Promise<void> | null = null;
+  #retention: RetentionTimer | null = null;
+
+  constructor(backend: Backend, options: SqlStoreOptions = {}) {
+    this.kind = backend.kind;
+    this.#b = backend;
+    this.#now = options.now ?? Date.now;
+    this.#leads = new LeadWriter(backend, this.#now, (err) => this.#failed(err));
+  }
+
+  /** Stopped (and awaited) by close(). */
+  set retention(timer: RetentionTimer) {
+    this.#retention = timer;
+  }
+
+  // ---- leads ----
+
+  addLead(input: { email: string; offerId: string; visitorId: string | null }): Promise<Lead> {
+    // Counted by the writer per group, so not through #write.
+    return this.#track(() => this.#leads.add({ ...input, visitorId: input.visitorId ?? null }));
+  }
+
+  lead(leadId: string): Promise<Lead | undefined> {
+    return this.#read(() => leadById(this.#b.db, leadId));
+  }
+
+  pendingLeads(targets: readonly DeliveryTarget[], page: { afterSeq?: number; limit?: number } = {}): Promise<PendingLead[]> {
+    return this.#read(() => pendingLeads(this.#b.db, targets, page.afterSeq ?? 0, page.limit ?? 100));
+  }
+
+  pendingLeadCount(targets: readonly DeliveryTarget[]): Promise<number> {
+    return this.#read(() => pendingLeadCount(this.#b.db, targets));
+  }
+
+  markDelivered(leadId: string, target: DeliveryTarget): Promise<void> {
+    return this.#write(() => markDelivered(this.#b, leadId, target));
+  }
+
+  leadCount(): Promise<number> {
+    return this.#read(async () => Number((await this.#b.db.selectFrom('vo_leads').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n));
+  }
+
+  deleteLeadsByEmail(email: string): Promise<number> {
+    return this.#write(async () => {
+      const result = await this.#b.durable((trx) => trx.deleteFrom('vo_leads').where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).executeTakeFirst());
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  // ---- first exposures ----
+
+  firstExposure(offerId: string, visitorId: string): Promise<number | undefined> {
+    return this.#read(async () => {
+      const row = await this.#b.db.selectFrom('vo_first_exposures').select('at').where('offer_id', '=', offerId).where('visitor_id', '=', visitorId).executeTakeFirst();
+      return row === undefined ? undefined : Number(row.at);
+    });
+  }
+
+  recordFirstExposure(offerId: string, visitorId: string, at?: number): Promise<{ at: number; first: boolean }> {
+    return this.#write(async () => {
+      const when = at ?? this.#now();
+      const inserted = await this.#b.db
+        .insertInto('vo_first_exposures')
+        .values({ offer_id: offerId, visitor_id: visitorId, at: when })
+        .onConflict((oc) => oc.columns(['offer_id', 'visitor_id']).doNothing())
+        .returning('at')
+        .executeTakeFirst();
+      if (inserted !== undefined) return { at: when, first: true };
+      const known = await this.#b.db.selectFrom('vo_first_exposures').select('at').where('offer_id', '=', offerId).where('visitor_id', '=', visitorId).executeTakeFirstOrThrow();
+      return { at: Number(known.at), first: false };
+    });
+  }
+
+  offerFacts(offerId: string, visitorId: string): Promise<VisitorOfferFacts> {
+    return this.#read(async () => {
+      const row = await this.#b.db
+        .selectNoFrom((eb) => [
+          eb.selectFrom('vo_first_exposures').select('at').where('offer_id', '=', offerId).where('visitor_id', '=', visitorId).as('first_at'),
+          eb.selectFrom('vo_coupon_codes').select('code').where('offer_id', '=', offerId).where('visitor_id', '=', visitorId).as('code'),
+        ])
+        .executeTakeFirstOrThrow();
+      return { firstExposureAt: row.first_at === null ? null : Number(row.first_at), code: row.code ?? null };
+    });
+  }
+
+  // ---- experiments ----
+
+  recordExposure(experimentId: string, variantId: string, visitorId: string): Promise<boolean> {
+    return this.#write(async () => {
+      const inserted = await this.#b.db
+        .insertInto('vo_exposures')
+        .values({ experiment_id: experimentId, variant_id: variantId, visitor_id: visitorId, at: this.#now() })
+        .onConflict((oc) => oc.columns(['experiment_id', 'visitor_id']).doNothing())
+        .returning('visitor_id')
+        .executeTakeFirst();
+      return inserted !== undefined;
+    });
+  }
+
+  exposureOf(experimentId: string, visitorId: string): Promise<string | undefined> {
+    return this.#read(async () => {
+      const row = await this.#b.db.selectFrom('vo_exposures').select('variant_id').where('experiment_id', '=', experimentId).where('visitor_id', '=', visitorId).executeTakeFirst();
+      return row?.variant_id;
+    });
+  }
+
+  recordConversion(experimentId: string, visitorId: string): Promise<boolean> {
+    return this.#write(async () => (await convert(this.#b.db, visitorId, [experimentId], this.#now())).length === 1);
+  }
+
+  recordConversions(visitorId: string): Promise<string[]> {
+    return this.#write(() => convert(this.#b.db, visitorId, null, this.#now()));
+  }
+
+  experimentCounts(experimentId: string): Promise<Map<string, VariantCounts>> {
+    return this.#read(() => experimentCounts(this.#b.db, experimentId));
+  }
+
+  // ---- orders ----
+
+  recordOrder(report: OrderReport): Promise<OrderOutcome> {
+    return this.#write(() => recordOrder(this.#b, report, this.#now()));
+  }
+
+  order(orderId: string, visitorId?: string): Promise<Order | undefined> {
+    return this.#read(() => orderById(this.#b.db, orderId, visitorId));
+  }
+
+  orderCount(): Promise<number> {
+    return this.#read(() => orderCount(this.#b.db));
+  }
+
+  // ---- coupons ----
+
+  loadCouponPool(offerId: string, codes: readonly string[]): Promise<void> {
+    return this.#write(() => loadCouponPool(this.#b, offerId, codes));
+  }
+
+  claimCouponCode(offerId: string, visitorId: string): Promise<string | null> {
+    return this.#write(() => claimCouponCode(this.#b, offerId, visitorId, this.#now()));
+  }
+
+  couponCode(offerId: string, visitorId: string): Promise<string | undefined> {
+    return this.#read(() => couponCode(this.#b.db, offerId, visitorId));
+  }
+
+  couponCodesLeft(offerId: string): Promise<number> {
+    return this.#read(() => couponCodesLeft(this.#b.db, offerId));
+  }
+
+  couponCodesUsed(offerId: string): Promise<number> {
+    return this.#read(() => couponCodesUsed(this.#b.db, offerId));
+  }
+
+  // ---- settings ----
+
+  getSetting(key: string): Promise<string | undefined> {
+    return this.#read(async () => (await this.#b.db.selectFrom('vo_settings').select('value').where('key', '=', key).executeTakeFirst())?.value);
+  }
+
+  settingOrInit(key: string, make: () => string): Promise<string> {
+    return this.#write(async () => {
+      const known = await this.getSetting(key);
+      if (known !== undefined) return known;
+      const value = make();
+      await this.#b.durable((trx) => trx.insertInto('vo_settings').values({ key, value, updated_at: this.#now() }).onConflict((oc) => oc.column('key').doNothing()).execute());
+      // Another instance may have stored its own first: everyone uses the stored one.
+      return (await this.#b.db.selectFrom('vo_settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()).value;
+    });
+  }
+
+  setSetting(key: string, value: string): Promise<void> {
+    return this.#write(async () => {
+      const updated_at = this.#now();
+      await this.#b.durable((trx) => trx.insertInto('vo_settings').values({ key, value, updated_at }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at })).execute());
+    });
+  }
+
+  // ---- retention ----
+
+  prune(before: number): Promise<PruneCounts> {
+    return this.#write(() => prune(this.#b.db, before));
+  }
+
+  // ---- health ----
+
+  probe(): Promise<void> {
+    // Not counted as a failed write: readiness reads the probe's own outcome.
+    return this.#track(async () => {
+      await this.#b.probeMedium();
+      const now = String(this.#now());
+      await this.#b.durable((trx) => trx.insertInto('vo_settings').values({ key: PROBE_KEY, value: now, updated_at: Number(now) }).onConflict((oc) => oc.column('key').doUpdateSet({ value: now, updated_at: Number(now) })).execute());
+    });
+  }
+
+  writeStats(): StoreWriteStats {
+    return { failures: this.#failures, lastFailureCode: this.#lastFailureCode };
+  }
+
+  sizeBytes(): Promise<number | null> {
+    return this.#read(() => this.#b.sizeBytes());
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#retention?.stop();
+      await this.#leads.settled();
+      await Promise.allSettled([...this.#inFlight]);
+      await this.#b.close();
+    })();
+    return this.#closing;
+  }
+
+  // ---- internals ----
+
+  #failed(err: unknown): void {
+    this.#failures += 1;
+    this.#lastFailureCode = errorCode(err);
+  }
+
+  /** Runs a call unless closed, and keeps it in view for close(). */
+  #track<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#closing !== null) return Promise.reject(new Error('the store is closed'));
+    const running = call();
+    this.#inFlight.add(running);
+    const forget = (): void => void this.#inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
+  }
+
+  #read<T>(call: () => Promise<T>): Promise<T> {
+    return this.#track(call);
+  }
+
+  /** A write: a failure (other than a taken key the call handles itself) is counted. */
+  #write<T>(call: () => Promise<T>): Promise<T> {
+    return this.#track(() =>
+      call().catch((err: unknown) => {
+        this.#failed(err);
+        throw err;
+      }),
+    );
+  }
+}

@@ -1,0 +1,95 @@
+// The embedded backend: one SQLite database in the data directory, through better-sqlite3.
+//
+// - WAL mode: readers (the `results` command beside a running server) never block the writer.
+// - synchronous: NORMAL by default, FULL for the transactions that must survive a power loss
+//   (Backend.durable: leads, orders, claimed codes, settings). In WAL mode NORMAL writes every
+//   commit to the WAL before it returns, so a killed process loses nothing; only an OS crash or a
+//   power cut can lose the last commits, which are then exposures, conversions or a delivery mark
+//   (a count, or one more webhook call with the same Idempotency-Key). FULL fsyncs the WAL on each
+//   commit, and better-sqlite3 is synchronous: the event loop waits for that fsync, so it is paid
+//   only where a promise was made, and leads are grouped into one commit (sql-leads.ts).
+// - busy_timeout: a write waits this long for a lock another connection holds (a backup tool, a
+//   reader mid-checkpoint) before failing with SQLITE_BUSY.
+// - One writer: the data directory's lock (data-dir-lock.ts) is held from open to close.
+// - The directory is 0700 and the database 0600 (its WAL and shared-memory files follow): it holds emails.
+import { closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { probeDirectory } from '../health/store-probe.js';
+import type { Backend, Db } from './backend.js';
+import type { DataDirLock } from './data-dir-lock.js';
+import type { Database } from './schema.js';
+
+export const SQLITE_FILE = 'visitor-offers.sqlite';
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
+
+export interface SqliteOptions {
+  /** How long a write waits for another connection's lock. Default 5 s. */
+  busyTimeoutMs?: number;
+}
+
+/** Opens (creating if needed) the database of a data directory whose lock the caller holds. */
+export function openSqlite(lock: DataDirLock, options: SqliteOptions = {}): Backend {
+  const dir = lock.dataDir;
+  const path = join(dir, SQLITE_FILE);
+  // Created 0600 before SQLite opens it (SQLite would use the umask; its WAL copies this mode).
+  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  const raw = new Sqlite(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  try {
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+  } catch (err) {
+    raw.close();
+    throw err;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  let closed = false;
+
+  return {
+    kind: 'sqlite',
+    db,
+    durable: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+      // One connection (Kysely holds it for the callback): the pragma covers exactly this transaction.
+      db.connection().execute(async (conn) => {
+        await sql`pragma synchronous = FULL`.execute(conn);
+        try {
+          return await conn.transaction().execute(fn);
+        } finally {
+          await sql`pragma synchronous = NORMAL`.execute(conn);
+        }
+      }),
+    transaction: <T>(fn: (trx: Db) => Promise<T>): Promise<T> => db.transaction().execute(fn),
+    isUniqueViolation: (err) => UNIQUE_CODES.has(String((err as { code?: unknown } | null)?.code)),
+    probeMedium: () => probeDirectory(dir),
+    sizeBytes: () => Promise.resolve(fileSize(path) + fileSize(`${path}-wal`)),
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Kysely waits for the connection, then better-sqlite3 checkpoints and closes the file.
+      await db.destroy();
+      lock.release();
+    },
+  };
+}
+
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A read-only view of a data directory's database, for reports beside a running server: no lock,
+ * no migration, no write. Null when there is no database yet.
+ */
+export function readSqlite(dataDir: string): Db | null {
+  const path = join(dataDir, SQLITE_FILE);
+  if (!existsSync(path)) return null;
+  const raw = new Sqlite(path, { readonly: true, fileMustExist: true, timeout: DEFAULT_BUSY_TIMEOUT_MS });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+}
