@@ -1,0 +1,83 @@
+// The Store contract against the shared backend: a real PostgreSQL (test/support/postgres.ts), a
+// fresh database per test; writes jammed by another connection holding EXCLUSIVE locks on the
+// store's tables past the store's lock timeout. Then two stores on one database, as two instances.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore } from '../../../server/store/open-store';
+import { startPostgres, type Postgres } from '../../support/postgres';
+import { freePort } from '../../support/server-process';
+import { describeStoreContract } from './store-contract';
+
+const TABLES = ['vo_leads', 'vo_first_exposures', 'vo_exposures', 'vo_conversions', 'vo_orders', 'vo_coupon_pools', 'vo_coupon_codes', 'vo_settings'];
+
+let server: Postgres;
+beforeAll(async () => {
+  server = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+const open = (databaseUrl: string, now?: () => number) => openStore({ dataDir: '/nonexistent/visitor-offers-data', databaseUrl, retentionDays: null, busyTimeoutMs: 100, now });
+
+describeStoreContract({
+  name: 'Postgres',
+  async open(now) {
+    const url = await server.createDatabase();
+    let store = await open(url, now);
+    return {
+      store,
+      async reopen() {
+        await store.close();
+        store = await open(url, now);
+        return store;
+      },
+      async jam() {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query('BEGIN');
+        await client.query(`LOCK TABLE ${TABLES.join(', ')} IN EXCLUSIVE MODE`);
+        return async () => {
+          await client.query('ROLLBACK');
+          await client.end();
+        };
+      },
+    };
+  },
+});
+
+describe('two instances on one Postgres database', () => {
+  it('agree: 300 visitors claiming from a 200-code pool across both get 200 distinct codes; one order id, one backend owner', async () => {
+    const url = await server.createDatabase();
+    const [a, b] = await Promise.all([open(url), open(url)]);
+    try {
+      const codes = Array.from({ length: 200 }, (_, i) => `POOL-${i}`);
+      await Promise.all([a.loadCouponPool('shared', codes), b.loadCouponPool('shared', codes)]);
+      const claims = await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? a : b).claimCouponCode('shared', `visitor-${i % 150}-${i}`)));
+      const given = claims.filter((c): c is string => c !== null);
+      expect(given).toHaveLength(200);
+      expect(new Set(given).size).toBe(200);
+      expect(claims.filter((c) => c === null)).toHaveLength(100);
+      // One visitor asking both instances at once still holds one code.
+      await a.loadCouponPool('second', ['X1', 'X2', 'X3']);
+      const twice = await Promise.all([a.claimCouponCode('second', 'same'), b.claimCouponCode('second', 'same')]);
+      expect(twice[0]).toBe(twice[1]);
+      expect(await a.couponCodesUsed('second')).toBe(1);
+
+      const outcomes = await Promise.all(['v1', 'v2', 'v1', 'v2'].map((v, i) => (i % 2 === 0 ? a : b).recordOrder({ orderId: 'o-1', visitorId: v, value: 1, currency: 'EUR', source: 'backend' })));
+      expect(outcomes.filter((o) => o.status === 'new')).toHaveLength(1);
+      expect(await b.orderCount()).toBe(1);
+      const secret = await Promise.all([a.settingOrInit('k', () => 'from-a'), b.settingOrInit('k', () => 'from-b')]);
+      expect(secret[0]).toBe(secret[1]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('an unreachable database: opening fails with the connection error, and no credential is in it', async () => {
+    const url = `postgres://visitor:s3cret-pass@127.0.0.1:${await freePort()}/nowhere`;
+    const err = await open(url).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ECONNREFUSED' });
+    expect(String((err as Error).message)).not.toContain('s3cret-pass');
+  });
+});
