@@ -38,7 +38,9 @@ import { offerHandler } from './routes/offer.js';
 import { previewLinksRoutes } from './routes/preview-links.js';
 import { reply } from './routes/reply.js';
 import { widgetRoutes } from './routes/widget.js';
+import { DataDirInUseError, DataDirLock } from './store/data-dir-lock.js';
 import { openStoreRef } from './store/store-ref.js';
+import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
 
 export type { RouterHealth };
@@ -72,11 +74,14 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   let o: ResolvedOptions;
   let logger: Logger;
   let offers: OffersRef;
+  let lock: DataDirLock | null;
   try {
     o = parseOptions(options);
     logger = o.logger ?? defaultRouterLogger(o.logLevel);
     // Reads the offers file and pool files: a problem there is still a ConfigError, before any socket, timer or store.
     offers = new OffersRef(o.offers, logger);
+    // One writer per data directory: a second router on it, here or in another process, is refused now.
+    lock = o.databaseUrl === null ? claimDataDir(o.dataDir) : null;
   } catch (err) {
     throw err instanceof ConfigError ? namedByEnv(options, err) : err;
   }
@@ -86,7 +91,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const client = new DataFastClient({ apiKey: df.apiKey, websiteId: df.websiteId ?? undefined, apiUrl: df.apiUrl, timeoutMs: df.timeoutMs, breaker: df.breaker, logger });
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
   const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), o.cache);
-  const store = openStoreRef(o.dataDir);
+  const store = openStoreRef({ dataDir: o.dataDir, databaseUrl: o.databaseUrl, retentionDays: o.retentionDays, lock, logger });
+  const poolSync = new PoolSync();
   let storeState: StoreOpenState['state'] = 'opening';
   let storeOpenError: string | null = null;
   const outbox = new GoalOutbox({
@@ -96,7 +102,11 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     logger,
   });
   const forwarder = new LeadForwarder({
-    store: { pendingLeads: (t) => store.current?.pendingLeads(t) ?? [], markDelivered: (id, t) => store.ready.then((s) => s.markDelivered(id, t)) },
+    store: {
+      pendingLeads: (t, page) => store.ready.then((s) => s.pendingLeads(t, page)),
+      pendingLeadCount: (t) => store.ready.then((s) => s.pendingLeadCount(t)),
+      markDelivered: (id, t) => store.ready.then((s) => s.markDelivered(id, t)),
+    },
     sendGoal: (lead) => metrics.upstream('goals', () => client.createGoal(lead.visitorId ?? '', GOAL_NAMES.lead, { offer: lead.offerId })),
     webhookUrl: o.leadsWebhookUrl,
     logger,
@@ -109,7 +119,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     (err: unknown) => {
       storeState = 'unavailable';
       storeOpenError = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      logger.error({ err: err instanceof Error ? err.message : String(err), dataDir: o.dataDir }, 'cannot open the data directory');
+      // By its code and message only: never the database URL.
+      if (o.databaseUrl !== null) logger.error({ code: storeOpenError, err: err instanceof Error ? err.message : String(err) }, 'cannot open the store (DATABASE_URL)');
+      else logger.error({ err: err instanceof Error ? err.message : String(err), dataDir: o.dataDir }, 'cannot open the data directory');
     },
   );
   const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
@@ -136,8 +148,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     return call && metrics.upstream('visitors', () => call);
   };
   const readiness = new Readiness({
-    store: () => ({ state: storeState, openErrorCode: storeOpenError, journal: store.current?.journalStats() ?? null }),
-    probe: new StoreProbe(o.dataDir),
+    store: () => ({ state: storeState, openErrorCode: storeOpenError, writes: store.current?.writeStats() ?? null }),
+    probe: new StoreProbe(() => store.ready.then((s) => s.probe())),
     upstream: () => [{ breaker: client.breakers.visitors, probe: probeVisitors }],
     outbox: () => outbox.stats(),
     maxUpstreamOpenMs: o.maxUpstreamOpenMs,
@@ -148,6 +160,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     forwarder: () => forwarder.stats(),
     store: () => store.current,
     pools: () => offers.current.pools,
+    poolSync,
     limiters: { events_per_ip: eventsPerIp, events_per_visitor: eventsPerVisitor, leads_per_ip: leadsPerIp, conversions_per_ip: conversionsPerIp },
     breakers,
     pausedUntil: () => client.pausedUntil,
@@ -159,7 +172,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, logger, previewKey }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, logger, previewKey }));
   router.get('/live', liveHandler({ source: live, logger }));
   router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
@@ -236,4 +249,18 @@ function errorHandler(logger: Logger): ErrorRequestHandler {
     const message = status === 413 ? 'body too large' : status === 400 ? 'body is not valid JSON' : 'bad request';
     reply(res, status, { error: message });
   };
+}
+
+/**
+ * Takes the data directory's lock for the router's SQLite store. In use by another store: a
+ * ConfigError, at mount. Any other failure (the directory cannot be created) is left to the
+ * store's opening, which reports it by its code (and /leads answers 503).
+ */
+function claimDataDir(dataDir: string): DataDirLock | null {
+  try {
+    return DataDirLock.acquire(dataDir);
+  } catch (err) {
+    if (err instanceof DataDirInUseError) throw new ConfigError('dataDir', err.message);
+    return null;
+  }
 }

@@ -44,6 +44,8 @@ export async function serve(env: Env): Promise<void> {
     await internals.store.ready;
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    // Never the database URL itself: it holds a password.
+    if (options.databaseUrl) return stop(`DATABASE_URL: cannot open the database (${reason})`);
     return stop(`DATA_DIR: cannot use "${options.dataDir ?? DEFAULTS.dataDir}" (${reason})`);
   }
   // SIGHUP re-reads OFFERS_CONFIG (the file is also watched); a bad file is logged and ignored.

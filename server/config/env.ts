@@ -18,6 +18,8 @@ const asList: Reader = (text) => text.split(',').map((s) => s.trim()).filter((s)
 const asBoolean: Reader = (text) => (text.toLowerCase() === 'true' ? true : text.toLowerCase() === 'false' ? false : text);
 /** A decimal number (the schema then says if it must be whole or is out of range). */
 const asNumber: Reader = (text) => (/^[+-]?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
+/** A number, or `off` (any case) for null: none. */
+const asNumberOrOff: Reader = (text) => (text.toLowerCase() === 'off' ? null : asNumber(text));
 /** A number of ms, or `off` (any case) for null: no limit. */
 const asMsOrOff: Reader = (text) => (text.toLowerCase() === 'off' ? null : asNumber(text));
 
@@ -32,6 +34,8 @@ const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reade
   ['DATAFAST_BREAKER_COOL_DOWN_MS', 'datafast.breaker.coolDownMs', asNumber],
   ['OFFERS_CONFIG', 'offersFile', asText],
   ['DATA_DIR', 'dataDir', asText],
+  ['DATABASE_URL', 'databaseUrl', asText],
+  ['RETENTION_DAYS', 'retentionDays', asNumberOrOff],
   ['CACHE_MAX_BYTES', 'cache.maxBytes', asNumber],
   ['ALLOWED_ORIGINS', 'allowedOrigins', asList],
   ['TRUST_PROXY', 'trustProxy', trustProxyFromText],

@@ -24,6 +24,18 @@ const token = z.string().superRefine((value, ctx) => {
 const perMinute = z.number().int().min(1).max(1_000_000);
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 
+// A Postgres connection URL (pg reads it); it holds a password, so it is never repeated in an error.
+const databaseUrl = z.string().superRefine((value, ctx) => {
+  let url: URL | null = null;
+  try {
+    url = new URL(value);
+  } catch {
+    url = null;
+  }
+  const ok = url !== null && (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && /^\/[^/]+$/.test(url.pathname);
+  if (!ok) ctx.addIssue({ code: 'custom', message: 'must be a postgres:// URL with a host and a database, like postgres://user:password@db.example.com:5432/visitor_offers' });
+});
+
 const origin = z.string().superRefine((value, ctx) => {
   if (!isOrigin(value)) ctx.addIssue({ code: 'custom', message: `"${value}" is not an origin like https://shop.example.com (scheme and host, no path)` });
 });
@@ -107,6 +119,8 @@ export const optionsSchema = obj({
   cache: cacheSchema.optional(),
   liveIntervalMs: ms(1_000, 3_600_000).optional(),
   dataDir: z.string().trim().min(1, 'must not be empty').optional(),
+  databaseUrl: databaseUrl.nullable().optional(),
+  retentionDays: z.number().int().min(1).max(36_500).nullable().optional(),
   allowedOrigins: z.array(origin).optional(),
   trustProxy: trustProxy.optional(),
   adminToken: token.nullable().optional(),

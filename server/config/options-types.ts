@@ -138,8 +138,23 @@ export interface VisitorOffersOptions extends OffersOptions {
    * @deprecated Use `cache.liveTtlMs`.
    */
   liveIntervalMs?: number;
-  /** Directory of the durable store (leads, exposures, conversions, coupon codes). Default `./data`. Env: `DATA_DIR`. */
+  /**
+   * Directory of the embedded store: an SQLite database (leads, exposures, conversions, orders,
+   * coupon codes) that one router at a time may open — a second one, in this process or another,
+   * fails at start. An old `visitor-offers.jsonl` journal found there is imported once. Default `./data`. Env: `DATA_DIR`.
+   */
   dataDir?: string;
+  /**
+   * A PostgreSQL database the instances share (`postgres://user:password@host:5432/database`)
+   * instead of SQLite in `dataDir`: the tables (`vo_*`) are created and migrated at start. Never
+   * logged. Default: none (SQLite). Env: `DATABASE_URL`.
+   */
+  databaseUrl?: string | null;
+  /**
+   * Days exposures, conversions, first exposures and orders are kept before they are deleted
+   * (checked every 6 hours); `null` keeps them for ever. Leads are kept until deleted. Default 400. Env: `RETENTION_DAYS` (a number, or `off`).
+   */
+  retentionDays?: number | null;
   /** Other origins allowed to POST events and leads, like `https://shop.example.com` (the router's own origin always is). Env: `ALLOWED_ORIGINS`. */
   allowedOrigins?: string[];
   /**

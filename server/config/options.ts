@@ -18,6 +18,7 @@ export const DEFAULTS = {
   cache: { max: 10_000, maxBytes: 32 * 1024 * 1024, ttlMs: 60_000, negativeTtlMs: 10_000, staleIfErrorMs: 300_000 },
   liveTtlMs: 15_000,
   dataDir: 'data',
+  retentionDays: 400,
   limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
   logLevel: 'info' as LogLevel,
   // DataFast's outages are every instance's at once: taking them all out of traffic would turn
@@ -37,6 +38,10 @@ export interface ResolvedOptions {
   cache: { max: number; maxBytes: number; ttlMs: number; negativeTtlMs: number; staleIfErrorMs: number };
   liveTtlMs: number;
   dataDir: string;
+  /** Postgres for the durable store; null: SQLite in dataDir. */
+  databaseUrl: string | null;
+  /** null: nothing is pruned. */
+  retentionDays: number | null;
   /** As browsers send them in `Origin`: scheme and host lowercased, no trailing slash. */
   allowedOrigins: string[];
   /** Whom the router trusts for X-Forwarded-*; null leaves it to the host app's `trust proxy`. */
@@ -114,6 +119,8 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     cache: { ...DEFAULTS.cache, ...dropUndefined({ max: o.cache?.max, maxBytes: o.cache?.maxBytes, ttlMs: o.cache?.ttlMs, negativeTtlMs: o.cache?.negativeTtlMs, staleIfErrorMs: o.cache?.staleIfErrorMs }) },
     liveTtlMs: o.cache?.liveTtlMs ?? o.liveIntervalMs ?? DEFAULTS.liveTtlMs,
     dataDir: o.dataDir ?? DEFAULTS.dataDir,
+    databaseUrl: o.databaseUrl ?? null,
+    retentionDays: o.retentionDays === undefined ? DEFAULTS.retentionDays : o.retentionDays,
     allowedOrigins: (o.allowedOrigins ?? []).map((origin) => new URL(origin).origin),
     trustProxy: o.trustProxy ?? null,
     adminToken: o.adminToken ?? null,

@@ -3,9 +3,9 @@
 // stayed open past it. Every failing condition is a reason, in words an operator can act on
 // (error codes, never paths).
 //
-// The store is judged by what it last did and by a probe: a failed journal write makes it
-// not-writable at once (a full disk shows there first), and only a probe that starts after that
-// failure and succeeds makes it writable again, so a recovered disk is seen without waiting for
+// The store is judged by what it last did and by a probe: a failed write makes it not-writable at
+// once (a full disk shows there first), and only a probe that starts after that failure and
+// succeeds makes it writable again, so a recovered disk is seen without waiting for
 // traffic that an unready instance would not get. A successful probe is trusted for `probeTtlMs`;
 // a failed one is re-probed whenever asked.
 //
@@ -16,7 +16,7 @@
 // verdict depends on it. Unready means: the outage began more than the limit ago, and the breaker
 // is still not closed — its last probe failed, or one is out.
 import type { OutboxStats } from '../events/outbox.js';
-import type { JournalStats } from '../store/journal.js';
+import type { StoreWriteStats } from '../store/store.js';
 import type { StoreProbe } from './store-probe.js';
 
 /** What readiness, health() and the metrics read of an upstream's circuit breaker (datafast/breaker.ts's BreakerView). */
@@ -47,8 +47,8 @@ export interface StoreOpenState {
   state: 'opening' | 'ok' | 'unavailable';
   /** Why it could not be opened (an error code), when unavailable. */
   openErrorCode: string | null;
-  /** The open journal's counters, null until open. */
-  journal: Pick<JournalStats, 'failures' | 'lastFailureCode' | 'broken'> | null;
+  /** The open store's failed writes, null until open. */
+  writes: StoreWriteStats | null;
 }
 
 export interface ReadinessOptions {
@@ -79,7 +79,7 @@ export class Readiness {
   readonly #o: ReadinessOptions;
   readonly #now: () => number;
   readonly #ttl: number;
-  /** Journal failures already answered by a probe that started after them. */
+  /** Write failures already answered by a probe that started after them. */
   #failuresSeen = 0;
   #running: Promise<void> | null = null;
   /** Upstream probes this readiness started and that are still out, by endpoint. */
@@ -143,14 +143,14 @@ export class Readiness {
 
   #due(): boolean {
     const store = this.#o.store();
-    if (store.state !== 'ok' || store.journal === null || store.journal.broken) return false;
+    if (store.state !== 'ok' || store.writes === null) return false;
     const last = this.#o.probe.last;
-    return last === null || !last.ok || this.#now() - last.at >= this.#ttl || store.journal.failures > this.#failuresSeen;
+    return last === null || !last.ok || this.#now() - last.at >= this.#ttl || store.writes.failures > this.#failuresSeen;
   }
 
   #probe(): Promise<void> {
     this.#running ??= (async () => {
-      const seen = this.#o.store().journal?.failures ?? 0;
+      const seen = this.#o.store().writes?.failures ?? 0;
       const result = await this.#o.probe.run();
       if (result.ok) this.#failuresSeen = Math.max(this.#failuresSeen, seen);
       this.#running = null;
@@ -176,26 +176,22 @@ export class Readiness {
   }
 
   #storeHealth(reasons: string[]): StoreHealth {
-    const { state, openErrorCode, journal } = this.#o.store();
+    const { state, openErrorCode, writes } = this.#o.store();
     if (state === 'opening') {
       reasons.push('store: still opening');
       return 'opening';
     }
-    if (state === 'unavailable' || journal === null) {
+    if (state === 'unavailable' || writes === null) {
       reasons.push(`store: could not be opened (${openErrorCode ?? 'unknown error'})`);
       return 'unavailable';
-    }
-    if (journal.broken) {
-      reasons.push(`store: a failed write could not be undone (${journal.lastFailureCode ?? 'EIO'}); restart the process`);
-      return 'not-writable';
     }
     const last = this.#o.probe.last;
     if (last !== null && !last.ok) {
       reasons.push(`store: the data directory takes no writes (${last.code ?? 'EIO'})`);
       return 'not-writable';
     }
-    if (journal.failures > this.#failuresSeen) {
-      reasons.push(`store: the last write failed (${journal.lastFailureCode ?? 'EIO'})`);
+    if (writes.failures > this.#failuresSeen) {
+      reasons.push(`store: the last write failed (${writes.lastFailureCode ?? 'EIO'})`);
       return 'not-writable';
     }
     return 'ok';

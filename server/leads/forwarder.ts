@@ -1,13 +1,15 @@
 // Delivers stored leads to DataFast (as a goal) and to the owner's webhook, with retries. A lead
 // is marked delivered to a target only after that target accepted it, so a crash or an outage
-// delays delivery but never loses it; pending leads are picked up again at start-up.
+// delays delivery but never loses it; pending leads are picked up again at start-up. The queue is
+// read from the store a page at a time, so a long backlog is never all in memory; a store that
+// fails (a read, a delivery mark) is logged and the pass is tried again later, never thrown.
 import type { GoalResult } from '../datafast/client.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryTarget, Lead, Store } from '../store/store.js';
 
 export interface LeadForwarderOptions {
-  /** Where leads wait; only these two methods are used. */
-  store: Pick<Store, 'pendingLeads' | 'markDelivered'>;
+  /** Where leads wait; only these methods are used. */
+  store: Pick<Store, 'pendingLeads' | 'pendingLeadCount' | 'markDelivered'>;
   /** Sends the lead's goal to DataFast for its visitor. */
   sendGoal: (lead: Lead) => Promise<GoalResult>;
   /** Owner's endpoint receiving each lead as JSON; null for none. */
@@ -19,6 +21,8 @@ export interface LeadForwarderOptions {
   maxDelayMs?: number;
   /** Per webhook call. Default 5 s. */
   webhookTimeoutMs?: number;
+  /** Leads read from the store at a time. Default 100. */
+  pageSize?: number;
   now?: () => number;
 }
 
@@ -27,8 +31,12 @@ type Outcome = 'delivered' | 'retry';
 export interface ForwarderStats {
   delivered: number;
   failures: number;
+  /** Leads waiting for a target, as counted at the end of the last pass. */
   pending: number;
 }
+
+/** After a store failure, the next pass comes this much later. */
+const STORE_RETRY_MS = 5000;
 
 export class LeadForwarder {
   readonly targets: readonly DeliveryTarget[];
@@ -41,9 +49,10 @@ export class LeadForwarder {
   #closed = false;
   #delivered = 0;
   #failures = 0;
+  #pending = 0;
 
   constructor(options: LeadForwarderOptions) {
-    this.#o = { baseDelayMs: 1000, maxDelayMs: 300_000, webhookTimeoutMs: 5000, now: Date.now, ...options };
+    this.#o = { baseDelayMs: 1000, maxDelayMs: 300_000, webhookTimeoutMs: 5000, pageSize: 100, now: Date.now, ...options };
     this.targets = options.webhookUrl ? ['datafast', 'webhook'] : ['datafast'];
   }
 
@@ -69,7 +78,7 @@ export class LeadForwarder {
   }
 
   stats(): ForwarderStats {
-    return { delivered: this.#delivered, failures: this.#failures, pending: this.#o.store.pendingLeads(this.targets).length };
+    return { delivered: this.#delivered, failures: this.#failures, pending: this.#pending };
   }
 
   async close(): Promise<void> {
@@ -79,38 +88,56 @@ export class LeadForwarder {
   }
 
   async #pass(): Promise<void> {
-    const { store, now } = this.#o;
-    let nextWake = Infinity;
-    for (const lead of store.pendingLeads(this.targets)) {
-      if (this.#closed) return;
-      for (const target of this.targets) {
-        if (lead.delivered[target]) continue;
-        const key = `${lead.id}:${target}`;
-        const backoff = this.#backoff.get(key);
-        if (backoff && backoff.nextAt > now()) {
-          nextWake = Math.min(nextWake, backoff.nextAt);
-          continue;
-        }
-        const outcome = await this.#deliver(lead, target);
-        if (outcome === 'delivered') {
-          // Durable before it counts: a crash here means one more delivery (idempotency key), never none.
-          await store.markDelivered(lead.id, target);
-          this.#backoff.delete(key);
-          this.#delivered++;
-        } else {
-          this.#failures++;
-          const failures = (backoff?.failures ?? 0) + 1;
-          const delay = Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** (failures - 1));
-          const nextAt = now() + delay * (0.5 + Math.random() / 2);
-          this.#backoff.set(key, { failures, nextAt });
-          nextWake = Math.min(nextWake, nextAt);
-        }
-      }
+    let nextWake: number;
+    try {
+      nextWake = await this.#deliverPending();
+      this.#pending = await this.#o.store.pendingLeadCount(this.targets);
+    } catch (err) {
+      this.#o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'lead delivery: the store failed; trying again shortly');
+      nextWake = this.#o.now() + STORE_RETRY_MS;
     }
     if (nextWake !== Infinity && !this.#closed) {
       if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => this.kick(), Math.max(0, nextWake - now()));
+      this.#timer = setTimeout(() => this.kick(), Math.max(0, nextWake - this.#o.now()));
       this.#timer.unref();
+    }
+  }
+
+  /** One walk through the queue, a page at a time; resolves with when a lead in backoff is due next. */
+  async #deliverPending(): Promise<number> {
+    const { store, now, pageSize } = this.#o;
+    let nextWake = Infinity;
+    for (let afterSeq = 0; ; ) {
+      const page = await store.pendingLeads(this.targets, { afterSeq, limit: pageSize });
+      for (const lead of page) {
+        if (this.#closed) return Infinity;
+        for (const target of this.targets) {
+          if (lead.delivered[target]) continue;
+          const key = `${lead.id}:${target}`;
+          const backoff = this.#backoff.get(key);
+          if (backoff && backoff.nextAt > now()) {
+            nextWake = Math.min(nextWake, backoff.nextAt);
+            continue;
+          }
+          const outcome = await this.#deliver(lead, target);
+          if (outcome === 'delivered') {
+            // Durable before it counts: a crash here means one more delivery (idempotency key), never none.
+            await store.markDelivered(lead.id, target);
+            this.#backoff.delete(key);
+            this.#delivered++;
+          } else {
+            this.#failures++;
+            const failures = (backoff?.failures ?? 0) + 1;
+            const delay = Math.min(this.#o.maxDelayMs, this.#o.baseDelayMs * 2 ** (failures - 1));
+            const nextAt = now() + delay * (0.5 + Math.random() / 2);
+            this.#backoff.set(key, { failures, nextAt });
+            nextWake = Math.min(nextWake, nextAt);
+          }
+        }
+      }
+      const last = page.at(-1);
+      if (last === undefined || page.length < pageSize) return nextWake;
+      afterSeq = last.seq;
     }
   }
 

@@ -7,6 +7,7 @@ import type { VisitorCacheStats } from '../cache/visitor-cache.js';
 import type { OutboxStats } from '../events/outbox.js';
 import type { ReadinessReport, UpstreamBreaker } from '../health/readiness.js';
 import type { ForwarderStats } from '../leads/forwarder.js';
+import type { PoolSync } from '../offers/pool-sync.js';
 import type { Store } from '../store/store.js';
 import { PREFIX } from './router-metrics.js';
 
@@ -18,6 +19,8 @@ export interface MetricSources {
   store: () => Store | null;
   /** The current offers' single-use code pools, by offer id. */
   pools: () => ReadonlyMap<string, readonly string[]>;
+  /** Loads a pool into the store before its codes are counted. */
+  poolSync: PoolSync;
   /** Each rate limit by name (`events_per_ip`…) and its refusals so far. */
   limiters: Readonly<Record<string, { readonly refused: number }>>;
   breakers: () => readonly UpstreamBreaker[];
@@ -31,6 +34,7 @@ type Labels = Record<string, string>;
 
 const BREAKER_STATES = ['closed', 'open', 'half-open'] as const;
 type Read = () => number | Array<[Labels, number]>;
+type AsyncRead = () => Promise<number | Array<[Labels, number]>>;
 
 export function registerCollectors(registry: Registry, s: MetricSources): void {
   const now = s.now ?? Date.now;
@@ -48,7 +52,7 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
       },
     });
   };
-  const level = (name: string, help: string, read: Read | (() => Promise<number>), labelNames: string[] = []): void => {
+  const level = (name: string, help: string, read: Read | AsyncRead, labelNames: string[] = []): void => {
     new Gauge({
       name: PREFIX + name,
       help,
@@ -77,18 +81,26 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
   total('outbox_failed_total', 'Goals given up after their last attempt.', () => s.outbox().failed);
   total('outbox_dropped_total', 'Goals dropped because the outbox was full (or closed).', () => s.outbox().dropped);
 
-  level('leads_stored', 'Leads in the store.', () => s.store()?.leadCount() ?? 0);
+  level('leads_stored', 'Leads in the store.', async () => (await s.store()?.leadCount()) ?? 0);
   level('leads_pending', 'Stored leads not yet delivered to every target (DataFast, the webhook).', () => s.forwarder().pending);
   total('leads_delivered_total', 'Lead deliveries accepted by their target since start.', () => s.forwarder().delivered);
   total('lead_delivery_failures_total', 'Lead deliveries that failed and will be retried.', () => s.forwarder().failures);
 
-  const poolRows = (read: (store: Store, offer: string, pool: readonly string[]) => number) => (): Array<[Labels, number]> => {
+  const poolRows = (read: (store: Store, offer: string, pool: readonly string[]) => Promise<number>) => async (): Promise<Array<[Labels, number]>> => {
     const store = s.store();
     if (store === null) return [];
-    return [...s.pools()].map(([offer, pool]) => [{ offer }, read(store, offer, pool)]);
+    return Promise.all([...s.pools()].map(async ([offer, pool]): Promise<[Labels, number]> => [{ offer }, await read(store, offer, pool)]));
   };
-  level('coupon_codes_left', 'Single-use codes of the pool no visitor has yet, by offer.', poolRows((st, offer, pool) => st.couponCodesLeft(offer, pool)), ['offer']);
-  level('coupon_pool_codes', 'Codes in the pool file, by offer.', poolRows((_st, _offer, pool) => pool.length), ['offer']);
+  level(
+    'coupon_codes_left',
+    'Single-use codes of the pool no visitor has yet, by offer (an SQL count).',
+    poolRows(async (st, offer, pool) => {
+      await s.poolSync.ensure(st, offer, pool);
+      return st.couponCodesLeft(offer);
+    }),
+    ['offer'],
+  );
+  level('coupon_pool_codes', 'Codes in the pool file, by offer.', poolRows((_st, _offer, pool) => Promise.resolve(pool.length)), ['offer']);
 
   total('rate_limit_refusals_total', 'Requests answered 429 by a rate limit, by limit.', () => Object.entries(s.limiters).map(([limit, l]) => [{ limit }, l.refused]), ['limit']);
 
@@ -114,8 +126,8 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
   );
   level('upstream_paused_seconds', 'Seconds left of the pause DataFast asked for with a 429; 0 when not paused.', () => Math.max(0, s.pausedUntil() - now()) / 1000);
 
-  level('store_journal_bytes', 'Size of the store journal file.', () => s.store()?.journalStats().size ?? 0);
-  total('store_write_failures_total', 'Journal writes (batches) that failed, e.g. on a full disk.', () => s.store()?.journalStats().failures ?? 0);
+  level('store_bytes', 'Bytes the store takes (SQLite: the database and its WAL; Postgres: its tables).', async () => (await s.store()?.sizeBytes()) ?? 0);
+  total('store_write_failures_total', 'Store writes (transactions) that failed, e.g. on a full disk or a lost database connection.', () => s.store()?.writeStats().failures ?? 0);
   level('store_writable', '1 when the store takes writes (see /readyz), else 0.', async () => ((await s.readiness()).store === 'ok' ? 1 : 0));
   level('ready', '1 when the router is ready for traffic (see /readyz), else 0.', async () => ((await s.readiness()).ready ? 1 : 0));
 }

@@ -1,54 +1,57 @@
 // Turns a decided offer into what this visitor's browser receives: their own coupon code (from a
 // single-use pool when configured) and the times that are theirs (expiry counted from their first
-// exposure). Synchronous unless a pool code must be handed out, which is stored before it is shown.
+// exposure). Pure: the facts come from the store (one query, only for offers that need them) and a
+// pool code is claimed by the caller when `claim` asks for one.
 import type { Offer, PublicOffer } from '../decision/offer.js';
-
-/** The durable facts a public offer depends on (the Store implements them). */
-export interface OfferFacts {
-  firstExposure(offerId: string, visitorId: string): number | undefined;
-  couponCode(offerId: string, visitorId: string): string | undefined;
-  assignCouponCode(offerId: string, visitorId: string, pool: readonly string[]): Promise<string | null>;
-}
+import type { VisitorOfferFacts } from '../store/store.js';
 
 export type WithdrawnReason = 'coupon-pool-empty' | 'coupon-expired' | 'deadline-passed';
 
 export type Materialized = { offer: PublicOffer } | { offer: null; reason: WithdrawnReason };
 
+/** A pooled coupon the visitor holds no code for yet: claim one, then `withCode` (null: the pool is empty). */
+export interface NeedsCode {
+  claim: true;
+  withCode(code: string | null): Materialized;
+}
+
+/** The facts of a visitor who has none recorded. */
+export const NO_FACTS: VisitorOfferFacts = { firstExposureAt: null, code: null };
+
 const MINUTE = 60_000;
 
-export function publicOffer(
-  offer: Offer,
-  visitorId: string,
-  facts: OfferFacts,
-  pools: ReadonlyMap<string, readonly string[]>,
-  now: number,
-): Materialized | Promise<Materialized> {
+/** Whether the offer depends on the visitor's stored facts (first exposure, pool code): if not, the store is not asked. */
+export function needsFacts(offer: Offer): boolean {
+  switch (offer.kind) {
+    case 'lead_magnet':
+      return false;
+    case 'urgency':
+      return offer.deadline === null && offer.countdownMinutes !== null;
+    case 'coupon':
+      return offer.expiresInMinutes !== null || offer.code === null;
+  }
+}
+
+export function publicOffer(offer: Offer, facts: VisitorOfferFacts, now: number): Materialized | NeedsCode {
+  const first = facts.firstExposureAt;
   switch (offer.kind) {
     case 'lead_magnet':
       return { offer };
     case 'urgency': {
-      const first = offer.countdownMinutes === null ? undefined : facts.firstExposure(offer.id, visitorId);
       const endsAtMs =
-        offer.deadline !== null
-          ? Date.parse(offer.deadline)
-          : offer.countdownMinutes !== null && first !== undefined
-            ? first + offer.countdownMinutes * MINUTE
-            : null;
+        offer.deadline !== null ? Date.parse(offer.deadline) : offer.countdownMinutes !== null && first !== null ? first + offer.countdownMinutes * MINUTE : null;
       if (endsAtMs !== null && endsAtMs <= now) return { offer: null, reason: 'deadline-passed' };
       return { offer: { ...offer, endsAt: endsAtMs === null ? null : new Date(endsAtMs).toISOString() } };
     }
     case 'coupon': {
-      const first = offer.expiresInMinutes === null ? undefined : facts.firstExposure(offer.id, visitorId);
-      const expiresAtMs = first !== undefined && offer.expiresInMinutes !== null ? first + offer.expiresInMinutes * MINUTE : null;
+      const expiresAtMs = first !== null && offer.expiresInMinutes !== null ? first + offer.expiresInMinutes * MINUTE : null;
       if (expiresAtMs !== null && expiresAtMs <= now) return { offer: null, reason: 'coupon-expired' };
       const { codePool: _pool, code: fixed, ...display } = offer;
       const expiresAt = expiresAtMs === null ? null : new Date(expiresAtMs).toISOString();
-      const build = (code: string | null): Materialized =>
-        code === null ? { offer: null, reason: 'coupon-pool-empty' } : { offer: { ...display, code, expiresAt } };
-      if (fixed !== null) return build(fixed);
-      const known = facts.couponCode(offer.id, visitorId);
-      if (known !== undefined) return build(known);
-      return facts.assignCouponCode(offer.id, visitorId, pools.get(offer.id) ?? []).then(build);
+      const withCode = (code: string | null): Materialized => (code === null ? { offer: null, reason: 'coupon-pool-empty' } : { offer: { ...display, code, expiresAt } });
+      if (fixed !== null) return withCode(fixed);
+      if (facts.code !== null) return withCode(facts.code);
+      return { claim: true, withCode };
     }
   }
 }

@@ -7,7 +7,8 @@ import type { OfferResponse, PreviewReason } from '../contract.js';
 import type { PageFacts, Policy } from '../decision/decide.js';
 import type { Offer } from '../decision/offer.js';
 import type { Segment } from '../decision/segment.js';
-import { publicOffer, type Materialized, type OfferFacts } from '../offers/public-offer.js';
+import { publicOffer, type Materialized } from '../offers/public-offer.js';
+import type { VisitorOfferFacts } from '../store/store.js';
 import { segmentPreview } from './segment-decision.js';
 import { parseTarget, targetKey } from './target.js';
 import { verifyPreview, type PreviewKey } from './token.js';
@@ -53,17 +54,13 @@ export function previewAnswer({ target, token, page, policy, key, now }: Preview
   const base = { experiment: null, segment, preview: true } as const;
   if (offer === null) return { ...base, offer: null, reason: 'preview' };
   const respond = (m: Materialized): OfferResponse => (m.offer === null ? { ...base, offer: null, reason: m.reason } : { ...base, offer: m.offer, reason: 'preview' });
-  const m = publicOffer(offer, '', previewFacts(now), new Map(), now);
-  return m instanceof Promise ? m.then(respond) : respond(m);
+  const m = publicOffer(offer, previewFacts(now), now);
+  return respond('claim' in m ? m.withCode(PREVIEW_CODE) : m);
 }
 
 /** As if this were the visitor's first exposure, now, and their code the placeholder. Writes nothing. */
-function previewFacts(now: number): OfferFacts {
-  return {
-    firstExposure: () => now,
-    couponCode: () => PREVIEW_CODE,
-    assignCouponCode: () => Promise.resolve(PREVIEW_CODE),
-  };
+function previewFacts(now: number): VisitorOfferFacts {
+  return { firstExposureAt: now, code: PREVIEW_CODE };
 }
 
 function refused(reason: Exclude<PreviewReason, 'preview'>): OfferResponse {

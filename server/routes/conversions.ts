@@ -6,7 +6,7 @@
 // `offer_conversion` goal.
 //
 // Known gap: the goal waits only in the in-memory outbox (events/outbox.ts), unlike a lead's,
-// whose delivery state is in the journal. A crash or shutdown before it is sent, a full queue
+// whose delivery state is in the store. A crash or shutdown before it is sent, a full queue
 // (`forwarded: false`) or DataFast down past the outbox's retries loses the goal: the order stays
 // stored and counted in the results, and a retried report is a duplicate that sends nothing.
 import express, { type RequestHandler } from 'express';

@@ -101,7 +101,7 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
 async function experimentResults(policy: Policy, store: StoreRef, logger: Logger | undefined): Promise<ExperimentResult[]> {
   try {
     const s = await store.ready;
-    return [...policy.experiments.values()].map((e) => experimentResult(e, s.experimentCounts(e.id)));
+    return await Promise.all([...policy.experiments.values()].map(async (e) => experimentResult(e, await s.experimentCounts(e.id))));
   } catch (err) {
     logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'dashboard: the store is unavailable');
     return [];

@@ -100,8 +100,7 @@ function checkOfferEvent(current: Policy, visitorId: string, event: EventBody): 
 async function offerEvent(s: Store, visitorId: string, event: EventBody, { offerId, variant }: { offerId: string | null; variant: string | undefined }): Promise<Goal> {
   let duplicate = false;
   if (event.type === 'exposure') {
-    const offerSeenBefore = offerId !== null && s.firstExposure(offerId, visitorId) !== undefined;
-    if (offerId !== null) await s.recordFirstExposure(offerId, visitorId);
+    const offerSeenBefore = offerId !== null && !(await s.recordFirstExposure(offerId, visitorId)).first;
     duplicate = event.experiment !== undefined && variant !== undefined ? !(await s.recordExposure(event.experiment, variant, visitorId)) : offerSeenBefore;
   }
   return { duplicate, metadata: { offer: offerId ?? 'none', experiment: event.experiment, variant } };
@@ -110,8 +109,8 @@ async function offerEvent(s: Store, visitorId: string, event: EventBody, { offer
 /** A conversion: the visitor's order (when it has an id), counted for every experiment they were exposed to. */
 async function conversion(s: Store, visitorId: string, { orderId, value, currency }: EventBody): Promise<Goal> {
   if (orderId === undefined) {
-    // Like a lead: the conversion of every experiment the visitor was exposed to, once each.
-    for (const e of s.experimentIds()) if (s.exposureOf(e, visitorId) !== undefined) await s.recordConversion(e, visitorId);
+    // Like a lead: the conversion of every experiment the visitor was exposed to, once each (one statement).
+    await s.recordConversions(visitorId);
     return { duplicate: false, metadata: conversionMetadata('page') };
   }
   const outcome = await s.recordOrder({ orderId, visitorId, value: value ?? null, currency: currency ?? null, source: 'page' });

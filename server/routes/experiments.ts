@@ -21,7 +21,8 @@ export function experimentsHandler({ policy, store, adminToken, guard }: Experim
     if (!guard.admit(req, res, [adminToken], 'admin token required')) return;
     const current = policy();
     const s = await store.ready;
-    const experiments = [...current.experiments.values()].map((e) => experimentResult(e, s.experimentCounts(e.id)));
+    // One SQL aggregate per experiment, run together.
+    const experiments = await Promise.all([...current.experiments.values()].map(async (e) => experimentResult(e, await s.experimentCounts(e.id))));
     reply(res, 200, { experiments });
   };
 }

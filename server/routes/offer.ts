@@ -6,10 +6,12 @@ import { decide, noOffer, type Decision, type Policy } from '../decision/decide.
 import type { OfferPreviewQuery, OfferResponse } from '../contract.js';
 import { readPage } from '../http/page-path.js';
 import type { Logger } from '../logger.js';
-import { publicOffer, type Materialized } from '../offers/public-offer.js';
+import type { PoolSync } from '../offers/pool-sync.js';
+import { NO_FACTS, needsFacts, publicOffer, type Materialized } from '../offers/public-offer.js';
 import { previewAnswer } from '../preview/answer.js';
 import type { PreviewKey } from '../preview/token.js';
 import type { StoreRef } from '../store/store-ref.js';
+import type { Store } from '../store/store.js';
 import { looksLikeCrawler } from '../user-agent.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 
@@ -23,6 +25,8 @@ export interface OfferRouteDeps {
   cache: VisitorCache;
   offers: () => OffersSnapshot;
   store: StoreRef;
+  /** Loads each pool into the store before its first claim. */
+  poolSync: PoolSync;
   logger: Logger;
   /** Signs and checks preview tokens; null: previews are refused (`preview-disabled`). */
   previewKey?: PreviewKey | null;
@@ -30,7 +34,7 @@ export interface OfferRouteDeps {
 }
 
 
-export function offerHandler({ cache, offers, store, logger, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, poolSync, logger, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
     logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'offer decision failed');
@@ -70,29 +74,26 @@ export function offerHandler({ cache, offers, store, logger, previewKey = null, 
   function respond(res: Response, decision: Decision, visitorId: string, pools: OffersSnapshot['pools']): void | Promise<void> {
     const offer = decision.offer;
     if (offer === null) return send(res, { ...decision, offer: null });
-    const storeFailed = (err: unknown): void => {
+    const done = (m: Materialized): void => send(res, m.offer === null ? { ...decision, offer: null, reason: m.reason } : { ...decision, offer: m.offer });
+    // Most offers need nothing stored: answered without a promise, whatever the store's state.
+    if (!needsFacts(offer)) return done(publicOffer(offer, NO_FACTS, now()) as Materialized);
+    const unavailable = (err: unknown): void => {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'the store failed while handing out an offer');
       send(res, { ...decision, offer: null, reason: 'store-unavailable' });
     };
+    // One query for the visitor's first exposure and code; a second only to claim a pool code.
+    const withStore = (s: Store): Promise<void> =>
+      s
+        .offerFacts(offer.id, visitorId)
+        .then((facts) => {
+          const m = publicOffer(offer, facts, now());
+          if (!('claim' in m)) return m;
+          const codes = pools.get(offer.id) ?? [];
+          return poolSync.ensure(s, offer.id, codes).then(() => s.claimCouponCode(offer.id, visitorId)).then((code) => m.withCode(code));
+        })
+        .then(done, unavailable);
     const s = store.current;
-    if (s === null) {
-      return store.ready.then(
-        (opened) => respondWith(res, decision, publicOffer(offer, visitorId, opened, pools, now()), storeFailed),
-        () => send(res, { ...decision, offer: null, reason: 'store-unavailable' }),
-      );
-    }
-    return respondWith(res, decision, publicOffer(offer, visitorId, s, pools, now()), storeFailed);
-  }
-
-  function respondWith(
-    res: Response,
-    decision: Decision,
-    m: Materialized | Promise<Materialized>,
-    storeFailed: (err: unknown) => void,
-  ): void | Promise<void> {
-    // Only a pooled coupon's code is written (and awaited) here: its failure is the store's.
-    if (m instanceof Promise) return m.then((done) => respondWith(res, decision, done, storeFailed), storeFailed);
-    send(res, m.offer === null ? { ...decision, offer: null, reason: m.reason } : { ...decision, offer: m.offer });
+    return s !== null ? withStore(s) : store.ready.then(withStore, () => send(res, { ...decision, offer: null, reason: 'store-unavailable' }));
   }
 }
 

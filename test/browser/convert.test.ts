@@ -45,7 +45,7 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
   });
 
   const store = () => internalsOf(h.router).store.ready;
-  const counts = async () => Object.fromEntries((await store()).experimentCounts(EXPERIMENT.id));
+  const counts = async () => Object.fromEntries(await (await store()).experimentCounts(EXPERIMENT.id));
   const page = (extra = '', script?: string): string =>
     h.hostPage({ body: `<main><h1>Thank you</h1>${paras(1, 3)}</main>${offerTag({ page: `/x/${EXPERIMENT.id}` })}${extra}`, script });
   const convert = (v: Visit, orderId: string | number): Promise<boolean> =>

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
-import { Store } from '../../server/store/store';
+import { openStore } from '../../server/store/open-store';
 import { startReceiver, type Receiver } from '../support/http-receiver';
 import { sleep, waitFor } from '../support/wait';
 
@@ -149,10 +149,10 @@ describe('a lead accepted just before the server is killed', () => {
     // A graceful stop, then the data directory says: delivered everywhere.
     second.child.kill('SIGTERM');
     await once(second.child, 'exit');
-    const store = await Store.open(dataDir);
+    const store = await openStore({ dataDir });
     try {
-      expect(store.leadCount()).toBe(1);
-      expect(store.lead(leadId)).toMatchObject({ email: 'kill.test@example.com', delivered: { datafast: true, webhook: true } });
+      expect(await store.leadCount()).toBe(1);
+      expect(await store.lead(leadId)).toMatchObject({ email: 'kill.test@example.com', delivered: { datafast: true, webhook: true } });
     } finally {
       await store.close();
     }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../../../server/store/store';
+import { openStore } from '../../../server/store/open-store';
 
 const run = promisify(execFile);
 const CLI = 'dist/server/cli.js'; // built by `npm test` before vitest runs
@@ -22,7 +22,7 @@ describe('npm run results', () => {
         experiments: [{ id: 'hero-test', variants: [{ id: 'control', weight: 1, offer: null }, { id: 'guide', weight: 1, offer: 'starter-guide' }] }],
       }),
     );
-    const store = await Store.open(join(dir, 'data'));
+    const store = await openStore({ dataDir: join(dir, 'data') });
     for (let i = 0; i < 40; i++) {
       const visitor = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
       await store.recordExposure('hero-test', i % 2 === 0 ? 'control' : 'guide', visitor);

@@ -87,6 +87,10 @@ const OPTIONS: Case[] = [
   ['a logger that is not one', () => ({ datafast: df, logger: {} }), /^logger: expected a pino logger/],
   ['a logger and a log level', () => ({ datafast: df, logger: createLogger({ level: 'silent' }), logLevel: 'debug' }), /^logLevel: sets the default logger/],
   ['an empty data directory', () => ({ datafast: df, dataDir: '' }), /^dataDir: must not be empty$/],
+  // Anchored at both ends: the message holds nothing of the URL (its password).
+  ['a database URL that is not Postgres', () => ({ datafast: df, databaseUrl: `mysql://shop:${SECRET}@db.example.com/shop` }), /^databaseUrl: must be a postgres:\/\/ URL with a host and a database, like postgres:\/\/user:password@db\.example\.com:5432\/visitor_offers$/],
+  ['a database URL without a database', () => ({ datafast: df, databaseUrl: `postgres://shop:${SECRET}@db.example.com` }), /^databaseUrl: must be a postgres:\/\/ URL with a host and a database/],
+  ['a retention of no days', () => ({ datafast: df, retentionDays: 0 }), /^retentionDays: must be at least 1, got 0$/],
   ['trusting every proxy', () => ({ datafast: df, trustProxy: true }), /^trustProxy: true would trust every address, so any client could choose its own address/],
   ['a subnet with too long a prefix', () => ({ datafast: df, trustProxy: 'loopback, 10.0.0.0/33' }), /^trustProxy: "10\.0\.0\.0\/33" is not an IP address, a subnet like 10\.0\.0\.0\/8 or one of loopback, linklocal, uniquelocal$/],
   ['a range name Express does not know', () => ({ datafast: df, trustProxy: ['loopback', 'private'] }), /^trustProxy: "private" is not an IP address/],
@@ -178,6 +182,8 @@ const ENV: Array<[label: string, env: Record<string, string>, message: RegExp]> 
   ['LIMIT_LEADS_PER_MINUTE_PER_IP of none', { LIMIT_LEADS_PER_MINUTE_PER_IP: '0' }, /^LIMIT_LEADS_PER_MINUTE_PER_IP: must be at least 1, got 0$/],
   ['LIMIT_EVENTS_PER_MINUTE_PER_IP as a word', { LIMIT_EVENTS_PER_MINUTE_PER_IP: 'many' }, /^LIMIT_EVENTS_PER_MINUTE_PER_IP: expected number, got string "many"$/],
   ['LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP negative', { LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP: '-5' }, /^LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP: must be at least 1, got -5$/],
+  ['DATABASE_URL that is not a URL', { DATABASE_URL: `${SECRET}@db.example.com/shop` }, /^DATABASE_URL: must be a postgres:\/\/ URL with a host and a database, like postgres:\/\/user:password@db\.example\.com:5432\/visitor_offers$/],
+  ['RETENTION_DAYS as forever', { RETENTION_DAYS: 'forever' }, /^RETENTION_DAYS: expected number, got string "forever"$/],
   ['READINESS_MAX_UPSTREAM_OPEN_MS negative', { READINESS_MAX_UPSTREAM_OPEN_MS: '-1' }, /^READINESS_MAX_UPSTREAM_OPEN_MS: must be at least 0, got -1$/],
   ['READINESS_MAX_UPSTREAM_OPEN_MS as never', { READINESS_MAX_UPSTREAM_OPEN_MS: 'never' }, /^READINESS_MAX_UPSTREAM_OPEN_MS: expected number, got string "never"$/],
   ['HEADERS_TIMEOUT_MS above the request timeout', { HEADERS_TIMEOUT_MS: '60000' }, /^HEADERS_TIMEOUT_MS: must be a whole number of ms from 1000 to 30000, got "60000"$/],
@@ -214,5 +220,18 @@ describe('the table itself', () => {
     const router = visitorOffers({ datafast: df, dataDir, offers: [lead], logLevel: 'silent' });
     await router.close(0);
     expect(existsSync(dataDir)).toBe(true);
+  });
+});
+
+describe('a data directory another router holds', () => {
+  it('a second router on it → ConfigError naming dataDir (DATA_DIR when it came from there); the first keeps it, and it is free once closed', async () => {
+    const dataDir = join(base, 'held');
+    const first = visitorOffers({ datafast: df, dataDir, offers: [lead], logLevel: 'silent' });
+    const second = () => visitorOffers({ datafast: df, dataDir, offers: [lead], logLevel: 'silent' });
+    expect(second).toThrow(ConfigError);
+    expect(second).toThrow(/^dataDir: ".*held" is in use by another visitor-offers store \(another process, or another router in this process\): a data directory takes one writer\. Stop the other one, give each its own data directory, or share a Postgres database \(DATABASE_URL\)\.$/);
+    expect(() => visitorOffers(optionsFromEnv({ DATAFAST_API_KEY: KEY, DATA_DIR: dataDir }))).toThrow(/^DATA_DIR: ".*held" is in use/);
+    await first.close(0);
+    await visitorOffers({ datafast: df, dataDir, offers: [lead], logLevel: 'silent' }).close(0);
   });
 });

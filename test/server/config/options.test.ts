@@ -8,6 +8,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { ConfigError } from '../../../server/config/config-error';
 import { loadOffersFile, parseOffers } from '../../../server/config/offers-file';
+import { optionsFromEnv } from '../../../server/config/env';
 import { DEFAULTS, parseOptions } from '../../../server/config/options';
 import type { optionsSchema } from '../../../server/config/options-schema';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
@@ -93,6 +94,8 @@ describe('settings', () => {
       cache: DEFAULTS.cache,
       liveTtlMs: 15_000,
       dataDir: 'data',
+      databaseUrl: null,
+      retentionDays: 400,
       allowedOrigins: [],
       trustProxy: null,
       adminToken: null,
@@ -106,6 +109,14 @@ describe('settings', () => {
       logger: null,
       logLevel: 'info',
     });
+  });
+
+  it('the store: Postgres with databaseUrl (SQLite in dataDir without), rows kept retentionDays (null: for ever); from DATABASE_URL and RETENTION_DAYS', () => {
+    const url = 'postgres://shop:pw@db.example.com:5432/offers';
+    expect(parseOptions({ datafast, databaseUrl: url, retentionDays: 30 })).toMatchObject({ databaseUrl: url, retentionDays: 30 });
+    expect(parseOptions({ datafast, databaseUrl: null, retentionDays: null })).toMatchObject({ databaseUrl: null, retentionDays: null });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', DATABASE_URL: url, RETENTION_DAYS: 'off' }))).toMatchObject({ databaseUrl: url, retentionDays: null });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', RETENTION_DAYS: '90' })).retentionDays).toBe(90);
   });
 
   it('metrics and readiness: public metrics on request; an open breaker may be left out of readiness with null', () => {

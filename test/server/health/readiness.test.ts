@@ -1,9 +1,8 @@
-// Readiness from the real parts it reads: a store in a temp directory (its journal's failures), the
+// Readiness from the real parts it reads: a store in a temp directory (its failed writes), the
 // write probe of that directory, DataFast circuit breakers on a fake clock (with a probe call whose
 // answer the test gives), and a goal outbox. Each failing condition turns it not ready with its own
 // reason; each recovery turns it back, without traffic that an unready instance would not get.
 import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -11,7 +10,10 @@ import { CircuitBreaker, type FailureCause } from '../../../server/datafast/brea
 import { GoalOutbox } from '../../../server/events/outbox';
 import { Readiness, type StoreOpenState, type UpstreamCheck } from '../../../server/health/readiness';
 import { PROBE_FILE, StoreProbe } from '../../../server/health/store-probe';
-import { Store } from '../../../server/store/store';
+import Sqlite from 'better-sqlite3';
+import { openStore } from '../../../server/store/open-store';
+import { SQLITE_FILE } from '../../../server/store/sqlite';
+import type { Store } from '../../../server/store/store';
 import { captureLog } from '../../support/log-capture';
 
 const MINUTE = 60_000;
@@ -32,11 +34,11 @@ interface Setup {
 
 async function setup(options: { upstream?: readonly UpstreamCheck[]; outbox?: GoalOutbox; maxUpstreamOpenMs?: number | null; state?: () => StoreOpenState } = {}): Promise<Setup> {
   const dir = mkdtempSync(join(base, 'data-'));
-  const store = await Store.open(dir);
-  const probe = new StoreProbe(dir, clock.now);
+  const store = await openStore({ dataDir: dir, retentionDays: null, busyTimeoutMs: 50 });
+  const probe = new StoreProbe(() => store.probe(), clock.now);
   const outbox = options.outbox ?? new GoalOutbox({ send: () => Promise.resolve({ kind: 'created' }), logger: captureLog().logger });
   const readiness = new Readiness({
-    store: options.state ?? (() => ({ state: 'ok', openErrorCode: null, journal: store.journalStats() })),
+    store: options.state ?? (() => ({ state: 'ok', openErrorCode: null, writes: store.writeStats() })),
     probe,
     upstream: () => options.upstream ?? [],
     outbox: () => outbox.stats(),
@@ -46,17 +48,14 @@ async function setup(options: { upstream?: readonly UpstreamCheck[]; outbox?: Go
   return { readiness, store, probe, dir };
 }
 
-/** Node's FileHandle methods, where a disk error is injected (the disk is not ours to break). */
-async function fileHandles(dir: string): Promise<FileHandle> {
-  const handle = await open(join(dir, 'proto'), 'w');
-  await handle.close();
-  rmSync(join(dir, 'proto'));
-  return Object.getPrototypeOf(handle) as FileHandle;
-}
-
-/** Makes the next fdatasync of any file fail, as a disk error would. */
-async function failNextSync(dir: string): Promise<void> {
-  vi.spyOn(await fileHandles(dir), 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+/** Another connection holds the database's write lock: the store's writes fail (SQLITE_BUSY) until released. */
+function jam(dir: string): () => void {
+  const other = new Sqlite(join(dir, SQLITE_FILE));
+  other.exec('BEGIN IMMEDIATE');
+  return () => {
+    other.exec('ROLLBACK');
+    other.close();
+  };
 }
 
 describe('the store', () => {
@@ -65,7 +64,7 @@ describe('the store', () => {
     expect(probe.last).toBeNull();
     expect(await readiness.check()).toEqual({ ready: true, reasons: [], store: 'ok', storeCheckedAt: probe.last?.at });
     expect(probe.runs).toBe(1);
-    expect(readdirSync(dir)).toEqual(['visitor-offers.jsonl']);
+    expect(readdirSync(dir)).not.toContain(PROBE_FILE);
     // A success is trusted for a while: no second probe right away.
     await readiness.check();
     expect(probe.runs).toBe(1);
@@ -73,10 +72,10 @@ describe('the store', () => {
   });
 
   it('not ready while opening, nor when it could not be opened (with the error code, never the path)', async () => {
-    let state: StoreOpenState = { state: 'opening', openErrorCode: null, journal: null };
+    let state: StoreOpenState = { state: 'opening', openErrorCode: null, writes: null };
     const { readiness, probe } = await setup({ state: () => state });
     expect(await readiness.check()).toMatchObject({ ready: false, store: 'opening', reasons: ['store: still opening'] });
-    state = { state: 'unavailable', openErrorCode: 'EACCES', journal: null };
+    state = { state: 'unavailable', openErrorCode: 'EACCES', writes: null };
     expect(await readiness.check()).toMatchObject({ ready: false, store: 'unavailable', reasons: ['store: could not be opened (EACCES)'] });
     expect(probe.runs).toBe(0);
   });
@@ -84,11 +83,12 @@ describe('the store', () => {
   it('a failed write makes it not ready at once; a probe that starts after it and succeeds makes it ready again', async () => {
     const { readiness, store, dir, probe } = await setup();
     expect((await readiness.check()).ready).toBe(true);
-    await failNextSync(dir);
-    await expect(store.addLead({ email: 'a@example.com', offerId: 'guide', visitorId: null })).rejects.toThrow('EIO');
+    const release = jam(dir);
+    await expect(store.addLead({ email: 'a@example.com', offerId: 'guide', visitorId: null })).rejects.toThrow();
+    release();
     const runs = probe.runs;
-    // Without waiting for anything: the journal's failure is enough.
-    expect(readiness.current()).toMatchObject({ ready: false, store: 'not-writable', reasons: ['store: the last write failed (EIO)'] });
+    // Without waiting for anything: the failed write is enough.
+    expect(readiness.current()).toMatchObject({ ready: false, store: 'not-writable', reasons: ['store: the last write failed (SQLITE_BUSY)'] });
     // current() started a probe, which check() joins; the disk is fine again, so its success clears the failure.
     expect(await readiness.check()).toMatchObject({ ready: true, store: 'ok' });
     expect(probe.runs).toBe(runs + 1);
@@ -119,15 +119,6 @@ describe('the store', () => {
     clock.t += 1;
     expect(await readiness.check()).toMatchObject({ ready: false, reasons: ['store: the data directory takes no writes (EISDIR)'] });
     expect(probe.runs).toBe(2);
-    await store.close();
-  });
-
-  it('a journal that could not undo a failed write stays not ready (reopening is the only cure)', async () => {
-    const { readiness, store, dir } = await setup();
-    await failNextSync(dir);
-    vi.spyOn(await fileHandles(dir), 'truncate').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' }));
-    await expect(store.addLead({ email: 'a@example.com', offerId: 'guide', visitorId: null })).rejects.toThrow('EIO');
-    expect(await readiness.check()).toMatchObject({ ready: false, store: 'not-writable', reasons: ['store: a failed write could not be undone (EIO); restart the process'] });
     await store.close();
   });
 });

@@ -98,7 +98,7 @@ describe('wrong tokens are throttled per client address', () => {
       }
     }
     // Nothing got through: no order stored.
-    expect((await internalsOf(m.router).store.ready).orderCount()).toBe(0);
+    expect((await (await internalsOf(m.router).store.ready).orderCount())).toBe(0);
   });
 
   it('counts wrong tokens on every protected route together', async () => {

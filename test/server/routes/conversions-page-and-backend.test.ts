@@ -53,7 +53,7 @@ const expose = async (m: MountedRouter): Promise<void> => {
   expect(res.status).toBe(202);
 };
 const storeOf = (m: MountedRouter) => internalsOf(m.router).store.ready;
-const counts = async (m: MountedRouter) => Object.fromEntries((await storeOf(m)).experimentCounts(HERO.id));
+const counts = async (m: MountedRouter) => Object.fromEntries((await (await storeOf(m)).experimentCounts(HERO.id)));
 const conversionGoals = async (m: MountedRouter) => {
   await internalsOf(m.router).outbox.drain(15_000);
   return suite.sim.goals.filter((g) => g.name === 'offer_conversion').map((g) => [g.visitorId, g.metadata]);
@@ -70,8 +70,8 @@ describe('the page first, then the backend, for the same order and visitor', () 
     const res = await backend(m, { visitorId: BUYER, ...REAL });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ ok: true, counted: [], forwarded: true }); // counted by the page's report already
-    expect((await storeOf(m)).order('o-1')).toMatchObject({ visitorId: BUYER, value: 49, currency: 'EUR', source: 'backend', experiments: { hero: 'coupon' } });
-    expect((await storeOf(m)).orderCount()).toBe(1);
+    expect((await (await storeOf(m)).order('o-1'))).toMatchObject({ visitorId: BUYER, value: 49, currency: 'EUR', source: 'backend', experiments: { hero: 'coupon' } });
+    expect((await (await storeOf(m)).orderCount())).toBe(1);
     expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 1 } });
     // Both goals went (the page's before the backend spoke); the backend's carries its value.
     expect(await conversionGoals(m)).toEqual(
@@ -94,8 +94,8 @@ describe('the page first, then the backend, for the same order and visitor', () 
     await first.close();
 
     const second = await mount(first.dataDir);
-    expect((await storeOf(second)).order('o-1', BUYER)).toMatchObject({ value: 49, currency: 'EUR', source: 'backend' });
-    expect((await storeOf(second)).orderCount()).toBe(1);
+    expect((await (await storeOf(second)).order('o-1', BUYER))).toMatchObject({ value: 49, currency: 'EUR', source: 'backend' });
+    expect((await (await storeOf(second)).orderCount())).toBe(1);
     expect(await counts(second)).toEqual({ coupon: { exposures: 1, conversions: 1 } });
     expect((await backend(second, { visitorId: BUYER, ...REAL })).body).toEqual({ ok: true, duplicate: true });
   });
@@ -109,7 +109,7 @@ describe('the backend first, then the page', () => {
     const other = await page(m, REAL, SQUATTER);
     expect(other.status).toBe(202);
     expect(other.body).toEqual({ ok: true, forwarded: true });
-    expect((await storeOf(m)).order('o-1')).toMatchObject({ visitorId: BUYER, source: 'backend' });
+    expect((await (await storeOf(m)).order('o-1'))).toMatchObject({ visitorId: BUYER, source: 'backend' });
   });
 });
 
@@ -121,13 +121,13 @@ describe('a page claiming an order id first (a forged cookie can)', () => {
     const res = await backend(m, { visitorId: BUYER, ...REAL });
     expect(res.status).toBe(201);
     expect(res.body.counted).toEqual(['hero']);
-    expect((await storeOf(m)).order('o-1')).toMatchObject({ visitorId: BUYER, source: 'backend', value: 49 });
+    expect((await (await storeOf(m)).order('o-1'))).toMatchObject({ visitorId: BUYER, source: 'backend', value: 49 });
   });
 
   it('cannot squat future ids: the real buyer’s convert() is accepted as a new order', async () => {
     const m = await mount();
     for (const orderId of ['o-2', 'o-3']) expect((await page(m, { orderId }, SQUATTER)).status).toBe(202);
     expect((await page(m, { ...REAL, orderId: 'o-2' })).body).toEqual({ ok: true, forwarded: true });
-    expect((await storeOf(m)).order('o-2', BUYER)).toMatchObject({ visitorId: BUYER, value: 49 });
+    expect((await (await storeOf(m)).order('o-2', BUYER))).toMatchObject({ visitorId: BUYER, value: 49 });
   });
 });

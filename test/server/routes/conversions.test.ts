@@ -110,7 +110,7 @@ describe('POST /conversions answers only with a configured token', () => {
       expect(res.status).toBe(404);
       expect(res.body).toEqual({ error: 'not enabled: set CONVERSIONS_TOKEN or ADMIN_TOKEN' });
     }
-    expect((await storeOf(m)).orderCount()).toBe(0);
+    expect((await (await storeOf(m)).orderCount())).toBe(0);
   });
 
   it.each([
@@ -125,7 +125,7 @@ describe('POST /conversions answers only with a configured token', () => {
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: 'conversions token (or admin token) required' });
     expect(res.headers['www-authenticate']).toBe('Bearer realm="visitor-offers"');
-    expect((await storeOf(m)).orderCount()).toBe(0);
+    expect((await (await storeOf(m)).orderCount())).toBe(0);
   });
 
   it('a body is not even read without the token: bad JSON from a stranger is still 401', async () => {
@@ -178,7 +178,7 @@ describe('POST /conversions refuses a malformed body with 400 "field: problem", 
     const res = await convert(m, body);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(error);
-    expect((await storeOf(m)).orderCount()).toBe(0);
+    expect((await (await storeOf(m)).orderCount())).toBe(0);
     await drain(m);
     expect(suite.sim.callCount('goals')).toBe(0);
   });
@@ -195,7 +195,7 @@ describe('POST /conversions refuses a malformed body with 400 "field: problem", 
     const plain = await raw('text/plain', JSON.stringify(ORDER));
     expect(plain.status).toBe(415);
     expect(plain.body).toEqual({ error: 'send the body as application/json' });
-    expect((await storeOf(m)).orderCount()).toBe(0);
+    expect((await (await storeOf(m)).orderCount())).toBe(0);
   });
 });
 
@@ -215,14 +215,14 @@ describe('POST /conversions is idempotent by orderId', () => {
     expect((await results(m)).hero).toEqual({ control: { exposures: 0, conversions: 0 }, coupon: { exposures: 1, conversions: 1 } });
     await drain(m);
     expect(suite.sim.goals.filter((g) => g.name === 'offer_conversion')).toHaveLength(1);
-    expect((await storeOf(m)).order('o-1001')?.value).toBe(49);
+    expect((await (await storeOf(m)).order('o-1001'))?.value).toBe(49);
   });
 
   it('a numeric orderId (Shopify, WooCommerce) is kept as its decimal string: 1001 and "1001" are one order', async () => {
     const m = await mount();
     const first = await convert(m, { ...ORDER, orderId: 1001 });
     expect(first.status).toBe(201);
-    expect((await storeOf(m)).order('1001')).toMatchObject({ orderId: '1001', visitorId: EXPOSED, value: 49 });
+    expect((await (await storeOf(m)).order('1001'))).toMatchObject({ orderId: '1001', visitorId: EXPOSED, value: 49 });
     expect((await convert(m, { ...ORDER, orderId: '1001' })).body).toEqual({ ok: true, duplicate: true });
     await drain(m);
     expect(suite.sim.goals.map((g) => g.metadata.order_id)).toEqual(['1001']);
@@ -276,7 +276,7 @@ describe('POST /conversions counts for the experiments the visitor was exposed t
     expect(r.pricing?.[pricing.variantId]).toEqual({ exposures: 1, conversions: 1 });
     // Both orders are kept, with the arms their revenue belongs to.
     const store = await storeOf(m);
-    expect(store.order('o-1002')).toMatchObject({ value: 10, currency: 'EUR', experiments: { hero: hero.variantId, pricing: pricing.variantId } });
+    expect(await store.order('o-1002')).toMatchObject({ value: 10, currency: 'EUR', experiments: { hero: hero.variantId, pricing: pricing.variantId } });
   });
 });
 
@@ -292,7 +292,7 @@ describe('POST /conversions forwards the order to DataFast', () => {
       name: 'offer_conversion',
       metadata: { offer: 'none', source: 'backend', order_id: 'pi_3NxYz', value: '49.9', currency: 'EUR' },
     });
-    expect((await storeOf(m)).order('pi_3NxYz')).toMatchObject({ visitorId: EXPOSED, value: 49.9, currency: 'EUR', source: 'backend' });
+    expect((await (await storeOf(m)).order('pi_3NxYz'))).toMatchObject({ visitorId: EXPOSED, value: 49.9, currency: 'EUR', source: 'backend' });
   });
 
   it('an order without a value goes without value and currency', async () => {
@@ -319,7 +319,7 @@ describe('POST /conversions keeps orders durably', () => {
     await first.close();
 
     const second = await mount({}, first.dataDir);
-    expect((await storeOf(second)).order('o-1001')).toMatchObject({ visitorId: EXPOSED, value: 49, currency: 'EUR', experiments: { hero: 'coupon' } });
+    expect((await (await storeOf(second)).order('o-1001'))).toMatchObject({ visitorId: EXPOSED, value: 49, currency: 'EUR', experiments: { hero: 'coupon' } });
     expect((await convert(second, ORDER)).status).toBe(200);
     expect((await convert(second, { ...ORDER, visitorId: UNEXPOSED })).status).toBe(409);
     expect((await results(second)).hero).toEqual({ control: { exposures: 0, conversions: 0 }, coupon: { exposures: 1, conversions: 1 } });
@@ -348,6 +348,6 @@ describe('POST /conversions is rate-limited per client address', () => {
     expect(refused.body).toEqual({ error: 'too many requests' });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect((await convert(m, { ...ORDER, orderId: 'o-3' }, 'Bearer guess-0123456789abcdef')).status).toBe(429);
-    expect((await storeOf(m)).order('o-3')).toBeUndefined();
+    expect((await (await storeOf(m)).order('o-3'))).toBeUndefined();
   });
 });

@@ -230,7 +230,7 @@ describe('dashboardRoutes with a fake clock', () => {
       await new Promise((r) => setTimeout(r, 5));
       return { kind: 'found', map: mapOf(fetches) };
     };
-    const store = openStoreRef(mkdtempSync(join(baseDir, 'data-')));
+    const store = openStoreRef({ dataDir: mkdtempSync(join(baseDir, 'data-')) });
     const app = express();
     app.use(
       dashboardRoutes({

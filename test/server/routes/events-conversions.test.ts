@@ -12,7 +12,7 @@ import type { VisitorOffersOptions } from '../../../server/config/options-types'
 import { assign } from '../../../server/experiments/assign';
 import type { Experiment } from '../../../server/experiments/types';
 import { internalsOf } from '../../../server/router-internals';
-import { Store } from '../../../server/store/store';
+import { openStore } from '../../../server/store/open-store';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
@@ -72,7 +72,7 @@ const expose = async (m: MountedRouter, visitor: string, experiment: Experiment 
 const conversion = (order: Record<string, unknown> = {}) => ({ ...order, type: 'conversion' });
 const drain = (m: MountedRouter): Promise<void> => internalsOf(m.router).outbox.drain(15_000);
 const storeOf = (m: MountedRouter) => internalsOf(m.router).store.ready;
-const counts = async (m: MountedRouter, experiment = HERO.id) => Object.fromEntries((await storeOf(m)).experimentCounts(experiment));
+const counts = async (m: MountedRouter, experiment = HERO.id) => Object.fromEntries((await (await storeOf(m)).experimentCounts(experiment)));
 const conversionGoals = () => suite.sim.goals.filter((g) => g.name === 'offer_conversion');
 const ORDER = { orderId: 'o-1', value: 49, currency: 'EUR' };
 
@@ -91,7 +91,7 @@ describe('a conversion with an orderId is idempotent for its visitor', () => {
     expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 1 } });
     await drain(m);
     expect(conversionGoals().map((g) => g.metadata)).toEqual([{ offer: 'none', source: 'page', order_id: 'o-1', value: '49', currency: 'EUR' }]);
-    expect((await storeOf(m)).order('o-1', BUYER)).toMatchObject({ visitorId: BUYER, value: 49, currency: 'EUR', source: 'page' });
+    expect((await (await storeOf(m)).order('o-1', BUYER))).toMatchObject({ visitorId: BUYER, value: 49, currency: 'EUR', source: 'page' });
   });
 
   it('never a 409: the same orderId from another visitor is that visitor’s own order, answered as any new order is', async () => {
@@ -104,8 +104,8 @@ describe('a conversion with an orderId is idempotent for its visitor', () => {
     expect([res.status, res.body]).toEqual([fresh.status, fresh.body]);
     expect(res.body).toEqual({ ok: true, forwarded: true });
     expect(await counts(m)).toEqual({ control: { exposures: 1, conversions: 1 } });
-    expect((await storeOf(m)).order('o-1', OTHER)).toMatchObject({ visitorId: OTHER, source: 'page' });
-    expect((await storeOf(m)).order('o-1', BUYER)).toMatchObject({ visitorId: BUYER, source: 'page' });
+    expect((await (await storeOf(m)).order('o-1', OTHER))).toMatchObject({ visitorId: OTHER, source: 'page' });
+    expect((await (await storeOf(m)).order('o-1', BUYER))).toMatchObject({ visitorId: BUYER, source: 'page' });
   });
 
   it('several reports of one order at once: one forwarded, the rest duplicates', async () => {
@@ -133,7 +133,7 @@ describe('a conversion with an orderId is idempotent for its visitor', () => {
     const m = await mount();
     expect((await post(m, conversion({ orderId: 1001, value: 49, currency: 'EUR' }))).body).toEqual({ ok: true, forwarded: true });
     expect((await post(m, conversion({ orderId: '1001' }))).body).toEqual({ ok: true, duplicate: true });
-    expect((await storeOf(m)).order('1001', BUYER)).toMatchObject({ orderId: '1001', value: 49 });
+    expect((await (await storeOf(m)).order('1001', BUYER))).toMatchObject({ orderId: '1001', value: 49 });
     await drain(m);
     expect(conversionGoals().map((g) => g.metadata.order_id)).toEqual(['1001']);
   });
@@ -143,7 +143,7 @@ describe('a conversion does not depend on the page’s decision', () => {
   /** A router whose store remembers BUYER seeing the hero coupon `minutesAgo`, and exposed to hero. */
   async function mountSeen(minutesAgo: number): Promise<MountedRouter> {
     const dataDir = mkdtempSync(join(suite.baseDir, 'seen-'));
-    const store = await Store.open(dataDir);
+    const store = await openStore({ dataDir });
     await store.recordFirstExposure('welcome-coupon', BUYER, Date.now() - minutesAgo * MINUTE);
     await store.recordExposure(HERO.id, 'coupon', BUYER);
     await store.close();
@@ -158,11 +158,11 @@ describe('a conversion does not depend on the page’s decision', () => {
     const old = await post(m, { ...ORDER, type: 'conversion', offerId: null, experiment: HERO.id, variant: 'coupon' });
     expect(old.status).toBe(202);
     expect(old.body).toEqual({ ok: true, forwarded: true });
-    expect((await storeOf(m)).order('o-1', BUYER)).toMatchObject({ value: 49, currency: 'EUR', source: 'page', experiments: { hero: 'coupon' } });
+    expect((await (await storeOf(m)).order('o-1', BUYER))).toMatchObject({ value: 49, currency: 'EUR', source: 'page', experiments: { hero: 'coupon' } });
     expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 1 } });
     // And what convert() sends now, for a second order: no decision at all.
     expect((await post(m, conversion({ ...ORDER, orderId: 'o-2' }))).body).toEqual({ ok: true, forwarded: true });
-    expect((await storeOf(m)).order('o-2', BUYER)).toMatchObject({ experiments: { hero: 'coupon' } });
+    expect((await (await storeOf(m)).order('o-2', BUYER))).toMatchObject({ experiments: { hero: 'coupon' } });
   });
 
   it('offerId, experiment and variant in the body are ignored: not checked, not counted for, not sent', async () => {
@@ -235,7 +235,7 @@ describe('orderId, value and currency are refused where they do not belong', () 
     const res = await post(m, body);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(error);
-    expect((await storeOf(m)).orderCount()).toBe(0);
+    expect((await (await storeOf(m)).orderCount())).toBe(0);
     await drain(m);
     expect(suite.sim.callCount('goals')).toBe(0);
   });
@@ -243,6 +243,6 @@ describe('orderId, value and currency are refused where they do not belong', () 
   it('a currency in any case is stored and sent upper case', async () => {
     const m = await mount();
     expect((await post(m, conversion({ ...ORDER, currency: 'eur' }))).status).toBe(202);
-    expect((await storeOf(m)).order('o-1', BUYER)?.currency).toBe('EUR');
+    expect((await (await storeOf(m)).order('o-1', BUYER))?.currency).toBe('EUR');
   });
 });

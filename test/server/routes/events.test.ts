@@ -68,7 +68,7 @@ function post(m: MountedRouter, body: unknown, visitor: string | null = IN_COUPO
 
 const drain = (m: MountedRouter): Promise<void> => internalsOf(m.router).outbox.drain(15_000);
 const store = (m: MountedRouter): Promise<Store> => internalsOf(m.router).store.ready;
-const counts = async (m: MountedRouter) => Object.fromEntries((await store(m)).experimentCounts(EXPERIMENT.id));
+const counts = async (m: MountedRouter) => Object.fromEntries((await (await store(m)).experimentCounts(EXPERIMENT.id)));
 const goalsOf = (visitor: string) => suite.sim.goals.filter((g) => g.visitorId === visitor);
 
 const couponEvent = (type: string) => ({ type, offerId: 'welcome-coupon', experiment: EXPERIMENT.id, variant: 'coupon' });

@@ -13,13 +13,14 @@ import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type Simula
 import type { DecisionSettings } from '../../../server/decision/policy';
 import type { Experiment } from '../../../server/experiments/types';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
-import { Store, type Lead } from '../../../server/store/store';
+import { openStore } from '../../../server/store/open-store';
+import type { Lead, Store } from '../../../server/store/store';
 import { SECRETS } from '../../support/forbidden';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../support/http-receiver';
 import { captureLog, type CapturedLog } from '../../support/log-capture';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
-import { waitFor } from '../../support/wait';
+import { eventually, waitFor } from '../../support/wait';
 import { internalsOf } from '../../../server/router-internals';
 
 const EXPERIMENT: Experiment = {
@@ -94,10 +95,14 @@ const lead = (email = 'ann@example.com') => ({ email, offerId: 'starter-guide' }
 /** Closes the router (as a shutdown does) and reads what is on disk with a fresh Store. */
 async function reopen(m: Setup): Promise<Store> {
   await m.close();
-  return Store.open(m.dataDir);
+  return openStore({ dataDir: m.dataDir });
 }
 
 const leadGoals = () => sim.goals.filter((g) => g.name === 'offer_lead');
+const storeOf = (m: MountedRouter): Promise<Store> => internalsOf(m.router).store.ready;
+/** Waits until the stored lead satisfies `ok`. */
+const leadBecomes = (m: MountedRouter, id: string, ok: (lead: Lead | undefined) => boolean, what: string, options?: { timeoutMs?: number }) =>
+  eventually(async () => ok(await (await storeOf(m)).lead(id)), what, options);
 
 describe('POST /leads stores the lead before answering, then forwards it', () => {
   it('202, and the lead is in the data directory', async () => {
@@ -107,22 +112,22 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect(res.body).toEqual({ ok: true });
     expect(res.headers['cache-control']).toBe('no-store');
     // Already in the store when the 202 arrives.
-    expect(internalsOf(m.router).store.current?.leadCount()).toBe(1);
+    expect(await (await storeOf(m)).leadCount()).toBe(1);
 
     const first = await waitFor(() => hook.accepted()[0], 'the webhook delivery');
     const id = String(first.headers['idempotency-key']);
-    await waitFor(() => internalsOf(m.router).store.current?.lead(id)?.delivered.webhook, 'the lead marked delivered');
+    await leadBecomes(m, id, (l) => l?.delivered.webhook === true, 'the lead marked delivered');
     const disk = await reopen(m);
     try {
-      expect(disk.leadCount()).toBe(1);
-      expect(disk.lead(id)).toMatchObject({
+      expect(await disk.leadCount()).toBe(1);
+      expect(await disk.lead(id)).toMatchObject({
         id,
         email: 'ann@example.com',
         offerId: 'starter-guide',
         visitorId: VISITOR,
         delivered: { datafast: true, webhook: true },
       } satisfies Partial<Lead>);
-      expect(disk.pendingLeads(['datafast', 'webhook'])).toEqual([]);
+      expect(await disk.pendingLeads(['datafast', 'webhook'])).toEqual([]);
     } finally {
       await disk.close();
     }
@@ -137,7 +142,7 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
       await waitFor(() => hook.requests.some((r) => r.status === 307), 'the redirected delivery');
       const delivered = await waitFor(() => hook.accepted()[0], 'the retried delivery');
       expect(elsewhere.requests).toEqual([]);
-      await waitFor(() => internalsOf(m.router).store.current?.lead(String(delivered.headers['idempotency-key']))?.delivered.webhook, 'the lead marked delivered');
+      await leadBecomes(m, String(delivered.headers['idempotency-key']), (l) => l?.delivered.webhook === true, 'the lead marked delivered');
     } finally {
       await elsewhere.close();
     }
@@ -174,7 +179,7 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect(String(got.headers['idempotency-key'])).toMatch(/^[0-9a-f-]{36}$/);
     const disk = await reopen(m);
     try {
-      expect(disk.lead(String(got.headers['idempotency-key']))?.email).toBe('Ann.Lee+guide@example.com');
+      expect((await disk.lead(String(got.headers['idempotency-key'])))?.email).toBe('Ann.Lee+guide@example.com');
     } finally {
       await disk.close();
     }
@@ -187,17 +192,17 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
 
     const firstTry = await waitFor(() => hook.requests[0], 'the first webhook attempt');
     const id = String(firstTry.headers['idempotency-key']);
-    const current = () => internalsOf(m.router).store.current?.lead(id);
+    const current = async () => (await storeOf(m)).lead(id);
     // DataFast took its copy; the webhook refused: that target stays pending.
-    await waitFor(() => current()?.delivered.datafast, 'the DataFast delivery');
-    expect(current()?.delivered.webhook).toBe(false);
-    expect(internalsOf(m.router).store.current?.pendingLeads(['webhook']).map((l) => l.id)).toEqual([id]);
+    await leadBecomes(m, id, (l) => l?.delivered.datafast === true, 'the DataFast delivery');
+    expect((await current())?.delivered.webhook).toBe(false);
+    expect((await (await storeOf(m)).pendingLeads(['webhook'])).map((l) => l.id)).toEqual([id]);
 
     await waitFor(() => hook.requests.length >= 2, 'the second webhook attempt');
-    expect(current()?.delivered.webhook).toBe(false);
+    expect((await current())?.delivered.webhook).toBe(false);
 
     await waitFor(() => hook.accepted().length === 1, 'the webhook to accept', { timeoutMs: 15_000 });
-    await waitFor(() => current()?.delivered.webhook, 'the lead marked delivered');
+    await leadBecomes(m, id, (l) => l?.delivered.webhook === true, 'the lead marked delivered');
     expect(hook.requests.map((r) => r.status)).toEqual([500, 500, 200]);
     // The same lead each time: one idempotency key, one body.
     expect(new Set(hook.requests.map((r) => r.headers['idempotency-key']))).toEqual(new Set([id]));
@@ -214,7 +219,7 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect((await postLead(m, lead())).status).toBe(202);
     const got = await waitFor(() => hook.accepted()[0], 'the webhook delivery');
     const id = String(got.headers['idempotency-key']);
-    await waitFor(() => internalsOf(m.router).store.current?.lead(id)?.delivered.datafast, 'the DataFast delivery', { timeoutMs: 15_000 });
+    await leadBecomes(m, id, (l) => l?.delivered.datafast === true, 'the DataFast delivery', { timeoutMs: 15_000 });
     expect(sim.callCount('goals')).toBe(3);
     expect(leadGoals()).toHaveLength(1);
   });
@@ -225,7 +230,7 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     const responses = await Promise.all(visitors.map((v, i) => postLead(m, lead(`burst${i}@example.com`), v)));
     expect(responses.map((r) => r.status)).toEqual(visitors.map(() => 202));
     await waitFor(() => hook.accepted().length >= 12 && leadGoals().length >= 12, 'every lead delivered');
-    await waitFor(() => internalsOf(m.router).store.current?.pendingLeads(['datafast', 'webhook']).length === 0, 'every lead marked delivered');
+    await eventually(async () => (await (await storeOf(m)).pendingLeadCount(['datafast', 'webhook'])) === 0, 'every lead marked delivered');
     await internalsOf(m.router).forwarder.idle();
     expect(hook.accepted()).toHaveLength(12);
     expect(new Set(hook.accepted().map((r) => r.headers['idempotency-key'])).size).toBe(12);
@@ -238,8 +243,8 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     const got = await waitFor(() => hook.accepted()[0], 'the webhook delivery');
     expect(got.body).toMatchObject({ email: 'ann@example.com', visitorId: null });
     const id = String(got.headers['idempotency-key']);
-    await waitFor(() => internalsOf(m.router).store.current?.lead(id)?.delivered.webhook, 'the lead marked delivered');
-    expect(internalsOf(m.router).store.current?.lead(id)?.delivered.datafast).toBe(true);
+    await leadBecomes(m, id, (l) => l?.delivered.webhook === true, 'the lead marked delivered');
+    expect((await (await storeOf(m)).lead(id))?.delivered.datafast).toBe(true);
     expect(sim.callCount('goals')).toBe(0);
   });
 
@@ -247,7 +252,7 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     const m = await mount({ leadsWebhookUrl: null });
     expect((await postLead(m, lead())).status).toBe(202);
     await waitFor(() => leadGoals().length === 1, 'the offer_lead goal');
-    await waitFor(() => internalsOf(m.router).store.current?.pendingLeads(['datafast']).length === 0, 'the lead marked delivered');
+    await eventually(async () => (await (await storeOf(m)).pendingLeadCount(['datafast'])) === 0, 'the lead marked delivered');
     expect(hook.requests).toHaveLength(0);
   });
 });
@@ -279,7 +284,7 @@ describe('POST /leads validates the email and names the field', () => {
     const res = await postLead(m, { email, offerId: 'starter-guide' });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/^email: /);
-    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
+    expect(await (await storeOf(m)).leadCount()).toBe(0);
   });
 
   // A spreadsheet runs a cell that starts with one of these once the leads are exported.
@@ -294,7 +299,7 @@ describe('POST /leads validates the email and names the field', () => {
     const res = await postLead(m, { email, offerId: 'starter-guide' });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'email: must not start with =, +, - or @ (a spreadsheet would run it as a formula)' });
-    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
+    expect(await (await storeOf(m)).leadCount()).toBe(0);
     expect(hook.requests).toHaveLength(0);
   });
 
@@ -328,7 +333,7 @@ describe('POST /leads validates the email and names the field', () => {
     const res = await postLead(m, { email: 'ann@example.com', offerId });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(error);
-    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
+    expect(await (await storeOf(m)).leadCount()).toBe(0);
   });
 
   it('an unexpected field → 400, nothing stored', async () => {
@@ -355,7 +360,7 @@ describe('POST /leads refuses other sites and floods', () => {
     const res = await request(m.server).post('/visitor-offers/leads').set('Cookie', `datafast_visitor_id=${VISITOR}`).set(headers).send(lead());
     expect(res.status).toBe(403);
     expect(res.body.error).toMatch(/cross-origin request refused/);
-    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(0);
+    expect(await (await storeOf(m)).leadCount()).toBe(0);
   });
 
   it('accepts an ALLOWED origin', async () => {
@@ -372,7 +377,7 @@ describe('POST /leads refuses other sites and floods', () => {
     expect(refused.status).toBe(429);
     expect(refused.body.error).toMatch(/too many/);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect((await internalsOf(m.router).store.ready).leadCount()).toBe(2);
+    expect(await (await storeOf(m)).leadCount()).toBe(2);
   });
 });
 
@@ -398,7 +403,7 @@ describe('POST /leads never claims a lead it could not store', () => {
     expect(log.text()).not.toContain('ann@example.com');
   });
 
-  it('a store that stops writing after start-up (closed journal) → 503, nothing forwarded', async () => {
+  it('a store that stops writing after start-up (closed) → 503, nothing forwarded', async () => {
     const m = await mount();
     await (await internalsOf(m.router).store.ready).close();
     const res = await postLead(m, lead());
@@ -410,7 +415,7 @@ describe('POST /leads never claims a lead it could not store', () => {
 });
 
 describe('a lead is a conversion', () => {
-  const counts = async (m: MountedRouter) => Object.fromEntries((await internalsOf(m.router).store.ready).experimentCounts(EXPERIMENT.id));
+  const counts = async (m: MountedRouter) => Object.fromEntries(await (await storeOf(m)).experimentCounts(EXPERIMENT.id));
 
   it('for every experiment the visitor was exposed to', async () => {
     const m = await mount();
@@ -421,8 +426,8 @@ describe('a lead is a conversion', () => {
       .send({ type: 'exposure', offerId: 'starter-guide', experiment: EXPERIMENT.id, variant: 'guide' });
     expect(exposure.status).toBe(202);
     expect((await postLead(m, lead(), IN_GUIDE)).status).toBe(202);
-    const store = await internalsOf(m.router).store.ready;
-    await waitFor(() => store.experimentCounts(EXPERIMENT.id).get('guide')?.conversions === 1, 'the conversion to be counted');
+    const store = await storeOf(m);
+    await eventually(async () => (await store.experimentCounts(EXPERIMENT.id)).get('guide')?.conversions === 1, 'the conversion to be counted');
     expect(await counts(m)).toEqual({ guide: { exposures: 1, conversions: 1 } });
   });
 

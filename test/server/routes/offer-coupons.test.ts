@@ -13,7 +13,7 @@ import { ConfigError } from '../../../server/config/config-error';
 import type { CouponOffer, Offer, UrgencyOffer } from '../../../server/decision/offer';
 import {visitorOffers } from '../../../server/router';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
-import { Store } from '../../../server/store/store';
+import { openStore } from '../../../server/store/open-store';
 import { keysOf } from '../../support/forbidden';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
@@ -74,7 +74,7 @@ const expose = (m: MountedRouter, visitor: string, offerId: string) =>
 /** Writes a first exposure into a data directory, as an earlier run of the server would have. */
 async function recordedExposure(offerId: string, visitor: string, at: number): Promise<string> {
   const dataDir = mkdtempSync(join(suite.baseDir, 'data-'));
-  const store = await Store.open(dataDir);
+  const store = await openStore({ dataDir });
   await store.recordFirstExposure(offerId, visitor, at);
   await store.close();
   return dataDir;
@@ -102,7 +102,7 @@ describe('a pooled coupon gives every visitor their own single-use code', () => 
     expect(high.body).toEqual({ offer: null, experiment: null, segment: 'high', reason: 'coupon-pool-empty' });
     // Those who have a code keep it.
     expect((await getOffer(m, LOW)).body.offer.code).toBe('SPRING-A1');
-    expect((await internalsOf(m.router).store.ready).couponCodesUsed('pooled')).toBe(2);
+    expect((await (await internalsOf(m.router).store.ready).couponCodesUsed('pooled'))).toBe(2);
   });
 
   it('keeps every visitor’s code across a restart on the same data directory', async () => {
@@ -183,7 +183,7 @@ describe('a coupon’s expiry runs from the visitor’s first exposure', () => {
     const t0 = Date.now();
     expect((await expose(m, LOW, 'timed')).status).toBe(202);
     const t1 = Date.now();
-    const first = (await internalsOf(m.router).store.ready).firstExposure('timed', LOW);
+    const first = (await (await internalsOf(m.router).store.ready).firstExposure('timed', LOW));
     expect(first).toBeGreaterThanOrEqual(t0);
     expect(first).toBeLessThanOrEqual(t1);
 
@@ -222,7 +222,7 @@ describe('a coupon’s expiry runs from the visitor’s first exposure', () => {
     const dataDir = await recordedExposure('pooled', LOW, Date.now() - 2 * MINUTE);
     const m = await mount(coupon('pooled', { codePool: poolFile(['ONLY-ONE']), expiresInMinutes: 1 }), dataDir);
     expect((await getOffer(m, LOW)).body.reason).toBe('coupon-expired');
-    expect((await internalsOf(m.router).store.ready).couponCodesUsed('pooled')).toBe(0);
+    expect((await (await internalsOf(m.router).store.ready).couponCodesUsed('pooled'))).toBe(0);
     expect((await getOffer(m, AVERAGE)).body.offer.code).toBe('ONLY-ONE');
   });
 });
@@ -232,7 +232,7 @@ describe('urgency shows a real end time', () => {
     const m = await mount(urgency('countdown', { countdownMinutes: 10 }));
     expect((await getOffer(m, HIGH)).body.offer).toMatchObject({ id: 'countdown', kind: 'urgency', endsAt: null });
     await expose(m, HIGH, 'countdown');
-    const first = (await internalsOf(m.router).store.ready).firstExposure('countdown', HIGH) ?? 0;
+    const first = (await (await internalsOf(m.router).store.ready).firstExposure('countdown', HIGH)) ?? 0;
     const expected = new Date(first + 10 * MINUTE).toISOString();
     expect((await getOffer(m, HIGH)).body.offer.endsAt).toBe(expected);
     expect((await getOffer(m, HIGH)).body.offer.endsAt).toBe(expected);

@@ -14,7 +14,7 @@ import type { CouponOffer, Offer, UrgencyOffer } from '../../../server/decision/
 import { PREVIEW_CODE } from '../../../server/preview/answer';
 import { PreviewKey, signPreview } from '../../../server/preview/token';
 import { internalsOf } from '../../../server/router-internals';
-import { DEFAULT_STORE_FILE } from '../../../server/store/store';
+import { rowCensus } from '../../support/store-faults';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 
@@ -76,7 +76,6 @@ function offerWith(m: MountedRouter, target: string, token: string, path = '/pri
   return request(m.server).get('/visitor-offers/offer').query({ path, 'visitor-offers-preview': target, 'visitor-offers-token': token });
 }
 
-const journal = (dataDir: string): string => readFileSync(join(dataDir, DEFAULT_STORE_FILE), 'utf8');
 
 describe('a valid preview link', () => {
   it('shows the offer to a visitor without a cookie, without DataFast, with reason "preview" and no experiment', async () => {
@@ -103,7 +102,7 @@ describe('a valid preview link', () => {
 
   it('shows a pooled coupon with a placeholder code and claims none; expiry and countdown run from now; nothing is stored', async () => {
     const m = await mount();
-    const before = journal(m.dataDir);
+    const before = rowCensus(m.dataDir);
     const t0 = Date.now();
     const coupon = await openLink(m, await link(m, 'pooled'));
     const urgent = await openLink(m, await link(m, 'countdown'));
@@ -118,9 +117,9 @@ describe('a valid preview link', () => {
     expect(endsAt).toBeLessThanOrEqual(t1 + 10 * MINUTE);
 
     const store = await internalsOf(m.router).store.ready;
-    expect(store.couponCodesUsed('pooled')).toBe(0);
-    expect(journal(m.dataDir)).toBe(before);
-    expect([...store.experimentCounts('hero').values()].reduce((n, c) => n + c.exposures, 0)).toBe(0);
+    expect(await store.couponCodesUsed('pooled')).toBe(0);
+    expect(rowCensus(m.dataDir)).toEqual(before);
+    expect([...(await store.experimentCounts('hero')).values()].reduce((n, c) => n + c.exposures, 0)).toBe(0);
   });
 
   it('tells the truth about an offer visitors can no longer get (deadline-passed)', async () => {

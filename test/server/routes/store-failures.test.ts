@@ -1,16 +1,17 @@
-// A disk error while POST /events or POST /conversions writes to the store: always a 503 with
-// nothing claimed — no 202/201, no goal sent to DataFast, nothing counted — and the same report
-// sent again afterwards is recorded as new, since nothing of it was kept.
+// A store that refuses a write while POST /events or POST /conversions writes to it: always a 503
+// with nothing claimed — no 202/201, no goal sent to DataFast, nothing counted — and the same
+// report sent again afterwards is recorded as new, since nothing of it was kept. The failure is a
+// real one of the database: the table the write goes to is moved away by another connection.
 import { mkdtempSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import request from 'supertest';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../../demo/simulated-datafast';
 import type { Experiment } from '../../../server/experiments/types';
 import { internalsOf } from '../../../server/router-internals';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
+import { takeTableAway } from '../../support/store-faults';
 import { visitorIn } from '../../support/visitor-ids';
 
 const TOKEN = 'conversions-token-0123456789abcdef';
@@ -29,34 +30,25 @@ const UNAVAILABLE = { error: 'events cannot be recorded right now; please try ag
 
 const suite = useRouteSuite('store-failures', { sim: { generateUnknown: true }, secrets: [TOKEN] });
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-async function mount(): Promise<MountedRouter> {
-  return suite.track(
+async function mount(): Promise<MountedRouter & { dataDir: string }> {
+  const dataDir = mkdtempSync(join(suite.baseDir, 'r-'));
+  const m = suite.track(
     await mountRouter({
       datafast: { apiKey: SIM.apiKey, apiUrl: suite.sim.url, timeoutMs: 400 },
       decisions: { experiments: [HERO], rules: [{ id: 'ab', when: {}, then: { experiment: HERO.id } }] },
-      dataDir: mkdtempSync(join(suite.baseDir, 'r-')),
+      dataDir,
       conversionsToken: TOKEN,
       logger: suite.log.logger,
     }),
   );
-}
-
-/** Makes the next fdatasync of any file fail, as a disk error would. */
-async function failNextSync(): Promise<void> {
-  const handle = await open(join(suite.baseDir, 'probe'), 'w');
-  await handle.close();
-  const proto = Object.getPrototypeOf(handle) as FileHandle;
-  vi.spyOn(proto, 'datasync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+  await internalsOf(m.router).store.ready;
+  return { ...m, dataDir };
 }
 
 const event = (m: MountedRouter, body: object) =>
   request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${VISITOR}`).send(body);
 const backend = (m: MountedRouter, body: object) => request(m.server).post('/visitor-offers/conversions').set('Authorization', `Bearer ${TOKEN}`).send(body);
-const counts = async (m: MountedRouter) => Object.fromEntries((await internalsOf(m.router).store.ready).experimentCounts(HERO.id));
+const counts = async (m: MountedRouter) => Object.fromEntries((await (await internalsOf(m.router).store.ready).experimentCounts(HERO.id)));
 const goals = async (m: MountedRouter): Promise<string[]> => {
   await internalsOf(m.router).outbox.drain(15_000);
   return suite.sim.goals.map((g) => g.name);
@@ -65,8 +57,9 @@ const goals = async (m: MountedRouter): Promise<string[]> => {
 describe('POST /events', () => {
   it('an exposure that cannot be stored → 503, nothing sent or counted; sent again, it is recorded as new', async () => {
     const m = await mount();
-    await failNextSync();
+    const restore = takeTableAway(m.dataDir, 'vo_first_exposures');
     const res = await event(m, EXPOSURE);
+    restore();
     expect([res.status, res.body]).toEqual([503, UNAVAILABLE]);
     expect(await counts(m)).toEqual({});
     expect(await goals(m)).toEqual([]);
@@ -78,8 +71,9 @@ describe('POST /events', () => {
   it('a conversion without an order id that cannot be counted → 503, nothing sent; sent again, it counts', async () => {
     const m = await mount();
     expect((await event(m, EXPOSURE)).status).toBe(202);
-    await failNextSync();
+    const restore = takeTableAway(m.dataDir, 'vo_conversions');
     const res = await event(m, { type: 'conversion' });
+    restore();
     expect([res.status, res.body]).toEqual([503, UNAVAILABLE]);
     expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 0 } });
     expect(await goals(m)).toEqual(['offer_exposure']);
@@ -89,10 +83,11 @@ describe('POST /events', () => {
 
   it('an order that cannot be stored → 503, nothing stored or sent; sent again, it is new, not a duplicate', async () => {
     const m = await mount();
-    await failNextSync();
+    const restore = takeTableAway(m.dataDir, 'vo_orders');
     const res = await event(m, { type: 'conversion', orderId: 'o-1', value: 49, currency: 'EUR' });
+    restore();
     expect([res.status, res.body]).toEqual([503, UNAVAILABLE]);
-    expect((await internalsOf(m.router).store.ready).orderCount()).toBe(0);
+    expect((await (await internalsOf(m.router).store.ready).orderCount())).toBe(0);
     expect(await goals(m)).toEqual([]);
     expect((await event(m, { type: 'conversion', orderId: 'o-1', value: 49, currency: 'EUR' })).body).toEqual({ ok: true, forwarded: true });
   });
@@ -101,11 +96,26 @@ describe('POST /events', () => {
 describe('POST /conversions', () => {
   it('an order that cannot be stored → 503, nothing stored or sent; sent again, 201', async () => {
     const m = await mount();
-    await failNextSync();
+    const restore = takeTableAway(m.dataDir, 'vo_orders');
     const res = await backend(m, { visitorId: VISITOR, orderId: 'o-1' });
+    restore();
     expect([res.status, res.body]).toEqual([503, { error: 'the conversion could not be stored; please try again' }]);
-    expect((await internalsOf(m.router).store.ready).orderCount()).toBe(0);
+    expect((await (await internalsOf(m.router).store.ready).orderCount())).toBe(0);
     expect(await goals(m)).toEqual([]);
     expect((await backend(m, { visitorId: VISITOR, orderId: 'o-1' })).status).toBe(201);
+  });
+
+  it('an order whose conversion cannot be counted is not stored either: one transaction, then 201 when sent again', async () => {
+    const m = await mount();
+    expect((await event(m, EXPOSURE)).status).toBe(202);
+    const restore = takeTableAway(m.dataDir, 'vo_conversions');
+    const res = await backend(m, { visitorId: VISITOR, orderId: 'o-2' });
+    restore();
+    expect(res.status).toBe(503);
+    const store = await internalsOf(m.router).store.ready;
+    expect(await store.orderCount()).toBe(0);
+    expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 0 } });
+    expect(await backend(m, { visitorId: VISITOR, orderId: 'o-2' })).toMatchObject({ status: 201, body: { counted: ['hero'] } });
+    expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 1 } });
   });
 });
