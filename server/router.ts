@@ -14,7 +14,7 @@ import { DataFastClient } from './datafast/client.js';
 import { GOAL_NAMES } from './datafast/goals.js';
 import { GoalOutbox } from './events/outbox.js';
 import { BearerGuard } from './http/auth.js';
-import { RateLimiter } from './http/rate-limit.js';
+import { RateLimit } from './http/rate-limit.js';
 import { noSniff } from './http/security-headers.js';
 import { requestTrust } from './http/trust-proxy.js';
 import { LeadForwarder } from './leads/forwarder.js';
@@ -29,7 +29,7 @@ import { requestMetrics } from './metrics/request-metrics.js';
 import { RouterMetrics } from './metrics/router-metrics.js';
 import { attachInternals, type RouterInternals } from './router-internals.js';
 import { conversionsHandlers } from './routes/conversions.js';
-import { dashboardRoutes } from './routes/dashboard.js';
+import { DASHBOARD_INTERVAL_MS, dashboardRoutes } from './routes/dashboard.js';
 import { eventsHandler } from './routes/events.js';
 import { experimentsHandler } from './routes/experiments.js';
 import { leadsHandler } from './routes/leads.js';
@@ -37,6 +37,7 @@ import { liveHandler } from './routes/live.js';
 import { offerHandler } from './routes/offer.js';
 import { previewLinksRoutes } from './routes/preview-links.js';
 import { reply } from './routes/reply.js';
+import { NO_REDIS, SharedState } from './redis/shared-state.js';
 import { widgetRoutes } from './routes/widget.js';
 import { DataDirInUseError, DataDirLock } from './store/data-dir-lock.js';
 import { openStoreRef } from './store/store-ref.js';
@@ -89,8 +90,12 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const df = o.datafast;
   const metrics = new RouterMetrics();
   const client = new DataFastClient({ apiKey: df.apiKey, websiteId: df.websiteId ?? undefined, apiUrl: df.apiUrl, timeoutMs: df.timeoutMs, breaker: df.breaker, logger });
+  // With Redis, instances share the visitor cache, the rate limits, the realtime map and the 429
+  // pause; each falls back to its own when Redis is down or slow (redis/shared-state.ts).
+  const shared = o.redisUrl === null ? null : new SharedState({ url: o.redisUrl, apiKey: df.apiKey, websiteId: df.websiteId, logger, lookupBudgetMs: df.timeoutMs });
+  shared?.sharePause(client);
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
-  const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), o.cache);
+  const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), { ...o.cache, shared: shared?.visitors });
   const store = openStoreRef({ dataDir: o.dataDir, databaseUrl: o.databaseUrl, retentionDays: o.retentionDays, lock, logger });
   const poolSync = new PoolSync();
   let storeState: StoreOpenState['state'] = 'opening';
@@ -125,13 +130,15 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     },
   );
   const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
-  const live = new LiveSource({ fetch: fetchMap, intervalMs: o.liveTtlMs });
-  const eventsPerIp = new RateLimiter({ limit: o.limits.eventsPerMinutePerIp, windowMs: MINUTE });
-  const eventsPerVisitor = new RateLimiter({ limit: o.limits.eventsPerMinutePerVisitor, windowMs: MINUTE });
-  const leadsPerIp = new RateLimiter({ limit: o.limits.leadsPerMinutePerIp, windowMs: MINUTE });
-  const conversionsPerIp = new RateLimiter({ limit: o.limits.conversionsPerMinute, windowMs: MINUTE });
+  const realtime = shared?.realtime(fetchMap) ?? null;
+  const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
+  const limit = (name: string, perMinute: number): RateLimit => new RateLimit({ name, limit: perMinute, windowMs: MINUTE, shared });
+  const eventsPerIp = limit('events_per_ip', o.limits.eventsPerMinutePerIp);
+  const eventsPerVisitor = limit('events_per_visitor', o.limits.eventsPerMinutePerVisitor);
+  const leadsPerIp = limit('leads_per_ip', o.limits.leadsPerMinutePerIp);
+  const conversionsPerIp = limit('conversions_per_ip', o.limits.conversionsPerMinute);
   // One for every route that takes a bearer token: wrong guesses add up across them.
-  const guard = new BearerGuard({ failuresPerMinute: o.limits.authFailuresPerMinutePerIp, logger });
+  const guard = new BearerGuard({ failuresPerMinute: o.limits.authFailuresPerMinutePerIp, logger, shared });
   // sendBeacon posts text/plain; both carry the same small JSON.
   const json = express.json({ limit: '4kb', type: ['application/json', 'text/plain'] });
   const policy = () => offers.current.policy;
@@ -165,6 +172,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     breakers,
     pausedUntil: () => client.pausedUntil,
     readiness: () => readiness.check(),
+    redis: () => shared?.stats() ?? null,
   });
   const requests = requestMetrics(metrics);
 
@@ -178,7 +186,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
-  router.use(dashboardRoutes({ policy, store, fetchMap, adminToken: o.adminToken, access: o.dashboard, guard, logger }));
+  router.use(dashboardRoutes({ policy, store, fetchMap: realtime?.fetcher(DASHBOARD_INTERVAL_MS) ?? fetchMap, adminToken: o.adminToken, access: o.dashboard, guard, logger }));
   router.use(previewLinksRoutes({ policy, key: previewKey, adminToken: o.adminToken, access: o.dashboard, guard }));
   router.use(widgetRoutes({ logger, sourceMaps: o.sourceMaps }));
   router.use(errorHandler(logger));
@@ -207,6 +215,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       await s?.close();
       client.close();
       guard.close();
+      shared?.close();
     })();
     return closing;
   };
@@ -217,15 +226,16 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       pausedUntil: () => client.pausedUntil,
       outbox: () => outbox.stats(),
       cachedVisitors: () => cache.stats().size,
+      redis: () => shared?.health() ?? NO_REDIS,
       offers: () => offers.status(),
     });
   const adminToken = o.adminToken;
   // Mounted by the host app outside the router, the handler still counts wrong tokens under the
   // client address `trustProxy` resolves, not the host app's `trust proxy`.
-  const admitMetrics = (req: express.Request, res: express.Response): boolean => {
+  const admitMetrics = async (req: express.Request, res: express.Response): Promise<boolean> => {
     const leave = trust?.enter(req);
     try {
-      return guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required');
+      return await guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required');
     } finally {
       leave?.();
     }

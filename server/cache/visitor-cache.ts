@@ -1,5 +1,8 @@
 // Per-process cache of DataFast visitor answers (DESIGN.md, Scale): the hot path is a synchronous
-// map read, and any number of concurrent requests for one visitor share one upstream call.
+// map read, and any number of concurrent requests for one visitor share one upstream call. With
+// Redis (`shared`, cache/shared-visitors.ts) it is the first level of two: a local miss asks Redis
+// (within its 50 ms budget) before DataFast, instances coalesce their calls, and what one instance
+// learns, every instance reuses; a fresh local answer never waits for Redis.
 //
 // - found        → fresh for ttlMs, then kept (expired) for staleIfErrorMs more so it can be served
 //                  with `stale: true` while DataFast answers 'unavailable'.
@@ -11,10 +14,13 @@
 // The store is an LRUCache bounded by `max` entries and by `maxBytes` (each entry's estimated heap,
 // entry-size.ts; the parser already caps every record, datafast/visitor.ts); expiry is ours (two
 // timestamps per entry), so expired found records survive until their stale-if-error window ends
-// or an LRU bound evicts them.
+// or an LRU bound evicts them. The timestamps are absolute and shared with Redis, so each life ends
+// at the same moment on every instance.
 import { LRUCache } from 'lru-cache';
 import type { VisitorLookup } from '../datafast/lookup.js';
 import { entryBytes } from './entry-size.js';
+import type { CachedLookup } from './visitor-codec.js';
+import type { CachedAnswer, FleetChange, SharedVisitors } from './shared-visitors.js';
 
 export interface VisitorCacheOptions {
   /** LRU bound on entries, default 10_000. */
@@ -29,6 +35,8 @@ export interface VisitorCacheOptions {
   staleIfErrorMs?: number;
   /** Clock, default Date.now. */
   now?: () => number;
+  /** The second level, shared by every instance through Redis; none by default. */
+  shared?: SharedVisitors | undefined;
 }
 
 export interface VisitorCacheStats {
@@ -42,6 +50,10 @@ export interface VisitorCacheStats {
   staleServed: number;
   /** Loader calls. */
   loads: number;
+  /** Fresh answers taken from Redis (another instance's call), after a wait or not. */
+  sharedHits: number;
+  /** Misses that waited for another instance's call to the same visitor. */
+  sharedWaits: number;
   /** Entries in the store, expired ones included. */
   size: number;
   /** Their estimated heap in bytes (bounded by maxBytes). */
@@ -50,13 +62,8 @@ export interface VisitorCacheStats {
 
 export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
-interface Entry {
-  value: VisitorLookup;
-  /** Fresh while now < expiresAt. */
-  expiresAt: number;
-  /** Usable as a stale-if-error fallback while now < staleUntil (equals expiresAt for bot/unknown/unusable). */
-  staleUntil: number;
-}
+/** staleUntil equals expiresAt for bot, unknown and unusable. */
+type Entry = CachedAnswer;
 
 
 function nonNegative(name: string, value: number): number {
@@ -72,6 +79,7 @@ export class VisitorCache {
   private readonly negativeTtlMs: number;
   private readonly staleIfErrorMs: number;
   private readonly now: () => number;
+  private readonly shared: SharedVisitors | undefined;
   /** Bumped by clear(): loads started before it neither store their answer nor touch the in-flight map. */
   private generation = 0;
 
@@ -80,6 +88,8 @@ export class VisitorCache {
   private coalesced = 0;
   private staleServed = 0;
   private loads = 0;
+  private sharedHits = 0;
+  private sharedWaits = 0;
 
   constructor(load: (visitorId: string) => Promise<VisitorLookup>, options: VisitorCacheOptions = {}) {
     const max = options.max ?? 10_000;
@@ -93,6 +103,7 @@ export class VisitorCache {
     this.negativeTtlMs = nonNegative('negativeTtlMs', options.negativeTtlMs ?? 10_000);
     this.staleIfErrorMs = nonNegative('staleIfErrorMs', options.staleIfErrorMs ?? 300_000);
     this.now = options.now ?? (() => Date.now());
+    this.shared = options.shared;
   }
 
   /** Synchronous fast path: the fresh cached answer, or undefined. No I/O, no promise. */
@@ -128,6 +139,8 @@ export class VisitorCache {
       coalesced: this.coalesced,
       staleServed: this.staleServed,
       loads: this.loads,
+      sharedHits: this.sharedHits,
+      sharedWaits: this.sharedWaits,
       size: this.store.size,
       bytes: this.store.calculatedSize,
     };
@@ -141,30 +154,84 @@ export class VisitorCache {
   }
 
   private async runLoad(visitorId: string, generation: number): Promise<VisitorLookup> {
-    this.loads++;
-    // The loader answers DataFast's failures as 'unavailable'; if it throws, that is a bug of ours:
-    // the callers get the error (and answer internal-error), nothing is cached. Every path goes
-    // through an await, so lookup() has registered this load as in flight before the cleanup runs.
+    // If the loader throws, that is a bug of ours (it answers DataFast's failures as
+    // 'unavailable'): the callers get the error (and answer internal-error), nothing is cached.
+    // Every path goes through an await, so lookup() has registered this load as in flight before
+    // the cleanup runs.
     let answer: VisitorLookup;
     try {
-      answer = await Promise.resolve().then(() => this.load(visitorId));
+      answer = await Promise.resolve().then(() => this.resolve(visitorId, generation));
     } catch (err) {
       if (generation === this.generation) this.inflight.delete(visitorId);
       throw err;
     }
-    if (generation !== this.generation) return answer;
     // Cleared before callers resume, so a caller reacting to this answer starts a fresh load.
-    this.inflight.delete(visitorId);
-    return this.settle(visitorId, answer);
+    if (generation === this.generation) this.inflight.delete(visitorId);
+    return answer;
   }
 
-  private settle(visitorId: string, answer: VisitorLookup): VisitorLookup {
+  /** The fleet's answer when Redis has it fresh or another instance is fetching it; else this instance's own call. */
+  private async resolve(visitorId: string, generation: number): Promise<VisitorLookup> {
+    const shared = this.shared;
+    if (shared === undefined || !shared.usable()) return this.loadAndSettle(visitorId, generation, null);
+    const read = await shared.read(visitorId);
+    if (read.kind === 'local') return this.loadAndSettle(visitorId, generation, null);
+    // Fresh or not: an older record in Redis is what stale-if-error serves if DataFast fails now.
+    if (read.entry !== undefined) this.adopt(visitorId, read.entry, generation);
+    if (read.kind === 'fresh') {
+      this.sharedHits++;
+      return read.entry.value;
+    }
+    if (read.kind === 'lease') return this.loadAndSettle(visitorId, generation, read.token);
+    this.sharedWaits++;
+    const waited = await shared.waitFor(visitorId);
+    if (waited.kind === 'fresh') {
+      this.adopt(visitorId, waited.entry, generation);
+      this.sharedHits++;
+      return waited.entry.value;
+    }
+    if (waited.kind === 'unavailable') {
+      const failed: VisitorLookup = { kind: 'unavailable', cause: waited.cause };
+      return generation === this.generation ? this.settle(visitorId, failed).answer : failed;
+    }
+    return this.loadAndSettle(visitorId, generation, null);
+  }
+
+  /** One loader call; its outcome cached here and shared (`token`: this instance's lease, if any). */
+  private async loadAndSettle(visitorId: string, generation: number, token: string | null): Promise<VisitorLookup> {
+    this.loads++;
+    let answer: VisitorLookup;
+    try {
+      answer = await this.load(visitorId);
+    } catch (err) {
+      this.shared?.publish(visitorId, { kind: 'keep' }, token);
+      throw err;
+    }
+    if (generation !== this.generation) {
+      this.shared?.publish(visitorId, { kind: 'keep' }, token);
+      return answer;
+    }
+    const { answer: settled, change } = this.settle(visitorId, answer);
+    this.shared?.publish(visitorId, change, token);
+    return settled;
+  }
+
+  /** An entry from Redis, kept here unless this instance already has a newer one. */
+  private adopt(visitorId: string, entry: Entry, generation: number): void {
+    if (generation !== this.generation || this.now() >= entry.staleUntil) return;
+    const local = this.store.peek(visitorId);
+    if (local === undefined || local.expiresAt < entry.expiresAt) this.store.set(visitorId, entry);
+  }
+
+  /** The answer callers get, and what it does to the entry (for Redis). */
+  private settle(visitorId: string, answer: VisitorLookup): { answer: VisitorLookup; change: FleetChange } {
     const now = this.now();
     switch (answer.kind) {
       case 'found': {
         const expiresAt = now + this.ttlMs;
-        this.store.set(visitorId, { value: answer, expiresAt, staleUntil: expiresAt + this.staleIfErrorMs });
-        return answer;
+        const entry: Entry = { value: answer, expiresAt, staleUntil: expiresAt + this.staleIfErrorMs };
+        this.store.set(visitorId, entry);
+        return { answer, change: { kind: 'set', entry } };
       }
       case 'unusable': {
         // Asking again at once would download the refused record again for nothing: remembered
@@ -173,35 +240,39 @@ export class VisitorCache {
         if (previous === undefined || previous.value.kind !== 'found' || now >= previous.staleUntil) return this.remember(visitorId, answer, now);
         const stale: VisitorLookup = { kind: 'found', visitor: previous.value.visitor, stale: true };
         this.staleServed++;
-        if (this.negativeTtlMs > 0) this.store.set(visitorId, { value: stale, expiresAt: Math.min(now + this.negativeTtlMs, previous.staleUntil), staleUntil: previous.staleUntil });
-        return stale;
+        if (this.negativeTtlMs === 0) return { answer: stale, change: { kind: 'keep' } };
+        const entry: Entry = { value: stale, expiresAt: Math.min(now + this.negativeTtlMs, previous.staleUntil), staleUntil: previous.staleUntil };
+        this.store.set(visitorId, entry);
+        return { answer: stale, change: { kind: 'set', entry } };
       }
       case 'bot':
       case 'unknown':
         return this.remember(visitorId, answer, now);
       case 'unavailable': {
+        const change: FleetChange = { kind: 'unavailable', cause: answer.cause };
         const previous = this.store.peek(visitorId);
-        if (previous === undefined) return answer;
+        if (previous === undefined) return { answer, change };
         if (now >= previous.staleUntil) {
           this.store.delete(visitorId);
-          return answer;
+          return { answer, change };
         }
-        if (previous.value.kind !== 'found') return answer;
-        if (now < previous.expiresAt) return previous.value;
+        if (previous.value.kind !== 'found') return { answer, change };
+        if (now < previous.expiresAt) return { answer: previous.value, change };
         this.staleServed++;
-        return { kind: 'found', visitor: previous.value.visitor, stale: true };
+        return { answer: { kind: 'found', visitor: previous.value.visitor, stale: true }, change };
       }
     }
   }
 
   /** A negative answer (bot, unknown, unusable), fresh for negativeTtlMs; it replaces any found record. */
-  private remember(visitorId: string, answer: VisitorLookup, now: number): VisitorLookup {
+  private remember(visitorId: string, answer: CachedLookup, now: number): { answer: VisitorLookup; change: FleetChange } {
     if (this.negativeTtlMs > 0) {
       const expiresAt = now + this.negativeTtlMs;
-      this.store.set(visitorId, { value: answer, expiresAt, staleUntil: expiresAt });
-    } else {
-      this.store.delete(visitorId);
+      const entry: Entry = { value: answer, expiresAt, staleUntil: expiresAt };
+      this.store.set(visitorId, entry);
+      return { answer, change: { kind: 'set', entry } };
     }
-    return answer;
+    this.store.delete(visitorId);
+    return { answer, change: { kind: 'delete' } };
   }
 }

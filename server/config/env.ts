@@ -36,6 +36,7 @@ const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reade
   ['DATA_DIR', 'dataDir', asText],
   ['DATABASE_URL', 'databaseUrl', asText],
   ['RETENTION_DAYS', 'retentionDays', asNumberOrOff],
+  ['REDIS_URL', 'redisUrl', asText],
   ['CACHE_MAX_BYTES', 'cache.maxBytes', asNumber],
   ['ALLOWED_ORIGINS', 'allowedOrigins', asList],
   ['TRUST_PROXY', 'trustProxy', trustProxyFromText],
@@ -117,11 +118,10 @@ function valueAt(root: object, path: string): unknown {
   return node;
 }
 
-/** What only the standalone server reads: where to listen, the shared cache, its own log level, its HTTP server's limits. */
+/** What only the standalone server reads: where to listen, its own log level, its HTTP server's limits. */
 export interface ServerSettings {
   port: number;
   host: string;
-  redisUrl: string | null;
   logLevel: LogLevel;
   /** Open connections at most (MAX_CONNECTIONS); null for the default that server-limits.ts works out. */
   maxConnections: number | null;
@@ -148,7 +148,6 @@ const serverSchema = z.object({
     .transform(Number)
     .refine((p) => p <= 65535, 'must be a port number from 0 to 65535'),
   HOST: z.string().min(1),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').nullable(),
   LOG_LEVEL: z.enum(LOG_LEVELS),
   MAX_CONNECTIONS: wholeNumber('connections', 1, 1_000_000).nullable(),
   // Node refuses a headers timeout longer than the request timeout (30 s).
@@ -164,7 +163,7 @@ export const SERVER_VARIABLES: readonly string[] = Object.keys(serverSchema.shap
 const ECHOED = new Set(['PORT', 'MAX_CONNECTIONS', 'HEADERS_TIMEOUT_MS', 'KEEP_ALIVE_TIMEOUT_MS']);
 
 /**
- * PORT (default 3000; 0 picks a free port), HOST (default 0.0.0.0), REDIS_URL, LOG_LEVEL (default
+ * PORT (default 3000; 0 picks a free port), HOST (default 0.0.0.0), LOG_LEVEL (default
  * info), MAX_CONNECTIONS, HEADERS_TIMEOUT_MS (default 10000), KEEP_ALIVE_TIMEOUT_MS (default 5000):
  * checked before the server makes its logger or anything else.
  * @throws ConfigError naming the variable
@@ -173,7 +172,6 @@ export function serverSettingsFromEnv(env: Env): ServerSettings {
   const input = {
     PORT: setting(env, 'PORT') ?? '3000',
     HOST: setting(env, 'HOST') ?? '0.0.0.0',
-    REDIS_URL: setting(env, 'REDIS_URL') ?? null,
     LOG_LEVEL: setting(env, 'LOG_LEVEL') ?? 'info',
     MAX_CONNECTIONS: setting(env, 'MAX_CONNECTIONS') ?? null,
     HEADERS_TIMEOUT_MS: setting(env, 'HEADERS_TIMEOUT_MS') ?? String(SERVER_LIMITS.headersTimeoutMs),
@@ -190,7 +188,6 @@ export function serverSettingsFromEnv(env: Env): ServerSettings {
   return {
     port: d.PORT,
     host: d.HOST,
-    redisUrl: d.REDIS_URL,
     logLevel: d.LOG_LEVEL,
     maxConnections: d.MAX_CONNECTIONS,
     headersTimeoutMs: d.HEADERS_TIMEOUT_MS,

@@ -24,6 +24,11 @@ const token = z.string().superRefine((value, ctx) => {
 const perMinute = z.number().int().min(1).max(1_000_000);
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 
+// Any Redis URL ioredis reads; its password, if any, is never repeated in an error.
+const redisUrl = z.string().superRefine((value, ctx) => {
+  if (!/^rediss?:\/\/[^\s]+$/.test(value) || !URL.canParse(value)) ctx.addIssue({ code: 'custom', message: 'must be a redis:// or rediss:// URL' });
+});
+
 // A Postgres connection URL (pg reads it); it holds a password, so it is never repeated in an error.
 const databaseUrl = z.string().superRefine((value, ctx) => {
   let url: URL | null = null;
@@ -121,6 +126,7 @@ export const optionsSchema = obj({
   dataDir: z.string().trim().min(1, 'must not be empty').optional(),
   databaseUrl: databaseUrl.nullable().optional(),
   retentionDays: z.number().int().min(1).max(36_500).nullable().optional(),
+  redisUrl: redisUrl.nullable().optional(),
   allowedOrigins: z.array(origin).optional(),
   trustProxy: trustProxy.optional(),
   adminToken: token.nullable().optional(),

@@ -155,6 +155,16 @@ export interface VisitorOffersOptions extends OffersOptions {
    * (checked every 6 hours); `null` keeps them for ever. Leads are kept until deleted. Default 400. Env: `RETENTION_DAYS` (a number, or `off`).
    */
   retentionDays?: number | null;
+  /**
+   * A Redis the instances share (`redis://` or `rediss://`, a password in it if needed): the visitor
+   * cache as a second level, one DataFast call per cold visitor for the fleet, the rate limits, the
+   * realtime map (one fetch per interval for the fleet) and DataFast's 429 pause. Each operation has
+   * a 50 ms budget; when Redis is down, slow or failing, each instance carries on with its own cache
+   * and limits and comes back to sharing by itself. Start-up does not wait for it. Keys are
+   * pseudonyms and values sealed with keys derived from the DataFast API key: no visitor id, client
+   * address or record is readable in Redis. Default: none (everything per instance). Env: `REDIS_URL`.
+   */
+  redisUrl?: string | null;
   /** Other origins allowed to POST events and leads, like `https://shop.example.com` (the router's own origin always is). Env: `ALLOWED_ORIGINS`. */
   allowedOrigins?: string[];
   /**

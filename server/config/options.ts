@@ -42,6 +42,8 @@ export interface ResolvedOptions {
   databaseUrl: string | null;
   /** null: nothing is pruned. */
   retentionDays: number | null;
+  /** Redis for the state instances share (visitor cache, rate limits, realtime map, 429 pause); null: none. */
+  redisUrl: string | null;
   /** As browsers send them in `Origin`: scheme and host lowercased, no trailing slash. */
   allowedOrigins: string[];
   /** Whom the router trusts for X-Forwarded-*; null leaves it to the host app's `trust proxy`. */
@@ -121,6 +123,7 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     dataDir: o.dataDir ?? DEFAULTS.dataDir,
     databaseUrl: o.databaseUrl ?? null,
     retentionDays: o.retentionDays === undefined ? DEFAULTS.retentionDays : o.retentionDays,
+    redisUrl: o.redisUrl ?? null,
     allowedOrigins: (o.allowedOrigins ?? []).map((origin) => new URL(origin).origin),
     trustProxy: o.trustProxy ?? null,
     adminToken: o.adminToken ?? null,

@@ -1,5 +1,7 @@
 // The client's three breakers (visitor lookups, realtime map, goals) and their logs, plus the one
 // thing they share: a 429 is about the whole account, so it opens all three until Retry-After.
+// For the same reason a 429 is shared with the other instances through Redis when there is one
+// (redis/shared-pause.ts): `onRateLimited` tells it, `pauseUntil` applies another instance's.
 //
 // One breaker per kind of call rather than one per client: the kinds fail apart (a slow realtime
 // map, goals refused for want of goals:write) and are called at very different rates (lookups per
@@ -31,6 +33,7 @@ export class BreakerSet {
   readonly #maxPauseMs: number;
   /** Until when the last 429 asked us to wait (epoch ms). */
   #rateLimitedUntil = 0;
+  readonly #rateLimitedListeners = new Set<(until: number) => void>();
   /** Read-only views, for metrics. */
   readonly views: Readonly<Record<UpstreamEndpoint, BreakerView>>;
 
@@ -57,6 +60,32 @@ export class BreakerSet {
     this.#rateLimitedUntil = Math.max(this.#rateLimitedUntil, until);
     for (const e of UPSTREAM_ENDPOINTS) this.#breakers[e].trip('rate-limited', until);
     this.#log.warn({ pauseMs }, 'DataFast rate limit reached (429): every call fails fast until Retry-After, then one probe per kind of call');
+    for (const listener of [...this.#rateLimitedListeners]) {
+      try {
+        listener(until);
+      } catch {
+        // Sharing the pause must never break a call.
+      }
+    }
+  }
+
+  /** Called with the pause's end (epoch ms) after each 429 this client gets. */
+  onRateLimited(listener: (until: number) => void): () => void {
+    this.#rateLimitedListeners.add(listener);
+    return () => this.#rateLimitedListeners.delete(listener);
+  }
+
+  /**
+   * Another instance's 429: every breaker opens until `until` (capped like a Retry-After), as after
+   * one of ours, and nothing is told back. A pause that ends no later than the current one is ignored.
+   */
+  pauseUntil(until: number): void {
+    const now = this.#now();
+    const end = Math.min(until, now + this.#maxPauseMs);
+    if (end <= now || end <= this.#rateLimitedUntil) return;
+    this.#rateLimitedUntil = end;
+    for (const e of UPSTREAM_ENDPOINTS) this.#breakers[e].trip('rate-limited', end);
+    this.#log.warn({ pauseMs: end - now }, 'DataFast rate limit reached by another instance (429): every call fails fast until its Retry-After, then one probe per kind of call');
   }
 
   /** Until when a 429 asked us to wait (epoch ms), or 0 once that time has passed. */

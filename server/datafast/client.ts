@@ -137,6 +137,16 @@ export class DataFastClient {
     return this.#breakers.rateLimitedUntil;
   }
 
+  /** Called with the pause's end (epoch ms) after each 429 (to share it with other instances). */
+  onRateLimited(listener: (until: number) => void): () => void {
+    return this.#breakers.onRateLimited(listener);
+  }
+
+  /** Another instance's 429: calls fail fast until `until`, as after one of ours. */
+  pauseUntil(until: number): void {
+    this.#breakers.pauseUntil(until);
+  }
+
   /** While the breaker of this kind of call is open: when it lets a probe through (epoch ms); else 0. */
   retryAt(endpoint: UpstreamEndpoint): number {
     return this.#breakers.of(endpoint).retryAt();

@@ -1,6 +1,7 @@
 // What `router.health()` reports: readiness with its reasons, and the state behind it.
 import type { OffersStatus } from '../config/offers-ref.js';
 import type { OutboxStats } from '../events/outbox.js';
+import type { RedisHealth } from '../redis/shared-state.js';
 import type { Readiness, StoreHealth, UpstreamBreaker } from './readiness.js';
 
 /** The router's state, as `health()` reports it. */
@@ -30,6 +31,12 @@ export interface RouterHealth {
   outbox: { queued: number; capacity: number };
   /** Visitor records in the in-memory cache. */
   cachedVisitors: number;
+  /**
+   * Redis (`redisUrl`): `off` without one, `up` while instances share through it, `down` while this
+   * one works alone (its own cache and limits). Never a reason to be unready: the fleet works
+   * without Redis, only less shared.
+   */
+  redis: RedisHealth;
   /** Where the offers come from, when they were loaded, and the last rejected reload. */
   offers: OffersStatus;
 }
@@ -40,6 +47,7 @@ export interface RouterHealthSources {
   pausedUntil: () => number;
   outbox: () => Pick<OutboxStats, 'queued' | 'capacity'>;
   cachedVisitors: () => number;
+  redis: () => RedisHealth;
   offers: () => OffersStatus;
 }
 
@@ -57,6 +65,7 @@ export function routerHealth(s: RouterHealthSources): RouterHealth {
     upstream: s.breakers().map((b) => ({ endpoint: b.endpoint, state: b.state(), openSince: iso(b.stats().openSince) })),
     outbox: { queued, capacity },
     cachedVisitors: s.cachedVisitors(),
+    redis: s.redis(),
     offers: s.offers(),
   };
 }

@@ -1,76 +1,78 @@
-// A per-key request limiter (per visitor, per IP) with bounded memory, for POST /events and
-// POST /leads. It uses the sliding-window counter: the count of the current fixed window plus the
-// previous window's count weighted by how much of it still overlaps the sliding window. That
-// avoids the fixed window's double burst at a boundary, in two numbers per key.
+// Per-key request limits (per client address, per visitor) for POST /events, /leads and
+// /conversions and for wrong bearer tokens, through rate-limiter-flexible: `limit` requests per
+// fixed window of `windowMs`, the window starting at the key's first request.
 //
-// Memory is bounded by an LRU of `max` keys. A key pushed out by `max` newer keys starts afresh:
-// under a flood of distinct keys (a spoofed-IP spray) the limiter forgets its least recently
-// seen keys rather than growing. Size `max` to comfortably exceed the keys active per window.
-// One process only: several instances each keep their own counts (see DESIGN.md, Scale).
-import { LRUCache } from 'lru-cache';
-
-export interface RateLimiterOptions {
-  /** Requests allowed per key per window. */
-  limit: number;
-  windowMs: number;
-  /** Keys remembered at most. Default 10,000. */
-  max?: number;
-  /** Epoch ms. Default Date.now. */
-  now?: () => number;
-}
+// - With Redis (RateLimiterRedis): every instance counts in one place, so a limit holds across the
+//   fleet. Each call is bounded by the Redis budget; when Redis is down, slow or failing, this
+//   instance counts on its own in memory (the insurance limiter: a RateLimiterMemory with the same
+//   settings) until it is back — each instance then allows the limit, as without Redis.
+// - Without Redis: RateLimiterMemory alone. Its keys expire with their window, so its memory is
+//   bounded by the keys active in one window.
+// Keys in Redis are pseudonyms (redis/keyring.ts): no client address or visitor id is stored there.
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RedisKeyring } from '../redis/keyring.js';
+import { LOCAL, type RedisLink } from '../redis/redis-link.js';
 
 export interface RateLimitDecision {
   ok: boolean;
   /** When refused: whole seconds until a request would be allowed (at least 1). 0 when ok. */
   retryAfterSeconds: number;
+  /** Requests still allowed in the current window (0 when refused, or when this one was the last). */
+  remaining: number;
+  /** Whole seconds until the current window ends (at least 1). */
+  resetSeconds: number;
 }
 
-interface Counter {
-  /** Start of the current fixed window (a multiple of windowMs). */
-  windowStart: number;
-  current: number;
-  previous: number;
+export interface RateLimitOptions {
+  /** The limit's name, as in the metrics (`events_per_ip`); it also keeps limits apart in Redis. */
+  name: string;
+  /** Requests allowed per key per window. */
+  limit: number;
+  /** A whole number of seconds, in ms. */
+  windowMs: number;
+  /** Redis, to count across instances; none by default. */
+  shared?: { link: RedisLink; keyring: RedisKeyring } | null;
 }
 
-export class RateLimiter {
-  readonly #limit: number;
-  readonly #windowMs: number;
-  readonly #now: () => number;
-  readonly #counters: LRUCache<string, Counter>;
+export class RateLimit {
+  readonly name: string;
+  readonly limit: number;
+  readonly #memory: RateLimiterMemory;
+  readonly #redis: { limiter: RateLimiterRedis; link: RedisLink; keyring: RedisKeyring } | null;
   #refused = 0;
 
-  constructor(options: RateLimiterOptions) {
+  constructor(options: RateLimitOptions) {
     if (!Number.isInteger(options.limit) || options.limit < 1) {
-      throw new RangeError(`RateLimiter: limit must be a positive integer, got ${options.limit}`);
+      throw new RangeError(`RateLimit: limit must be a positive integer, got ${options.limit}`);
     }
-    if (!Number.isFinite(options.windowMs) || options.windowMs <= 0) {
-      throw new RangeError(`RateLimiter: windowMs must be positive, got ${options.windowMs}`);
+    if (!Number.isInteger(options.windowMs / 1000) || options.windowMs < 1000) {
+      throw new RangeError(`RateLimit: windowMs must be a whole number of seconds, got ${options.windowMs}`);
     }
-    const max = options.max ?? 10_000;
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`RateLimiter: max must be a positive integer, got ${max}`);
-    this.#limit = options.limit;
-    this.#windowMs = options.windowMs;
-    this.#now = options.now ?? Date.now;
-    this.#counters = new LRUCache<string, Counter>({ max });
+    this.name = options.name;
+    this.limit = options.limit;
+    const settings = { points: options.limit, duration: options.windowMs / 1000 };
+    this.#memory = new RateLimiterMemory(settings);
+    const shared = options.shared ?? null;
+    this.#redis =
+      shared === null
+        ? null
+        : {
+            limiter: new RateLimiterRedis({ ...settings, storeClient: shared.link.client, keyPrefix: 'vo:rl', rejectIfRedisNotReady: true }),
+            link: shared.link,
+            keyring: shared.keyring,
+          };
   }
 
-  /** Counts one request for `key` when it is allowed; a refused request is not counted. */
-  take(key: string): RateLimitDecision {
-    const now = this.#now();
-    const windowStart = Math.floor(now / this.#windowMs) * this.#windowMs;
-    const counter = this.#roll(this.#counters.get(key), windowStart);
-    const elapsed = now - windowStart;
-    const weight = 1 - elapsed / this.#windowMs;
-    const estimate = counter.previous * weight + counter.current;
+  /** Counts one request for `key` and says whether it is allowed. Never rejects. */
+  async take(key: string): Promise<RateLimitDecision> {
+    const decision = await this.#ask(key, true, (limiter, k) => limiter.consume(k));
+    if (!decision.ok) this.#refused += 1;
+    return decision;
+  }
 
-    if (estimate + 1 <= this.#limit) {
-      counter.current += 1;
-      this.#counters.set(key, counter);
-      return { ok: true, retryAfterSeconds: 0 };
-    }
-    this.#counters.set(key, counter);
-    this.#refused += 1;
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(this.#waitMs(counter, elapsed) / 1000)) };
+  /** What `take(key)` would answer now, without counting anything. Never rejects. */
+  peek(key: string): Promise<RateLimitDecision> {
+    return this.#ask(key, false, (limiter, k) => limiter.get(k));
   }
 
   /** Requests refused since start (for metrics). */
@@ -78,46 +80,39 @@ export class RateLimiter {
     return this.#refused;
   }
 
-  /** What `take(key)` would answer now, without counting anything or refreshing the key's place. */
-  peek(key: string): RateLimitDecision {
-    const now = this.#now();
-    const windowStart = Math.floor(now / this.#windowMs) * this.#windowMs;
-    const counter = this.#roll(this.#counters.peek(key), windowStart);
-    const elapsed = now - windowStart;
-    const estimate = counter.previous * (1 - elapsed / this.#windowMs) + counter.current;
-    if (estimate + 1 <= this.#limit) return { ok: true, retryAfterSeconds: 0 };
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(this.#waitMs(counter, elapsed) / 1000)) };
-  }
-
-  /** How many keys are remembered (for tests and metrics). */
-  get size(): number {
-    return this.#counters.size;
-  }
-
-  /** Moves a counter into the window starting at `windowStart`. */
-  #roll(counter: Counter | undefined, windowStart: number): Counter {
-    if (!counter) return { windowStart, current: 0, previous: 0 };
-    if (counter.windowStart === windowStart) return counter;
-    if (counter.windowStart === windowStart - this.#windowMs) {
-      return { windowStart, current: 0, previous: counter.current };
+  /** In Redis within its budget when it is up, else (or when that fails) in memory. */
+  async #ask(
+    key: string,
+    counts: boolean,
+    op: (limiter: RateLimiterMemory | RateLimiterRedis, key: string) => Promise<RateLimiterRes | null>,
+  ): Promise<RateLimitDecision> {
+    const redis = this.#redis;
+    if (redis !== null) {
+      const name = redis.keyring.name(`limit:${this.name}`, key);
+      const shared = await redis.link.run(() => answered(op(redis.limiter, name)));
+      if (shared !== LOCAL) return this.#decision(shared, counts);
     }
-    return { windowStart, current: 0, previous: 0 };
+    // The memory store does not fail; if it ever did, the request would be let through.
+    return this.#decision(await answered(op(this.#memory, key)).catch(() => null), counts);
   }
 
-  /**
-   * Milliseconds from now until `previous * (1 - e / W) + current + 1 <= limit` holds, where e is
-   * the time into the current window; past the window's end `current` becomes `previous`.
-   */
-  #waitMs(counter: Counter, elapsed: number): number {
-    const W = this.#windowMs;
-    const room = this.#limit - 1 - counter.current;
-    if (room >= 0 && counter.previous > 0) {
-      // Within this window: previous * (1 - e/W) <= room  ⇔  e >= W * (1 - room / previous).
-      const at = W * (1 - room / counter.previous);
-      if (at < W) return Math.max(0, at - elapsed);
-    }
-    // In the next window: current * (1 - e'/W) <= limit - 1  ⇔  e' >= W * (1 - (limit - 1) / current).
-    const next = counter.current > 0 ? Math.max(0, W * (1 - (this.#limit - 1) / counter.current)) : 0;
-    return W - elapsed + next;
+  /** `counted`: `res` includes this request (take), or only the ones before it (peek). */
+  #decision(found: RateLimiterRes | null, counted: boolean): RateLimitDecision {
+    // The memory store's get() still shows a window that ended but whose timer has not run yet.
+    const res = found !== null && !counted && found.msBeforeNext <= 0 ? null : found;
+    const consumed = res?.consumedPoints ?? 0;
+    const resetSeconds = Math.max(1, Math.ceil((res?.msBeforeNext ?? 0) / 1000));
+    // consume() counts a refused request too: a key past the limit has consumed > limit.
+    const allowed = counted ? consumed <= this.limit : consumed < this.limit;
+    if (!allowed) return { ok: false, retryAfterSeconds: resetSeconds, remaining: 0, resetSeconds };
+    return { ok: true, retryAfterSeconds: 0, remaining: Math.max(0, this.limit - consumed), resetSeconds };
   }
+}
+
+/** rate-limiter-flexible rejects with its result when a key is over the limit: that is an answer, not a failure. */
+function answered(call: Promise<RateLimiterRes | null>): Promise<RateLimiterRes | null> {
+  return call.catch((err: unknown) => {
+    if (err instanceof RateLimiterRes) return err;
+    throw err;
+  });
 }

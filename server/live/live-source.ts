@@ -10,14 +10,19 @@
 //   so an outage costs one upstream call per interval, never a storm. (The DataFast client adds its
 //   own pause after a 429.) Meanwhile the last good map keeps being served, its `minutesAgo`
 //   recomputed at each attempt, until it is older than `maxStaleMs`; then the answer is null.
+// - With Redis, `fetch` is the fleet's (live/shared-realtime.ts): it may answer with a map another
+//   instance fetched, and when; the map's age counts from then.
 import type { RealtimeLookup } from '../datafast/client.js';
 import type { UnavailableCause } from '../datafast/lookup.js';
 import type { RealtimeMap } from '../datafast/realtime.js';
 import { toLiveView, type LiveView } from './live-view.js';
 
+/** A fetch's answer: `fetchedAt` (epoch ms) when the map is one fetched earlier, by another instance. */
+export type LiveFetchResult = RealtimeLookup | { kind: 'found'; map: RealtimeMap; fetchedAt: number };
+
 export interface LiveSourceOptions {
   /** One realtime-map call, e.g. `() => client.getRealtimeMap()`. Should not reject; a rejection counts as a failure. */
-  fetch: () => Promise<RealtimeLookup>;
+  fetch: () => Promise<LiveFetchResult>;
   /** Least time between two fetch starts, default 15_000 ms. */
   intervalMs?: number;
   /** How old the last good map may get while fetches fail, default 300_000 ms. */
@@ -57,7 +62,7 @@ const THREW: RealtimeLookup = Object.freeze({ kind: 'unavailable', cause: 'netwo
 export class LiveSource {
   readonly intervalMs: number;
   readonly maxStaleMs: number;
-  readonly #fetch: () => Promise<RealtimeLookup>;
+  readonly #fetch: () => Promise<LiveFetchResult>;
   readonly #maxPurchases: number | undefined;
   readonly #now: () => number;
 
@@ -139,7 +144,7 @@ export class LiveSource {
   async #refresh(startedAt: number): Promise<LiveView | null> {
     this.#lastAttemptAt = startedAt;
     this.#fetches++;
-    let result: RealtimeLookup;
+    let result: LiveFetchResult;
     try {
       result = await this.#fetch();
     } catch {
@@ -150,7 +155,7 @@ export class LiveSource {
       if (result.kind === 'found') {
         this.#view = toLiveView(result.map, now, this.#options());
         this.#map = result.map;
-        this.#fetchedAt = now;
+        this.#fetchedAt = 'fetchedAt' in result ? Math.min(result.fetchedAt, now) : now;
         this.#lastSuccessAt = now;
         this.#lastFailure = null;
         return this.#view;

@@ -7,6 +7,7 @@ import type { VisitorCacheStats } from '../cache/visitor-cache.js';
 import type { OutboxStats } from '../events/outbox.js';
 import type { ReadinessReport, UpstreamBreaker } from '../health/readiness.js';
 import type { ForwarderStats } from '../leads/forwarder.js';
+import type { RedisLinkStats } from '../redis/redis-link.js';
 import type { PoolSync } from '../offers/pool-sync.js';
 import type { Store } from '../store/store.js';
 import { PREFIX } from './router-metrics.js';
@@ -27,6 +28,8 @@ export interface MetricSources {
   /** Until when DataFast calls are paused after a 429 (epoch ms; 0 when not). */
   pausedUntil: () => number;
   readiness: () => Promise<ReadinessReport>;
+  /** The Redis link's state and counts; null without `redisUrl`. */
+  redis?: () => RedisLinkStats | null;
   now?: () => number;
 }
 
@@ -69,6 +72,8 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
   total('cache_misses_total', 'Visitor lookups that started or joined a DataFast call.', () => s.cache().misses);
   total('cache_coalesced_total', 'Misses that joined a DataFast call already in flight for the same visitor.', () => s.cache().coalesced);
   total('cache_stale_served_total', 'Expired records served because DataFast was unavailable (stale-if-error).', () => s.cache().staleServed);
+  total('cache_shared_hits_total', 'Visitor lookups answered from Redis with another instance\'s DataFast call (after waiting for it or not).', () => s.cache().sharedHits);
+  total('cache_shared_waits_total', 'Visitor lookups that waited for another instance\'s DataFast call to the same visitor.', () => s.cache().sharedWaits);
   level('cache_entries', 'Visitor records in the cache, expired ones kept for stale-if-error included.', () => s.cache().size);
   level('cache_bytes', 'Estimated heap bytes of the cached visitor records (bounded by cache.maxBytes).', () => s.cache().bytes);
 
@@ -129,5 +134,15 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
   level('store_bytes', 'Bytes the store takes (SQLite: the database and its WAL; Postgres: its tables).', async () => (await s.store()?.sizeBytes()) ?? 0);
   total('store_write_failures_total', 'Store writes (transactions) that failed, e.g. on a full disk or a lost database connection.', () => s.store()?.writeStats().failures ?? 0);
   level('store_writable', '1 when the store takes writes (see /readyz), else 0.', async () => ((await s.readiness()).store === 'ok' ? 1 : 0));
+  const redis = (read: (r: RedisLinkStats) => number) => (): Array<[Labels, number]> => {
+    const stats = s.redis?.() ?? null;
+    return stats === null ? [] : [[{}, read(stats)]];
+  };
+  level('redis_up', '1 while Redis is shared (up), 0 while this instance works alone (connecting or down); absent without redisUrl.', redis((r) => (r.state === 'up' ? 1 : 0)));
+  total('redis_fallbacks_total', 'Redis operations done locally instead: Redis down, or the operation failed or overran its 50 ms budget.', redis((r) => r.fallbacks));
+  total('redis_timeouts_total', 'Redis operations that overran their budget.', redis((r) => r.timeouts));
+  total('redis_errors_total', 'Redis operations that failed (connection lost, an error reply).', redis((r) => r.errors));
+  total('redis_outages_total', 'Times Redis went down for this instance (it then recovers by itself).', redis((r) => r.outages));
+
   level('ready', '1 when the router is ready for traffic (see /readyz), else 0.', async () => ((await s.readiness()).ready ? 1 : 0));
 }

@@ -13,7 +13,7 @@ import type { RouterMetrics } from './router-metrics.js';
 export type MetricsAccess =
   | { kind: 'public' }
   /** `adminToken` null: nobody (404). `admit` answers the refusal itself (401, 429) and returns false. */
-  | { kind: 'token'; adminToken: string | null; admit: (req: Request, res: Response) => boolean };
+  | { kind: 'token'; adminToken: string | null; admit: (req: Request, res: Response) => Promise<boolean> };
 
 /** A request handler for any Express app (a Connect-style `next` is accepted and not needed). */
 export type MetricsHandler = (req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => void;
@@ -24,10 +24,15 @@ export function metricsHandler(metrics: RouterMetrics, access: MetricsAccess, lo
     const req = incoming as Request;
     const res = outgoing as Response;
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, { error: 'use GET' }, { allow: 'GET, HEAD' });
-    if (access.kind === 'token') {
-      if (access.adminToken === null) return reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN (or METRICS_PUBLIC=true)' });
-      if (!access.admit(req, res)) return;
-    }
+    if (access.kind === 'public') return scrape(res);
+    if (access.adminToken === null) return reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN (or METRICS_PUBLIC=true)' });
+    // admit() never rejects; it answers a refusal itself.
+    void access.admit(req, res).then((ok) => {
+      if (ok) scrape(res);
+    });
+  };
+
+  function scrape(res: Response): void {
     metrics.text().then(
       (text) => {
         res.status(200).set({ 'content-type': metrics.contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
@@ -39,5 +44,5 @@ export function metricsHandler(metrics: RouterMetrics, access: MetricsAccess, lo
         if (!res.headersSent) reply(res, 500, { error: 'internal error' });
       },
     );
-  };
+  }
 }

@@ -14,7 +14,7 @@ import { conversionBody, type ConversionCreated, type Duplicate } from '../contr
 import { conversionMetadata, GOAL_NAMES } from '../datafast/goals.js';
 import type { GoalOutbox } from '../events/outbox.js';
 import { addressKey } from '../http/client-key.js';
-import type { RateLimiter } from '../http/rate-limit.js';
+import type { RateLimit } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { BearerGuard } from '../http/auth.js';
@@ -25,7 +25,7 @@ export interface ConversionsRouteDeps {
   outbox: GoalOutbox;
   /** Tokens accepted as `Authorization: Bearer …` (nulls ignored); none disables the route (404). */
   tokens: ReadonlyArray<string | null>;
-  perIp: RateLimiter;
+  perIp: RateLimit;
   /** Checks the token (wrong ones throttled and logged per client address). */
   guard: BearerGuard;
   logger: Logger;
@@ -36,12 +36,12 @@ export function conversionsHandlers({ store, outbox, tokens, perIp, guard, logge
   const accepted = tokens.filter((t): t is string => t !== null);
 
   // Before the body is read: a disabled route or a missing token answers the same whatever is sent.
-  const access: RequestHandler = (req, res, next) => {
+  const access: RequestHandler = async (req, res, next) => {
     if (accepted.length === 0) return reply(res, 404, { error: 'not enabled: set CONVERSIONS_TOKEN or ADMIN_TOKEN' });
     // Counted before the token check, so guessing tokens is as limited as sending orders.
-    const limit = perIp.take(addressKey(req.ip));
+    const limit = await perIp.take(addressKey(req.ip));
     if (!limit.ok) return reply(res, 429, { error: 'too many requests' }, { 'retry-after': String(limit.retryAfterSeconds) });
-    if (!guard.admit(req, res, accepted, 'conversions token (or admin token) required')) return;
+    if (!(await guard.admit(req, res, accepted, 'conversions token (or admin token) required'))) return;
     if (!req.is('application/json')) return reply(res, 415, { error: 'send the body as application/json' });
     next();
   };

@@ -14,11 +14,10 @@
 // The realtime map is fetched for the dashboard by its own LiveSource: at most once per 5 s for
 // every open dashboard together, coalesced, nothing fetched while nobody looks.
 import { Router, type Request, type Response } from 'express';
-import type { RealtimeLookup } from '../datafast/client.js';
 import { dashboardSnapshot } from '../dashboard/snapshot.js';
 import type { Policy } from '../decision/decide.js';
 import { experimentResult, type ExperimentResult } from '../experiments/results.js';
-import { LiveSource } from '../live/live-source.js';
+import { LiveSource, type LiveFetchResult } from '../live/live-source.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { BearerGuard } from '../http/auth.js';
@@ -31,8 +30,8 @@ export interface DashboardRoutesOptions {
   /** The current policy, read once per request (offers can be reloaded). */
   policy: () => Policy;
   store: StoreRef;
-  /** One realtime-map call, e.g. `() => client.getRealtimeMap()`. */
-  fetchMap: () => Promise<RealtimeLookup>;
+  /** One realtime-map call, e.g. `() => client.getRealtimeMap()` (with Redis, the fleet's: live/shared-realtime.ts). */
+  fetchMap: () => Promise<LiveFetchResult>;
   /** Null: the protected dashboard is disabled (404). */
   adminToken: string | null;
   access: DashboardAccess;
@@ -80,7 +79,7 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
   router.get('/dashboard/data', async (req: Request, res: Response) => {
     if (!enabled) return disabled(res);
     // Enabled and protected means there is an admin token; the guard answers 401 or 429 itself.
-    if (access !== 'open' && !guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required')) return;
+    if (access !== 'open' && !(await guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required'))) return;
     const current = policy();
     const [realtime, results] = await Promise.all([source.getMap(), experimentResults(current, store, logger)]);
     const snapshot = dashboardSnapshot({

@@ -13,7 +13,7 @@ import type { Policy } from '../decision/decide.js';
 import type { GoalOutbox } from '../events/outbox.js';
 import { assign } from '../experiments/assign.js';
 import { addressKey } from '../http/client-key.js';
-import type { RateLimiter } from '../http/rate-limit.js';
+import type { RateLimit } from '../http/rate-limit.js';
 import { checkOrigin } from '../http/same-origin.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
@@ -27,8 +27,8 @@ export interface EventsRouteDeps {
   store: StoreRef;
   outbox: GoalOutbox;
   allowedOrigins: readonly string[];
-  perIp: RateLimiter;
-  perVisitor: RateLimiter;
+  perIp: RateLimit;
+  perVisitor: RateLimit;
   logger: Logger;
 }
 
@@ -42,7 +42,7 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
       [perIp, addressKey(req.ip)],
       [perVisitor, visitor.id],
     ] as const) {
-      const limit = limiter.take(key);
+      const limit = await limiter.take(key);
       if (!limit.ok) return reply(res, 429, { error: 'too many events' }, { 'retry-after': String(limit.retryAfterSeconds) });
     }
     const parsed = eventBody.safeParse(req.body);

@@ -18,7 +18,7 @@ export interface ExperimentsRouteDeps {
 export function experimentsHandler({ policy, store, adminToken, guard }: ExperimentsRouteDeps): RequestHandler {
   return async (req, res) => {
     if (adminToken === null) return reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN' });
-    if (!guard.admit(req, res, [adminToken], 'admin token required')) return;
+    if (!(await guard.admit(req, res, [adminToken], 'admin token required'))) return;
     const current = policy();
     const s = await store.ready;
     // One SQL aggregate per experiment, run together.

@@ -3,7 +3,7 @@
 import type { RequestHandler } from 'express';
 import { leadBody } from '../contract.js';
 import type { Policy } from '../decision/decide.js';
-import type { RateLimiter } from '../http/rate-limit.js';
+import type { RateLimit } from '../http/rate-limit.js';
 import { addressKey } from '../http/client-key.js';
 import { checkOrigin } from '../http/same-origin.js';
 import type { LeadForwarder } from '../leads/forwarder.js';
@@ -18,7 +18,7 @@ export interface LeadsRouteDeps {
   store: StoreRef;
   forwarder: LeadForwarder;
   allowedOrigins: readonly string[];
-  perIp: RateLimiter;
+  perIp: RateLimit;
   logger: Logger;
 }
 
@@ -26,7 +26,7 @@ export function leadsHandler({ policy, store, forwarder, allowedOrigins, perIp, 
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
-    const limit = perIp.take(addressKey(req.ip));
+    const limit = await perIp.take(addressKey(req.ip));
     if (!limit.ok) return reply(res, 429, { error: 'too many requests' }, { 'retry-after': String(limit.retryAfterSeconds) });
     const parsed = leadBody.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });

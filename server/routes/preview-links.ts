@@ -34,7 +34,7 @@ export function previewLinksRoutes({ policy, key, adminToken, access, guard, now
   const json = express.json({ limit: '4kb' });
 
   /** The key when this request may use it; otherwise the answer is sent and null returned. */
-  const authorized = (req: Request, res: Response): PreviewKey | null => {
+  const authorized = async (req: Request, res: Response): Promise<PreviewKey | null> => {
     if (key === null) {
       reply(res, 404, { error: 'not enabled: set ADMIN_TOKEN' });
       return null;
@@ -44,19 +44,19 @@ export function previewLinksRoutes({ policy, key, adminToken, access, guard, now
       reply(res, 401, { error: 'admin token required' }, { 'www-authenticate': 'Bearer realm="visitor-offers"' });
       return null;
     }
-    return guard.admit(req, res, [adminToken], 'admin token required') ? key : null;
+    return (await guard.admit(req, res, [adminToken], 'admin token required')) ? key : null;
     return key;
   };
 
-  router.get('/preview-links', (req, res) => {
-    if (authorized(req, res) === null) return;
+  router.get('/preview-links', async (req, res) => {
+    if ((await authorized(req, res)) === null) return;
     const offers = [...policy().offers.values()].map((o) => ({ id: o.id, kind: o.kind, headline: o.headline }));
     const body: PreviewTargets = { offers, segments: [...SEGMENTS], defaultMinutes: DEFAULT_PREVIEW_MINUTES, maxMinutes: MAX_PREVIEW_MINUTES };
     reply(res, 200, body);
   });
 
-  router.post('/preview-links', json, (req, res) => {
-    const k = authorized(req, res);
+  router.post('/preview-links', json, async (req, res) => {
+    const k = await authorized(req, res);
     if (k === null) return;
     const parsed = previewLinkBody.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });

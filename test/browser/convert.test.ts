@@ -63,7 +63,7 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
     expect(await convert(v, 'o-1')).toBe(true);
     expect(v.events('conversion')).toEqual([{ type: 'conversion', ...ORDER, orderId: 'o-1' }]);
     expect(await counts()).toMatchObject({ treatment: { exposures: 1, conversions: 1 } });
-    expect((await store()).order('o-1', visitor)).toMatchObject({ value: 49, currency: 'EUR', source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
+    expect(await (await store()).order('o-1', visitor)).toMatchObject({ value: 49, currency: 'EUR', source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
 
     // Reported again (a reload of the thank-you page): accepted, but nothing counted or sent twice.
     expect(await convert(v, 'o-1')).toBe(true);
@@ -86,7 +86,7 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
     const decision = await v.page.evaluate(async (api) => (await fetch(`${api}/offer?path=/x/exp-convert`)).json(), MOUNT_PATH);
     expect(decision).toMatchObject({ offer: null, experiment: { id: EXPERIMENT.id, variant: 'treatment' }, reason: 'coupon-expired' });
     expect(await convert(v, 1001)).toBe(true);
-    expect((await store()).order('1001', visitor)).toMatchObject({ value: 49, currency: 'EUR', source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
+    expect(await (await store()).order('1001', visitor)).toMatchObject({ value: 49, currency: 'EUR', source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
     expect((await counts()).treatment?.conversions).toBe(before + 1);
     expect(v.scriptErrors).toEqual([]);
     await v.close();
@@ -108,7 +108,7 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
     expect(await converted(v)).toBe(true);
     expect(v.offerRequests()).toBe(1); // the widget's own, still held
     expect(v.events('conversion')).toEqual([{ type: 'conversion', ...ORDER, orderId: 'o-2' }]);
-    expect((await store()).order('o-2', visitor)).toMatchObject({ source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
+    expect(await (await store()).order('o-2', visitor)).toMatchObject({ source: 'page', experiments: { [EXPERIMENT.id]: 'treatment' } });
     expect((await counts()).treatment?.conversions).toBe(before + 1);
     release();
     expect(v.consoleErrors).toEqual([]);
@@ -120,17 +120,17 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
     await v.page.waitForFunction(() => typeof window.visitorOffers?.convert === 'function');
     expect(await v.page.evaluate(() => (window.visitorOffers as unknown as { mine: number }).mine)).toBe(1);
     expect(await convert(v, 'o-7')).toBe(true);
-    expect((await store()).order('o-7', personas.customer.visitorId)).toMatchObject({ source: 'page', value: 49 });
+    expect(await (await store()).order('o-7', personas.customer.visitorId)).toMatchObject({ source: 'page', value: 49 });
     expect(v.consoleErrors).toEqual([]);
     await v.close();
   });
 
   it('on a page without the DataFast cookie it resolves false, stores nothing and logs no error of its own', async ({ expect }) => {
-    const before = (await store()).orderCount();
+    const before = await (await store()).orderCount();
     const v = await h.visit(page(CALL_AT_ONCE('o-3')), { persona: null });
     expect(await converted(v)).toBe(false);
     expect(await convert(v, 'o-4')).toBe(false);
-    expect((await store()).orderCount()).toBe(before);
+    expect(await (await store()).orderCount()).toBe(before);
     // The server refuses it (400): the browser's own network line is all there is.
     expect(v.scriptErrors).toEqual([]);
     expect(v.consoleMessages.filter((m) => m.startsWith('warning'))).toEqual([]);
@@ -138,14 +138,14 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
   });
 
   it('on a preview page view it resolves false and sends nothing: a preview is not a visit', async ({ expect }) => {
-    const before = (await store()).orderCount();
+    const before = await (await store()).orderCount();
     const { token } = signPreview(PreviewKey.fromAdminToken(ADMIN), `offer:${COUPON}`, Date.now());
     const v = await h.visit(previewUrl(page(CALL_AT_ONCE('o-5')), { kind: 'offer', offerId: COUPON }, token), { persona: 'low' });
     await appeared(v.page); // the preview is shown…
     expect(await converted(v)).toBe(false);
     expect(await convert(v, 'o-6')).toBe(false);
     expect(v.requests.filter((r) => r.method === 'POST')).toEqual([]); // …and nothing of it is reported
-    expect((await store()).orderCount()).toBe(before);
+    expect(await (await store()).orderCount()).toBe(before);
     expect(v.consoleErrors).toEqual([]);
     await v.close();
   });

@@ -102,6 +102,8 @@ describe('npm run serve with good settings', () => {
         upstream: ['visitors', 'realtime', 'goals'].map((endpoint) => ({ endpoint, state: 'closed', openSince: null })),
         outbox: { queued: 0, capacity: 10_000 },
         cachedVisitors: 0,
+        // No REDIS_URL: nothing shared, and not a reason to be unready.
+        redis: { state: 'off', since: null, fallbacks: 0 },
         // Public: no file path, no error text.
         offers: { source: 'inline', loadedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), reloadFailing: false },
       });

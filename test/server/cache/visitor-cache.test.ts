@@ -474,13 +474,13 @@ describe('VisitorCache', () => {
     it('counts hits from peek and lookup, misses, coalesced joins, loads, stale answers and size', async () => {
       const { upstream, clock, cache } = setup();
       upstream.answer('a', found('a')).answer('b', BOT);
-      expect(cache.stats()).toEqual({ hits: 0, misses: 0, coalesced: 0, staleServed: 0, loads: 0, size: 0, bytes: 0 });
+      expect(cache.stats()).toEqual({ hits: 0, misses: 0, coalesced: 0, staleServed: 0, loads: 0, sharedHits: 0, sharedWaits: 0, size: 0, bytes: 0 });
 
       upstream.hold();
       const pending = [cache.lookup('a'), cache.lookup('a'), cache.lookup('a'), cache.lookup('b')];
       upstream.release();
       await Promise.all(pending);
-      expect(cache.stats()).toEqual({ hits: 0, misses: 4, coalesced: 2, staleServed: 0, loads: 2, size: 2, bytes: entryBytes(found('a'), 'a') + entryBytes(BOT, 'b') });
+      expect(cache.stats()).toEqual({ hits: 0, misses: 4, coalesced: 2, staleServed: 0, loads: 2, sharedHits: 0, sharedWaits: 0, size: 2, bytes: entryBytes(found('a'), 'a') + entryBytes(BOT, 'b') });
 
       cache.peek('a');
       await cache.lookup('a');
@@ -491,7 +491,7 @@ describe('VisitorCache', () => {
       clock.advance(TTL);
       upstream.answer('a', DOWN);
       await cache.lookup('a');
-      expect(cache.stats()).toEqual({ hits: 3, misses: 5, coalesced: 2, staleServed: 1, loads: 3, size: 2, bytes: entryBytes(found('a'), 'a') + entryBytes(BOT, 'b') });
+      expect(cache.stats()).toEqual({ hits: 3, misses: 5, coalesced: 2, staleServed: 1, loads: 3, sharedHits: 0, sharedWaits: 0, size: 2, bytes: entryBytes(found('a'), 'a') + entryBytes(BOT, 'b') });
     });
   });
 

@@ -64,8 +64,9 @@ describe('the environment, read as the standalone server reads it', () => {
   describe('with only a df_ website key', () => {
     it('uses the documented defaults', () => {
       const { listen, options, offers } = fromEnv(minimal());
-      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info', maxConnections: null, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', logLevel: 'info', maxConnections: null, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
       expect(options).toMatchObject({
+        redisUrl: null,
         datafast: { apiKey: KEY, websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500 },
         offers: { kind: 'inline' },
         dataDir: 'data',
@@ -94,7 +95,8 @@ describe('the environment, read as the standalone server reads it', () => {
 
     it('treats blank settings as unset', () => {
       const { listen, options } = fromEnv(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
-      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', redisUrl: null, logLevel: 'info', maxConnections: null, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+      expect(listen).toEqual({ port: 3000, host: '0.0.0.0', logLevel: 'info', maxConnections: null, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+      expect(options.redisUrl).toBeNull();
       expect(options.datafast.apiUrl).toBe('https://datafa.st');
       expect(options.logLevel).toBe('info');
       expect(options.offers.kind).toBe('inline');
@@ -120,8 +122,8 @@ describe('the environment, read as the standalone server reads it', () => {
         KEEP_ALIVE_TIMEOUT_MS: '65000',
       }),
     );
-    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', redisUrl: 'rediss://cache.internal:6380', logLevel: 'debug', maxConnections: 500, headersTimeoutMs: 4000, keepAliveTimeoutMs: 65_000 });
-    expect(options).toMatchObject({ allowedOrigins: ['https://shop.example.com'], trustProxy: '10.0.0.0/8, 192.0.2.7', logLevel: 'debug', datafast: { apiUrl: 'http://127.0.0.1:4010' } });
+    expect(listen).toEqual({ port: 8080, host: '127.0.0.1', logLevel: 'debug', maxConnections: 500, headersTimeoutMs: 4000, keepAliveTimeoutMs: 65_000 });
+    expect(options).toMatchObject({ redisUrl: 'rediss://cache.internal:6380', allowedOrigins: ['https://shop.example.com'], trustProxy: '10.0.0.0/8, 192.0.2.7', logLevel: 'debug', datafast: { apiUrl: 'http://127.0.0.1:4010' } });
   });
 
   describe('DATAFAST_API_KEY', () => {
@@ -366,7 +368,7 @@ describe('the environment, read as the standalone server reads it', () => {
 
   describe('REDIS_URL', () => {
     it.each(['redis://localhost:6379', 'rediss://user:pw@cache.example.com:6380/0'])('accepts %s', (url) => {
-      expect(fromEnv(minimal({ REDIS_URL: url })).listen.redisUrl).toBe(url);
+      expect(fromEnv(minimal({ REDIS_URL: url })).options.redisUrl).toBe(url);
     });
 
     it.each(['http://localhost:6379', 'localhost:6379', 'memcached://x'])('rejects %s', (url) => {

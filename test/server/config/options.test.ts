@@ -96,6 +96,7 @@ describe('settings', () => {
       dataDir: 'data',
       databaseUrl: null,
       retentionDays: 400,
+      redisUrl: null,
       allowedOrigins: [],
       trustProxy: null,
       adminToken: null,
