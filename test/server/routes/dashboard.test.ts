@@ -298,6 +298,7 @@ describe('single-use codes on the dashboard', () => {
       },
       codes: { lowStockWarning: 2 },
     });
+    expect(((await data(await mount())).body as DashboardSnapshot).coupons).toEqual([]);
     const empty = (await data(m)).body as DashboardSnapshot;
     expect(empty.coupons).toEqual([{ offerId: 'pooled', poolSize: 3, left: 3, held: 0, claimed: 0, level: 'ok' }]);
     for (const visitor of [personas.low.visitorId, personas.average.visitorId]) {
