@@ -3,8 +3,7 @@
 // the assignment is recomputed here, never taken from the browser. A conversion
 // (window.visitorOffers.convert) takes nothing from the page's decision: it counts for every
 // experiment the visitor was exposed to, and with an `orderId` it is stored as this visitor's
-// order first (idempotent; the backend's POST /conversions report of it wins). An exposure to a
-// pooled coupon claims the single-use code held for the visitor for good. Nothing is claimed
+// order first (idempotent; the backend's POST /conversions report of it wins). Nothing is claimed
 // unless it was stored: any store failure is a 503. Goals wait in the in-memory outbox only (the
 // gap routes/conversions.ts describes).
 import type { RequestHandler } from 'express';

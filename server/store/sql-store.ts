@@ -75,10 +75,6 @@ export class SqlStore implements Store {
     });
   }
 
-  leadsPage(page: { afterSeq?: number; since?: number; limit?: number } = {}): Promise<Array<Lead & { seq: number }>> {
-    return this.#read(() => leadsPage(this.#b.db, page.afterSeq ?? 0, page.since ?? null, page.limit ?? 500));
-  }
-
   // ---- first exposures ----
 
   firstExposure(offerId: string, visitorId: string): Promise<number | undefined> {
@@ -191,6 +187,12 @@ export class SqlStore implements Store {
 
   couponStock(offerId: string): Promise<CouponStock> {
     return this.#read(() => couponStock(this.#b.db, offerId, this.#now()));
+  }
+
+  // ---- lead export ----
+
+  leadsPage(page: { afterSeq?: number; since?: number; limit?: number } = {}): Promise<Array<Lead & { seq: number }>> {
+    return this.#read(() => leadsPage(this.#b.db, page.afterSeq ?? 0, page.since ?? null, page.limit ?? 500));
   }
 
   // ---- settings ----

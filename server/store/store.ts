@@ -122,11 +122,6 @@ export interface Store {
   leadCount(): Promise<number>;
   /** Deletes every lead with this email (compared case-insensitively); resolves with how many. */
   deleteLeadsByEmail(email: string): Promise<number>;
-  /**
-   * A page of every stored lead, delivered or not, oldest first: at most `limit` (default 500)
-   * with `seq` above `afterSeq` (default 0), accepted at or after `since` (ms epoch) when given.
-   */
-  leadsPage(page?: { afterSeq?: number; since?: number; limit?: number }): Promise<Array<Lead & { seq: number }>>;
 
   // ---- first exposures (coupon expiry, countdowns) ----
 
@@ -204,6 +199,14 @@ export interface Store {
   couponCodesUsed(offerId: string): Promise<number>;
   /** Left, held and claimed codes of the offer (an SQL aggregate). */
   couponStock(offerId: string): Promise<CouponStock>;
+
+  // ---- lead export ----
+
+  /**
+   * A page of every stored lead, delivered or not, oldest first: at most `limit` (default 500)
+   * with `seq` above `afterSeq` (default 0), accepted at or after `since` (ms epoch) when given.
+   */
+  leadsPage(page?: { afterSeq?: number; since?: number; limit?: number }): Promise<Array<Lead & { seq: number }>>;
 
   // ---- settings ----
 
