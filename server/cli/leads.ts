@@ -43,8 +43,9 @@ export async function leads(args: string[], env: Env): Promise<number> {
       return 0;
     }
     if (store === null) say(`No data yet in ${where.dataDir}: no leads to export.`);
-    const count = await exportLeads(store, action.format, action.since, action.output);
-    say(`Exported ${count} lead${count === 1 ? '' : 's'}${action.output === null ? '' : ` to ${action.output}`}.`);
+    const { count, complete } = await exportLeads(store, action.format, action.since, action.output);
+    const leads = `${count} lead${count === 1 ? '' : 's'}`;
+    say(complete ? `Exported ${leads}${action.output === null ? '' : ` to ${action.output}`}.` : 'Stopped: the reader closed the output.');
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) throw err;
@@ -54,8 +55,8 @@ export async function leads(args: string[], env: Env): Promise<number> {
   }
 }
 
-/** Writes the header and every lead accepted since `since`, page by page; resolves with how many. */
-async function exportLeads(store: Store | null, format: ExportFormat, since: number | null, output: string | null): Promise<number> {
+/** Writes the header and every lead accepted since `since`, page by page; resolves with how many were written. */
+async function exportLeads(store: Store | null, format: ExportFormat, since: number | null, output: string | null): Promise<{ count: number; complete: boolean }> {
   const partial = output === null ? null : `${output}.partial-${process.pid}`;
   const out: Writable = partial === null ? process.stdout : createWriteStream(partial, { flags: 'wx', mode: 0o600 });
   // A write error is kept and thrown at the next write (a stream's error event has no caller).
@@ -65,8 +66,13 @@ async function exportLeads(store: Store | null, format: ExportFormat, since: num
     if (failure === null && chunk !== '' && !out.write(chunk)) {
       // The reader is behind (a slow pipe, a disk): wait for it, or for the error that ends it.
       await new Promise<void>((resolve) => {
-        out.once('drain', resolve);
-        out.once('error', () => resolve());
+        const done = (): void => {
+          out.off('drain', done);
+          out.off('error', done);
+          resolve();
+        };
+        out.on('drain', done);
+        out.on('error', done);
       });
     }
     if (failure !== null) throw failure;
@@ -86,10 +92,10 @@ async function exportLeads(store: Store | null, format: ExportFormat, since: num
       if (failure !== null) throw failure;
       renameSync(partial, output);
     }
-    return count;
+    return { count, complete: true };
   } catch (err) {
     // The reader of stdout went away (`| head`): it has what it wanted.
-    if (partial === null && (err as NodeJS.ErrnoException).code === 'EPIPE') return count;
+    if (partial === null && (err as NodeJS.ErrnoException).code === 'EPIPE') return { count, complete: false };
     if (partial !== null) {
       out.destroy();
       rmSync(partial, { force: true });
