@@ -52,9 +52,13 @@ export function powerScenario(baseRate: number): AbScenario {
   };
 }
 
-/** SRM: an experiment meant to split 50/50 that really sends 46 % / 54 % (through `assign`). */
+/**
+ * SRM: an experiment meant to split 50/50 that really sends 46 % / 54 % (through `assign`). The
+ * split is checked at the checkpoints; the results are read hourly only, as they are not the point.
+ */
 export const SRM_SCENARIO: AbScenario = {
   ...COMMON,
+  lookEveryMinutes: 60,
   name: 'srm',
   rates: [0.05, 0.05],
   assignWeights: [46, 54],
