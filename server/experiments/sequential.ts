@@ -129,7 +129,7 @@ export function sequentialTest(control: ArmSummary, treatment: ArmSummary, optio
   };
 }
 
-/** {@link sequentialTest} on conversion counts (a 0/1 outcome per visitor). */
+/** {@link sequentialTest} on conversion counts (a 0/1 outcome per visitor); null for impossible counts. */
 export function sequentialConversionTest(
   controlConversions: number,
   controlExposures: number,
@@ -137,7 +137,6 @@ export function sequentialConversionTest(
   treatmentExposures: number,
   options: SequentialOptions = {},
 ): SequentialResult | null {
-  if (controlConversions > controlExposures || treatmentConversions > treatmentExposures) return null;
   return sequentialTest(
     conversionSummary(controlExposures, controlConversions),
     conversionSummary(treatmentExposures, treatmentConversions),
