@@ -199,8 +199,10 @@ export class DeliveryLane {
 
   #storeFailed(op: string, err: unknown): void {
     this.#storeFailures += 1;
-    const code = errorCode(err);
-    this.#o.log.warn(`${this.kind}:store`, { kind: this.kind, op, code }, 'outbox: the store failed; deliveries wait in it and are retried');
+    const fields = { kind: this.kind, op, code: errorCode(err) };
+    // A send that outlived close() finds the store closed: its row was freed, and is sent again later.
+    if (this.#closed) this.#o.log.debug(`${this.kind}:store-closed`, fields, 'outbox: a delivery ended after close; it is sent again after the next start');
+    else this.#o.log.warn(`${this.kind}:store`, fields, 'outbox: the store failed; deliveries wait in it and are retried');
   }
 
   #sleep(ms: number): Promise<void> {

@@ -118,14 +118,17 @@ export class OutboxWorker {
    */
   async refresh(maxAgeMs = COUNTS_FRESH_MS): Promise<OutboxStats> {
     const store = this.#o.store.current;
-    if (store !== null && (this.#countedAt === null || this.#now() - this.#countedAt >= maxAgeMs)) {
-      const after = this.#counting ?? Promise.resolve();
-      const counting: Promise<void> = after.then(() => this.#count(store)).finally(() => {
-        if (this.#counting === counting) this.#counting = null;
-      });
-      this.#counting = counting;
-      await counting;
+    if (store === null || (this.#countedAt !== null && this.#now() - this.#countedAt < maxAgeMs)) return this.#stats();
+    if (this.#counting !== null && maxAgeMs > 0) {
+      // A read under way is fresh enough: callers share it.
+      await this.#counting;
+      return this.#stats();
     }
+    // Asked for counts from now: after the read under way (it may have missed the latest writes).
+    const counting: Promise<void> = (this.#counting ?? Promise.resolve()).then(() => this.#count(store));
+    this.#counting = counting;
+    await counting;
+    if (this.#counting === counting) this.#counting = null;
     return this.#stats();
   }
 

@@ -157,11 +157,12 @@ export interface Store {
   /** The stored lead with this id, if any. */
   lead(leadId: string): Promise<Lead | undefined>;
   /**
-   * Leads not yet delivered to at least one of `targets`, oldest first, at most `limit` (default
-   * 100) of them with `seq` above `afterSeq` (default 0): a page of the delivery queue.
+   * Leads not delivered to at least one of `targets` (by their `delivered` marks: queued, refused
+   * or given up in the outbox, or never queued), oldest first, at most `limit` (default 100) of
+   * them with `seq` above `afterSeq` (default 0). The outbox, not this, is the delivery queue.
    */
   pendingLeads(targets: readonly DeliveryTarget[], page?: { afterSeq?: number; limit?: number }): Promise<PendingLead[]>;
-  /** How many leads wait for at least one of `targets`. */
+  /** How many leads are not delivered to at least one of `targets`. */
   pendingLeadCount(targets: readonly DeliveryTarget[]): Promise<number>;
   /** Records that `leadId` reached `target` (settling its outbox row does this); a no-op if already recorded; rejects for an unknown lead. */
   markDelivered(leadId: string, target: DeliveryTarget): Promise<void>;
