@@ -9,25 +9,7 @@ import { deleteLeadsByEmail, enqueueUndeliveredLeads, LeadWriter, leadById, mark
 import { claimOutbox, insertGoal, outboxCounts, releaseLeases, settleRow } from './sql-outbox.js';
 import { experimentCounts } from './sql-experiments.js';
 import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
-import type {
-  DeliveryTarget,
-  KeyedGoal,
-  Lead,
-  Order,
-  OrderOutcome,
-  OrderReport,
-  OutboxCounts,
-  OutboxEntry,
-  OutboxKind,
-  OutboxSettlement,
-  PendingLead,
-  PruneCounts,
-  Store,
-  StoreKind,
-  StoreWriteStats,
-  VariantCounts,
-  VisitorOfferFacts,
-} from './store.js';
+import type { DeliveryTarget, KeyedGoal, Lead, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
 
 export interface SqlStoreOptions {
   /** Clock, default Date.now. */
