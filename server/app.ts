@@ -34,8 +34,8 @@ export function createApp(options: VisitorOffersOptions, logger: Logger, extra?:
   app.get('/healthz', (_req, res) => {
     res.set('cache-control', 'no-store').json(publicHealth(router.health()));
   });
-  // Readiness: 503 with the reasons while the store takes no writes (a full disk), the goal outbox
-  // is full, or (with readiness.maxUpstreamOpenMs) DataFast lookups have failed too long. Probes
+  // Readiness: 503 with the reasons while the store takes no writes (a full disk) or (with
+  // readiness.maxUpstreamOpenMs) DataFast lookups have failed too long. Probes
   // the data directory, and DataFast when its breaker waits for a probe, when due.
   const { readiness } = internalsOf(router);
   app.get('/readyz', (_req, res, next) => {

@@ -4,9 +4,9 @@
 import type { VisitorCache } from './cache/visitor-cache.js';
 import type { OffersRef } from './config/offers-ref.js';
 import type { DataFastClient } from './datafast/client.js';
+import type { OutboxWorker } from './delivery/worker.js';
 import type { GoalOutbox } from './events/outbox.js';
 import type { Readiness } from './health/readiness.js';
-import type { LeadForwarder } from './leads/forwarder.js';
 import type { LiveSource } from './live/live-source.js';
 import type { Logger } from './logger.js';
 import type { RouterMetrics } from './metrics/router-metrics.js';
@@ -17,8 +17,10 @@ export interface RouterInternals {
   readonly client: DataFastClient;
   readonly offers: OffersRef;
   readonly store: StoreRef;
-  readonly outbox: GoalOutbox;
-  readonly forwarder: LeadForwarder;
+  /** Sends the store's outbox rows (goals, lead webhooks); `drain()` waits until none is pending. */
+  readonly outbox: OutboxWorker;
+  /** Where the routes queue goals. */
+  readonly goals: GoalOutbox;
   readonly live: LiveSource;
   readonly logger: Logger;
   /** `check()` probes the data directory when due: the standalone server's /readyz awaits it. */

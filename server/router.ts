@@ -11,13 +11,13 @@ import { namedByEnv } from './config/env.js';
 import { parseOptions, type ResolvedOptions } from './config/options.js';
 import type { VisitorOffersOptions } from './config/options-types.js';
 import { DataFastClient } from './datafast/client.js';
-import { GOAL_NAMES } from './datafast/goals.js';
+import { OutboxWorker, type LaneSpec } from './delivery/worker.js';
 import { GoalOutbox } from './events/outbox.js';
 import { BearerGuard } from './http/auth.js';
 import { RateLimit } from './http/rate-limit.js';
 import { noSniff } from './http/security-headers.js';
 import { requestTrust } from './http/trust-proxy.js';
-import { LeadForwarder } from './leads/forwarder.js';
+import { LeadWebhook } from './leads/forwarder.js';
 import { LiveSource } from './live/live-source.js';
 import { defaultRouterLogger, type Logger } from './logger.js';
 import { Readiness, type StoreOpenState, type UpstreamBreaker } from './health/readiness.js';
@@ -42,6 +42,7 @@ import { widgetRoutes } from './routes/widget.js';
 import { DataDirInUseError, DataDirLock } from './store/data-dir-lock.js';
 import { openStoreRef } from './store/store-ref.js';
 import { PoolStock } from './offers/pool-stock.js';
+import type { DeliveryTarget } from './store/store.js';
 import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
 
@@ -53,7 +54,10 @@ export type { RouterHealth };
  */
 export interface VisitorOffersRouter {
   (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
-  /** Stops background work, delivers queued goals for up to `timeoutMs` (default 2000), closes the store. */
+  /**
+   * Stops background work and the delivery worker (deliveries being sent get up to `timeoutMs`,
+   * default 2000, to finish; queued ones stay in the store for the next start), closes the store.
+   */
   close(timeoutMs?: number): Promise<void>;
   /** The router's state, for a health or readiness endpoint: `ready`, and `reasons` when not. */
   health(): RouterHealth;
@@ -102,26 +106,30 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const stock = new PoolStock({ lowStockWarning: o.codes.lowStockWarning, logger });
   let storeState: StoreOpenState['state'] = 'opening';
   let storeOpenError: string | null = null;
-  const outbox = new GoalOutbox({
-    send: (job) => metrics.upstream('goals', () => client.createGoal(job.visitorId, job.name, job.metadata)),
-    // A 429 or failures in a row open the goals breaker: the queue waits for its probe time.
-    pausedUntil: () => client.retryAt('goals'),
-    logger,
-  });
-  const forwarder = new LeadForwarder({
-    store: {
-      pendingLeads: (t, page) => store.ready.then((s) => s.pendingLeads(t, page)),
-      pendingLeadCount: (t) => store.ready.then((s) => s.pendingLeadCount(t)),
-      markDelivered: (id, t) => store.ready.then((s) => s.markDelivered(id, t)),
+  // Goals and lead deliveries are rows in the store's outbox, sent by one worker (delivery/).
+  const leadTargets: DeliveryTarget[] = o.leadsWebhookUrl === null ? ['datafast'] : ['datafast', 'webhook'];
+  const leadOf = (id: string) => store.ready.then((s) => s.lead(id));
+  const webhook = o.leadsWebhookUrl === null ? null : new LeadWebhook({ url: o.leadsWebhookUrl, lead: leadOf });
+  const goals = new GoalOutbox({
+    createGoal: (visitorId, name, metadata) => metrics.upstream('goals', () => client.createGoal(visitorId, name, metadata)),
+    // A 429 or failures in a row open the goals breaker: no goal goes before its probe time.
+    retryAt: () => client.retryAt('goals'),
+    lead: leadOf,
+    pending: () => {
+      const { queued, inFlight } = outbox.stats().byKind.datafast;
+      return queued + inFlight;
     },
-    sendGoal: (lead) => metrics.upstream('goals', () => client.createGoal(lead.visitorId ?? '', GOAL_NAMES.lead, { offer: lead.offerId })),
-    webhookUrl: o.leadsWebhookUrl,
+    queuedOne: () => outbox.kick('datafast'),
     logger,
   });
+  const lanes: LaneSpec[] = [{ kind: 'datafast', send: (e) => goals.send(e), pausedUntil: () => client.retryAt('goals') }];
+  if (webhook !== null) lanes.push({ kind: 'webhook', send: (e) => webhook.send(e) });
+  // A lease outlasts the slowest send twice over, so no row is sent by two workers at once.
+  const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: 2 * Math.max(df.timeoutMs, webhook?.timeoutMs ?? 0) + 10_000 });
   store.ready.then(
     () => {
       storeState = 'ok';
-      forwarder.kick(); // leads accepted before a restart are delivered now
+      void outbox.start(leadTargets); // rows queued before a restart are delivered now
     },
     (err: unknown) => {
       storeState = 'unavailable';
@@ -151,7 +159,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
 
   const breakers = (): readonly UpstreamBreaker[] => Object.values(client.breakers);
   // Only visitor lookups count for readiness: they decide offers. The realtime map only feeds /live
-  // and the dashboard, and the outbox absorbs a goals outage (a full outbox is a reason of its own).
+  // and the dashboard, and the outbox absorbs a goals outage (a backlog is every instance's alike:
+  // it is in health() and the metrics, never a reason to take instances out of traffic).
   const probeVisitors = (): Promise<unknown> | null => {
     const call = client.probeVisitors();
     return call && metrics.upstream('visitors', () => call);
@@ -160,13 +169,12 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     store: () => ({ state: storeState, openErrorCode: storeOpenError, writes: store.current?.writeStats() ?? null }),
     probe: new StoreProbe(() => store.ready.then((s) => s.probe())),
     upstream: () => [{ breaker: client.breakers.visitors, probe: probeVisitors }],
-    outbox: () => outbox.stats(),
     maxUpstreamOpenMs: o.maxUpstreamOpenMs,
   });
   registerCollectors(metrics.registry, {
     cache: () => cache.stats(),
-    outbox: () => outbox.stats(),
-    forwarder: () => forwarder.stats(),
+    outbox,
+    goals: () => goals.stats(),
     store: () => store.current,
     pools: () => offers.current.pools,
     poolSync,
@@ -185,9 +193,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(cookieParser());
   router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, previewKey }));
   router.get('/live', liveHandler({ source: live, logger }));
-  router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
-  router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
-  router.post('/conversions', ...conversionsHandlers({ store, outbox, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
+  router.post('/events', json, eventsHandler({ policy, store, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
+  router.post('/leads', json, leadsHandler({ policy, store, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
+  router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
   router.use(
     dashboardRoutes({
@@ -223,8 +231,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   handler.close = (timeoutMs = 2000) => {
     closing ??= (async () => {
       offers.close();
-      await Promise.allSettled([outbox.drain(timeoutMs), forwarder.close()]);
-      outbox.close();
+      // Rows not delivered stay in the store: the next start (or another instance) sends them.
+      await outbox.close(timeoutMs);
       const s = await store.ready.catch(() => null);
       await s?.close();
       client.close();
@@ -238,7 +246,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       readiness,
       breakers,
       pausedUntil: () => client.pausedUntil,
-      outbox: () => outbox.stats(),
+      outbox: () => ({ ...outbox.stats(), ...goals.stats() }),
       cachedVisitors: () => cache.stats().size,
       redis: () => shared?.health() ?? NO_REDIS,
       offers: () => offers.status(),
@@ -256,7 +264,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
-  const internals: RouterInternals = { cache, client, offers, store, outbox, forwarder, live, logger, readiness, metrics };
+  const internals: RouterInternals = { cache, client, offers, store, outbox, goals, live, logger, readiness, metrics };
   attachInternals(handler, internals);
   return handler;
 }

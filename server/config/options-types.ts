@@ -95,7 +95,7 @@ export interface MetricsOptions {
   public?: boolean;
 }
 
-/** When the router reports itself not ready (besides a store that takes no writes and a full goal outbox). */
+/** When the router reports itself not ready (besides a store that takes no writes). */
 export interface ReadinessOptions {
   /**
    * How long DataFast's visitor lookups may fail (their breaker not closed since it opened, its

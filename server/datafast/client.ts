@@ -10,7 +10,7 @@
 //
 // Reads (GET) are retried once inside the deadline. Writes (POST /goals) are never retried here:
 // an attempt that timed out may still have created the goal, so retrying is the outbox's
-// decision (server/events/outbox.ts), made with backoff.
+// decision (server/delivery/), made with backoff.
 import type { Logger } from 'pino';
 import { AuthFailureLog } from './auth-failure-log.js';
 import { isBodyRejection, type BreakerSettings, type BreakerView, type FailureDetail, type UpstreamEndpoint } from './breaker.js';

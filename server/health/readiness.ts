@@ -1,6 +1,7 @@
-// Readiness: whether this router should get traffic. Ready when the store takes durable writes,
-// the goal outbox has room, and (only with a limit set) the visitor lookups' breaker has not
-// stayed open past it. Every failing condition is a reason, in words an operator can act on
+// Readiness: whether this router should get traffic. Ready when the store takes durable writes
+// and (only with a limit set) the visitor lookups' breaker has not stayed open past it. A backlog
+// of deliveries is not a reason: it is in the store, the same for every instance, and offers are
+// decided all the same (health().outbox shows it). Every failing condition is a reason, in words an operator can act on
 // (error codes, never paths).
 //
 // The store is judged by what it last did and by a probe: a failed write makes it not-writable at
@@ -15,7 +16,6 @@
 // starts one (one at a time, bounded by the client's deadline), and waits for it only when its
 // verdict depends on it. Unready means: the outage began more than the limit ago, and the breaker
 // is still not closed — its last probe failed, or one is out.
-import type { OutboxStats } from '../events/outbox.js';
 import type { StoreWriteStats } from '../store/store.js';
 import type { StoreProbe } from './store-probe.js';
 
@@ -56,7 +56,6 @@ export interface ReadinessOptions {
   probe: StoreProbe;
   /** The breakers that count for readiness, with their probes. */
   upstream: () => readonly UpstreamCheck[];
-  outbox: () => Pick<OutboxStats, 'queued' | 'capacity'>;
   /** How long a counted breaker may stay not closed before the router is unready; null: never (and no probes). */
   maxUpstreamOpenMs: number | null;
   /** How long a successful probe is trusted. Default 10 s. */
@@ -170,8 +169,6 @@ export class Readiness {
         reasons.push(`upstream: the DataFast ${breaker.endpoint} breaker has not closed for ${Math.floor((now - openSince) / 1000)} s (limit ${Math.floor(maxUpstreamOpenMs / 1000)} s)`);
       }
     }
-    const { queued, capacity } = this.#o.outbox();
-    if (queued >= capacity) reasons.push(`outbox: full (${queued} of ${capacity} goals waiting); new goals are dropped`);
     return { ready: reasons.length === 0, reasons, store, storeCheckedAt: this.#o.probe.last?.at ?? null };
   }
 

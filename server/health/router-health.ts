@@ -1,6 +1,7 @@
 // What `router.health()` reports: readiness with its reasons, and the state behind it.
 import type { OffersStatus } from '../config/offers-ref.js';
-import type { OutboxStats } from '../events/outbox.js';
+import type { OutboxStats } from '../delivery/worker.js';
+import type { GoalOutboxStats } from '../events/outbox.js';
 import type { RedisHealth } from '../redis/shared-state.js';
 import type { Readiness, StoreHealth, UpstreamBreaker } from './readiness.js';
 
@@ -9,8 +10,8 @@ export interface RouterHealth {
   /** `ok` when ready for traffic, `degraded` when not (see `reasons`); offers are still answered either way. */
   status: 'ok' | 'degraded';
   /**
-   * Whether the router should get traffic: the store takes writes, the goal outbox has room, and
-   * (only with `readiness.maxUpstreamOpenMs` set) DataFast's visitor lookups have not failed for longer than that.
+   * Whether the router should get traffic: the store takes writes and (only with
+   * `readiness.maxUpstreamOpenMs` set) DataFast's visitor lookups have not failed for longer than that.
    */
   ready: boolean;
   /** Why not ready, one line each, like `store: the data directory takes no writes (ENOSPC)`; empty when ready. */
@@ -27,8 +28,15 @@ export interface RouterHealth {
   upstreamPausedUntil: string | null;
   /** Each DataFast breaker (`visitors`, `realtime`, `goals`): its state, and since when it has not been closed (ISO time, null while closed). */
   upstream: Array<{ endpoint: string; state: 'closed' | 'open' | 'half-open'; openSince: string | null }>;
-  /** Goals waiting to be sent to DataFast, and how many the outbox holds before it drops new ones. */
-  outbox: { queued: number; capacity: number };
+  /**
+   * The delivery outbox (goals for DataFast, leads for the webhook), counted in the store — every
+   * instance's rows, as of a few seconds ago: `queued` (waiting, retries included), `inFlight`
+   * (leased to a worker now), `failed` (given up after the last attempt) and `rejected` (refused for
+   * good), the last two kept until the retention prunes them; then this instance's since it
+   * started: `delivered`, and `dropped` (widget events' goals not queued: the outbox was full or
+   * the store failed); `capacity`: queued goals past which widget events' goals are dropped.
+   */
+  outbox: { queued: number; inFlight: number; failed: number; rejected: number; delivered: number; dropped: number; capacity: number };
   /** Visitor records in the in-memory cache. */
   cachedVisitors: number;
   /**
@@ -45,7 +53,7 @@ export interface RouterHealthSources {
   readiness: Readiness;
   breakers: () => readonly UpstreamBreaker[];
   pausedUntil: () => number;
-  outbox: () => Pick<OutboxStats, 'queued' | 'capacity'>;
+  outbox: () => OutboxStats & GoalOutboxStats;
   cachedVisitors: () => number;
   redis: () => RedisHealth;
   offers: () => OffersStatus;
@@ -54,7 +62,7 @@ export interface RouterHealthSources {
 /** The report from what is known now: it never waits (a due store probe runs in the background). */
 export function routerHealth(s: RouterHealthSources): RouterHealth {
   const r = s.readiness.current();
-  const { queued, capacity } = s.outbox();
+  const { queued, inFlight, failed, rejected, delivered, dropped, capacity } = s.outbox();
   return {
     status: r.ready ? 'ok' : 'degraded',
     ready: r.ready,
@@ -63,7 +71,7 @@ export function routerHealth(s: RouterHealthSources): RouterHealth {
     storeCheckedAt: iso(r.storeCheckedAt),
     upstreamPausedUntil: iso(s.pausedUntil() || null),
     upstream: s.breakers().map((b) => ({ endpoint: b.endpoint, state: b.state(), openSince: iso(b.stats().openSince) })),
-    outbox: { queued, capacity },
+    outbox: { queued, inFlight, failed, rejected, delivered, dropped, capacity },
     cachedVisitors: s.cachedVisitors(),
     redis: s.redis(),
     offers: s.offers(),

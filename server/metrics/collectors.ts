@@ -1,12 +1,12 @@
-// Metrics read at scrape time from the stats the parts already keep (cache, outbox, lead
-// forwarder, store, coupon pools, rate limiters, breakers, readiness), so nothing on a request's
+// Metrics read at scrape time from the stats the parts already keep (cache, outbox, store, coupon
+// pools, rate limiters, breakers, readiness), so nothing on a request's
 // path counts twice. A part's running total is exposed as a counter whose value is set from it at
 // each scrape; a current level as a gauge.
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { VisitorCacheStats } from '../cache/visitor-cache.js';
-import type { OutboxStats } from '../events/outbox.js';
+import type { OutboxStats } from '../delivery/worker.js';
+import type { GoalOutboxStats } from '../events/outbox.js';
 import type { ReadinessReport, UpstreamBreaker } from '../health/readiness.js';
-import type { ForwarderStats } from '../leads/forwarder.js';
 import type { RedisLinkStats } from '../redis/redis-link.js';
 import type { PoolStock } from '../offers/pool-stock.js';
 import type { PoolSync } from '../offers/pool-sync.js';
@@ -15,8 +15,9 @@ import { PREFIX } from './router-metrics.js';
 
 export interface MetricSources {
   cache: () => VisitorCacheStats;
-  outbox: () => OutboxStats;
-  forwarder: () => ForwarderStats;
+  /** The outbox: `refresh()` reads the store's counts for the scrape, `stats()` has this instance's counters. */
+  outbox: { refresh(): Promise<OutboxStats>; stats(): OutboxStats };
+  goals: () => GoalOutboxStats;
   /** The open store, or null while it opens or if it could not be opened. */
   store: () => Store | null;
   /** The current offers' single-use code pools, by offer id. */
@@ -80,19 +81,20 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
   level('cache_entries', 'Visitor records in the cache, expired ones kept for stale-if-error included.', () => s.cache().size);
   level('cache_bytes', 'Estimated heap bytes of the cached visitor records (bounded by cache.maxBytes).', () => s.cache().bytes);
 
-  level('outbox_queued', 'Goals waiting to be sent to DataFast (the outbox depth), retries included.', () => s.outbox().queued);
-  level('outbox_in_flight', 'Goals being sent now.', () => s.outbox().inFlight);
-  level('outbox_capacity', 'Goals the outbox holds before it drops new ones.', () => s.outbox().capacity);
-  total('outbox_sent_total', 'Goals DataFast accepted.', () => s.outbox().sent);
-  total('outbox_retries_total', 'Sends answered unavailable whose goal went back in the queue.', () => s.outbox().retries);
-  total('outbox_rejected_total', 'Goals DataFast refused for good (400/404).', () => s.outbox().rejected);
-  total('outbox_failed_total', 'Goals given up after their last attempt.', () => s.outbox().failed);
-  total('outbox_dropped_total', 'Goals dropped because the outbox was full (or closed).', () => s.outbox().dropped);
+  type KindStats = OutboxStats['byKind']['datafast'];
+  const rowsByKind = (stats: OutboxStats, read: (k: KindStats) => number): Array<[Labels, number]> => Object.entries(stats.byKind).map(([kind, k]): [Labels, number] => [{ kind }, read(k)]);
+  const stored = (read: (k: KindStats) => number) => async () => rowsByKind(await s.outbox.refresh(), read);
+  const counted = (read: (k: KindStats) => number) => () => rowsByKind(s.outbox.stats(), read);
+  level('outbox_queued', 'Deliveries waiting in the store (retries included), every instance\'s, by kind (datafast: goals; webhook: leads).', stored((k) => k.queued), ['kind']);
+  level('outbox_in_flight', 'Deliveries leased to a worker now, every instance\'s, by kind.', stored((k) => k.inFlight), ['kind']);
+  level('outbox_failed', 'Deliveries given up after their last attempt, kept until the retention prunes them, every instance\'s, by kind.', stored((k) => k.failed), ['kind']);
+  level('outbox_rejected', 'Deliveries their target refused for good (DataFast 400/404, a webhook 4xx), kept until the retention prunes them, by kind.', stored((k) => k.rejected), ['kind']);
+  level('outbox_capacity', 'Queued goals past which widget events\' goals are dropped.', () => s.goals().capacity);
+  total('outbox_delivered_total', 'Deliveries this instance made, by kind.', counted((k) => k.delivered), ['kind']);
+  total('outbox_retries_total', 'Deliveries this instance put back for another try (a failed attempt, or a pause DataFast asked for), by kind.', counted((k) => k.retries), ['kind']);
+  total('outbox_dropped_total', 'Widget events\' goals not queued: the outbox was full, or the store failed.', () => s.goals().dropped);
 
   level('leads_stored', 'Leads in the store.', async () => (await s.store()?.leadCount()) ?? 0);
-  level('leads_pending', 'Stored leads not yet delivered to every target (DataFast, the webhook).', () => s.forwarder().pending);
-  total('leads_delivered_total', 'Lead deliveries accepted by their target since start.', () => s.forwarder().delivered);
-  total('lead_delivery_failures_total', 'Lead deliveries that failed and will be retried.', () => s.forwarder().failures);
 
   const poolRows = (read: (store: Store, offer: string, pool: readonly string[]) => Promise<number>) => async (): Promise<Array<[Labels, number]>> => {
     const store = s.store();

@@ -1,18 +1,14 @@
 // POST /conversions — an order reported by the site's backend or payment webhook handler, for the
 // visitor whose datafast_visitor_id cookie it read. Bearer-authenticated (admin or conversions
 // token), rate-limited per client address, idempotent by order id, and it always wins over the
-// page's report of the same order (store/orders.ts). Acknowledged only once the order is stored;
-// it then counts for every experiment the visitor was exposed to and goes to DataFast as an
-// `offer_conversion` goal.
-//
-// Known gap: the goal waits only in the in-memory outbox (events/outbox.ts), unlike a lead's,
-// whose delivery state is in the store. A crash or shutdown before it is sent, a full queue
-// (`forwarded: false`) or DataFast down past the outbox's retries loses the goal: the order stays
-// stored and counted in the results, and a retried report is a duplicate that sends nothing.
+// page's report of the same order (store/sql-orders.ts). Acknowledged only once the order is
+// stored; it then counts for every experiment the visitor was exposed to and goes to DataFast as
+// an `offer_conversion` goal, queued in the store's outbox by the order's own transaction: the
+// order and its goal are stored together or not at all, so a restart loses neither.
 import express, { type RequestHandler } from 'express';
 import { conversionBody, type ConversionCreated, type Duplicate } from '../contract.js';
 import { conversionMetadata, GOAL_NAMES } from '../datafast/goals.js';
-import type { GoalOutbox } from '../events/outbox.js';
+import { orderKey, type GoalOutbox } from '../events/outbox.js';
 import { addressKey } from '../http/client-key.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import type { Logger } from '../logger.js';
@@ -54,7 +50,9 @@ export function conversionsHandlers({ store, outbox, tokens, perIp, guard, logge
     let outcome;
     try {
       const s = await store.ready;
-      outcome = await s.recordOrder({ orderId, visitorId, value, currency, source: 'backend' });
+      const report = { orderId, visitorId, value, currency, source: 'backend' } as const;
+      const goal = { visitorId, name: GOAL_NAMES.conversion, metadata: conversionMetadata('backend', report) };
+      outcome = await s.recordOrder(report, { key: orderKey('backend', orderId, visitorId), goal });
     } catch (err) {
       // Not stored means not acknowledged: the caller retries, and the order id keeps that safe.
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an order');
@@ -63,8 +61,8 @@ export function conversionsHandlers({ store, outbox, tokens, perIp, guard, logge
     if (outcome.status === 'conflict') return reply(res, 409, { error: 'orderId: already recorded for another visitor' });
     if (outcome.status === 'duplicate') return reply(res, 200, { ok: true, duplicate: true } satisfies Duplicate);
 
-    const forwarded = outbox.enqueue({ visitorId, name: GOAL_NAMES.conversion, metadata: conversionMetadata('backend', outcome.order) });
-    reply(res, 201, { ok: true, counted: outcome.counted, forwarded } satisfies ConversionCreated);
+    outbox.kick();
+    reply(res, 201, { ok: true, counted: outcome.counted, forwarded: true } satisfies ConversionCreated);
   };
 
   return [access, express.json({ limit: '4kb' }), record];

@@ -4,13 +4,13 @@
 // (window.visitorOffers.convert) takes nothing from the page's decision: it counts for every
 // experiment the visitor was exposed to, and with an `orderId` it is stored as this visitor's
 // order first (idempotent; the backend's POST /conversions report of it wins). Nothing is claimed
-// unless it was stored: any store failure is a 503. Goals wait in the in-memory outbox only (the
-// gap routes/conversions.ts describes).
+// unless it was stored: any store failure is a 503. The goal is queued in the store's outbox
+// before the answer (an order's in the order's own transaction), so it survives a restart.
 import type { RequestHandler } from 'express';
 import { eventBody, type Duplicate, type EventAccepted, type EventBody } from '../contract.js';
 import { conversionMetadata, GOAL_NAMES, type GoalMetadata } from '../datafast/goals.js';
 import type { Policy } from '../decision/decide.js';
-import type { GoalOutbox } from '../events/outbox.js';
+import { eventKey, exposureKey, orderKey, type GoalOutbox } from '../events/outbox.js';
 import { assign } from '../experiments/assign.js';
 import { addressKey } from '../http/client-key.js';
 import type { RateLimit } from '../http/rate-limit.js';
@@ -64,15 +64,20 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
     }
     if (goal.duplicate) return reply(res, 202, { ok: true, duplicate: true } satisfies Duplicate);
 
-    const queued = outbox.enqueue({ visitorId: visitor.id, name: GOAL_NAMES[event.type], metadata: goal.metadata });
-    return reply(res, 202, { ok: true, forwarded: queued } satisfies EventAccepted);
+    let forwarded = true;
+    if (goal.queued) outbox.kick();
+    else forwarded = await outbox.enqueue(s, { key: goal.key, goal: { visitorId: visitor.id, name: GOAL_NAMES[event.type], metadata: goal.metadata } });
+    return reply(res, 202, { ok: true, forwarded } satisfies EventAccepted);
   };
 }
 
-/** What an event sends to DataFast: nothing when it was a duplicate. */
+/** What an event sends to DataFast: nothing when it was a duplicate; `queued` when its own write queued it already. */
 interface Goal {
   duplicate: boolean;
   metadata: GoalMetadata;
+  /** The goal's outbox key. */
+  key: string;
+  queued: boolean;
 }
 
 /** An exposure, click or dismiss as the visitor's real assignment has it; a string is the 400's message. */
@@ -125,7 +130,8 @@ async function offerEvent(
     const offerSeenBefore = offerId !== null && !(await s.recordFirstExposure(offerId, visitorId)).first;
     duplicate = event.experiment !== undefined && variant !== undefined ? !(await s.recordExposure(event.experiment, variant, visitorId)) : offerSeenBefore;
   }
-  return { duplicate, metadata: { offer: offerId ?? 'none', experiment: event.experiment, variant } };
+  const key = event.type === 'exposure' ? exposureKey(visitorId, event.experiment, offerId) : eventKey();
+  return { duplicate, metadata: { offer: offerId ?? 'none', experiment: event.experiment, variant }, key, queued: false };
 }
 
 /** A conversion: the visitor's order (when it has an id), counted for every experiment they were exposed to. */
@@ -133,9 +139,13 @@ async function conversion(s: Store, visitorId: string, { orderId, value, currenc
   if (orderId === undefined) {
     // Like a lead: the conversion of every experiment the visitor was exposed to, once each (one statement).
     await s.recordConversions(visitorId);
-    return { duplicate: false, metadata: conversionMetadata('page') };
+    return { duplicate: false, metadata: conversionMetadata('page'), key: eventKey(), queued: false };
   }
-  const outcome = await s.recordOrder({ orderId, visitorId, value: value ?? null, currency: currency ?? null, source: 'page' });
+  const report = { orderId, visitorId, value: value ?? null, currency: currency ?? null, source: 'page' } as const;
+  const metadata = conversionMetadata('page', report);
+  const key = orderKey('page', orderId, visitorId);
+  // The goal is queued by the order's own transaction, only if the order is new.
+  const outcome = await s.recordOrder(report, { key, goal: { visitorId, name: GOAL_NAMES.conversion, metadata } });
   // A page's order never conflicts (it is keyed by its visitor); were it to, nothing is sent either.
-  return outcome.status === 'new' ? { duplicate: false, metadata: conversionMetadata('page', outcome.order) } : { duplicate: true, metadata: conversionMetadata('page') };
+  return { duplicate: outcome.status !== 'new', metadata, key, queued: true };
 }

@@ -1,13 +1,14 @@
-// POST /leads — an email from a lead-magnet form. Accepted (202) only once it is stored durably;
-// delivery to DataFast and the owner's webhook happens afterwards, with retries, and never loses it.
+// POST /leads — an email from a lead-magnet form. Accepted (202) only once it is stored durably,
+// with its deliveries (DataFast, the owner's webhook) queued in the store's outbox by the same
+// transaction; the delivery worker sends them afterwards, with retries, and never loses them.
 import type { RequestHandler } from 'express';
 import { leadBody } from '../contract.js';
 import type { Policy } from '../decision/decide.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import { addressKey } from '../http/client-key.js';
 import { checkOrigin } from '../http/same-origin.js';
-import type { LeadForwarder } from '../leads/forwarder.js';
 import type { Logger } from '../logger.js';
+import type { DeliveryTarget } from '../store/store.js';
 import type { StoreRef } from '../store/store-ref.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 import { firstIssue, reply } from './reply.js';
@@ -16,13 +17,16 @@ export interface LeadsRouteDeps {
   /** The current policy, read once per request (offers can be reloaded). */
   policy: () => Policy;
   store: StoreRef;
-  forwarder: LeadForwarder;
+  /** Where each lead is delivered. */
+  deliverTo: readonly DeliveryTarget[];
+  /** Tells the delivery worker a lead's deliveries were queued. */
+  queued: () => void;
   allowedOrigins: readonly string[];
   perIp: RateLimit;
   logger: Logger;
 }
 
-export function leadsHandler({ policy, store, forwarder, allowedOrigins, perIp, logger }: LeadsRouteDeps): RequestHandler {
+export function leadsHandler({ policy, store, deliverTo, queued, allowedOrigins, perIp, logger }: LeadsRouteDeps): RequestHandler {
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
@@ -40,18 +44,18 @@ export function leadsHandler({ policy, store, forwarder, allowedOrigins, perIp, 
     let s;
     try {
       s = await store.ready;
-      await s.addLead({ email, offerId, visitorId });
+      await s.addLead({ email, offerId, visitorId }, { deliverTo });
     } catch (err) {
       // Not stored means not accepted: the form keeps the email and the visitor can try again.
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store a lead');
       return reply(res, 503, { error: 'the lead could not be stored; please try again' });
     }
     reply(res, 202, { ok: true });
+    queued();
     // A lead is the conversion of every experiment this visitor was exposed to (one statement;
     // the lead is stored and answered already, so a failure here costs a count, logged).
     if (visitorId !== null) {
       await s.recordConversions(visitorId).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not count a lead as a conversion'));
     }
-    forwarder.kick();
   };
 }

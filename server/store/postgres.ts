@@ -40,6 +40,10 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Backen
   });
   // Without a listener an idle connection's error would crash the process.
   pool.on('error', (err) => options.onError?.(errorCode(err)));
+  // The pool listens to idle connections only: one killed while checked out between two
+  // statements (in a transaction) would emit an error nobody hears, which crashes the process. The
+  // statement in hand fails on its own, and the pool drops the dead connection when it comes back.
+  pool.on('connect', (client) => client.on('error', (err) => options.onError?.(errorCode(err))));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   const transaction = <T>(fn: (trx: Db) => Promise<T>): Promise<T> => db.transaction().execute(fn);

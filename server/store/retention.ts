@@ -1,7 +1,9 @@
 // Retention: rows older than the retention period are deleted with SQL, in batches (a batch is
 // one short statement, so a first prune of a long history never holds the database for long), on
 // a timer that never keeps the process alive and that close() stops. Leads are kept until deleted
-// (`visitor-offers leads delete`); claimed coupon codes are kept (a code is never handed out twice).
+// (`visitor-offers leads delete`); claimed coupon codes are kept (a code is never handed out twice);
+// outbox rows go once finished (delivered, rejected, failed) for longer than the period, pending
+// ones never.
 import type { Db } from './backend.js';
 import type { PruneCounts } from './store.js';
 
@@ -14,7 +16,7 @@ const BATCH = 5000;
 
 /** Deletes rows older than `before` (ms epoch) from every table that has a retention. */
 export async function prune(db: Db, before: number, batch = BATCH): Promise<PruneCounts> {
-  const counts: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0 };
+  const counts: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0 };
   counts.exposures = await repeat(() =>
     db
       .deleteFrom('vo_exposures')
@@ -49,6 +51,11 @@ export async function prune(db: Db, before: number, batch = BATCH): Promise<Prun
         eb(refTuple('scope', 'order_id'), 'in', selectFrom('vo_orders').select(['scope', 'order_id']).where('at', '<', before).limit(batch).$asTuple('scope', 'order_id')),
       )
       .executeTakeFirst(),
+    batch,
+  );
+  // done_at is null while pending: those never match.
+  counts.outbox = await repeat(
+    () => db.deleteFrom('vo_outbox').where('id', 'in', (eb) => eb.selectFrom('vo_outbox').select('id').where('done_at', '<', before).limit(batch)).executeTakeFirst(),
     batch,
   );
   return counts;

@@ -79,6 +79,34 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/**
+ * A delivery waiting or done: a goal for DataFast or a lead's webhook call. One row per delivery;
+ * `dedupe_key` (unique per kind) makes enqueueing it twice a no-op.
+ */
+export interface OutboxTable {
+  id: Generated<number>;
+  /** 'datafast' | 'webhook'. */
+  kind: string;
+  dedupe_key: string;
+  /** The lead this delivery is for, else null (erasure deletes by it). */
+  lead_id: string | null;
+  /** JSON of a goal ({ visitorId, name, metadata }) for DataFast rows; null for a webhook call (its body is read from the lead). */
+  payload: string | null;
+  /** 'pending' | 'delivered' | 'rejected' | 'failed'. */
+  state: string;
+  /** Attempts that failed so far (a pause asked for by DataFast is not one). */
+  attempts: number;
+  /** When it may be claimed: its next attempt, or while leased, its lease's expiry. */
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  created_at: number;
+  /** When it left `pending` (pruning by retention counts from here). */
+  done_at: number | null;
+  /** The last failure's code (`http-503`, `timeout`…), or null. */
+  last_error: string | null;
+}
+
 export interface Database {
   vo_leads: LeadsTable;
   vo_first_exposures: FirstExposuresTable;
@@ -88,6 +116,7 @@ export interface Database {
   vo_coupon_pools: CouponPoolsTable;
   vo_coupon_codes: CouponCodesTable;
   vo_settings: SettingsTable;
+  vo_outbox: OutboxTable;
 }
 
 /** Kysely's own bookkeeping tables, named like ours. */

@@ -19,7 +19,8 @@ import { ORDER_SOURCES, type Order, type OrderOutcome, type OrderReport, type Or
 
 const BACKEND_SCOPE = '';
 
-export async function recordOrder(backend: Backend, report: OrderReport, at: number): Promise<OrderOutcome> {
+/** `onNew` runs in the transaction that stores a new order (its goal is queued there). */
+export async function recordOrder(backend: Backend, report: OrderReport, at: number, onNew?: (trx: Db) => Promise<unknown>): Promise<OrderOutcome> {
   return backend.durable(async (trx) => {
     // Twice at most: a second pass only after another report of this order won the race.
     for (let attempt = 0; ; attempt++) {
@@ -48,6 +49,7 @@ export async function recordOrder(backend: Backend, report: OrderReport, at: num
         await trx.deleteFrom('vo_orders').where('scope', '=', report.visitorId).where('order_id', '=', report.orderId).execute();
       }
       const counted = await convert(trx, report.visitorId, Object.keys(experiments), at);
+      await onNew?.(trx);
       return { status: 'new', order, counted };
     }
   });

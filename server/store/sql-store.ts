@@ -6,10 +6,11 @@ import type { RetentionTimer } from './retention.js';
 import { prune } from './retention.js';
 import { claimHeldCouponCode, couponCode, couponCodesLeft, couponStock, holdCouponCode, loadCouponPool } from './sql-coupons.js';
 import { leadsPage } from './sql-lead-pages.js';
-import { LeadWriter, leadById, markDelivered, pendingLeadCount, pendingLeads } from './sql-leads.js';
+import { deleteLeadsByEmail, enqueueUndeliveredLeads, LeadWriter, leadById, markDelivered, pendingLeadCount, pendingLeads, setDelivered } from './sql-leads.js';
+import { claimOutbox, insertGoal, outboxCounts, releaseLeases, settleRow } from './sql-outbox.js';
 import { experimentCounts } from './sql-experiments.js';
 import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
-import type { CouponStock, DeliveryTarget, Lead, Order, OrderOutcome, OrderReport, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
+import type { CouponStock, DeliveryTarget, KeyedGoal, Lead, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
 
 export interface SqlStoreOptions {
   /** Clock, default Date.now. */
@@ -43,9 +44,9 @@ export class SqlStore implements Store {
 
   // ---- leads ----
 
-  addLead(input: { email: string; offerId: string; visitorId: string | null }): Promise<Lead> {
+  addLead(input: { email: string; offerId: string; visitorId: string | null }, options: { deliverTo?: readonly DeliveryTarget[] } = {}): Promise<Lead> {
     // Counted by the writer per group, so not through #write.
-    return this.#track(() => this.#leads.add({ ...input, visitorId: input.visitorId ?? null }));
+    return this.#track(() => this.#leads.add({ ...input, visitorId: input.visitorId ?? null }, options.deliverTo ?? []));
   }
 
   lead(leadId: string): Promise<Lead | undefined> {
@@ -69,10 +70,7 @@ export class SqlStore implements Store {
   }
 
   deleteLeadsByEmail(email: string): Promise<number> {
-    return this.#write(async () => {
-      const result = await this.#b.durable((trx) => trx.deleteFrom('vo_leads').where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).executeTakeFirst());
-      return Number(result.numDeletedRows);
-    });
+    return this.#write(() => deleteLeadsByEmail(this.#b, email));
   }
 
   // ---- first exposures ----
@@ -146,8 +144,9 @@ export class SqlStore implements Store {
 
   // ---- orders ----
 
-  recordOrder(report: OrderReport): Promise<OrderOutcome> {
-    return this.#write(() => recordOrder(this.#b, report, this.#now()));
+  recordOrder(report: OrderReport, goal?: KeyedGoal): Promise<OrderOutcome> {
+    const at = this.#now();
+    return this.#write(() => recordOrder(this.#b, report, at, goal && ((trx) => insertGoal(trx, goal, at))));
   }
 
   order(orderId: string, visitorId?: string): Promise<Order | undefined> {
@@ -193,6 +192,40 @@ export class SqlStore implements Store {
 
   leadsPage(page: { afterSeq?: number; since?: number; limit?: number } = {}): Promise<Array<Lead & { seq: number }>> {
     return this.#read(() => leadsPage(this.#b.db, page.afterSeq ?? 0, page.since ?? null, page.limit ?? 500));
+  }
+
+  // ---- the delivery outbox ----
+
+  enqueueGoal(goal: KeyedGoal): Promise<boolean> {
+    // A commit that survives the process being killed; on SQLite not fsynced, as an exposure is not.
+    return this.#write(() => insertGoal(this.#b.db, goal, this.#now()));
+  }
+
+  enqueueUndeliveredLeads(target: DeliveryTarget): Promise<number> {
+    return this.#write(() => enqueueUndeliveredLeads(this.#b, target, this.#now));
+  }
+
+  claimOutbox(kind: OutboxKind, claim: { owner: string; limit: number; leaseMs: number }): Promise<OutboxEntry[]> {
+    return this.#write(() => claimOutbox(this.#b, kind, claim, this.#now()));
+  }
+
+  settleOutbox(id: number, owner: string, settlement: OutboxSettlement): Promise<boolean> {
+    return this.#write(() =>
+      this.#b.transaction(async (trx) => {
+        const row = await settleRow(trx, id, owner, settlement, this.#now());
+        if (row === undefined) return false;
+        if (settlement.state === 'delivered' && row.leadId !== null) await setDelivered(trx, row.leadId, row.kind);
+        return true;
+      }),
+    );
+  }
+
+  releaseOutboxLeases(owner: string | null): Promise<number> {
+    return this.#write(() => releaseLeases(this.#b, owner, this.#now()));
+  }
+
+  outboxCounts(): Promise<OutboxCounts> {
+    return this.#read(() => outboxCounts(this.#b.db, this.#now()));
   }
 
   // ---- settings ----

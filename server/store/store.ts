@@ -95,8 +95,60 @@ export interface StoreWriteStats {
   lastFailureCode: string | null;
 }
 
-/** Rows removed by one pruning pass, by table. */
-export type PruneCounts = Record<'exposures' | 'conversions' | 'firstExposures' | 'orders', number>;
+/** Rows removed by one pruning pass, by table (`outbox`: finished deliveries). */
+export type PruneCounts = Record<'exposures' | 'conversions' | 'firstExposures' | 'orders' | 'outbox', number>;
+
+// ---- the delivery outbox ----
+
+/** Where a queued delivery goes: DataFast (a goal) or the owner's webhook (a lead). */
+export type OutboxKind = DeliveryTarget;
+
+/** A goal for DataFast as it is queued and sent. */
+export interface OutboxGoal {
+  visitorId: string;
+  name: string;
+  metadata: Readonly<Record<string, string | undefined>>;
+}
+
+/** A goal to queue, under a key that makes queueing it twice a no-op. */
+export interface KeyedGoal {
+  key: string;
+  goal: OutboxGoal;
+}
+
+/** A claimed delivery, leased to the claimer until it settles it or the lease expires. */
+export interface OutboxEntry {
+  id: number;
+  kind: OutboxKind;
+  /** Unique per kind: the lead's id for a lead's deliveries (the webhook's `Idempotency-Key`). */
+  key: string;
+  /** The lead it delivers, else null. */
+  leadId: string | null;
+  /** The goal DataFast gets, for a `datafast` row that is not a lead's; null for a lead's rows, made from the lead as stored when sent. */
+  goal: OutboxGoal | null;
+  /** Failed attempts before this one. */
+  attempts: number;
+  createdAt: number;
+}
+
+/** How a claimed delivery ended: done for good, or back in the queue until `retryAt`. */
+export type OutboxSettlement =
+  | { state: 'delivered' | 'rejected' | 'failed'; attempts: number; error: string | null }
+  | { state: 'pending'; attempts: number; retryAt: number; error: string | null };
+
+/** One kind's deliveries by state, counted in the store (every instance's). */
+export interface OutboxKindCounts {
+  /** Pending and not leased (waiting for their time, or due). */
+  queued: number;
+  /** Pending and leased to a worker now. */
+  inFlight: number;
+  /** Given up after the last attempt; kept until the retention prunes them. */
+  failed: number;
+  /** Refused for good by their target; kept until the retention prunes them. */
+  rejected: number;
+}
+
+export type OutboxCounts = Record<OutboxKind, OutboxKindCounts>;
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -106,21 +158,30 @@ export interface Store {
 
   // ---- leads ----
 
-  /** Stores a new lead (id and time given here); resolves once it is durable, even across a power loss. */
-  addLead(input: { email: string; offerId: string; visitorId: string | null }): Promise<Lead>;
+  /**
+   * Stores a new lead (id and time given here); resolves once it is durable, even across a power
+   * loss. Its deliveries to `deliverTo` are queued in the outbox in the same transaction (a lead
+   * without a visitor has no DataFast goal).
+   */
+  addLead(input: { email: string; offerId: string; visitorId: string | null }, options?: { deliverTo?: readonly DeliveryTarget[] }): Promise<Lead>;
   /** The stored lead with this id, if any. */
   lead(leadId: string): Promise<Lead | undefined>;
   /**
-   * Leads not yet delivered to at least one of `targets`, oldest first, at most `limit` (default
-   * 100) of them with `seq` above `afterSeq` (default 0): a page of the delivery queue.
+   * Leads not delivered to at least one of `targets` (by their `delivered` marks: queued, refused
+   * or given up in the outbox, or never queued), oldest first, at most `limit` (default 100) of
+   * them with `seq` above `afterSeq` (default 0). The outbox, not this, is the delivery queue.
    */
   pendingLeads(targets: readonly DeliveryTarget[], page?: { afterSeq?: number; limit?: number }): Promise<PendingLead[]>;
-  /** How many leads wait for at least one of `targets`. */
+  /** How many leads are not delivered to at least one of `targets`. */
   pendingLeadCount(targets: readonly DeliveryTarget[]): Promise<number>;
-  /** Records that `leadId` reached `target`; a no-op if already recorded; rejects for an unknown lead. */
+  /** Records that `leadId` reached `target` (settling its outbox row does this); a no-op if already recorded; rejects for an unknown lead. */
   markDelivered(leadId: string, target: DeliveryTarget): Promise<void>;
   leadCount(): Promise<number>;
-  /** Deletes every lead with this email (compared case-insensitively); resolves with how many. */
+  /**
+   * Deletes every lead with this email (compared case-insensitively) and every outbox row of those
+   * leads (their webhook calls and DataFast goals, pending or done), in one transaction; resolves
+   * with how many leads.
+   */
   deleteLeadsByEmail(email: string): Promise<number>;
 
   // ---- first exposures (coupon expiry, countdowns) ----
@@ -158,10 +219,10 @@ export interface Store {
    * id for another visitor is a conflict); a page speaks for its own visitor only (keyed by visitor
    * and order id, never a conflict); the backend's report of an order this visitor's page reported
    * supersedes it, keeping the page's arms. A new order counts as the conversion of every
-   * experiment the visitor was exposed to before it, in the same transaction. A duplicate or a
-   * conflict stores nothing.
+   * experiment the visitor was exposed to before it, and queues `goal` in the outbox, in the same
+   * transaction. A duplicate or a conflict stores nothing.
    */
-  recordOrder(report: OrderReport): Promise<OrderOutcome>;
+  recordOrder(report: OrderReport, goal?: KeyedGoal): Promise<OrderOutcome>;
   /** The visitor's order with this id (the backend's report, else the page's); without a visitor, the backend's. */
   order(orderId: string, visitorId?: string): Promise<Order | undefined>;
   orderCount(): Promise<number>;
@@ -208,6 +269,36 @@ export interface Store {
    */
   leadsPage(page?: { afterSeq?: number; since?: number; limit?: number }): Promise<Array<Lead & { seq: number }>>;
 
+  // ---- the delivery outbox ----
+
+  /** Queues a goal for DataFast; false when its key is queued (or was delivered) already. */
+  enqueueGoal(goal: KeyedGoal): Promise<boolean>;
+  /**
+   * Queues a `target` delivery for every lead not delivered there that has none yet (leads from
+   * before the outbox, an imported journal, or accepted while the target was not configured);
+   * each lead is looked at once per target. Resolves with how many were queued.
+   */
+  enqueueUndeliveredLeads(target: DeliveryTarget): Promise<number>;
+  /**
+   * Leases up to `limit` due rows of `kind` (soonest due first) to `owner` for `leaseMs`: nobody
+   * else claims them until the lease expires (Postgres: FOR UPDATE SKIP LOCKED, so instances
+   * never claim one row together). A row whose holder died is due again once its lease expires.
+   */
+  claimOutbox(kind: OutboxKind, claim: { owner: string; limit: number; leaseMs: number }): Promise<OutboxEntry[]>;
+  /**
+   * Settles a claimed row; a lead's row that is delivered marks the lead delivered to its target,
+   * in the same transaction. False (and nothing changed) when `owner` no longer holds the row.
+   */
+  settleOutbox(id: number, owner: string, settlement: OutboxSettlement): Promise<boolean>;
+  /**
+   * Frees leases so the rows are claimed again at once: `owner`'s (at a graceful stop), or with
+   * `owner` null every lease of a previous process — SQLite only, whose data directory's lock
+   * proves that process gone; on Postgres other instances may be alive, so null frees nothing.
+   */
+  releaseOutboxLeases(owner: string | null): Promise<number>;
+  /** Rows by kind and state, an aggregate over an index of the rows not delivered. */
+  outboxCounts(): Promise<OutboxCounts>;
+
   // ---- settings ----
 
   getSetting(key: string): Promise<string | undefined>;
@@ -217,7 +308,10 @@ export interface Store {
 
   // ---- retention ----
 
-  /** Deletes exposures, conversions, first exposures and orders older than `before` (ms epoch), in batches. Leads are kept. */
+  /**
+   * Deletes exposures, conversions, first exposures, orders and finished outbox rows (delivered,
+   * rejected, failed) older than `before` (ms epoch), in batches. Leads and pending deliveries are kept.
+   */
   prune(before: number): Promise<PruneCounts>;
 
   // ---- health ----

@@ -59,7 +59,7 @@ describe('/healthz and /readyz', () => {
         reasons: [],
         store: 'ok',
         upstreamPausedUntil: null,
-        outbox: { queued: 0, capacity: 10_000 },
+        outbox: { queued: 0, inFlight: 0, failed: 0, rejected: 0, delivered: 0, dropped: 0, capacity: 100_000 },
         cachedVisitors: 0,
         offers: { source: 'file', reloadFailing: false },
       });

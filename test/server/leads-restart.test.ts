@@ -2,10 +2,11 @@
 // delivered after restart, exactly once."
 //
 // The built standalone server (dist/server/main.js, as `npm run serve` runs it) takes a lead while
-// the owner's webhook hangs: the lead is stored and answered 202, DataFast gets its goal, the
-// webhook delivery is in flight. The server is then SIGKILLed — no shutdown, no flush. With the
-// webhook healthy again, a second server on the same DATA_DIR delivers the lead: the webhook
-// accepts it exactly once (same idempotency key), and DataFast never gets a second goal.
+// the owner's webhook hangs: the lead is stored and answered 202 with its deliveries queued in the
+// outbox, DataFast gets its goal, the webhook delivery is in flight. The server is then SIGKILLed —
+// no shutdown, no flush. With the webhook healthy again, a second server on the same DATA_DIR
+// delivers the lead: the webhook accepts it exactly once (same idempotency key), and DataFast
+// never gets a second goal. (A loop of such kills under load: test/server/delivery/outbox-kill9.test.ts.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,8 +16,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { personas } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
 import { openStore } from '../../server/store/open-store';
+import { readSqlite } from '../../server/store/sqlite';
 import { startReceiver, type Receiver } from '../support/http-receiver';
-import { sleep, waitFor } from '../support/wait';
+import { eventually, sleep, waitFor } from '../support/wait';
 
 const MAIN = 'dist/server/main.js'; // built by `npm test` before vitest runs
 const VISITOR = personas.lowConfidence.visitorId;
@@ -70,6 +72,18 @@ afterAll(async () => {
   rmSync(baseDir, { recursive: true, force: true });
 });
 
+/** Waits until the lead is marked delivered to `target` in the data directory (read beside the running server). */
+async function waitForDelivered(dir: string, leadId: string, target: 'datafast' | 'webhook'): Promise<void> {
+  const db = readSqlite(dir);
+  if (db === null) throw new Error('no database yet');
+  const column = target === 'datafast' ? 'delivered_datafast' : 'delivered_webhook';
+  try {
+    await eventually(async () => Number((await db.selectFrom('vo_leads').select(column).where('id', '=', leadId).executeTakeFirst())?.[column] ?? 0) === 1, `the lead marked delivered to ${target}`);
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** Starts the built server on DATA_DIR and resolves with its URL once it is listening. */
 async function startServer(): Promise<Running> {
   const child = spawn(process.execPath, [MAIN], {
@@ -111,14 +125,15 @@ describe('a lead accepted just before the server is killed', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ ok: true });
 
-    // Forwarding is under way: DataFast got its goal (delivered first, and recorded before the
-    // webhook is tried), and the webhook request hangs.
+    // Delivery is under way: the webhook request hangs, and DataFast (worked apart from the
+    // webhook) got its goal, and recorded it delivered.
     const hung = await waitFor(() => hook.requests[0], 'the webhook attempt of run 1');
     expect(hung.status).toBeNull();
     const leadId = String(hung.headers['idempotency-key']);
     expect(leadId).toMatch(/^[0-9a-f-]{36}$/);
     const goalsForVisitor = () => sim.goals.filter((g) => g.name === 'offer_lead' && g.visitorId === VISITOR);
-    expect(goalsForVisitor()).toHaveLength(1);
+    await waitFor(() => goalsForVisitor().length === 1, 'the DataFast goal of run 1');
+    await waitForDelivered(dataDir, leadId, 'datafast');
 
     // Killed between accept and forward: no graceful shutdown of any kind.
     first.child.kill('SIGKILL');
@@ -139,7 +154,7 @@ describe('a lead accepted just before the server is killed', () => {
       createdAt: expect.any(String),
     });
 
-    // Long enough for a retry (the forwarder's first retry is 0.5–1 s): still exactly once.
+    // Long enough for a retry (a first retry comes within 0.5 s): still exactly once.
     await sleep(1500);
     expect(hook.accepted()).toHaveLength(1);
     expect(hook.requests.map((r) => r.headers['idempotency-key'])).toEqual([leadId, leadId]);
@@ -170,7 +185,7 @@ describe('a lead accepted just before the server is killed', () => {
     expect((await postLead(first.url, 'down.too@example.com', visitor)).status).toBe(202);
     const hung = await waitFor(() => hook.requests[0], 'the webhook attempt of run 1');
     const leadId = String(hung.headers['idempotency-key']);
-    expect(sim.callCount('goals')).toBeGreaterThanOrEqual(1);
+    await waitFor(() => sim.callCount('goals') >= 1, 'the DataFast attempt of run 1');
     expect(sim.goals).toHaveLength(0);
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');

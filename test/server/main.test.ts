@@ -100,7 +100,7 @@ describe('npm run serve with good settings', () => {
         storeCheckedAt: null,
         upstreamPausedUntil: null,
         upstream: ['visitors', 'realtime', 'goals'].map((endpoint) => ({ endpoint, state: 'closed', openSince: null })),
-        outbox: { queued: 0, capacity: 10_000 },
+        outbox: { queued: 0, inFlight: 0, failed: 0, rejected: 0, delivered: 0, dropped: 0, capacity: 100_000 },
         cachedVisitors: 0,
         // No REDIS_URL: nothing shared, and not a reason to be unready.
         redis: { state: 'off', since: null, fallbacks: 0 },

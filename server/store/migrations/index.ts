@@ -4,11 +4,13 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { StoreKind } from '../store.js';
 import { initial } from './0001-initial.js';
+import { outbox } from './0002-outbox.js';
 import { codeHolds } from './0003-code-holds.js';
 
 export function migrationsFor(kind: StoreKind): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initial(kind),
+    '0002-outbox': outbox(kind),
     '0003-code-holds': codeHolds(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };

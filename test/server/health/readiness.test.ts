@@ -1,20 +1,20 @@
 // Readiness from the real parts it reads: a store in a temp directory (its failed writes), the
-// write probe of that directory, DataFast circuit breakers on a fake clock (with a probe call whose
-// answer the test gives), and a goal outbox. Each failing condition turns it not ready with its own
-// reason; each recovery turns it back, without traffic that an unready instance would not get.
+// write probe of that directory, and DataFast circuit breakers on a fake clock (with a probe call
+// whose answer the test gives). Each failing condition turns it not ready with its own reason; each
+// recovery turns it back, without traffic that an unready instance would not get. (A backlog of
+// deliveries is not a condition: test/server/delivery/router-outbox.test.ts shows a router with
+// goals piling up staying ready.)
 import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { CircuitBreaker, type FailureCause } from '../../../server/datafast/breaker';
-import { GoalOutbox } from '../../../server/events/outbox';
 import { Readiness, type StoreOpenState, type UpstreamCheck } from '../../../server/health/readiness';
 import { PROBE_FILE, StoreProbe } from '../../../server/health/store-probe';
 import Sqlite from 'better-sqlite3';
 import { openStore } from '../../../server/store/open-store';
 import { SQLITE_FILE } from '../../../server/store/sqlite';
 import type { Store } from '../../../server/store/store';
-import { captureLog } from '../../support/log-capture';
 
 const MINUTE = 60_000;
 const base = mkdtempSync(join(tmpdir(), 'vo-readiness-'));
@@ -32,16 +32,14 @@ interface Setup {
   dir: string;
 }
 
-async function setup(options: { upstream?: readonly UpstreamCheck[]; outbox?: GoalOutbox; maxUpstreamOpenMs?: number | null; state?: () => StoreOpenState } = {}): Promise<Setup> {
+async function setup(options: { upstream?: readonly UpstreamCheck[]; maxUpstreamOpenMs?: number | null; state?: () => StoreOpenState } = {}): Promise<Setup> {
   const dir = mkdtempSync(join(base, 'data-'));
   const store = await openStore({ dataDir: dir, retentionDays: null, busyTimeoutMs: 50 });
   const probe = new StoreProbe(() => store.probe(), clock.now);
-  const outbox = options.outbox ?? new GoalOutbox({ send: () => Promise.resolve({ kind: 'created' }), logger: captureLog().logger });
   const readiness = new Readiness({
     store: options.state ?? (() => ({ state: 'ok', openErrorCode: null, writes: store.writeStats() })),
     probe,
     upstream: () => options.upstream ?? [],
-    outbox: () => outbox.stats(),
     maxUpstreamOpenMs: options.maxUpstreamOpenMs === undefined ? 5 * MINUTE : options.maxUpstreamOpenMs,
     now: clock.now,
   });
@@ -234,31 +232,6 @@ describe('the upstream breakers', () => {
     expect((await readiness.check()).ready).toBe(true);
     expect(readiness.current().ready).toBe(true);
     expect(dataFast.calls).toBe(0);
-    await store.close();
-  });
-});
-
-describe('the goal outbox', () => {
-  it('full makes it not ready, with the count; room again, ready', async () => {
-    // DataFast hangs: the first goal stays in flight, the next two fill the queue.
-    let release: () => void = () => undefined;
-    const outbox = new GoalOutbox({
-      send: () => new Promise((resolve) => (release = () => resolve({ kind: 'created' }))),
-      logger: captureLog().logger,
-      maxSize: 2,
-      concurrency: 1,
-    });
-    const { readiness, store } = await setup({ outbox });
-    const job = { visitorId: 'v', name: 'offer_exposure', metadata: { offer: 'guide' } };
-    outbox.enqueue(job);
-    outbox.enqueue(job);
-    expect((await readiness.check()).ready).toBe(true);
-    outbox.enqueue(job);
-    expect(await readiness.check()).toMatchObject({ ready: false, reasons: ['outbox: full (2 of 2 goals waiting); new goals are dropped'] });
-    release();
-    await vi.waitFor(() => expect(outbox.stats().queued).toBeLessThan(2));
-    expect((await readiness.check()).ready).toBe(true);
-    outbox.close();
     await store.close();
   });
 });

@@ -84,11 +84,14 @@ describe('GET /metrics', () => {
       visitor_offers_cache_entries: 'gauge',
       visitor_offers_cache_bytes: 'gauge',
       visitor_offers_outbox_queued: 'gauge',
+      visitor_offers_outbox_in_flight: 'gauge',
+      visitor_offers_outbox_failed: 'gauge',
+      visitor_offers_outbox_rejected: 'gauge',
+      visitor_offers_outbox_capacity: 'gauge',
+      visitor_offers_outbox_delivered_total: 'counter',
       visitor_offers_outbox_retries_total: 'counter',
       visitor_offers_outbox_dropped_total: 'counter',
       visitor_offers_leads_stored: 'gauge',
-      visitor_offers_leads_pending: 'gauge',
-      visitor_offers_leads_delivered_total: 'counter',
       visitor_offers_coupon_codes_left: 'gauge',
       visitor_offers_rate_limit_refusals_total: 'counter',
       visitor_offers_store_writable: 'gauge',
@@ -101,7 +104,8 @@ describe('GET /metrics', () => {
     expect(Object.fromEntries(Object.keys(expected).map((name) => [name, types.get(name)]))).toEqual(expected);
     expect(value('visitor_offers_ready')).toBe(1);
     expect(value('visitor_offers_store_writable')).toBe(1);
-    expect(value('visitor_offers_outbox_capacity')).toBe(10_000);
+    expect(value('visitor_offers_outbox_capacity')).toBe(100_000);
+    for (const kind of ['datafast', 'webhook']) expect(value('visitor_offers_outbox_queued', { kind })).toBe(0);
     expect(value('process_resident_memory_bytes')).toBeGreaterThan(0);
     // Each DataFast breaker, closed.
     for (const endpoint of ['visitors', 'realtime', 'goals']) {

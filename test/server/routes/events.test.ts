@@ -4,10 +4,10 @@
 // malformed, forged or cross-site is refused with a clear error; rate limits; exposures counted
 // once; conversions counted only for exposed visitors; a DataFast outage delays goals but loses none.
 //
-// The bounded queue's drop counting when full is specified at the outbox level
-// (test/server/events/outbox.test.ts, "the bounded queue"): the router does not expose the queue
-// size, and filling the default 10,000 through HTTP would only slow the suite. Here the route's
-// side of it is checked: a goal the outbox refuses is reported (`forwarded: false`) and counted.
+// The outbox's cap (widget events' goals dropped once it is full) is specified at the outbox level
+// (test/server/events/outbox.test.ts): filling the default 100,000 through HTTP would only slow
+// the suite. Here the route's side of a goal that cannot be queued is checked: the store refuses
+// the outbox write, and the answer says `forwarded: false`, counted and logged.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -21,6 +21,7 @@ import type { VisitorOffersOptions } from '../../../server/config/options-types'
 import type { Store } from '../../../server/store/store';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
+import { takeTableAway } from '../../support/store-faults';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
 import { internalsOf } from '../../../server/router-internals';
 
@@ -406,7 +407,8 @@ describe('POST /events when DataFast fails', () => {
     await drain(m);
     expect(suite.sim.callCount('goals')).toBe(4);
     expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_exposure']);
-    expect(internalsOf(m.router).outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, sent: 1, failed: 0, dropped: 0 });
+    expect(internalsOf(m.router).outbox.stats()).toMatchObject({ queued: 0, inFlight: 0, delivered: 1, retries: 3, failed: 0, rejected: 0 });
+    expect(internalsOf(m.router).goals.stats().dropped).toBe(0);
   });
 
   it('delivers every event sent during the outage, each exactly once', async () => {
@@ -415,19 +417,29 @@ describe('POST /events when DataFast fails', () => {
     for (const type of ['exposure', 'click', 'dismiss', 'conversion']) expect((await post(m, couponEvent(type))).status).toBe(202);
     await drain(m);
     expect(goalsOf(IN_COUPON).map((g) => g.name).sort()).toEqual(['offer_click', 'offer_conversion', 'offer_dismiss', 'offer_exposure']);
-    expect(internalsOf(m.router).outbox.stats()).toMatchObject({ sent: 4, failed: 0, dropped: 0 });
+    expect(internalsOf(m.router).outbox.stats()).toMatchObject({ delivered: 4, failed: 0 });
+    expect(internalsOf(m.router).goals.stats().dropped).toBe(0);
   });
 
   it('a goal the outbox cannot take is reported (forwarded: false), counted as dropped and logged — never silent', async () => {
-    const m = await mount();
-    // A closed outbox refuses every goal, as a full one does.
-    internalsOf(m.router).outbox.close();
-    const res = await post(m, couponEvent('click'));
-    expect(res.status).toBe(202);
-    expect(res.body).toEqual({ ok: true, forwarded: false });
-    expect(internalsOf(m.router).outbox.stats().dropped).toBe(1);
-    expect(suite.log.text()).toMatch(/goal dropped/);
-    expect(suite.sim.callCount('goals')).toBe(0);
+    const dataDir = mkdtempSync(join(suite.baseDir, 'r-'));
+    const m = await mount({ dataDir });
+    await store(m);
+    // The store refuses outbox writes (the table is gone, as in a damaged database); a click stores nothing else.
+    const restore = takeTableAway(dataDir, 'vo_outbox');
+    try {
+      const res = await post(m, couponEvent('click'));
+      expect(res.status).toBe(202);
+      expect(res.body).toEqual({ ok: true, forwarded: false });
+      expect(internalsOf(m.router).goals.stats().dropped).toBe(1);
+      expect(suite.log.text()).toMatch(/could not queue a goal .*goal dropped/);
+    } finally {
+      restore();
+    }
+    // The next one is queued and sent: the outbox carries on.
+    expect((await post(m, couponEvent('click'))).body).toEqual({ ok: true, forwarded: true });
+    await drain(m);
+    expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_click']);
   });
 });
 

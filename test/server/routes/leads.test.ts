@@ -1,7 +1,7 @@
 // POST /visitor-offers/leads through the real router over real sockets: an email from a
 // lead-magnet form is accepted (202) only once it is stored durably, then delivered to DataFast
-// (goal `offer_lead`) and to the owner's webhook (a real HTTP receiver in this test), with retries,
-// and marked delivered only after each target accepted it. Invalid emails, wrong offers, other
+// (goal `offer_lead`) and to the owner's webhook (a real HTTP receiver in this test) from the
+// store's outbox, with retries, and marked delivered only after each target accepted it. Invalid emails, wrong offers, other
 // sites and floods are refused; a store that cannot write makes the route answer 503, never 202.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -208,9 +208,13 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect(new Set(hook.requests.map((r) => r.headers['idempotency-key']))).toEqual(new Set([id]));
     expect(new Set(hook.requests.map((r: ReceivedRequest) => JSON.stringify(r.body))).size).toBe(1);
     expect(leadGoals()).toHaveLength(1);
-    // The store shows a write while it is being fsynced; the forwarder counts it once it is durable.
-    await internalsOf(m.router).forwarder.idle();
-    expect(internalsOf(m.router).forwarder.stats()).toMatchObject({ delivered: 2, failures: 2, pending: 0 });
+    // The worker's counts: each target delivered once, the webhook after two failed attempts; nothing left.
+    const { outbox } = internalsOf(m.router);
+    await outbox.drain(15_000);
+    expect(outbox.stats().byKind).toMatchObject({
+      webhook: { delivered: 1, retries: 2, queued: 0, inFlight: 0, failed: 0, rejected: 0 },
+      datafast: { delivered: 1, retries: 0, queued: 0, inFlight: 0 },
+    });
   });
 
   it('retries DataFast too when it fails, and sends the goal exactly once', async () => {
@@ -231,7 +235,7 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect(responses.map((r) => r.status)).toEqual(visitors.map(() => 202));
     await waitFor(() => hook.accepted().length >= 12 && leadGoals().length >= 12, 'every lead delivered');
     await eventually(async () => (await (await storeOf(m)).pendingLeadCount(['datafast', 'webhook'])) === 0, 'every lead marked delivered');
-    await internalsOf(m.router).forwarder.idle();
+    await internalsOf(m.router).outbox.drain(15_000);
     expect(hook.accepted()).toHaveLength(12);
     expect(new Set(hook.accepted().map((r) => r.headers['idempotency-key'])).size).toBe(12);
     expect(leadGoals().map((g) => g.visitorId).sort()).toEqual([...visitors].sort());
@@ -244,7 +248,10 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect(got.body).toMatchObject({ email: 'ann@example.com', visitorId: null });
     const id = String(got.headers['idempotency-key']);
     await leadBecomes(m, id, (l) => l?.delivered.webhook === true, 'the lead marked delivered');
-    expect((await (await storeOf(m)).lead(id))?.delivered.datafast).toBe(true);
+    await internalsOf(m.router).outbox.drain(15_000);
+    // Nothing was queued for DataFast: the lead says so, and nothing waits.
+    expect((await (await storeOf(m)).lead(id))?.delivered.datafast).toBe(false);
+    expect((await internalsOf(m.router).outbox.refresh()).byKind.datafast).toMatchObject({ queued: 0, inFlight: 0, delivered: 0 });
     expect(sim.callCount('goals')).toBe(0);
   });
 

@@ -1,14 +1,16 @@
 // The Store contract against the shared backend: a real PostgreSQL (test/support/postgres.ts), a
 // fresh database per test; writes jammed by another connection holding EXCLUSIVE locks on the
-// store's tables past the store's lock timeout. Then two stores on one database, as two instances.
+// store's tables past the store's lock timeout. Then two stores on one database, as two instances:
+// codes, orders, settings, and the outbox's claims (FOR UPDATE SKIP LOCKED, leases).
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../server/store/open-store';
+import type { Store } from '../../../server/store/store';
 import { startPostgres, type Postgres } from '../../support/postgres';
 import { freePort } from '../../support/server-process';
 import { describeStoreContract, testClock } from './store-contract';
 
-const TABLES = ['vo_leads', 'vo_first_exposures', 'vo_exposures', 'vo_conversions', 'vo_orders', 'vo_coupon_pools', 'vo_coupon_codes', 'vo_settings'];
+const TABLES = ['vo_leads', 'vo_first_exposures', 'vo_exposures', 'vo_conversions', 'vo_orders', 'vo_coupon_pools', 'vo_coupon_codes', 'vo_settings', 'vo_outbox'];
 
 let server: Postgres;
 beforeAll(async () => {
@@ -99,6 +101,45 @@ describe('two instances on one Postgres database', () => {
       expect(await b.orderCount()).toBe(1);
       const secret = await Promise.all([a.settingOrInit('k', () => 'from-a'), b.settingOrInit('k', () => 'from-b')]);
       expect(secret[0]).toBe(secret[1]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('deliver each outbox row once between them: claims racing from both never overlap, and a row held by a dead instance goes to the other once its lease expires', async () => {
+    const url = await server.createDatabase();
+    const [a, b] = await Promise.all([open(url), open(url)]);
+    try {
+      for (let i = 0; i < 300; i += 1) await (i % 2 === 0 ? a : b).enqueueGoal({ key: `g${i}`, goal: { visitorId: 'v', name: 'offer_click', metadata: { offer: `o${i}` } } });
+      // Both drain the queue at once, several claimers each, as the two workers' lanes would.
+      const taken: Record<'a' | 'b', string[]> = { a: [], b: [] };
+      const drainFrom = async (name: 'a' | 'b', store: Store): Promise<void> => {
+        for (;;) {
+          const rows = await store.claimOutbox('datafast', { owner: name, limit: 7, leaseMs: 60_000 });
+          if (rows.length === 0) return;
+          taken[name].push(...rows.map((r) => r.key));
+          await Promise.all(rows.map((r) => store.settleOutbox(r.id, name, { state: 'delivered', attempts: 0, error: null })));
+        }
+      };
+      await Promise.all([drainFrom('a', a), drainFrom('a', a), drainFrom('b', b), drainFrom('b', b)]);
+      const all = [...taken.a, ...taken.b];
+      expect(all).toHaveLength(300);
+      expect(new Set(all).size).toBe(300);
+      expect(taken.a.length).toBeGreaterThan(0);
+      expect(taken.b.length).toBeGreaterThan(0);
+      expect((await a.outboxCounts()).datafast).toEqual({ queued: 0, inFlight: 0, failed: 0, rejected: 0 });
+
+      // a claims and "dies" (never settles): b gets nothing until the lease is over, then the row.
+      await a.enqueueGoal({ key: 'held', goal: { visitorId: 'v', name: 'offer_click', metadata: { offer: 'held' } } });
+      expect((await a.claimOutbox('datafast', { owner: 'a', limit: 5, leaseMs: 300 })).map((r) => r.key)).toEqual(['held']);
+      expect(await b.claimOutbox('datafast', { owner: 'b', limit: 5, leaseMs: 60_000 })).toEqual([]);
+      // Freeing every lease is SQLite's start-up move only: here it must not take a living instance's row.
+      expect(await b.releaseOutboxLeases(null)).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const again = await b.claimOutbox('datafast', { owner: 'b', limit: 5, leaseMs: 60_000 });
+      expect(again.map((r) => r.key)).toEqual(['held']);
+      expect(await a.settleOutbox(again[0]!.id, 'a', { state: 'delivered', attempts: 0, error: null })).toBe(false);
+      expect(await b.settleOutbox(again[0]!.id, 'b', { state: 'delivered', attempts: 0, error: null })).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
