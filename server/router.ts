@@ -96,10 +96,34 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   shared?.sharePause(client);
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
   const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), { ...o.cache, shared: shared?.visitors });
-  const store = openStoreRef({ dataDir: o.dataDir, databaseUrl: o.databaseUrl, retentionDays: o.retentionDays, lock, logger });
   const poolSync = new PoolSync();
   let storeState: StoreOpenState['state'] = 'opening';
   let storeOpenError: string | null = null;
+  // Opened in the background and, when it cannot be (a read-only or full disk, a database that is
+  // down), tried again until it can: leads and events answer 503 meanwhile, offers are still decided.
+  const store = openStoreRef(
+    { dataDir: o.dataDir, databaseUrl: o.databaseUrl, retentionDays: o.retentionDays, lock, logger },
+    {
+      onOpen: (_s, attempt) => {
+        storeState = 'ok';
+        storeOpenError = null;
+        if (attempt > 1) logger.info({ attempt }, 'store opened: leads and events are stored again');
+        forwarder.kick(); // leads accepted before a restart are delivered now
+      },
+      onError: (err, attempt, retryInMs) => {
+        const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+        const changed = code !== storeOpenError;
+        storeState = 'unavailable';
+        storeOpenError = code;
+        // Logged at the first failure and whenever the cause changes, not at every retry.
+        if (attempt > 1 && !changed) return;
+        const message = err instanceof Error ? err.message : String(err);
+        // By its code and message only: never the database URL.
+        if (o.databaseUrl !== null) logger.error({ code, err: message, retryInMs }, 'cannot open the store (DATABASE_URL); tried again until it opens');
+        else logger.error({ code, err: message, dataDir: o.dataDir, retryInMs }, 'cannot open the data directory; tried again until it opens');
+      },
+    },
+  );
   const outbox = new GoalOutbox({
     send: (job) => metrics.upstream('goals', () => client.createGoal(job.visitorId, job.name, job.metadata)),
     // A 429 or failures in a row open the goals breaker: the queue waits for its probe time.
@@ -116,19 +140,6 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     webhookUrl: o.leadsWebhookUrl,
     logger,
   });
-  store.ready.then(
-    () => {
-      storeState = 'ok';
-      forwarder.kick(); // leads accepted before a restart are delivered now
-    },
-    (err: unknown) => {
-      storeState = 'unavailable';
-      storeOpenError = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      // By its code and message only: never the database URL.
-      if (o.databaseUrl !== null) logger.error({ code: storeOpenError, err: err instanceof Error ? err.message : String(err) }, 'cannot open the store (DATABASE_URL)');
-      else logger.error({ err: err instanceof Error ? err.message : String(err), dataDir: o.dataDir }, 'cannot open the data directory');
-    },
-  );
   const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
   const realtime = shared?.realtime(fetchMap) ?? null;
   const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
@@ -211,8 +222,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       offers.close();
       await Promise.allSettled([outbox.drain(timeoutMs), forwarder.close()]);
       outbox.close();
-      const s = await store.ready.catch(() => null);
-      await s?.close();
+      await store.close();
       client.close();
       guard.close();
       shared?.close();
