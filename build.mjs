@@ -33,6 +33,7 @@ await build({
     'bench/heap': './bench/heap.ts',
     'bench/big-records': './bench/big-records.ts',
     'bench/startup-child': './bench/startup-child.ts',
+    'bench/simulate': './bench/simulate.ts',
   },
   outdir: 'dist',
   ...node,

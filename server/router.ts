@@ -41,6 +41,7 @@ import { NO_REDIS, SharedState } from './redis/shared-state.js';
 import { widgetRoutes } from './routes/widget.js';
 import { DataDirInUseError, DataDirLock } from './store/data-dir-lock.js';
 import { openStoreRef } from './store/store-ref.js';
+import { PoolStock } from './offers/pool-stock.js';
 import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
 
@@ -97,6 +98,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
   const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), { ...o.cache, shared: shared?.visitors });
   const poolSync = new PoolSync();
+  const stock = new PoolStock({ lowStockWarning: o.codes.lowStockWarning, logger });
   let storeState: StoreOpenState['state'] = 'opening';
   let storeOpenError: string | null = null;
   // Opened in the background and, when it cannot be (a read-only or full disk, a database that is
@@ -179,6 +181,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     store: () => store.current,
     pools: () => offers.current.pools,
     poolSync,
+    stock,
     limiters: { events_per_ip: eventsPerIp, events_per_visitor: eventsPerVisitor, leads_per_ip: leadsPerIp, conversions_per_ip: conversionsPerIp },
     breakers,
     pausedUntil: () => client.pausedUntil,
@@ -191,13 +194,24 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, logger, previewKey }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, previewKey }));
   router.get('/live', liveHandler({ source: live, logger }));
   router.post('/events', json, eventsHandler({ policy, store, outbox, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, forwarder, allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
-  router.use(dashboardRoutes({ policy, store, fetchMap: realtime?.fetcher(DASHBOARD_INTERVAL_MS) ?? fetchMap, adminToken: o.adminToken, access: o.dashboard, guard, logger }));
+  router.use(
+    dashboardRoutes({
+      policy,
+      store,
+      coupons: () => store.ready.then((s) => stock.report(s, offers.current.pools, poolSync)),
+      fetchMap: realtime?.fetcher(DASHBOARD_INTERVAL_MS) ?? fetchMap,
+      adminToken: o.adminToken,
+      access: o.dashboard,
+      guard,
+      logger,
+    }),
+  );
   router.use(previewLinksRoutes({ policy, key: previewKey, adminToken: o.adminToken, access: o.dashboard, guard }));
   router.use(widgetRoutes({ logger, sourceMaps: o.sourceMaps }));
   router.use(errorHandler(logger));

@@ -6,6 +6,7 @@ import { offersJsonSchemaText } from '../config/offers-json-schema.js';
 import { parse } from './args.js';
 import { check } from './check.js';
 import { decideCommand } from './decide.js';
+import { leads } from './leads.js';
 import { previewLink } from './preview-link.js';
 import { results } from './results.js';
 
@@ -39,6 +40,11 @@ export const COMMANDS: Record<string, Command> = {
     args: '[--json]',
     summary: 'the experiment results table from $OFFERS_CONFIG and the store in $DATA_DIR',
     run: (args, env) => results(args, env),
+  },
+  leads: {
+    args: 'export --format csv|jsonl [--since <date>] [--output <file>] | delete --email <address>',
+    summary: 'export the stored leads (stdout by default), or erase an address\'s leads; beside a running server too',
+    run: (args, env) => leads(args, env),
   },
   schema: {
     args: '',

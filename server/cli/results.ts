@@ -4,29 +4,26 @@
 // API key.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import { ConfigError } from '../config/config-error.js';
 import type { Env } from '../config/env.js';
 import { loadOffersFile } from '../config/offers-file.js';
 import { experimentResult, formatResults } from '../experiments/results.js';
 import type { Db } from '../store/backend.js';
+import { schemaIsCurrent } from '../store/command-store.js';
 import { JOURNAL_FILE } from '../store/journal.js';
-import { LATEST_MIGRATION } from '../store/migrations/index.js';
 import { openPostgres } from '../store/postgres.js';
-import { MIGRATION_TABLE } from '../store/schema.js';
 import { experimentCounts } from '../store/sql-experiments.js';
 import { readSqlite, SQLITE_FILE } from '../store/sqlite.js';
 import { parse } from './args.js';
+import { storeEnv } from './store-env.js';
 
 export async function results(args: string[], env: Env): Promise<number> {
   const { values } = parse(args, { json: { type: 'boolean' } });
   const offersPath = env.OFFERS_CONFIG?.trim() || null;
-  const dataDir = env.DATA_DIR?.trim() || 'data';
-  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  const { dataDir, databaseUrl } = storeEnv(env);
   const experiments = offersPath === null ? [] : loadOffersFile(offersPath).experiments;
   const say = (line: string): void => void (values.json ? undefined : console.log(line));
-  const db = databaseUrl === null ? readSqlite(dataDir) : openPostgres(checkedUrl(databaseUrl), { maxConnections: 2 }).db;
+  const db = databaseUrl === null ? readSqlite(dataDir) : openPostgres(databaseUrl, { maxConnections: 2 }).db;
   try {
     if (db === null) {
       if (existsSync(join(dataDir, JOURNAL_FILE))) say(`No data yet in the database: ${join(dataDir, JOURNAL_FILE)} is an old journal, imported when the server next starts.`);
@@ -46,14 +43,6 @@ export async function results(args: string[], env: Env): Promise<number> {
 
 /** A reader does not migrate: it refuses a database the server has not brought up to date. */
 async function checkSchema(db: Db, place: string): Promise<void> {
-  const applied = await sql<{ name: string }>`select name from ${sql.table(MIGRATION_TABLE)} where name = ${LATEST_MIGRATION}`
-    .execute(db as Kysely<unknown>)
-    .then((r) => r.rows.length > 0)
-    .catch(() => false);
+  const applied = await schemaIsCurrent(db).catch(() => false);
   if (!applied) throw new ConfigError(place, 'the database has not been set up by this version yet: start the server once, then ask again');
-}
-
-function checkedUrl(url: string): string {
-  if (!/^postgres(ql)?:\/\/[^\s]+$/.test(url) || !URL.canParse(url)) throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL with a host and a database');
-  return url;
 }

@@ -53,6 +53,8 @@ const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reade
   ['LIMIT_LEADS_PER_MINUTE_PER_IP', 'limits.leadsPerMinutePerIp', asNumber],
   ['LIMIT_CONVERSIONS_PER_MINUTE', 'limits.conversionsPerMinute', asNumber],
   ['LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP', 'limits.authFailuresPerMinutePerIp', asNumber],
+  ['CODES_HOLD_MINUTES', 'codes.holdMinutes', asNumber],
+  ['CODES_LOW_STOCK_WARNING', 'codes.lowStockWarning', asNumber],
   ['LOG_LEVEL', 'logLevel', asText],
 ];
 

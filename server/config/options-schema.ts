@@ -98,6 +98,11 @@ const trustProxy = z.custom<TrustProxySetting>().superRefine((value, ctx) => {
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
 
+const codesSchema = obj({
+  holdMinutes: z.number().int().min(1).max(10_080).optional(),
+  lowStockWarning: z.number().int().min(0).max(10_000_000).optional(),
+});
+
 const metricsSchema = obj({
   public: z.boolean({ error: 'must be true or false' }).optional(),
 });
@@ -137,6 +142,7 @@ export const optionsSchema = obj({
   metrics: metricsSchema.optional(),
   readiness: readinessSchema.optional(),
   limits: limitsSchema.optional(),
+  codes: codesSchema.optional(),
   logger: loggerSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
 });

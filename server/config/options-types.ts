@@ -69,6 +69,22 @@ export interface LimitOptions {
   authFailuresPerMinutePerIp?: number;
 }
 
+/**
+ * Single-use codes of pooled coupons (`codePool`). A visitor's code is held for them when their
+ * offer is decided, so the offer shows it at once and they get the same one from any instance; their
+ * first exposure claims it for good. A hold that no exposure follows lapses, and the code goes to
+ * someone else (until then it is still theirs).
+ */
+export interface CodesOptions {
+  /** How long a code is held for a visitor whose offer has not been seen yet, renewed each time they ask, in minutes (1–10080). Default 60. Env: `CODES_HOLD_MINUTES`. */
+  holdMinutes?: number;
+  /**
+   * A pool with fewer codes left than this (free, or held past their hold) is logged as a warning,
+   * once each time it falls below; an empty pool is logged as an error. 0 logs only the empty pool. Default 100. Env: `CODES_LOW_STOCK_WARNING`.
+   */
+  lowStockWarning?: number;
+}
+
 /** Who may read the metrics. */
 export interface MetricsOptions {
   /**
@@ -201,6 +217,8 @@ export interface VisitorOffersOptions extends OffersOptions {
   readiness?: ReadinessOptions;
   /** Requests per minute accepted before answering 429. */
   limits?: LimitOptions;
+  /** Single-use codes: hold time and the low-stock warning. */
+  codes?: CodesOptions;
   /** A pino logger. Default: pino to stderr at `logLevel`. */
   logger?: Logger;
   /** Level of the default logger: `fatal`, `error`, `warn`, `info` (default), `debug`, `trace` or `silent`. Env: `LOG_LEVEL`. */

@@ -18,6 +18,7 @@ import type { OfferKind } from '../decision/offer.js';
 import type { Segment, Thresholds } from '../decision/segment.js';
 import { ALPHA, type ExperimentResult } from '../experiments/results.js';
 import { toLiveView } from '../live/live-view.js';
+import type { CouponPoolStock } from '../offers/pool-stock.js';
 import { readPage } from '../http/page-path.js';
 
 export interface DashboardVisitor {
@@ -77,6 +78,8 @@ export interface DashboardSnapshot {
   alpha: number;
   /** The policy's score and confidence thresholds, to read the segment column by. */
   thresholds: Thresholds;
+  /** Each pooled coupon's single-use codes: left (free, or held past their hold), held, claimed, and its level. */
+  coupons: CouponPoolStock[];
 }
 
 export interface SnapshotInput {
@@ -87,6 +90,8 @@ export interface SnapshotInput {
   realtimeProblem?: string | null;
   policy: Policy;
   results: ExperimentResult[];
+  /** Pooled coupons' codes (default none). */
+  coupons?: CouponPoolStock[];
   /** Epoch ms. */
   now: number;
 }
@@ -101,7 +106,7 @@ const CAMPAIGN_PARAM = /^(utm_(source|medium|campaign|content|term)|ref|source|v
 const COUNTRY = /^[A-Z]{2}$/;
 const MAX_PARAM_VALUE = 100;
 
-export function dashboardSnapshot({ map, mapFetchedAt, realtimeProblem, policy, results, now }: SnapshotInput): DashboardSnapshot {
+export function dashboardSnapshot({ map, mapFetchedAt, realtimeProblem, policy, results, coupons = [], now }: SnapshotInput): DashboardSnapshot {
   const rows = map?.visitors ?? [];
   const visitors = rows.slice(0, MAX_VISITORS).map((row) => dashboardVisitor(row, policy));
   return {
@@ -116,6 +121,7 @@ export function dashboardSnapshot({ map, mapFetchedAt, realtimeProblem, policy, 
     experiments: results,
     alpha: ALPHA,
     thresholds: { ...policy.thresholds },
+    coupons,
   };
 }
 

@@ -1,7 +1,7 @@
 // CSV for files a person opens in a spreadsheet: RFC 4180 quoting, and every text cell that a
-// spreadsheet would run as a formula turned into plain text first. Not used yet: the leads export
-// command is to write its rows with it. POST /leads already refuses such emails; an export still
-// escapes every cell, since it also holds older rows and fields that are not emails.
+// spreadsheet would run as a formula turned into plain text first, for `visitor-offers leads
+// export` (export-rows.ts). POST /leads already refuses such emails; an export still escapes every
+// cell, since it also holds older rows and fields that are not emails.
 
 /**
  * What starts a formula (or a DDE payload) in Excel, LibreOffice and Google Sheets: = + - @, tab,

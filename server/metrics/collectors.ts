@@ -8,6 +8,7 @@ import type { OutboxStats } from '../events/outbox.js';
 import type { ReadinessReport, UpstreamBreaker } from '../health/readiness.js';
 import type { ForwarderStats } from '../leads/forwarder.js';
 import type { RedisLinkStats } from '../redis/redis-link.js';
+import type { PoolStock } from '../offers/pool-stock.js';
 import type { PoolSync } from '../offers/pool-sync.js';
 import type { Store } from '../store/store.js';
 import { PREFIX } from './router-metrics.js';
@@ -22,6 +23,8 @@ export interface MetricSources {
   pools: () => ReadonlyMap<string, readonly string[]>;
   /** Loads a pool into the store before its codes are counted. */
   poolSync: PoolSync;
+  /** Told each count of codes left, for the low-stock log. */
+  stock?: PoolStock;
   /** Each rate limit by name (`events_per_ip`…) and its refusals so far. */
   limiters: Readonly<Record<string, { readonly refused: number }>>;
   breakers: () => readonly UpstreamBreaker[];
@@ -96,15 +99,22 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
     if (store === null) return [];
     return Promise.all([...s.pools()].map(async ([offer, pool]): Promise<[Labels, number]> => [{ offer }, await read(store, offer, pool)]));
   };
+  const stockOf = async (st: Store, offer: string, pool: readonly string[]) => {
+    await s.poolSync.ensure(st, offer, pool);
+    return st.couponStock(offer);
+  };
   level(
     'coupon_codes_left',
-    'Single-use codes of the pool no visitor has yet, by offer (an SQL count).',
+    'Single-use codes of the pool a new visitor could get: free, or held past their hold (an SQL count), by offer.',
     poolRows(async (st, offer, pool) => {
-      await s.poolSync.ensure(st, offer, pool);
-      return st.couponCodesLeft(offer);
+      const { left } = await stockOf(st, offer, pool);
+      s.stock?.observe(offer, left);
+      return left;
     }),
     ['offer'],
   );
+  level('coupon_codes_held', 'Single-use codes held for a visitor whose offer showed them, not yet claimed by an exposure, by offer.', poolRows(async (st, offer, pool) => (await stockOf(st, offer, pool)).held), ['offer']);
+  level('coupon_codes_claimed', 'Single-use codes claimed for good by a visitor\'s exposure, by offer.', poolRows(async (st, offer, pool) => (await stockOf(st, offer, pool)).claimed), ['offer']);
   level('coupon_pool_codes', 'Codes in the pool file, by offer.', poolRows((_st, _offer, pool) => Promise.resolve(pool.length)), ['offer']);
 
   total('rate_limit_refusals_total', 'Requests answered 429 by a rate limit, by limit.', () => Object.entries(s.limiters).map(([limit, l]) => [{ limit }, l.refused]), ['limit']);

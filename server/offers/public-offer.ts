@@ -1,7 +1,7 @@
 // Turns a decided offer into what this visitor's browser receives: their own coupon code (from a
 // single-use pool when configured) and the times that are theirs (expiry counted from their first
 // exposure). Pure: the facts come from the store (one query, only for offers that need them) and a
-// pool code is claimed by the caller when `claim` asks for one.
+// pool code is held for the visitor by the caller when `hold` asks for one (their exposure claims it).
 import type { Offer, PublicOffer } from '../decision/offer.js';
 import type { VisitorOfferFacts } from '../store/store.js';
 
@@ -9,9 +9,9 @@ export type WithdrawnReason = 'coupon-pool-empty' | 'coupon-expired' | 'deadline
 
 export type Materialized = { offer: PublicOffer } | { offer: null; reason: WithdrawnReason };
 
-/** A pooled coupon the visitor holds no code for yet: claim one, then `withCode` (null: the pool is empty). */
+/** A pooled coupon the visitor has claimed no code for yet: hold one (theirs, or the next), then `withCode` (null: the pool is empty). */
 export interface NeedsCode {
-  claim: true;
+  hold: true;
   withCode(code: string | null): Materialized;
 }
 
@@ -51,7 +51,7 @@ export function publicOffer(offer: Offer, facts: VisitorOfferFacts, now: number)
       const withCode = (code: string | null): Materialized => (code === null ? { offer: null, reason: 'coupon-pool-empty' } : { offer: { ...display, code, expiresAt } });
       if (fixed !== null) return withCode(fixed);
       if (facts.code !== null) return withCode(facts.code);
-      return { claim: true, withCode };
+      return { hold: true, withCode };
     }
   }
 }

@@ -55,7 +55,7 @@ export function previewAnswer({ target, token, page, policy, key, now }: Preview
   if (offer === null) return { ...base, offer: null, reason: 'preview' };
   const respond = (m: Materialized): OfferResponse => (m.offer === null ? { ...base, offer: null, reason: m.reason } : { ...base, offer: m.offer, reason: 'preview' });
   const m = publicOffer(offer, previewFacts(now), now);
-  return respond('claim' in m ? m.withCode(PREVIEW_CODE) : m);
+  return respond('hold' in m ? m.withCode(PREVIEW_CODE) : m);
 }
 
 /** As if this were the visitor's first exposure, now, and their code the placeholder. Writes nothing. */

@@ -19,6 +19,7 @@ import type { Policy } from '../decision/decide.js';
 import { experimentResult, type ExperimentResult } from '../experiments/results.js';
 import { LiveSource, type LiveFetchResult } from '../live/live-source.js';
 import type { Logger } from '../logger.js';
+import type { CouponPoolStock } from '../offers/pool-stock.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { BearerGuard } from '../http/auth.js';
 import { pageHeaders, type CspDirectives } from '../http/security-headers.js';
@@ -30,6 +31,8 @@ export interface DashboardRoutesOptions {
   /** The current policy, read once per request (offers can be reloaded). */
   policy: () => Policy;
   store: StoreRef;
+  /** Each pooled coupon's codes left, held and claimed (default: none). */
+  coupons?: () => Promise<CouponPoolStock[]>;
   /** One realtime-map call, e.g. `() => client.getRealtimeMap()` (with Redis, the fleet's: live/shared-realtime.ts). */
   fetchMap: () => Promise<LiveFetchResult>;
   /** Null: the protected dashboard is disabled (404). */
@@ -81,13 +84,14 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
     // Enabled and protected means there is an admin token; the guard answers 401 or 429 itself.
     if (access !== 'open' && !(await guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required'))) return;
     const current = policy();
-    const [realtime, results] = await Promise.all([source.getMap(), experimentResults(current, store, logger)]);
+    const [realtime, results, coupons] = await Promise.all([source.getMap(), experimentResults(current, store, logger), couponStock(options.coupons, logger)]);
     const snapshot = dashboardSnapshot({
       map: realtime?.map ?? null,
       mapFetchedAt: realtime?.fetchedAt ?? null,
       realtimeProblem: source.stats().lastFailure,
       policy: current,
       results,
+      coupons,
       now: now(),
     });
     reply(res, 200, snapshot);
@@ -103,6 +107,16 @@ async function experimentResults(policy: Policy, store: StoreRef, logger: Logger
     return await Promise.all([...policy.experiments.values()].map(async (e) => experimentResult(e, await s.experimentCounts(e.id))));
   } catch (err) {
     logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'dashboard: the store is unavailable');
+    return [];
+  }
+}
+
+/** Every pooled coupon's codes; none when the store cannot be read (logged). */
+async function couponStock(read: (() => Promise<CouponPoolStock[]>) | undefined, logger: Logger | undefined): Promise<CouponPoolStock[]> {
+  try {
+    return read === undefined ? [] : await read();
+  } catch (err) {
+    logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'dashboard: could not count the coupon codes');
     return [];
   }
 }

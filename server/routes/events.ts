@@ -49,14 +49,15 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const event = parsed.data;
     // A conversion takes nothing from the page's decision; anything else is checked against it.
-    const checked = event.type === 'conversion' ? null : checkOfferEvent(policy(), visitor.id, event);
+    const current = policy();
+    const checked = event.type === 'conversion' ? null : checkOfferEvent(current, visitor.id, event);
     if (typeof checked === 'string') return reply(res, 400, { error: checked });
     const s = await store.ready.catch(() => null);
     if (s === null) return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
 
     let goal: Goal;
     try {
-      goal = checked === null ? await conversion(s, visitor.id, event) : await offerEvent(s, visitor.id, event, checked);
+      goal = checked === null ? await conversion(s, visitor.id, event) : await offerEvent(s, visitor.id, event, { ...checked, pooled: isPooled(current, checked.offerId) }, logger);
     } catch (err) {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an event');
       return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
@@ -96,10 +97,31 @@ function checkOfferEvent(current: Policy, visitorId: string, event: EventBody): 
   return { offerId, variant: undefined };
 }
 
-/** Records an exposure (de-duplicated per visitor and experiment, else per visitor and offer); clicks and dismisses store nothing. */
-async function offerEvent(s: Store, visitorId: string, event: EventBody, { offerId, variant }: { offerId: string | null; variant: string | undefined }): Promise<Goal> {
+/** Whether the offer is a coupon whose codes come from a single-use pool. */
+function isPooled(current: Policy, offerId: string | null): boolean {
+  const offer = offerId === null ? undefined : current.offers.get(offerId);
+  return offer?.kind === 'coupon' && offer.codePool !== null;
+}
+
+/**
+ * Records an exposure (de-duplicated per visitor and experiment, else per visitor and offer); clicks
+ * and dismisses store nothing. An exposure to a pooled coupon first claims the visitor's held code,
+ * at every exposure (a no-op once claimed), so a claim that failed once is made by the next one.
+ */
+async function offerEvent(
+  s: Store,
+  visitorId: string,
+  event: EventBody,
+  { offerId, variant, pooled }: { offerId: string | null; variant: string | undefined; pooled: boolean },
+  logger: Logger,
+): Promise<Goal> {
   let duplicate = false;
   if (event.type === 'exposure') {
+    if (offerId !== null && pooled && (await s.claimHeldCouponCode(offerId, visitorId)) === null) {
+      // The offer showed a code this visitor no longer holds (their hold lapsed and the code went
+      // to someone else), or no /offer ever held one for them: nothing to claim.
+      logger.warn({ offer: offerId }, 'coupon codes: an exposure to a pooled coupon whose visitor holds no code; nothing claimed (raise codes.holdMinutes if holds lapse before offers are seen)');
+    }
     const offerSeenBefore = offerId !== null && !(await s.recordFirstExposure(offerId, visitorId)).first;
     duplicate = event.experiment !== undefined && variant !== undefined ? !(await s.recordExposure(event.experiment, variant, visitorId)) : offerSeenBefore;
   }

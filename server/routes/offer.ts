@@ -6,6 +6,7 @@ import { decide, noOffer, type Decision, type Policy } from '../decision/decide.
 import type { OfferPreviewQuery, OfferResponse } from '../contract.js';
 import { readPage } from '../http/page-path.js';
 import type { Logger } from '../logger.js';
+import type { PoolStock } from '../offers/pool-stock.js';
 import type { PoolSync } from '../offers/pool-sync.js';
 import { NO_FACTS, needsFacts, publicOffer, type Materialized } from '../offers/public-offer.js';
 import { previewAnswer } from '../preview/answer.js';
@@ -25,8 +26,12 @@ export interface OfferRouteDeps {
   cache: VisitorCache;
   offers: () => OffersSnapshot;
   store: StoreRef;
-  /** Loads each pool into the store before its first claim. */
+  /** Loads each pool into the store before its first hold. */
   poolSync: PoolSync;
+  /** Told what each hold found, for the low-stock log. */
+  stock: PoolStock;
+  /** How long a pool code is held for a visitor before their exposure claims it (ms). */
+  holdMs: number;
   logger: Logger;
   /** Signs and checks preview tokens; null: previews are refused (`preview-disabled`). */
   previewKey?: PreviewKey | null;
@@ -34,7 +39,7 @@ export interface OfferRouteDeps {
 }
 
 
-export function offerHandler({ cache, offers, store, poolSync, logger, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
     logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'offer decision failed');
@@ -81,15 +86,24 @@ export function offerHandler({ cache, offers, store, poolSync, logger, previewKe
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'the store failed while handing out an offer');
       send(res, { ...decision, offer: null, reason: 'store-unavailable' });
     };
-    // One query for the visitor's first exposure and code; a second only to claim a pool code.
+    // One query for the visitor's first exposure and claimed code. A pooled coupon not claimed yet
+    // holds a code (the visitor's own, renewed, or the next free one): shown now, claimed by the
+    // visitor's exposure (routes/events.ts), back in the pool if that never comes.
     const withStore = (s: Store): Promise<void> =>
       s
         .offerFacts(offer.id, visitorId)
         .then((facts) => {
           const m = publicOffer(offer, facts, now());
-          if (!('claim' in m)) return m;
+          if (!('hold' in m)) return m;
           const codes = pools.get(offer.id) ?? [];
-          return poolSync.ensure(s, offer.id, codes).then(() => s.claimCouponCode(offer.id, visitorId)).then((code) => m.withCode(code));
+          return poolSync
+            .ensure(s, offer.id, codes)
+            .then(() => s.holdCouponCode(offer.id, visitorId, holdMs))
+            .then((code) => {
+              if (code === null) stock.observe(offer.id, 0);
+              else stock.check(s, offer.id);
+              return m.withCode(code);
+            });
         })
         .then(done, unavailable);
     const s = store.current;

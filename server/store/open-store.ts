@@ -72,7 +72,9 @@ export async function openStore(o: OpenStoreOptions): Promise<SqlStore> {
 
 /** Applies the migrations not applied yet (Kysely's Migrator: one transaction, a lock against concurrent instances). */
 export async function migrate(backend: Backend): Promise<void> {
-  const migrator = new Migrator({ db: backend.db, provider: migrationsFor(backend.kind), migrationTableName: MIGRATION_TABLE, migrationLockTableName: MIGRATION_LOCK_TABLE });
+  // Unordered: migrations written side by side (each independent of the others) may reach a
+  // database in either order; each still runs once.
+  const migrator = new Migrator({ db: backend.db, provider: migrationsFor(backend.kind), migrationTableName: MIGRATION_TABLE, migrationLockTableName: MIGRATION_LOCK_TABLE, allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
   if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -65,8 +65,12 @@ export interface CouponCodesTable {
   /** Place in the pool file: codes go out in file order. */
   position: number;
   generation: number;
+  /** Who holds or claimed the code; null while it is free. */
   visitor_id: string | null;
+  /** When the visitor's first exposure claimed it for good; null while it is only held (or free). */
   claimed_at: number | null;
+  /** Until when an unclaimed code is held for `visitor_id`; past it, another visitor may take it. */
+  held_until: number | null;
 }
 
 export interface SettingsTable {

@@ -4,11 +4,12 @@ import type { Backend } from './backend.js';
 import { errorCode } from './backend.js';
 import type { RetentionTimer } from './retention.js';
 import { prune } from './retention.js';
-import { claimCouponCode, couponCode, couponCodesLeft, couponCodesUsed, loadCouponPool } from './sql-coupons.js';
+import { claimHeldCouponCode, couponCode, couponCodesLeft, couponStock, holdCouponCode, loadCouponPool } from './sql-coupons.js';
+import { leadsPage } from './sql-lead-pages.js';
 import { LeadWriter, leadById, markDelivered, pendingLeadCount, pendingLeads } from './sql-leads.js';
 import { experimentCounts } from './sql-experiments.js';
 import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
-import type { DeliveryTarget, Lead, Order, OrderOutcome, OrderReport, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
+import type { CouponStock, DeliveryTarget, Lead, Order, OrderOutcome, OrderReport, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
 
 export interface SqlStoreOptions {
   /** Clock, default Date.now. */
@@ -103,7 +104,7 @@ export class SqlStore implements Store {
       const row = await this.#b.db
         .selectNoFrom((eb) => [
           eb.selectFrom('vo_first_exposures').select('at').where('offer_id', '=', offerId).where('visitor_id', '=', visitorId).as('first_at'),
-          eb.selectFrom('vo_coupon_codes').select('code').where('offer_id', '=', offerId).where('visitor_id', '=', visitorId).as('code'),
+          eb.selectFrom('vo_coupon_codes').select('code').where('offer_id', '=', offerId).where('visitor_id', '=', visitorId).where('claimed_at', 'is not', null).as('code'),
         ])
         .executeTakeFirstOrThrow();
       return { firstExposureAt: row.first_at === null ? null : Number(row.first_at), code: row.code ?? null };
@@ -163,20 +164,35 @@ export class SqlStore implements Store {
     return this.#write(() => loadCouponPool(this.#b, offerId, codes));
   }
 
-  claimCouponCode(offerId: string, visitorId: string): Promise<string | null> {
-    return this.#write(() => claimCouponCode(this.#b, offerId, visitorId, this.#now()));
+  holdCouponCode(offerId: string, visitorId: string, holdMs: number): Promise<string | null> {
+    return this.#write(() => holdCouponCode(this.#b, offerId, visitorId, this.#now(), holdMs));
+  }
+
+  claimHeldCouponCode(offerId: string, visitorId: string): Promise<string | null> {
+    return this.#write(() => claimHeldCouponCode(this.#b, offerId, visitorId, this.#now()));
   }
 
   couponCode(offerId: string, visitorId: string): Promise<string | undefined> {
     return this.#read(() => couponCode(this.#b.db, offerId, visitorId));
   }
 
-  couponCodesLeft(offerId: string): Promise<number> {
-    return this.#read(() => couponCodesLeft(this.#b.db, offerId));
+  couponCodesLeft(offerId: string, atMost?: number): Promise<number> {
+    return this.#read(() => couponCodesLeft(this.#b.db, offerId, this.#now(), atMost));
   }
 
-  couponCodesUsed(offerId: string): Promise<number> {
-    return this.#read(() => couponCodesUsed(this.#b.db, offerId));
+  async couponCodesUsed(offerId: string): Promise<number> {
+    const { held, claimed } = await this.couponStock(offerId);
+    return held + claimed;
+  }
+
+  couponStock(offerId: string): Promise<CouponStock> {
+    return this.#read(() => couponStock(this.#b.db, offerId, this.#now()));
+  }
+
+  // ---- lead export ----
+
+  leadsPage(page: { afterSeq?: number; since?: number; limit?: number } = {}): Promise<Array<Lead & { seq: number }>> {
+    return this.#read(() => leadsPage(this.#b.db, page.afterSeq ?? 0, page.since ?? null, page.limit ?? 500));
   }
 
   // ---- settings ----

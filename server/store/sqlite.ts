@@ -45,6 +45,27 @@ export function openSqlite(lock: DataDirLock, options: SqliteOptions = {}): Back
     raw.close();
     throw err;
   }
+  return sqliteBackend(raw, dir, path, () => lock.release());
+}
+
+/**
+ * The database of a data directory a server may be running on, for a one-shot command
+ * (`visitor-offers leads …`): without the data directory's lock, which the server holds, and
+ * without migrating. Read-only, or for a few short writes beside the server: SQLite's own file
+ * locks (the database is in WAL mode, set by the server) let one connection write at a time and
+ * never block readers, each writer waiting up to the busy timeout for the other. The data
+ * directory's lock is about more than that — one store's state across transactions (grouped lead
+ * commits, migrations, the journal import, pruning) — none of which a single DELETE has. Null when
+ * there is no database yet.
+ */
+export function openSqliteBeside(dataDir: string, options: SqliteOptions & { readonly: boolean }): Backend | null {
+  const path = join(dataDir, SQLITE_FILE);
+  if (!existsSync(path)) return null;
+  const raw = new Sqlite(path, { readonly: options.readonly, fileMustExist: true, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  return sqliteBackend(raw, dataDir, path, () => undefined);
+}
+
+function sqliteBackend(raw: Sqlite.Database, dir: string, path: string, release: () => void): Backend {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   let closed = false;
 
@@ -70,7 +91,7 @@ export function openSqlite(lock: DataDirLock, options: SqliteOptions = {}): Back
       closed = true;
       // Kysely waits for the connection, then better-sqlite3 checkpoints and closes the file.
       await db.destroy();
-      lock.release();
+      release();
     },
   };
 }

@@ -73,8 +73,18 @@ export type OrderOutcome =
 export interface VisitorOfferFacts {
   /** The visitor's first exposure to the offer (ms epoch), or null if none is recorded. */
   firstExposureAt: number | null;
-  /** The single-use code the visitor holds for the offer, or null. */
+  /** The single-use code the visitor claimed for the offer (it was shown to them), or null; a code only held is renewed by `holdCouponCode`. */
   code: string | null;
+}
+
+/** An offer's single-use codes by state. */
+export interface CouponStock {
+  /** Codes of the current pool a new visitor could take: free, or held past their hold. */
+  left: number;
+  /** Codes held for a visitor whose offer showed them, not yet exposed, hold not lapsed. */
+  held: number;
+  /** Codes claimed for good by a visitor's exposure (from any pool file the offer had). */
+  claimed: number;
 }
 
 /** Failed writes since the store was opened, for readiness and metrics. */
@@ -160,22 +170,43 @@ export interface Store {
 
   /**
    * Makes `codes` the offer's pool: codes not stored yet are added (in this order), codes left out
-   * are no longer handed out, codes already claimed stay their visitor's. Cheap when the list is
-   * the one loaded last (compared by a fingerprint).
+   * are no longer handed out, codes already held or claimed stay their visitor's. Cheap when the
+   * list is the one loaded last (compared by a fingerprint).
    */
   loadCouponPool(offerId: string, codes: readonly string[]): Promise<void>;
   /**
-   * The visitor's code for the offer: the one they hold, else the next free code of the pool,
-   * claimed atomically (never one code twice, never two codes for one visitor, across instances);
-   * null when every code of the pool is taken.
+   * The visitor's code for the offer, when their offer is decided: the one they claimed (kept for
+   * good), else the one they hold (its hold renewed until now + `holdMs`, also a lapsed one nobody
+   * took meanwhile), else the next free code of the pool, else the oldest lapsed hold of another
+   * visitor, taken over — held for this visitor until now + `holdMs`. Atomic across instances:
+   * never one code for two visitors, never two codes for one. Null when every code is held or claimed.
    */
-  claimCouponCode(offerId: string, visitorId: string): Promise<string | null>;
-  /** The code the visitor holds for the offer, if any. */
+  holdCouponCode(offerId: string, visitorId: string, holdMs: number): Promise<string | null>;
+  /**
+   * Makes the code the visitor holds theirs for good (their first exposure; a lapsed hold nobody
+   * took is still theirs). Resolves with their claimed code (claimed now or before), or null when
+   * they hold none: never held, or their lapsed hold went to another visitor.
+   */
+  claimHeldCouponCode(offerId: string, visitorId: string): Promise<string | null>;
+  /** The code the visitor holds (also a lapsed hold still theirs) or claimed for the offer, if any. */
   couponCode(offerId: string, visitorId: string): Promise<string | undefined>;
-  /** Codes of the offer's current pool nobody holds. */
-  couponCodesLeft(offerId: string): Promise<number>;
-  /** Codes of the offer held by a visitor (from any pool file it had). */
+  /**
+   * Codes of the offer's current pool a new visitor could take: free, or held past their hold.
+   * With `atMost`, counting stops there (a cheap "fewer than N left?" on a big pool).
+   */
+  couponCodesLeft(offerId: string, atMost?: number): Promise<number>;
+  /** Codes of the offer held (unlapsed) or claimed by a visitor, from any pool file it had. */
   couponCodesUsed(offerId: string): Promise<number>;
+  /** Left, held and claimed codes of the offer (an SQL aggregate). */
+  couponStock(offerId: string): Promise<CouponStock>;
+
+  // ---- lead export ----
+
+  /**
+   * A page of every stored lead, delivered or not, oldest first: at most `limit` (default 500)
+   * with `seq` above `afterSeq` (default 0), accepted at or after `since` (ms epoch) when given.
+   */
+  leadsPage(page?: { afterSeq?: number; since?: number; limit?: number }): Promise<Array<Lead & { seq: number }>>;
 
   // ---- settings ----
 

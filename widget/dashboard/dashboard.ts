@@ -9,6 +9,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { loadSnapshot } from './api';
 import { secondsAgo } from './format';
+import { couponsSection } from './coupons';
 import { activitySection, experimentsSection, summarySection, visitorsSection } from './sections';
 import { styles } from './styles';
 import type { DashboardSnapshot } from './types';
@@ -227,7 +228,7 @@ export class VisitorOffersDashboard extends LitElement {
           ? this._phase === 'loading'
             ? html`<p class="loading" role="status">Loading the dashboard…</p>`
             : nothing
-          : html`${summarySection(d)}${visitorsSection(d)}${activitySection(d)}${experimentsSection(d)}
+          : html`${summarySection(d)}${visitorsSection(d)}${activitySection(d)}${experimentsSection(d)}${couponsSection(d)}
               <visitor-offers-preview .url=${new URL('../preview-links', this._dataUrl).href} .token=${this._token}></visitor-offers-preview>
               ${this._renderFooter(d)}`}
       </main>

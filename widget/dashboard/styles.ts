@@ -547,6 +547,19 @@ export const styles = css`
     background: var(--seg-average-bg);
     color: var(--seg-average);
   }
+  .stock-ok {
+    background: var(--seg-high-bg);
+    color: var(--seg-high);
+  }
+  .stock-low {
+    background: var(--warn-bg);
+    color: var(--warn-text);
+    box-shadow: inset 0 0 0 1px var(--warn-border);
+  }
+  .stock-empty {
+    background: var(--error-bg);
+    color: var(--error-text);
+  }
 
   /* Experiments */
   .experiment {

@@ -7,6 +7,7 @@ export type {
   DashboardVisitor,
 } from '../../server/dashboard/snapshot';
 export type { ExperimentResult, VariantResult } from '../../server/experiments/results';
+export type { CouponPoolStock } from '../../server/offers/pool-stock';
 export type { Segment } from '../../server/decision/segment';
 export type { PreviewLinkResponse, PreviewTargets } from '../../server/contract';
 

@@ -4,13 +4,15 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { StoreKind } from '../store.js';
 import { initial } from './0001-initial.js';
+import { codeHolds } from './0003-code-holds.js';
 
 export function migrationsFor(kind: StoreKind): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initial(kind),
+    '0003-code-holds': codeHolds(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
 
 /** The newest migration's name: a reader (`visitor-offers results`) refuses an older schema. */
-export const LATEST_MIGRATION = '0001-initial';
+export const LATEST_MIGRATION = '0003-code-holds';

@@ -269,6 +269,8 @@ describe('the environment, read as the standalone server reads it', () => {
       ['READINESS_MAX_UPSTREAM_OPEN_MS', '0', (o) => o.maxUpstreamOpenMs, 0],
       ['READINESS_MAX_UPSTREAM_OPEN_MS', 'off', (o) => o.maxUpstreamOpenMs, null],
       ['READINESS_MAX_UPSTREAM_OPEN_MS', 'OFF', (o) => o.maxUpstreamOpenMs, null],
+      ['CODES_HOLD_MINUTES', '15', (o) => o.codes.holdMinutes, 15],
+      ['CODES_LOW_STOCK_WARNING', '0', (o) => o.codes.lowStockWarning, 0],
     ])('%s=%s sets its option', (name, text, read, value) => {
       const env = minimal({ [name]: ` ${text} ` });
       const option = OPTION_VARIABLES.find((v) => v.name === name)?.option ?? '';
@@ -298,6 +300,8 @@ describe('the environment, read as the standalone server reads it', () => {
       ['LIMIT_CONVERSIONS_PER_MINUTE', '0', 'LIMIT_CONVERSIONS_PER_MINUTE: must be at least 1, got 0'],
       ['READINESS_MAX_UPSTREAM_OPEN_MS', '86400001', 'READINESS_MAX_UPSTREAM_OPEN_MS: must be at most 86400000, got 86400001'],
       ['READINESS_MAX_UPSTREAM_OPEN_MS', 'null', 'READINESS_MAX_UPSTREAM_OPEN_MS: expected number, got string "null"'],
+      ['CODES_HOLD_MINUTES', '10081', 'CODES_HOLD_MINUTES: must be at most 10080, got 10081'],
+      ['CODES_LOW_STOCK_WARNING', 'lots', 'CODES_LOW_STOCK_WARNING: expected number, got string "lots"'],
     ])('%s=%s is refused by the options’ schema, naming the variable', (name, text, message) => {
       const err = configError(minimal({ [name]: text }));
       expect(err.setting).toBe(name);

@@ -107,6 +107,7 @@ describe('settings', () => {
       metricsPublic: false,
       maxUpstreamOpenMs: null,
       limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
+      codes: { holdMinutes: 60, lowStockWarning: 100 },
       logger: null,
       logLevel: 'info',
     });
@@ -118,6 +119,14 @@ describe('settings', () => {
     expect(parseOptions({ datafast, databaseUrl: null, retentionDays: null })).toMatchObject({ databaseUrl: null, retentionDays: null });
     expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', DATABASE_URL: url, RETENTION_DAYS: 'off' }))).toMatchObject({ databaseUrl: url, retentionDays: null });
     expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', RETENTION_DAYS: '90' })).retentionDays).toBe(90);
+  });
+
+  it('single-use codes: hold time and low-stock warning, each alone or both; from CODES_HOLD_MINUTES and CODES_LOW_STOCK_WARNING', () => {
+    expect(parseOptions({ datafast, codes: { holdMinutes: 15 } }).codes).toEqual({ holdMinutes: 15, lowStockWarning: 100 });
+    expect(parseOptions({ datafast, codes: { lowStockWarning: 0 } }).codes).toEqual({ holdMinutes: 60, lowStockWarning: 0 });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', CODES_HOLD_MINUTES: '30', CODES_LOW_STOCK_WARNING: '25' })).codes).toEqual({ holdMinutes: 30, lowStockWarning: 25 });
+    expect(() => parseOptions({ datafast, codes: { holdMinutes: 0 } })).toThrow('codes.holdMinutes: must be at least 1, got 0');
+    expect(() => parseOptions({ datafast, codes: { lowStockWarning: -1 } })).toThrow('codes.lowStockWarning: must be at least 0, got -1');
   });
 
   it('metrics and readiness: public metrics on request; an open breaker may be left out of readiness with null', () => {

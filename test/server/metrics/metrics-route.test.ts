@@ -169,7 +169,7 @@ describe('GET /metrics', () => {
     expect(s.value('visitor_offers_leads_stored')).toBe(1);
   });
 
-  it('shows the codes left in a pool going down as codes are handed out', async () => {
+  it('shows the codes left in a pool going down as codes are held, and held codes turning claimed as they are seen', async () => {
     const pool = join(mkdtempSync(join(suite.baseDir, 'pool-')), 'codes.txt');
     writeFileSync(pool, 'CODE-A\nCODE-B\nCODE-C\n');
     const coupon: CouponOffer = {
@@ -196,6 +196,15 @@ describe('GET /metrics', () => {
     await offer(m, a ?? '');
     expect(await left()).toBe(1);
     expect((await scrape(m)).value('visitor_offers_coupon_pool_codes', { offer: 'pooled' })).toBe(3);
+    const heldAndClaimed = async () => {
+      const s = await scrape(m);
+      return [s.value('visitor_offers_coupon_codes_held', { offer: 'pooled' }), s.value('visitor_offers_coupon_codes_claimed', { offer: 'pooled' })];
+    };
+    expect(await heldAndClaimed()).toEqual([2, 0]);
+    const seen = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${a ?? ''}`).send({ type: 'exposure', offerId: 'pooled' });
+    expect(seen.status).toBe(202);
+    expect(await heldAndClaimed()).toEqual([1, 1]);
+    expect(await left()).toBe(1);
   });
 
   it("does not count a request the router passes on to the host app, nor the scrapes themselves", async () => {

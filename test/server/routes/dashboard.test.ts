@@ -285,3 +285,29 @@ describe('GET /dashboard.js', () => {
     expect(res.text).toMatch(/not built/);
   });
 });
+
+describe('single-use codes on the dashboard', () => {
+  it('shows each pooled coupon’s codes left, held and claimed, and its level; coupons with one code are not listed', async () => {
+    const pool = join(mkdtempSync(join(baseDir, 'pool-')), 'codes.txt');
+    writeFileSync(pool, 'D1\nD2\nD3\n');
+    const coupon = { kind: 'coupon', placement: 'slide-in', trigger: { type: 'immediate' }, headline: 'Yours', body: 'One code each.', discountLabel: '10% off', expiresInMinutes: null } as const;
+    const m = await mount({
+      decisions: {
+        offers: [{ ...coupon, id: 'pooled', code: null, codePool: pool }, { ...coupon, id: 'fixed', code: 'EVERYONE10', codePool: null }],
+        rules: [{ id: 'everyone', when: {}, then: { offer: 'pooled' } }],
+      },
+      codes: { lowStockWarning: 2 },
+    });
+    expect(((await data(await mount())).body as DashboardSnapshot).coupons).toEqual([]);
+    const empty = (await data(m)).body as DashboardSnapshot;
+    expect(empty.coupons).toEqual([{ offerId: 'pooled', poolSize: 3, left: 3, held: 0, claimed: 0, level: 'ok' }]);
+    for (const visitor of [personas.low.visitorId, personas.average.visitorId]) {
+      const res = await request(m.server).get('/visitor-offers/offer?path=/pricing').set('Cookie', `datafast_visitor_id=${visitor}`);
+      expect(res.body.offer.code).toMatch(/^D[12]$/);
+    }
+    const seen = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${personas.low.visitorId}`).send({ type: 'exposure', offerId: 'pooled' });
+    expect(seen.status).toBe(202);
+    const body = (await data(m)).body as DashboardSnapshot;
+    expect(body.coupons).toEqual([{ offerId: 'pooled', poolSize: 3, left: 1, held: 1, claimed: 1, level: 'low' }]);
+  });
+});

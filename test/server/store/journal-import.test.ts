@@ -49,9 +49,11 @@ describe('importing the old journal on first start', () => {
       expect(await store.recordOrder({ orderId: 'o-3', visitorId: A, value: 1, currency: 'EUR', source: 'backend' })).toEqual({ status: 'conflict' });
       // Codes handed out keep their visitors once the pool file is loaded, and are not handed out again.
       await store.loadCouponPool('pooled', ['CODE-000', 'CODE-001', 'CODE-002']);
-      expect(await store.claimCouponCode('pooled', A)).toBe('CODE-000');
-      expect(await store.claimCouponCode('pooled', B)).toBe('CODE-001');
-      expect(await store.claimCouponCode('pooled', 'someone-new')).toBe('CODE-002');
+      expect(await store.holdCouponCode('pooled', A, 60_000)).toBe('CODE-000');
+      expect(await store.holdCouponCode('pooled', B, 60_000)).toBe('CODE-001');
+      expect(await store.holdCouponCode('pooled', 'someone-new', 60_000)).toBe('CODE-002');
+      // Imported codes were claimed: they never lapse back into the pool.
+      expect(await store.couponStock('pooled')).toEqual({ left: 0, held: 1, claimed: 2 });
 
       expect(readdirSync(dataDir).filter((f) => f.includes('jsonl'))).toEqual(['visitor-offers.jsonl.imported-2026-11-30T08-00-00-000Z']);
       const line = log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'store: imported the old journal into the database');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../server/store/open-store';
 import { startPostgres, type Postgres } from '../../support/postgres';
 import { freePort } from '../../support/server-process';
-import { describeStoreContract } from './store-contract';
+import { describeStoreContract, testClock } from './store-contract';
 
 const TABLES = ['vo_leads', 'vo_first_exposures', 'vo_exposures', 'vo_conversions', 'vo_orders', 'vo_coupon_pools', 'vo_coupon_codes', 'vo_settings'];
 
@@ -47,23 +47,53 @@ describeStoreContract({
 });
 
 describe('two instances on one Postgres database', () => {
-  it('agree: 300 visitors claiming from a 200-code pool across both get 200 distinct codes; one order id, one backend owner', async () => {
+  const HOLD = 60 * 60_000;
+
+  it('agree on codes: 1,000 visitors holding from a 500-code pool across both get 500 distinct codes and 500 nulls; a visitor keeps one code on both', async () => {
+    const url = await server.createDatabase();
+    const clock = testClock();
+    const [a, b] = await Promise.all([open(url, clock.now), open(url, clock.now)]);
+    try {
+      const codes = Array.from({ length: 500 }, (_, i) => `POOL-${i}`);
+      await Promise.all([a.loadCouponPool('shared', codes), b.loadCouponPool('shared', codes)]);
+      const visitors = Array.from({ length: 1000 }, (_, i) => `visitor-${i}`);
+      const holds = await Promise.all(visitors.map((v, i) => (i % 2 === 0 ? a : b).holdCouponCode('shared', v, HOLD)));
+      const given = holds.filter((c): c is string => c !== null);
+      expect(given).toHaveLength(500);
+      expect(new Set(given)).toEqual(new Set(codes));
+      expect(holds.filter((c) => c === null)).toHaveLength(500);
+      expect(await a.couponStock('shared')).toEqual({ left: 0, held: 500, claimed: 0 });
+      // Each holder gets the same code from the other instance, and claims it there.
+      const holders = visitors.filter((_, i) => holds[i] !== null);
+      const again = await Promise.all(holders.map((v, i) => (i % 2 === 0 ? b : a).holdCouponCode('shared', v, HOLD)));
+      expect(again).toEqual(holds.filter((c) => c !== null));
+      const claims = await Promise.all(holders.slice(0, 200).map((v, i) => (i % 2 === 0 ? a : b).claimHeldCouponCode('shared', v)));
+      expect(claims).toEqual(again.slice(0, 200));
+      expect(await b.couponStock('shared')).toEqual({ left: 0, held: 300, claimed: 200 });
+      // The 300 unclaimed holds lapse: 300 of the visitors who got nothing now share them out, once each.
+      clock.advance(HOLD);
+      const late = visitors.filter((_, i) => holds[i] === null);
+      const retaken = await Promise.all(late.map((v, i) => (i % 2 === 0 ? a : b).holdCouponCode('shared', v, HOLD)));
+      const second = retaken.filter((c): c is string => c !== null);
+      expect(second).toHaveLength(300);
+      expect(new Set(second).size).toBe(300);
+      expect(second.filter((c) => claims.includes(c))).toEqual([]);
+      expect(await a.couponStock('shared')).toEqual({ left: 0, held: 300, claimed: 200 });
+
+      // One visitor asking both instances at once still holds one code.
+      await a.loadCouponPool('second', ['X1', 'X2', 'X3']);
+      const twice = await Promise.all([a.holdCouponCode('second', 'same', HOLD), b.holdCouponCode('second', 'same', HOLD)]);
+      expect(twice[0]).toBe(twice[1]);
+      expect(await a.couponCodesUsed('second')).toBe(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+
+  it('agree on orders and settings: one order id, one backend owner; one setting', async () => {
     const url = await server.createDatabase();
     const [a, b] = await Promise.all([open(url), open(url)]);
     try {
-      const codes = Array.from({ length: 200 }, (_, i) => `POOL-${i}`);
-      await Promise.all([a.loadCouponPool('shared', codes), b.loadCouponPool('shared', codes)]);
-      const claims = await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? a : b).claimCouponCode('shared', `visitor-${i % 150}-${i}`)));
-      const given = claims.filter((c): c is string => c !== null);
-      expect(given).toHaveLength(200);
-      expect(new Set(given).size).toBe(200);
-      expect(claims.filter((c) => c === null)).toHaveLength(100);
-      // One visitor asking both instances at once still holds one code.
-      await a.loadCouponPool('second', ['X1', 'X2', 'X3']);
-      const twice = await Promise.all([a.claimCouponCode('second', 'same'), b.claimCouponCode('second', 'same')]);
-      expect(twice[0]).toBe(twice[1]);
-      expect(await a.couponCodesUsed('second')).toBe(1);
-
       const outcomes = await Promise.all(['v1', 'v2', 'v1', 'v2'].map((v, i) => (i % 2 === 0 ? a : b).recordOrder({ orderId: 'o-1', visitorId: v, value: 1, currency: 'EUR', source: 'backend' })));
       expect(outcomes.filter((o) => o.status === 'new')).toHaveLength(1);
       expect(await b.orderCount()).toBe(1);

@@ -1,9 +1,9 @@
 // The Store contract, continued: orders (idempotent by id, the backend's namespace, pages speak
-// for their own visitor, the backend wins) and single-use coupon codes (one code per visitor, never
-// one code twice, pools that change).
+// for their own visitor, the backend wins), then single-use coupon codes (store-contract-coupons.ts).
 import { describe, expect, it } from 'vitest';
 import type { OrderReport, Store } from '../../../server/store/store';
 import { testClock, type StoreTarget } from './store-contract';
+import { describeCouponCodes } from './store-contract-coupons';
 
 const A = '0b7e2a4c-1d2f-4a3b-8c4d-5e6f7a8b9c0d';
 const B = '1c8f3b5d-2e3a-4b4c-9d5e-6f7a8b9c0d1e';
@@ -140,81 +140,5 @@ export function describeOrdersAndCoupons(target: StoreTarget): void {
     });
   });
 
-  describe(`Store contract (${target.name}): single-use coupon codes`, () => {
-    const pool = Array.from({ length: 150 }, (_, i) => `CODE-${String(i).padStart(3, '0')}`);
-
-    it('200 concurrent visitors and a pool of 150: 150 distinct codes, 50 nulls, each kept after reopen', async () => {
-      const o = await target.open(testClock().now);
-      let store = o.store;
-      await store.loadCouponPool('welcome', pool);
-      expect(await store.couponCodesLeft('welcome')).toBe(150);
-      const visitors = Array.from({ length: 200 }, (_, i) => `visitor-${i}`);
-      const codes = await Promise.all(visitors.map((v) => store.claimCouponCode('welcome', v)));
-      const assigned = codes.filter((c): c is string => c !== null);
-      expect(assigned).toHaveLength(150);
-      expect(new Set(assigned)).toEqual(new Set(pool));
-      expect(await store.couponCodesUsed('welcome')).toBe(150);
-      expect(await store.couponCodesLeft('welcome')).toBe(0);
-      store = await o.reopen();
-      for (const [i, v] of visitors.entries()) expect(await store.claimCouponCode('welcome', v)).toBe(codes[i]);
-      expect(await store.claimCouponCode('welcome', 'late-visitor')).toBeNull();
-      // New codes added to the pool file go to the next visitors; the claimed ones stay claimed.
-      await store.loadCouponPool('welcome', [...pool, 'NEW-1', 'NEW-2']);
-      expect(await store.couponCodesLeft('welcome')).toBe(2);
-      expect(await store.claimCouponCode('welcome', 'late-visitor')).toBe('NEW-1');
-      await store.close();
-    });
-
-    it('a visitor asking twice, at once or later, gets one code; codes go out in pool order', async () => {
-      const { store } = await target.open(testClock().now);
-      await store.loadCouponPool('welcome', pool);
-      const both = await Promise.all([store.claimCouponCode('welcome', 'v1'), store.claimCouponCode('welcome', 'v1')]);
-      expect(both[0]).toBe(both[1]);
-      expect(await store.claimCouponCode('welcome', 'v1')).toBe(both[0]);
-      expect(await store.couponCode('welcome', 'v1')).toBe(both[0]);
-      expect(await store.couponCodesUsed('welcome')).toBe(1);
-      const next = await store.claimCouponCode('welcome', 'v2');
-      expect([both[0], next].sort()).toEqual(['CODE-000', 'CODE-001']);
-      await store.close();
-    });
-
-    it('pools are per offer, a code listed twice goes out once, and an offer without a pool has nothing', async () => {
-      const { store } = await target.open(testClock().now);
-      await store.loadCouponPool('a', ['X', 'X', 'Y']);
-      await store.loadCouponPool('b', ['X']);
-      expect(await store.claimCouponCode('a', 'v1')).toBe('X');
-      expect(await store.claimCouponCode('a', 'v2')).toBe('Y');
-      expect(await store.claimCouponCode('a', 'v3')).toBeNull();
-      expect(await store.claimCouponCode('b', 'v1')).toBe('X');
-      expect(await store.claimCouponCode('c', 'v1')).toBeNull();
-      expect(await store.couponCode('c', 'v1')).toBeUndefined();
-      await store.close();
-    });
-
-    it('codes taken out of the pool file are no longer handed out; a visitor keeps a code from an older file', async () => {
-      const { store } = await target.open(testClock().now);
-      await store.loadCouponPool('welcome', ['A', 'B', 'C']);
-      expect(await store.claimCouponCode('welcome', 'v1')).toBe('A');
-      await store.loadCouponPool('welcome', ['C', 'D']);
-      expect(await store.couponCodesLeft('welcome')).toBe(2);
-      expect(await store.claimCouponCode('welcome', 'v2')).toBe('C');
-      expect(await store.claimCouponCode('welcome', 'v3')).toBe('D');
-      expect(await store.claimCouponCode('welcome', 'v4')).toBeNull();
-      expect(await store.claimCouponCode('welcome', 'v1')).toBe('A');
-      expect(await store.couponCodesUsed('welcome')).toBe(3);
-      await store.close();
-    });
-
-    it('a claim whose write fails hands out nothing, and the code goes to the next visitor', async () => {
-      const o = await target.open(testClock().now);
-      await o.store.loadCouponPool('welcome', pool);
-      expect(await o.store.claimCouponCode('welcome', 'v1')).toBe('CODE-000');
-      const unjam = await o.jam();
-      await expect(o.store.claimCouponCode('welcome', 'v2')).rejects.toThrow();
-      await unjam();
-      expect(await o.store.couponCode('welcome', 'v2')).toBeUndefined();
-      expect(await o.store.claimCouponCode('welcome', 'v3')).toBe('CODE-001');
-      await o.store.close();
-    });
-  });
+  describeCouponCodes(target);
 }

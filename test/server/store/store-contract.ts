@@ -4,6 +4,7 @@
 // connection holding the write lock, so writes fail for real after the lock timeout).
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store';
+import { describeLeadPages } from './store-contract-lead-pages';
 import { describeOrdersAndCoupons } from './store-contract-orders';
 
 export interface OpenedStore {
@@ -174,13 +175,15 @@ export function describeStoreContract(target: StoreTarget): void {
       await store.close();
     });
 
-    it('offerFacts reads the first exposure and the held code together', async () => {
+    it('offerFacts reads the first exposure and the claimed code together (a code only held is not in it)', async () => {
       const { store } = await target.open(testClock().now);
       expect(await store.offerFacts('pooled', 'v1')).toEqual({ firstExposureAt: null, code: null });
       await store.recordFirstExposure('pooled', 'v1', 42);
       expect(await store.offerFacts('pooled', 'v1')).toEqual({ firstExposureAt: 42, code: null });
       await store.loadCouponPool('pooled', ['A1', 'A2']);
-      expect(await store.claimCouponCode('pooled', 'v1')).toBe('A1');
+      expect(await store.holdCouponCode('pooled', 'v1', 60_000)).toBe('A1');
+      expect(await store.offerFacts('pooled', 'v1')).toEqual({ firstExposureAt: 42, code: null });
+      expect(await store.claimHeldCouponCode('pooled', 'v1')).toBe('A1');
       expect(await store.offerFacts('pooled', 'v1')).toEqual({ firstExposureAt: 42, code: 'A1' });
       expect(await store.offerFacts('pooled', 'v2')).toEqual({ firstExposureAt: null, code: null });
       await store.close();
@@ -290,7 +293,8 @@ export function describeStoreContract(target: StoreTarget): void {
       await store.recordOrder({ orderId: 'o-old', visitorId: 'old', value: 1, currency: 'EUR', source: 'backend' });
       await store.addLead({ email: 'old@example.com', offerId: 'guide', visitorId: 'old' });
       await store.loadCouponPool('pooled', ['C1', 'C2']);
-      await store.claimCouponCode('pooled', 'old');
+      await store.holdCouponCode('pooled', 'old', 60_000);
+      await store.claimHeldCouponCode('pooled', 'old');
       clock.advance(10 * 86_400_000);
       const cutoff = clock.t;
       await store.recordExposure('exp', 'a', 'new');
@@ -321,4 +325,5 @@ export function describeStoreContract(target: StoreTarget): void {
   });
 
   describeOrdersAndCoupons(target);
+  describeLeadPages(target);
 }
