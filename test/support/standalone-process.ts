@@ -10,6 +10,8 @@ import { sleep } from './wait';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const MAIN = join(ROOT, 'dist', 'server', 'main.js');
+/** The built `visitor-offers` command. */
+export const CLI = join(ROOT, 'dist', 'server', 'cli.js');
 
 export interface StandaloneProcess {
   /** http://127.0.0.1:<port>, also the origin a same-origin page sends. */
