@@ -169,7 +169,12 @@ export async function fleetScaling(setup: FleetSetup): Promise<FleetResult> {
       generatorCores: mean('two', (r) => r.generatorCores),
       cores,
     };
-    line(`   mean  one ${int(result.one)} req/s, two ${int(result.two)} req/s → ratio ${fixed(result.ratio, 2)}`);
+    const perRound = Array.from({ length: ROUNDS }, (_, i) => {
+      const one = runs[2 * i]?.run.reqPerSec ?? Number.NaN;
+      const two = runs[2 * i + 1]?.run.reqPerSec ?? Number.NaN;
+      return fixed(two / one, 2);
+    });
+    line(`   mean  one ${int(result.one)} req/s, two ${int(result.two)} req/s → ratio ${fixed(result.ratio, 2)} (per round ${perRound.join(', ')})`);
     line(
       `   where the ${cores} cores went with two: servers ${fixed(mean('two', (r) => r.serverCores), 2)}, load generator ${fixed(result.generatorCores, 2)} (with one: ${fixed(mean('one', (r) => r.serverCores), 2)} and ${fixed(mean('one', (r) => r.generatorCores), 2)}); the rest is Redis, the kernel and idle`,
     );

@@ -23,6 +23,15 @@ export interface StoreRefHooks {
 
 export const defaultRetryMs = (attempt: number): number => Math.min(1000 * 2 ** (attempt - 1), 30_000);
 
+/** A hook's bug must not stop the retries, nor become an unhandled rejection. */
+function report(hook: () => void): void {
+  try {
+    hook();
+  } catch {
+    // nothing to do: the hook only reports
+  }
+}
+
 export function openStoreRef(options: OpenStoreOptions, hooks: StoreRefHooks = {}): StoreRef {
   const retryMs = hooks.retryMs ?? defaultRetryMs;
   let current: Store | null = null;
@@ -39,12 +48,12 @@ export function openStoreRef(options: OpenStoreOptions, hooks: StoreRefHooks = {
       (s) => {
         if (closed) return; // close() has it from `ready`, and closes it
         current = s;
-        hooks.onOpen?.(s, n);
+        report(() => hooks.onOpen?.(s, n));
       },
       (err: unknown) => {
         if (closed) return;
         const pause = retryMs(n);
-        hooks.onError?.(err, n, pause);
+        report(() => hooks.onError?.(err, n, pause));
         timer = setTimeout(() => {
           timer = null;
           ref.ready = open();
