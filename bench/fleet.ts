@@ -54,9 +54,10 @@ interface Run {
   p99: number;
   non2xx: number;
   errors: number;
-  /** Cores the servers used, and this process (the load generator). */
+  /** Cores the servers used, this process (the load generator), and the whole machine. */
   serverCores: number;
   generatorCores: number;
+  machineCores: number;
   serverUsPerReq: number;
   redisCommands: number;
 }
@@ -66,6 +67,14 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+}
+
+/** CPU seconds the whole machine has been busy (all cores, every process), from /proc/stat. */
+function machineBusySeconds(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_S;
 }
 
 const ownCpuSeconds = (): number => {
@@ -89,6 +98,7 @@ async function measure(targets: StandaloneProcess[], all: StandaloneProcess[], r
   const pids = all.map((s) => s.process.child.pid ?? 0);
   const serverBefore = pids.map(cpuSeconds);
   const ownBefore = ownCpuSeconds();
+  const machineBefore = machineBusySeconds();
   const commandsBefore = await redisCommands(redis);
   const started = performance.now();
   const results = await load(targets, DURATION_S);
@@ -106,6 +116,7 @@ async function measure(targets: StandaloneProcess[], all: StandaloneProcess[], r
     errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
     serverCores: serverCpu / wall,
     generatorCores: (ownCpuSeconds() - ownBefore) / wall,
+    machineCores: (machineBusySeconds() - machineBefore) / wall,
     serverUsPerReq: (serverCpu * 1e6) / requests,
     redisCommands: redisUsed,
   };
@@ -142,7 +153,7 @@ export async function fleetScaling(setup: FleetSetup): Promise<FleetResult> {
     await load([a, b], WARM_UP_S);
 
     line();
-    line(`   ${padEnd('round', 6)}${padEnd('setup', 7)}${pad('req/s', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('non-2xx', 9)}${pad('errors', 8)}${pad('server cores', 14)}${pad('load-gen cores', 16)}${pad('server µs/req', 15)}${pad('Redis cmds', 12)}`);
+    line(`   ${padEnd('round', 6)}${padEnd('setup', 7)}${pad('req/s', 9)}${pad('p50 ms', 8)}${pad('p99 ms', 8)}${pad('non-2xx', 9)}${pad('errors', 8)}${pad('server cores', 14)}${pad('load-gen cores', 16)}${pad('machine busy', 14)}${pad('server µs/req', 15)}${pad('Redis cmds', 12)}`);
     const runs: Array<{ setup: 'one' | 'two'; run: Run }> = [];
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [setupName, targets] of [
@@ -152,7 +163,7 @@ export async function fleetScaling(setup: FleetSetup): Promise<FleetResult> {
         const run = await measure([...targets], servers, redis);
         runs.push({ setup: setupName, run });
         line(
-          `   ${padEnd(String(round), 6)}${padEnd(setupName, 7)}${pad(int(run.reqPerSec), 9)}${pad(fixed(run.p50, 1), 8)}${pad(fixed(run.p99, 1), 8)}${pad(int(run.non2xx), 9)}${pad(int(run.errors), 8)}${pad(fixed(run.serverCores, 2), 14)}${pad(fixed(run.generatorCores, 2), 16)}${pad(fixed(run.serverUsPerReq, 0), 15)}${pad(int(run.redisCommands), 12)}`,
+          `   ${padEnd(String(round), 6)}${padEnd(setupName, 7)}${pad(int(run.reqPerSec), 9)}${pad(fixed(run.p50, 1), 8)}${pad(fixed(run.p99, 1), 8)}${pad(int(run.non2xx), 9)}${pad(int(run.errors), 8)}${pad(fixed(run.serverCores, 2), 14)}${pad(fixed(run.generatorCores, 2), 16)}${pad(fixed(run.machineCores, 2), 14)}${pad(fixed(run.serverUsPerReq, 0), 15)}${pad(int(run.redisCommands), 12)}`,
         );
       }
     }
@@ -175,8 +186,9 @@ export async function fleetScaling(setup: FleetSetup): Promise<FleetResult> {
       return fixed(two / one, 2);
     });
     line(`   mean  one ${int(result.one)} req/s, two ${int(result.two)} req/s → ratio ${fixed(result.ratio, 2)} (per round ${perRound.join(', ')})`);
+    const others = (name: 'one' | 'two'): number => mean(name, (r) => r.machineCores - r.serverCores - r.generatorCores);
     line(
-      `   where the ${cores} cores went with two: servers ${fixed(mean('two', (r) => r.serverCores), 2)}, load generator ${fixed(result.generatorCores, 2)} (with one: ${fixed(mean('one', (r) => r.serverCores), 2)} and ${fixed(mean('one', (r) => r.generatorCores), 2)}); the rest is Redis, the kernel and idle`,
+      `   where the ${cores} cores went with two: servers ${fixed(mean('two', (r) => r.serverCores), 2)}, load generator ${fixed(result.generatorCores, 2)}, everything else on the machine ${fixed(others('two'), 2)}, idle ${fixed(cores - mean('two', (r) => r.machineCores), 2)} (with one: ${fixed(mean('one', (r) => r.serverCores), 2)}, ${fixed(mean('one', (r) => r.generatorCores), 2)}, ${fixed(others('one'), 2)}, idle ${fixed(cores - mean('one', (r) => r.machineCores), 2)})`,
     );
     line(
       `   server CPU per request: one ${fixed(result.oneUs, 0)} µs, two ${fixed(result.twoUs, 0)} µs — sharing adds no work on this path (Redis commands above: the cached path answers from each instance's own cache)`,
