@@ -101,13 +101,37 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   shared?.sharePause(client);
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
   const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), { ...o.cache, shared: shared?.visitors });
-  const store = openStoreRef({ dataDir: o.dataDir, databaseUrl: o.databaseUrl, retentionDays: o.retentionDays, lock, logger });
   const poolSync = new PoolSync();
   const stock = new PoolStock({ lowStockWarning: o.codes.lowStockWarning, logger });
   let storeState: StoreOpenState['state'] = 'opening';
   let storeOpenError: string | null = null;
   // Goals and lead deliveries are rows in the store's outbox, sent by one worker (delivery/).
   const leadTargets: DeliveryTarget[] = o.leadsWebhookUrl === null ? ['datafast'] : ['datafast', 'webhook'];
+  // Opened in the background and, when it cannot be (a read-only or full disk, a database that is
+  // down), tried again until it can: leads and events answer 503 meanwhile, offers are still decided.
+  const store = openStoreRef(
+    { dataDir: o.dataDir, databaseUrl: o.databaseUrl, retentionDays: o.retentionDays, lock, logger },
+    {
+      onOpen: (_s, attempt) => {
+        storeState = 'ok';
+        storeOpenError = null;
+        if (attempt > 1) logger.info({ attempt }, 'store opened: leads and events are stored again');
+        void outbox.start(leadTargets); // rows queued before a restart are delivered now
+      },
+      onError: (err, attempt, retryInMs) => {
+        const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+        const changed = code !== storeOpenError;
+        storeState = 'unavailable';
+        storeOpenError = code;
+        // Logged at the first failure and whenever the cause changes, not at every retry.
+        if (attempt > 1 && !changed) return;
+        const message = err instanceof Error ? err.message : String(err);
+        // By its code and message only: never the database URL.
+        if (o.databaseUrl !== null) logger.error({ code, err: message, retryInMs }, 'cannot open the store (DATABASE_URL); tried again until it opens');
+        else logger.error({ code, err: message, dataDir: o.dataDir, retryInMs }, 'cannot open the data directory; tried again until it opens');
+      },
+    },
+  );
   const leadOf = (id: string) => store.ready.then((s) => s.lead(id));
   const webhook = o.leadsWebhookUrl === null ? null : new LeadWebhook({ url: o.leadsWebhookUrl, lead: leadOf });
   const goals = new GoalOutbox({
@@ -126,19 +150,6 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   if (webhook !== null) lanes.push({ kind: 'webhook', send: (e) => webhook.send(e) });
   // A lease outlasts the slowest send twice over, so no row is sent by two workers at once.
   const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: 2 * Math.max(df.timeoutMs, webhook?.timeoutMs ?? 0) + 10_000 });
-  store.ready.then(
-    () => {
-      storeState = 'ok';
-      void outbox.start(leadTargets); // rows queued before a restart are delivered now
-    },
-    (err: unknown) => {
-      storeState = 'unavailable';
-      storeOpenError = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      // By its code and message only: never the database URL.
-      if (o.databaseUrl !== null) logger.error({ code: storeOpenError, err: err instanceof Error ? err.message : String(err) }, 'cannot open the store (DATABASE_URL)');
-      else logger.error({ err: err instanceof Error ? err.message : String(err), dataDir: o.dataDir }, 'cannot open the data directory');
-    },
-  );
   const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
   const realtime = shared?.realtime(fetchMap) ?? null;
   const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
@@ -233,8 +244,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       offers.close();
       // Rows not delivered stay in the store: the next start (or another instance) sends them.
       await outbox.close(timeoutMs);
-      const s = await store.ready.catch(() => null);
-      await s?.close();
+      await store.close();
       client.close();
       guard.close();
       shared?.close();

@@ -138,7 +138,10 @@ export class RedisLink {
 
   #bounded<T>(op: (client: Redis) => Promise<T>): Promise<Outcome<T>> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve({ kind: 'timeout' }), this.budgetMs);
+      // When the budget's timer fires, an answer may already wait on the socket: after a stall of
+      // our own event loop (a burst of requests) timers run before I/O is read. setImmediate lets
+      // that read happen first, so only Redis' own slowness counts against the budget.
+      const timer = setTimeout(() => setImmediate(() => resolve({ kind: 'timeout' })), this.budgetMs);
       const settle = (outcome: Outcome<T>): void => {
         clearTimeout(timer);
         resolve(outcome);
