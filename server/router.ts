@@ -41,6 +41,7 @@ import { NO_REDIS, SharedState } from './redis/shared-state.js';
 import { widgetRoutes } from './routes/widget.js';
 import { DataDirInUseError, DataDirLock } from './store/data-dir-lock.js';
 import { openStoreRef } from './store/store-ref.js';
+import { OfferFactsCache } from './offers/facts-cache.js';
 import { PoolStock } from './offers/pool-stock.js';
 import type { DeliveryTarget } from './store/store.js';
 import { PoolSync } from './offers/pool-sync.js';
@@ -102,6 +103,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
   const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), { ...o.cache, shared: shared?.visitors });
   const poolSync = new PoolSync();
+  // Each visitor's first exposure and claimed code as this instance last read them (offers/facts-cache.ts).
+  const facts = new OfferFactsCache(o.cache.max);
   const stock = new PoolStock({ lowStockWarning: o.codes.lowStockWarning, logger });
   let storeState: StoreOpenState['state'] = 'opening';
   let storeOpenError: string | null = null;
@@ -202,9 +205,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, previewKey }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, facts, previewKey }));
   router.get('/live', liveHandler({ source: live, logger }));
-  router.post('/events', json, eventsHandler({ policy, store, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
+  router.post('/events', json, eventsHandler({ policy, store, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));

@@ -15,6 +15,7 @@ import { assign } from '../experiments/assign.js';
 import { addressKey } from '../http/client-key.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import { checkOrigin } from '../http/same-origin.js';
+import type { OfferFactsCache } from '../offers/facts-cache.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { Store } from '../store/store.js';
@@ -30,9 +31,11 @@ export interface EventsRouteDeps {
   perIp: RateLimit;
   perVisitor: RateLimit;
   logger: Logger;
+  /** This instance's copy of offer facts, forgotten when an exposure changes them. */
+  facts?: OfferFactsCache;
 }
 
-export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, perVisitor, logger }: EventsRouteDeps): RequestHandler {
+export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, perVisitor, logger, facts }: EventsRouteDeps): RequestHandler {
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
@@ -62,6 +65,7 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an event');
       return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
     }
+    if (event.type === 'exposure' && checked !== null && checked.offerId !== null) facts?.forget(checked.offerId, visitor.id);
     if (goal.duplicate) return reply(res, 202, { ok: true, duplicate: true } satisfies Duplicate);
 
     let forwarded = true;
