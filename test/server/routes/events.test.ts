@@ -399,11 +399,11 @@ describe('POST /events when DataFast fails', () => {
   it('answers 202 at once, and delivers the goal later, exactly once (outbox backoff)', async () => {
     const m = await mount();
     suite.sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 3 });
-    const started = Date.now();
     const res = await post(m, couponEvent('exposure'));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, forwarded: true });
-    expect(Date.now() - started).toBeLessThan(1000);
+    // Answered before the goal got through: the route does not wait for DataFast.
+    expect(goalsOf(IN_COUPON)).toEqual([]);
     await drain(m);
     expect(suite.sim.callCount('goals')).toBe(4);
     expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_exposure']);
