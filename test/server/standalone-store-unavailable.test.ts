@@ -4,10 +4,11 @@
 // code or first exposure is claimed); /leads and /events answer 503 and store nothing; /healthz
 // is 200 and /readyz 503 with the reason. Once the directory takes writes again the server opens
 // the store by itself (it tries again in the background) and is ready; only leads accepted from
-// then on are stored. The read-only directory is real (chmod 0555; a root test runs the server as
-// `nobody`, for whom the mode holds); the full disk is a real tmpfs filled up, which needs root
-// with CAP_SYS_ADMIN: CI has it and must run that test; elsewhere it is skipped.
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// then on are stored. Both disks are real: a tmpfs remounted read-only (under root, whom a mode
+// does not stop; a non-root run uses mode 0555), and a tmpfs filled up. Mounting needs root with
+// CAP_SYS_ADMIN: CI has it and must run these tests; a root run without it skips them.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
@@ -26,8 +27,6 @@ const running: StandaloneProcess[] = [];
 beforeAll(async () => {
   sim = await startSimulatedDataFast();
   base = mkdtempSync(join(tmpdir(), 'vo-store-unavailable-'));
-  // An unprivileged server must be able to reach the data directories inside.
-  chmodSync(base, 0o755);
 });
 afterEach(async () => {
   await Promise.allSettled(running.splice(0).map((s) => s.stop()));
@@ -37,19 +36,8 @@ afterAll(async () => {
   if (base) rmSync(base, { recursive: true, force: true });
 });
 
-/** Under root, the unprivileged `nobody` to run the server as (root writes through any mode); else null. */
-function unprivileged(): { uid: number; gid: number } | null {
-  if (process.getuid?.() !== 0) return null;
-  const entry = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .map((l) => l.split(':'))
-    .find((f) => f[0] === 'nobody');
-  if (entry === undefined) throw new Error('running as root and there is no `nobody` user to run the server as (a read-only mode does not stop root)');
-  return { uid: Number(entry[2]), gid: Number(entry[3]) };
-}
-
-async function start(dataDir: string, as: { uid: number; gid: number } | null = null): Promise<StandaloneProcess> {
-  const server = await startStandalone({ DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, DATA_DIR: dataDir }, as ?? {});
+async function start(dataDir: string): Promise<StandaloneProcess> {
+  const server = await startStandalone({ DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, DATA_DIR: dataDir });
   running.push(server);
   return server;
 }
@@ -126,17 +114,26 @@ async function recovers(server: StandaloneProcess, dataDir: string): Promise<voi
 }
 
 describe('the standalone server started on a data directory it cannot use', () => {
-  it('read-only (mode 0555): a line naming DATA_DIR and EACCES, offers decided, leads and events 503 and nothing written, /readyz 503; writable again: ready by itself', async () => {
-    const as = unprivileged();
-    const dataDir = join(base, 'read-only');
+  // Root writes through any mode: as root the read-only disk is a tmpfs remounted read-only (EROFS
+  // for root too), as a read-only volume is; otherwise the directory's mode 0555 (EACCES).
+  const root = process.getuid?.() === 0;
+  const roDisk = root ? tmpfs('1m') : null;
+  afterAll(() => roDisk?.unmount());
+  if (root && roDisk === null && process.env.CI) throw new Error('cannot mount a tmpfs for the read-only test: CI runs as root with CAP_SYS_ADMIN and must run it');
+
+  it.skipIf(root && roDisk === null)('read-only (a read-only mount, or mode 0555): a line naming DATA_DIR and the cause, offers decided, leads and events 503 and nothing written, /readyz 503; writable again: ready by itself', async () => {
+    const dataDir = join(roDisk?.dir ?? base, 'read-only');
     mkdirSync(dataDir);
-    if (as !== null) chownSync(dataDir, as.uid, as.gid);
-    chmodSync(dataDir, 0o555);
-    const server = await start(dataDir, as);
-    await servesWithoutStore(server, dataDir, /\(EACCES: permission denied/);
+    const readOnly = (on: boolean): void => {
+      if (roDisk !== null) execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, roDisk.dir], { stdio: 'ignore' });
+      else chmodSync(dataDir, on ? 0o555 : 0o700);
+    };
+    readOnly(true);
+    const server = await start(dataDir);
+    await servesWithoutStore(server, dataDir, roDisk !== null ? /\(EROFS: read-only file system/ : /\(EACCES: permission denied/);
     expect(readdirSync(dataDir)).toEqual([]);
 
-    chmodSync(dataDir, 0o700);
+    readOnly(false);
     await recovers(server, dataDir);
   }, 90_000);
 
