@@ -31,8 +31,8 @@ import type { Database } from './schema.js';
 export const SQLITE_FILE = 'visitor-offers.sqlite';
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
-/** Checkpoints tried after an erasure, each waiting up to the busy timeout. */
-const CHECKPOINT_ATTEMPTS = 3;
+/** Checkpoints tried after an erasure (pauses of 100 ms doubling to 1 s between them: ~5 s in all). */
+const CHECKPOINT_ATTEMPTS = 8;
 
 const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 
@@ -113,8 +113,10 @@ function sqliteBackend(raw: Sqlite.Database, dir: string, path: string, release:
     async afterErasure() {
       // Copies every WAL frame into the database (where secure_delete zeroed the rows) and cuts the
       // WAL to 0 bytes. It waits (busy timeout) for a writer beside it and for readers still on
-      // old frames; busy = 1 means one outlasted that, and the WAL still holds old frames.
+      // old frames, but not for another checkpoint running (the server's automatic one): busy = 1,
+      // the WAL still holds old frames; tried again after a pause.
       for (let attempt = 0; attempt < CHECKPOINT_ATTEMPTS; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
         const { rows } = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db);
         if (Number(rows[0]?.busy ?? 0) === 0) return;
       }
