@@ -54,6 +54,9 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Backen
     transaction,
     isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === '23505',
     probeMedium: () => Promise.resolve(),
+    // Dead tuples stay in the table's pages until VACUUM, and in the WAL and its archive until
+    // recycled: the database's own housekeeping, not this process's (README: Export and erasure).
+    afterErasure: () => Promise.resolve(),
     async sizeBytes() {
       const { rows } = await sql<{ bytes: number | string | null }>`
         select sum(pg_total_relation_size(format('%I.%I', schemaname, tablename))) as bytes

@@ -138,11 +138,11 @@ export async function outboxCounts(db: Db, now: number): Promise<OutboxCounts> {
   return counts;
 }
 
-/** Every outbox row of the leads with this email (compared case-insensitively). */
-export async function deleteLeadDeliveries(trx: Db, email: string): Promise<void> {
+/** Every outbox row of the leads whose `email_key` is `key` (email-key.ts). */
+export async function deleteLeadDeliveries(trx: Db, key: string): Promise<void> {
   await trx
     .deleteFrom('vo_outbox')
-    .where('lead_id', 'in', (eb) => eb.selectFrom('vo_leads').select('vo_leads.id').where((w) => w(w.fn('lower', ['email']), '=', email.toLowerCase())))
+    .where('lead_id', 'in', (eb) => eb.selectFrom('vo_leads').select('vo_leads.id').where('email_key', '=', key))
     .execute();
 }
 

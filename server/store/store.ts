@@ -178,9 +178,11 @@ export interface Store {
   markDelivered(leadId: string, target: DeliveryTarget): Promise<void>;
   leadCount(): Promise<number>;
   /**
-   * Deletes every lead with this email (compared case-insensitively) and every outbox row of those
-   * leads (their webhook calls and DataFast goals, pending or done), in one transaction; resolves
-   * with how many leads.
+   * Deletes every lead with this email (compared case-insensitively, Unicode included: email-key.ts)
+   * and every outbox row of those leads (their webhook calls and DataFast goals, pending or done),
+   * in one transaction; then, on SQLite, empties the WAL so no copy stays on disk. Resolves with how
+   * many leads. Rejects with SQLITE_BUSY when the WAL stayed busy after the delete committed:
+   * calling it again finishes that.
    */
   deleteLeadsByEmail(email: string): Promise<number>;
 

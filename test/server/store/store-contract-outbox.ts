@@ -183,6 +183,28 @@ export function describeOutbox(target: StoreTarget): void {
       await store.close();
     });
 
+    it('erasing finds an address whatever its Unicode case or composition: ÖZGE@ stored, özge@EXAMPLE.com erases it and its queued webhook call', async () => {
+      const { store } = await target.open(testClock().now);
+      const both = { deliverTo: ['datafast', 'webhook'] } as const;
+      const upper = await store.addLead({ email: 'ÖZGE@example.com', offerId: 'guide', visitorId: 'v1' }, both);
+      // The same address typed as O + combining diaeresis (NFD).
+      const decomposed = await store.addLead({ email: 'O\u0308ZGE@example.com', offerId: 'kit', visitorId: null }, both);
+      const other = await store.addLead({ email: 'ozge@example.com', offerId: 'guide', visitorId: null }, both);
+      expect(await store.deleteLeadsByEmail('özge@EXAMPLE.com')).toBe(2);
+      expect(await store.lead(upper.id)).toBeUndefined();
+      expect(await store.lead(decomposed.id)).toBeUndefined();
+      expect(await store.lead(other.id)).toBeDefined();
+      expect((await claim(store, 'x', 10, 'webhook')).map((e) => e.leadId)).toEqual([other.id]);
+      expect(await claim(store, 'x', 10, 'datafast')).toEqual([]);
+      // Greek (a final sigma) and a dotted capital I: JavaScript's case mapping on both sides.
+      await store.addLead({ email: 'ΟΔΥΣΣΕΥΣ@example.com', offerId: 'guide', visitorId: null });
+      await store.addLead({ email: 'İLKE@example.com', offerId: 'guide', visitorId: null });
+      expect(await store.deleteLeadsByEmail('Οδυσσευς@EXAMPLE.com')).toBe(1);
+      expect(await store.deleteLeadsByEmail('İlke@example.com')).toBe(1);
+      expect(await store.leadCount()).toBe(1);
+      await store.close();
+    });
+
     it('an outbox write that fails rejects, is counted, and leaves nothing half-done; then it works again', async () => {
       const o = await target.open(testClock().now);
       await o.store.enqueueGoal(goal('before'));
