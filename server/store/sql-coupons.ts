@@ -128,19 +128,22 @@ async function takeLapsed(backend: Backend, trx: Db, offerId: string, visitorId:
 
 export async function claimHeldCouponCode(backend: Backend, offerId: string, visitorId: string, now: number): Promise<string | null> {
   // Durable: from here on the code is the visitor's for good, whatever happens to the machine.
-  const claimed = await backend.durable((trx) =>
-    trx
-      .updateTable('vo_coupon_codes')
-      .set({ claimed_at: now, held_until: null })
-      .where('offer_id', '=', offerId)
-      .where('visitor_id', '=', visitorId)
-      .where('claimed_at', 'is', null)
-      .returning('code')
-      .executeTakeFirst(),
-  );
+  return backend.durable((trx) => claimHeld(trx, offerId, visitorId, now));
+}
+
+/** Claims the visitor's held code in the caller's transaction; their claimed code (now or before), or null. */
+export async function claimHeld(trx: Db, offerId: string, visitorId: string, now: number): Promise<string | null> {
+  const claimed = await trx
+    .updateTable('vo_coupon_codes')
+    .set({ claimed_at: now, held_until: null })
+    .where('offer_id', '=', offerId)
+    .where('visitor_id', '=', visitorId)
+    .where('claimed_at', 'is', null)
+    .returning('code')
+    .executeTakeFirst();
   if (claimed !== undefined) return claimed.code;
   // Claimed before (an earlier exposure), or nothing to claim.
-  return (await couponCode(backend.db, offerId, visitorId)) ?? null;
+  return (await couponCode(trx, offerId, visitorId)) ?? null;
 }
 
 export async function couponCode(db: Db, offerId: string, visitorId: string): Promise<string | undefined> {

@@ -9,8 +9,9 @@ import { leadsPage } from './sql-lead-pages.js';
 import { deleteLeadsByEmail, enqueueUndeliveredLeads, LeadWriter, leadById, markDelivered, pendingLeadCount, pendingLeads, setDelivered } from './sql-leads.js';
 import { claimOutbox, insertGoal, outboxCounts, releaseLeases, settleRow } from './sql-outbox.js';
 import { experimentCounts } from './sql-experiments.js';
+import { recordOfferExposure } from './sql-exposures.js';
 import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
-import type { CouponStock, DeliveryTarget, KeyedGoal, Lead, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
+import type { CouponStock, DeliveryTarget, KeyedGoal, Lead, OfferExposure, OfferExposureOutcome, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
 
 export interface SqlStoreOptions {
   /** Clock, default Date.now. */
@@ -121,6 +122,10 @@ export class SqlStore implements Store {
         .executeTakeFirst();
       return inserted !== undefined;
     });
+  }
+
+  recordOfferExposure(exposure: OfferExposure, goal?: KeyedGoal): Promise<OfferExposureOutcome> {
+    return this.#write(() => recordOfferExposure(this.#b, exposure, this.#now(), goal));
   }
 
   exposureOf(experimentId: string, visitorId: string): Promise<string | undefined> {

@@ -28,6 +28,26 @@ export interface PendingLead extends Lead {
   seq: number;
 }
 
+/** A widget's exposure to an offer (null: an experiment arm that showed none), in an experiment or not. */
+export interface OfferExposure {
+  offerId: string | null;
+  visitorId: string;
+  /** The visitor's experiment and real variant, when the exposure belongs to one. */
+  experiment?: { id: string; variantId: string };
+  /** Claim the code the visitor holds for the offer (a pooled coupon). */
+  claimCode: boolean;
+}
+
+/** What recording an exposure did. */
+export interface OfferExposureOutcome {
+  /** Already counted: the visitor's exposure in this experiment (outside one: to this offer) was recorded before. */
+  duplicate: boolean;
+  /** With `claimCode`: the visitor's claimed code (now or before), or null when they hold none. */
+  code: string | null;
+  /** Whether the goal was queued by this exposure's transaction. */
+  queued: boolean;
+}
+
 export interface VariantCounts {
   exposures: number;
   conversions: number;
@@ -209,6 +229,13 @@ export interface Store {
   recordConversion(experimentId: string, visitorId: string): Promise<boolean>;
   /** `recordConversion` for every experiment the visitor was exposed to; resolves with those counted now. */
   recordConversions(visitorId: string): Promise<string[]>;
+  /**
+   * Records a widget's exposure in one transaction: claims the visitor's held code (`claimCode`),
+   * records their first exposure to the offer and their exposure in the experiment, and, when
+   * this exposure counts (not a duplicate), queues `goal` in the outbox. A failure stores none of
+   * them (so a retry is new again); a stored exposure always has its goal queued.
+   */
+  recordOfferExposure(exposure: OfferExposure, goal?: KeyedGoal): Promise<OfferExposureOutcome>;
   /** Exposures and conversions per variant (an SQL aggregate); empty if none. */
   experimentCounts(experimentId: string): Promise<Map<string, VariantCounts>>;
 
