@@ -210,7 +210,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.post('/events', json, eventsHandler({ policy, store, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
-  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
+  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, logger }));
   router.use(
     dashboardRoutes({
       policy,
