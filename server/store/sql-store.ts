@@ -214,10 +214,10 @@ export class SqlStore implements Store {
     return this.#write(() => claimOutbox(this.#b, kind, claim, this.#now()));
   }
 
-  settleOutbox(id: number, owner: string, settlement: OutboxSettlement): Promise<boolean> {
+  settleOutbox(entry: Pick<OutboxEntry, 'id' | 'leaseUntil'>, owner: string, settlement: OutboxSettlement): Promise<boolean> {
     return this.#write(() =>
       this.#b.transaction(async (trx) => {
-        const row = await settleRow(trx, id, owner, settlement, this.#now());
+        const row = await settleRow(trx, entry, owner, settlement, this.#now());
         if (row === undefined) return false;
         if (settlement.state === 'delivered' && row.leadId !== null) await setDelivered(trx, row.leadId, row.kind);
         return true;

@@ -149,6 +149,11 @@ export interface OutboxEntry {
   /** Failed attempts before this one. */
   attempts: number;
   createdAt: number;
+  /**
+   * When this claim's lease expires. With the owner it names this claim: a settle of an older
+   * claim of the row (its lease ran out, and the row was claimed again) changes nothing.
+   */
+  leaseUntil: number;
 }
 
 /** How a claimed delivery ended: done for good, or back in the queue until `retryAt`. */
@@ -314,9 +319,12 @@ export interface Store {
   claimOutbox(kind: OutboxKind, claim: { owner: string; limit: number; leaseMs: number }): Promise<OutboxEntry[]>;
   /**
    * Settles a claimed row; a lead's row that is delivered marks the lead delivered to its target,
-   * in the same transaction. False (and nothing changed) when `owner` no longer holds the row.
+   * in the same transaction. False (and nothing changed) unless this very claim still holds the
+   * row: same owner and lease. A settle arriving after the lease ran out still counts while nobody
+   * claimed the row again; once another claim (another worker's, or the same owner's later one)
+   * holds it, or it was freed or settled, the late settle can neither settle it twice nor put it back.
    */
-  settleOutbox(id: number, owner: string, settlement: OutboxSettlement): Promise<boolean>;
+  settleOutbox(entry: Pick<OutboxEntry, 'id' | 'leaseUntil'>, owner: string, settlement: OutboxSettlement): Promise<boolean>;
   /**
    * Frees leases so the rows are claimed again at once: `owner`'s (at a graceful stop), or with
    * `owner` null every lease of a previous process — SQLite only, whose data directory's lock
