@@ -44,6 +44,9 @@ import { openStoreRef } from './store/store-ref.js';
 import { OfferFactsCache } from './offers/facts-cache.js';
 import { PoolStock } from './offers/pool-stock.js';
 import type { DeliveryTarget } from './store/store.js';
+import { PG_CONNECT_TIMEOUT_MS, PG_STATEMENT_TIMEOUT_MS } from './store/postgres.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from './store/sqlite.js';
+import { outboxLeaseMs } from './delivery/lease.js';
 import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
 
@@ -151,8 +154,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   });
   const lanes: LaneSpec[] = [{ kind: 'datafast', send: (e) => goals.send(e), pausedUntil: () => client.retryAt('goals') }];
   if (webhook !== null) lanes.push({ kind: 'webhook', send: (e) => webhook.send(e) });
-  // A lease outlasts the slowest send twice over, so no row is sent by two workers at once.
-  const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: 2 * Math.max(df.timeoutMs, webhook?.timeoutMs ?? 0) + 10_000 });
+  // A lease outlasts the slowest send and its store reads and settle twice over (delivery/lease.ts).
+  const storeDeadlines = { statementMs: o.databaseUrl === null ? DEFAULT_BUSY_TIMEOUT_MS : PG_CONNECT_TIMEOUT_MS + PG_STATEMENT_TIMEOUT_MS };
+  const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: outboxLeaseMs([df.timeoutMs, webhook?.timeoutMs ?? 0], storeDeadlines) });
   const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
   const realtime = shared?.realtime(fetchMap) ?? null;
   const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
@@ -210,7 +214,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.post('/events', json, eventsHandler({ policy, store, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
-  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
+  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, logger }));
   router.use(
     dashboardRoutes({
       policy,

@@ -7,6 +7,7 @@ import { initial } from './0001-initial.js';
 import { outbox } from './0002-outbox.js';
 import { codeHolds } from './0003-code-holds.js';
 import { leadEmailKey } from './0004-lead-email-key.js';
+import { codeIndex } from './0005-code-index.js';
 
 export function migrationsFor(kind: StoreKind): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -14,9 +15,10 @@ export function migrationsFor(kind: StoreKind): MigrationProvider {
     '0002-outbox': outbox(kind),
     '0003-code-holds': codeHolds(),
     '0004-lead-email-key': leadEmailKey(),
+    '0005-code-index': codeIndex(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
 
 /** The newest migration's name: a reader (`visitor-offers results`) refuses an older schema. */
-export const LATEST_MIGRATION = '0004-lead-email-key';
+export const LATEST_MIGRATION = '0005-code-index';

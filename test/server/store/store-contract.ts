@@ -4,6 +4,7 @@
 // connection holding the write lock, so writes fail for real after the lock timeout).
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store';
+import { describeExposures } from './store-contract-exposures';
 import { describeLeadPages } from './store-contract-lead-pages';
 import { describeOrdersAndCoupons } from './store-contract-orders';
 import { describeOutbox } from './store-contract-outbox';
@@ -328,4 +329,5 @@ export function describeStoreContract(target: StoreTarget): void {
   describeOrdersAndCoupons(target);
   describeLeadPages(target);
   describeOutbox(target);
+  describeExposures(target);
 }
