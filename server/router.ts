@@ -45,6 +45,7 @@ import { PoolStock } from './offers/pool-stock.js';
 import type { DeliveryTarget } from './store/store.js';
 import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
+import { DecisionKeys } from './decision-token/decision-keys.js';
 
 export type { RouterHealth };
 
@@ -152,6 +153,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // sendBeacon posts text/plain; both carry the same small JSON.
   const json = express.json({ limit: '4kb', type: ['application/json', 'text/plain'] });
   const policy = () => offers.current.policy;
+  // Decision tokens: signed with the configured secret, else with one generated once and kept in the store.
+  const keys = new DecisionKeys({ secret: o.secret, previousSecret: o.previousSecret, store, logger });
+  void keys.load().catch(() => undefined); // known before the first visitor when the store opens
   // Preview tokens are signed with a key derived from the admin token; the open demo dashboard,
   // which may have none, signs with a key of this process's own (its links die with it).
   const previewKey = o.adminToken !== null ? PreviewKey.fromAdminToken(o.adminToken) : o.dashboard === 'open' ? PreviewKey.random() : null;
@@ -191,10 +195,10 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, previewKey }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, previewKey }));
   router.get('/live', liveHandler({ source: live, logger }));
-  router.post('/events', json, eventsHandler({ policy, store, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
-  router.post('/leads', json, leadsHandler({ policy, store, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
+  router.post('/events', json, eventsHandler({ policy, store, keys, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
+  router.post('/leads', json, leadsHandler({ policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
   router.use(
@@ -264,7 +268,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
-  const internals: RouterInternals = { cache, client, offers, store, outbox, goals, live, logger, readiness, metrics };
+  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics };
   attachInternals(handler, internals);
   return handler;
 }

@@ -1,17 +1,21 @@
 // POST /events — what the widget saw and what the visitor did, forwarded to DataFast as goals for
 // the cookie's visitor, counted for experiment results. Validated, origin-checked and rate-limited;
-// the assignment is recomputed here, never taken from the browser. A conversion
-// (window.visitorOffers.convert) takes nothing from the page's decision: it counts for every
-// experiment the visitor was exposed to, and with an `orderId` it is stored as this visitor's
-// order first (idempotent; the backend's POST /conversions report of it wins). Nothing is claimed
-// unless it was stored: any store failure is a 503. The goal is queued in the store's outbox
-// before the answer (an order's in the order's own transaction), so it survives a restart.
+// an exposure, click or dismiss needs the decision token GET /offer answered with, and its offer,
+// experiment and variant are the token's, never the browser's word, so events count only for
+// visitors this server decided for. A conversion (window.visitorOffers.convert) needs no token: it
+// counts for every experiment the visitor was exposed to (exposures need tokens), and with an
+// `orderId` it is stored as this visitor's order first (idempotent; the backend's POST
+// /conversions report of it wins). Nothing is claimed unless it was stored: any store failure is a
+// 503. The goal is queued in the store's outbox before the answer (an order's in the order's own
+// transaction), so it survives a restart.
 import type { RequestHandler } from 'express';
 import { eventBody, type Duplicate, type EventAccepted, type EventBody } from '../contract.js';
 import { conversionMetadata, GOAL_NAMES, type GoalMetadata } from '../datafast/goals.js';
+import { checkDecisionToken } from '../decision-token/check.js';
+import type { DecisionKeys } from '../decision-token/decision-keys.js';
+import type { VerifiedDecision } from '../decision-token/token.js';
 import type { Policy } from '../decision/decide.js';
 import { eventKey, exposureKey, orderKey, type GoalOutbox } from '../events/outbox.js';
-import { assign } from '../experiments/assign.js';
 import { addressKey } from '../http/client-key.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import { checkOrigin } from '../http/same-origin.js';
@@ -25,14 +29,19 @@ export interface EventsRouteDeps {
   /** The current policy, read once per request (offers can be reloaded). */
   policy: () => Policy;
   store: StoreRef;
+  /** Verify decision tokens. */
+  keys: DecisionKeys;
   outbox: GoalOutbox;
   allowedOrigins: readonly string[];
   perIp: RateLimit;
   perVisitor: RateLimit;
   logger: Logger;
+  now?: () => number;
 }
 
-export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, perVisitor, logger }: EventsRouteDeps): RequestHandler {
+const UNAVAILABLE = { error: 'events cannot be recorded right now; please try again' };
+
+export function eventsHandler({ policy, store, keys, outbox, allowedOrigins, perIp, perVisitor, logger, now = Date.now }: EventsRouteDeps): RequestHandler {
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
@@ -48,19 +57,25 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
     const parsed = eventBody.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const event = parsed.data;
-    // A conversion takes nothing from the page's decision; anything else is checked against it.
-    const current = policy();
-    const checked = event.type === 'conversion' ? null : checkOfferEvent(current, visitor.id, event);
-    if (typeof checked === 'string') return reply(res, 400, { error: checked });
+    let decided: VerifiedDecision | null = null;
+    if (event.token !== undefined) {
+      // Known at once with a configured secret; else read from the store, which events need anyway.
+      const held = keys.current ?? (await keys.load().catch(() => null));
+      if (held === null) return reply(res, 503, UNAVAILABLE);
+      const checked = checkDecisionToken(held, event.token, visitor.id, event.type === 'conversion' ? undefined : (event.offerId ?? null), now());
+      if (!checked.ok) return reply(res, 400, { error: checked.error });
+      decided = checked.decision;
+    }
     const s = await store.ready.catch(() => null);
-    if (s === null) return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
+    if (s === null) return reply(res, 503, UNAVAILABLE);
 
     let goal: Goal;
     try {
-      goal = checked === null ? await conversion(s, visitor.id, event) : await offerEvent(s, visitor.id, event, { ...checked, pooled: isPooled(current, checked.offerId) }, logger);
+      // The schema lets no other event through without a token.
+      goal = event.type === 'conversion' || decided === null ? await conversion(s, visitor.id, event) : await offerEvent(s, event.type, decided, isPooled(policy(), decided.offerId), logger);
     } catch (err) {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an event');
-      return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
+      return reply(res, 503, UNAVAILABLE);
     }
     if (goal.duplicate) return reply(res, 202, { ok: true, duplicate: true } satisfies Duplicate);
 
@@ -80,28 +95,6 @@ interface Goal {
   queued: boolean;
 }
 
-/** An exposure, click or dismiss as the visitor's real assignment has it; a string is the 400's message. */
-function checkOfferEvent(current: Policy, visitorId: string, event: EventBody): { offerId: string | null; variant: string | undefined } | string {
-  const offerId = event.offerId ?? null;
-  if (offerId !== null && !current.offers.has(offerId)) return `offerId: unknown offer "${offerId}"`;
-  if (event.experiment !== undefined) {
-    const experiment = current.experiments.get(event.experiment);
-    if (!experiment) return `experiment: unknown experiment "${event.experiment}"`;
-    // The browser's word is not trusted for results: the variant is the visitor's real assignment.
-    const assignment = assign(experiment, visitorId);
-    // An arm whose offer was withdrawn for this visitor (coupon expired, pool empty) shows nothing,
-    // as a control does: its exposure comes without offer and still belongs to its arm.
-    const withdrawn = event.type === 'exposure' && offerId === null;
-    if (!assignment || (event.variant !== undefined && event.variant !== assignment.variantId) || (assignment.offerId !== offerId && !withdrawn)) {
-      return 'variant: this visitor is not in that experiment variant';
-    }
-    return { offerId, variant: assignment.variantId };
-  }
-  if (event.variant !== undefined) return 'variant: given without experiment';
-  if (offerId === null) return 'offerId: required outside an experiment';
-  return { offerId, variant: undefined };
-}
-
 /** Whether the offer is a coupon whose codes come from a single-use pool. */
 function isPooled(current: Policy, offerId: string | null): boolean {
   const offer = offerId === null ? undefined : current.offers.get(offerId);
@@ -113,25 +106,21 @@ function isPooled(current: Policy, offerId: string | null): boolean {
  * and dismisses store nothing. An exposure to a pooled coupon first claims the visitor's held code,
  * at every exposure (a no-op once claimed), so a claim that failed once is made by the next one.
  */
-async function offerEvent(
-  s: Store,
-  visitorId: string,
-  event: EventBody,
-  { offerId, variant, pooled }: { offerId: string | null; variant: string | undefined; pooled: boolean },
-  logger: Logger,
-): Promise<Goal> {
+async function offerEvent(s: Store, type: 'exposure' | 'click' | 'dismiss', decided: VerifiedDecision, pooled: boolean, logger: Logger): Promise<Goal> {
+  const { visitorId, offerId, experiment } = decided;
   let duplicate = false;
-  if (event.type === 'exposure') {
+  if (type === 'exposure') {
     if (offerId !== null && pooled && (await s.claimHeldCouponCode(offerId, visitorId)) === null) {
       // The offer showed a code this visitor no longer holds (their hold lapsed and the code went
       // to someone else), or no /offer ever held one for them: nothing to claim.
       logger.warn({ offer: offerId }, 'coupon codes: an exposure to a pooled coupon whose visitor holds no code; nothing claimed (raise codes.holdMinutes if holds lapse before offers are seen)');
     }
     const offerSeenBefore = offerId !== null && !(await s.recordFirstExposure(offerId, visitorId)).first;
-    duplicate = event.experiment !== undefined && variant !== undefined ? !(await s.recordExposure(event.experiment, variant, visitorId)) : offerSeenBefore;
+    // Every arm by one rule: the first exposure of a visitor to an experiment wins.
+    duplicate = experiment !== null ? !(await s.recordExposure(experiment.id, experiment.variant, visitorId)) : offerSeenBefore;
   }
-  const key = event.type === 'exposure' ? exposureKey(visitorId, event.experiment, offerId) : eventKey();
-  return { duplicate, metadata: { offer: offerId ?? 'none', experiment: event.experiment, variant }, key, queued: false };
+  const key = type === 'exposure' ? exposureKey(visitorId, experiment?.id, offerId) : eventKey();
+  return { duplicate, metadata: { offer: offerId ?? 'none', experiment: experiment?.id, variant: experiment?.variant }, key, queued: false };
 }
 
 /** A conversion: the visitor's order (when it has an id), counted for every experiment they were exposed to. */
