@@ -140,7 +140,7 @@ const token = z.string({ error: (iss) => (iss.input === undefined ? 'required: t
  * not depend on the page's decision (the offer may be gone by the thank-you page: expired, used up,
  * removed): it needs neither `offerId` nor `token` (a token it carries must still be valid and the
  * cookie's), and it counts for every experiment the visitor was exposed to, which only a token
- * could record.
+ * could record; the `experiment` and `variant` an older page may still send with it are ignored.
  */
 export const eventBody = z
   .strictObject({
@@ -148,6 +148,9 @@ export const eventBody = z
     /** Null for the exposure of an experiment's control (which shows no offer). */
     offerId: id.nullable().optional(),
     token: token.optional(),
+    /** Deprecated, read nowhere: tolerated on a conversion from an older page, refused elsewhere (the token carries them). */
+    experiment: id.optional(),
+    variant: id.optional(),
     orderId: orderFields.orderId.optional(),
     value: orderFields.value.optional(),
     currency: orderFields.currency.optional(),
@@ -156,6 +159,9 @@ export const eventBody = z
     if (e.type !== 'conversion') {
       if (e.offerId === undefined) ctx.addIssue({ code: 'custom', path: ['offerId'], message: 'required (null for a control)' });
       if (e.token === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'required: the token GET /offer answered with' });
+      for (const key of ['experiment', 'variant'] as const) {
+        if (e[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'not accepted: the token says which experiment and variant' });
+      }
       for (const key of ['orderId', 'value', 'currency'] as const) {
         if (e[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only for type "conversion"' });
       }

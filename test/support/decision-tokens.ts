@@ -4,7 +4,7 @@
 import request from 'supertest';
 import type { Server } from 'node:http';
 import type { OfferResponse } from '../../server/contract';
-import { signDecision, type DecisionClaims } from '../../server/decision-token/token';
+import { DecisionKey, signDecision, type DecisionClaims } from '../../server/decision-token/token';
 import { internalsOf } from '../../server/router-internals';
 import type { VisitorOffersRouter } from '../../server/router';
 
@@ -29,4 +29,28 @@ export async function tokenFor(server: Server, visitorId: string, path = '/'): P
 export async function signedToken(router: VisitorOffersRouter, claims: DecisionClaims, now = Date.now()): Promise<string> {
   const [key] = await internalsOf(router).keys.load();
   return signDecision(key, claims, now);
+}
+
+/** A token signed with TEST_SECRET, for a server started with it (`secret` / VISITOR_OFFERS_SECRET). */
+export function testToken(visitorId: string, offerId: string | null, experiment: DecisionClaims['experiment'] = null, now = Date.now()): string {
+  return signDecision(DecisionKey.fromSecret(TEST_SECRET), { visitorId: visitorId.toLowerCase(), offerId, experiment }, now);
+}
+
+/** A click on `offerId` as the widget posts it, for a server started with TEST_SECRET. */
+export const clickBody = (visitorId: string, offerId = 'welcome-coupon'): string => JSON.stringify({ type: 'click', offerId, token: testToken(visitorId, offerId) });
+
+/** A lead for `offerId` as the widget posts it, for a server started with TEST_SECRET. */
+export const leadBodyFor = (visitorId: string, email: string, offerId = 'starter-guide'): string => JSON.stringify({ email, offerId, token: testToken(visitorId, offerId) });
+
+/**
+ * What the widget does for a visitor: GET /offer, then POST /events the exposure of what it
+ * answered (its offer, or null for a control), with its token. Same-origin; returns the event's answer.
+ */
+export async function exposeAsWidget(server: Server, visitorId: string, path = '/'): Promise<request.Response> {
+  const decided = await offerFor(server, visitorId, path);
+  return request(server)
+    .post('/visitor-offers/events')
+    .set('Sec-Fetch-Site', 'same-origin')
+    .set('Cookie', `datafast_visitor_id=${visitorId}`)
+    .send({ type: 'exposure', offerId: decided.offer?.id ?? null, token: decided.token });
 }
