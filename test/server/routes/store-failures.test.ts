@@ -13,7 +13,7 @@ import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { takeTableAway } from '../../support/store-faults';
 import { visitorIn } from '../../support/visitor-ids';
-import { tokenFor } from '../../support/decision-tokens';
+import { signedToken } from '../../support/decision-tokens';
 
 const TOKEN = 'conversions-token-0123456789abcdef';
 const HERO: Experiment = {
@@ -46,13 +46,13 @@ async function mount(): Promise<MountedRouter & { dataDir: string }> {
   return { ...m, dataDir };
 }
 
-/** The visitor's event, an exposure with the token of their GET /offer (as the widget sends it). */
+/** The visitor's event, an exposure with the token the router signs for their arm (as their GET /offer's). */
 const event = async (m: MountedRouter, body: { type: string; [field: string]: unknown }) =>
   request(m.server)
     .post('/visitor-offers/events')
     .set('Origin', m.origin)
     .set('Cookie', `datafast_visitor_id=${VISITOR}`)
-    .send(body.type === 'exposure' ? { ...body, token: await tokenFor(m.server, VISITOR) } : body);
+    .send(body.type === 'exposure' ? { ...body, token: await signedToken(m.router, { visitorId: VISITOR, offerId: 'welcome-coupon', experiment: { id: HERO.id, variant: 'coupon' } }) } : body);
 const backend = (m: MountedRouter, body: object) => request(m.server).post('/visitor-offers/conversions').set('Authorization', `Bearer ${TOKEN}`).send(body);
 const counts = async (m: MountedRouter) => Object.fromEntries((await (await internalsOf(m.router).store.ready).experimentCounts(HERO.id)));
 const goals = async (m: MountedRouter): Promise<string[]> => {
