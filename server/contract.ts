@@ -7,12 +7,37 @@ import type { PublicOffer } from './decision/offer.js';
 import type { Segment } from './decision/segment.js';
 import { readVisitorId } from './visitor-id.js';
 
+import type { Trigger } from './decision/offer.js';
 export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from './decision/offer.js';
 
+/** The experiment arm a visitor is in, as `GET /offer` tells the browser. */
+export interface OfferExperiment {
+  id: string;
+  variant: string;
+  /**
+   * Only when the answer has no offer (a control, or an arm whose offer was withdrawn for this
+   * visitor): the offer the arm stands in for (a withdrawn arm's own; a control's: the experiment's
+   * first arm with an offer), as its id and trigger only, nothing it would show. The widget runs
+   * that trigger and the id's dismissal and view-cap memory exactly as for the offer, and reports
+   * the exposure when the offer would have appeared, so every arm is exposed at the same moment.
+   */
+  as?: { id: string; trigger: Trigger };
+}
+
 /** `GET /offer`: the decision, with the offer made this visitor's own. */
-export interface OfferResponse extends Omit<Decision, 'offer'> {
+export interface OfferResponse extends Omit<Decision, 'offer' | 'experiment'> {
   /** The offer to show, made this visitor's own (their coupon code, their deadline), or null. */
   offer: PublicOffer | null;
+  /** The experiment and arm the visitor is in, or null. */
+  experiment: OfferExperiment | null;
+  /**
+   * The decision signed by the server (visitor, offer, experiment, variant, time; valid 24 h),
+   * opaque to the browser, which sends it back with its events and leads. Present whenever there
+   * is an offer or an experiment, unless the server cannot sign yet (its generated secret is in
+   * the store, which is still opening): events and leads are then refused, as nothing could be
+   * recorded anyway.
+   */
+  token?: string;
   /** Present (true) only on an honoured preview: show it, send no events, remember nothing. */
   preview?: true;
 }
@@ -105,18 +130,25 @@ function checkOrder(o: { value?: number | undefined; currency?: string | undefin
   if (o.value !== undefined && o.orderId === undefined) ctx.addIssue({ code: 'custom', path: ['orderId'], message: 'required with value' });
 }
 
+/** The decision token `GET /offer` answered with, sent back as it came. */
+const token = z.string({ error: (iss) => (iss.input === undefined ? 'required: the token GET /offer answered with' : 'expected a string') }).max(400, 'not a decision token');
+
 /**
- * `POST /events` from the widget. `orderId`, `value` and `currency` belong to a conversion only.
- * A conversion does not depend on the page's decision (the offer may be gone by the thank-you
- * page: expired, used up, removed): its `offerId`, `experiment` and `variant` are optional and
- * ignored — accepted so that a page with an older widget still reports — and it counts for every
- * experiment the visitor was exposed to. Every other type needs `offerId`.
+ * `POST /events` from the widget: `token` is the decision `GET /offer` answered with, and the
+ * visitor, offer, experiment and variant are the token's (`offerId` must be the token's offer: null
+ * for a control). `orderId`, `value` and `currency` belong to a conversion only. A conversion does
+ * not depend on the page's decision (the offer may be gone by the thank-you page: expired, used up,
+ * removed): it needs neither `offerId` nor `token` (a token it carries must still be valid and the
+ * cookie's), and it counts for every experiment the visitor was exposed to, which only a token
+ * could record; the `experiment` and `variant` an older page may still send with it are ignored.
  */
 export const eventBody = z
   .strictObject({
     type: z.enum(['exposure', 'click', 'dismiss', 'conversion']),
     /** Null for the exposure of an experiment's control (which shows no offer). */
     offerId: id.nullable().optional(),
+    token: token.optional(),
+    /** Deprecated, read nowhere: tolerated on a conversion from an older page, refused elsewhere (the token carries them). */
     experiment: id.optional(),
     variant: id.optional(),
     orderId: orderFields.orderId.optional(),
@@ -126,6 +158,10 @@ export const eventBody = z
   .superRefine((e, ctx) => {
     if (e.type !== 'conversion') {
       if (e.offerId === undefined) ctx.addIssue({ code: 'custom', path: ['offerId'], message: 'required (null for a control)' });
+      if (e.token === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: 'required: the token GET /offer answered with' });
+      for (const key of ['experiment', 'variant'] as const) {
+        if (e[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'not accepted: the token says which experiment and variant' });
+      }
       for (const key of ['orderId', 'value', 'currency'] as const) {
         if (e[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only for type "conversion"' });
       }
@@ -133,6 +169,14 @@ export const eventBody = z
     checkOrder(e, ctx);
   });
 export type EventBody = z.output<typeof eventBody>;
+
+/** What the widget sends to `POST /events` for what it showed: the event, the offer (null for a control) and the decision's token. */
+export interface OfferEventBody {
+  type: 'exposure' | 'click' | 'dismiss';
+  offerId: string | null;
+  /** Undefined only when the answer had none (the server could not sign yet): the event is then refused. */
+  token: string | undefined;
+}
 
 /** What `window.visitorOffers.convert()` sends to `POST /events`: the page's order, nothing of its decision. */
 export type ConversionEvent = { type: 'conversion' } & Pick<z.input<typeof eventBody>, 'orderId' | 'value' | 'currency'>;
@@ -188,7 +232,7 @@ const EMAIL = /^[^\s@<>()[\]\\,;:"\u0000-\u001f\u007f]{1,64}@(?:[\p{L}\p{N}](?:[
  */
 export const FORMULA_START = /^[=+\-@]/;
 
-/** `POST /leads` from a lead-magnet form. */
+/** `POST /leads` from a lead-magnet form: `token` is the decision `GET /offer` answered with, whose offer `offerId` must be. */
 export const leadBody = z.strictObject({
   email: z
     .string()
@@ -201,5 +245,6 @@ export const leadBody = z.strictObject({
       return e.slice(0, at) + e.slice(at).toLowerCase();
     }),
   offerId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected an offer id'),
+  token,
 });
 export type LeadBody = z.input<typeof leadBody>;

@@ -4,6 +4,7 @@
 import type { VisitorCache } from './cache/visitor-cache.js';
 import type { OffersRef } from './config/offers-ref.js';
 import type { DataFastClient } from './datafast/client.js';
+import type { DecisionKeys } from './decision-token/decision-keys.js';
 import type { OutboxWorker } from './delivery/worker.js';
 import type { GoalOutbox } from './events/outbox.js';
 import type { Readiness } from './health/readiness.js';
@@ -17,6 +18,8 @@ export interface RouterInternals {
   readonly client: DataFastClient;
   readonly offers: OffersRef;
   readonly store: StoreRef;
+  /** The decision tokens' keys (`load()` resolves once a generated secret is read from the store). */
+  readonly keys: DecisionKeys;
   /** Sends the store's outbox rows (goals, lead webhooks); `drain()` waits until none is pending. */
   readonly outbox: OutboxWorker;
   /** Where the routes queue goals. */

@@ -49,6 +49,7 @@ import { DEFAULT_BUSY_TIMEOUT_MS } from './store/sqlite.js';
 import { outboxLeaseMs } from './delivery/lease.js';
 import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
+import { DecisionKeys } from './decision-token/decision-keys.js';
 
 export type { RouterHealth };
 
@@ -170,6 +171,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // sendBeacon posts text/plain; both carry the same small JSON.
   const json = express.json({ limit: '4kb', type: ['application/json', 'text/plain'] });
   const policy = () => offers.current.policy;
+  // Decision tokens: signed with the configured secret, else with one generated once and kept in the store.
+  const keys = new DecisionKeys({ secret: o.secret, previousSecret: o.previousSecret, store, logger });
+  void keys.load().catch(() => undefined); // known before the first visitor when the store opens
   // Preview tokens are signed with a key derived from the admin token; the open demo dashboard,
   // which may have none, signs with a key of this process's own (its links die with it).
   const previewKey = o.adminToken !== null ? PreviewKey.fromAdminToken(o.adminToken) : o.dashboard === 'open' ? PreviewKey.random() : null;
@@ -209,10 +213,10 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, facts, previewKey }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey }));
   router.get('/live', liveHandler({ source: live, logger }));
-  router.post('/events', json, eventsHandler({ policy, store, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
-  router.post('/leads', json, leadsHandler({ policy, store, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
+  router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
+  router.post('/leads', json, leadsHandler({ policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, logger }));
   router.use(
@@ -281,7 +285,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
-  const internals: RouterInternals = { cache, client, offers, store, outbox, goals, live, logger, readiness, metrics };
+  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics };
   attachInternals(handler, internals);
   return handler;
 }

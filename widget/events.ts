@@ -4,7 +4,7 @@
 // keepalive is the fallback when a beacon is refused. Both send the JSON as text/plain (no header
 // to set, no CORS preflight), which the server reads as JSON.
 import { preview } from './preview';
-import type { EventType, OfferEventDetail } from './types';
+import type { EventType, OfferEventBody } from './types';
 
 type Queued = [url: string, json: string];
 
@@ -34,10 +34,10 @@ function flush(useBeacon = leaving()): void {
   for (const item of queue.splice(0)) if (!(useBeacon && beacon(item))) post(item);
 }
 
-/** Queues one event; `experiment` and `variant` are left out when the decision had none. A preview sends none. */
-export function track(endpoint: string, type: EventType, { offerId, experiment, variant }: OfferEventDetail): void {
+/** Queues one event with the decision's token (the server reads the experiment and variant from it). A preview sends none. */
+export function track(endpoint: string, type: EventType, offerId: string | null, token: string | undefined): void {
   if (preview) return;
-  queue.push([`${endpoint}/events`, JSON.stringify({ type, offerId, experiment: experiment ?? undefined, variant: variant ?? undefined })]);
+  queue.push([`${endpoint}/events`, JSON.stringify({ type, offerId, token } satisfies OfferEventBody)]);
   if (leaving()) return flush();
   if (!scheduled) {
     scheduled = true;

@@ -3,7 +3,7 @@
 import type { OfferResponse } from '../server/contract';
 
 export type { OfferResponse };
-export type { PreviewPageParam } from '../server/contract';
+export type { OfferEventBody, PreviewPageParam } from '../server/contract';
 export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from '../server/contract';
 
 export type Experiment = NonNullable<OfferResponse['experiment']>;

@@ -170,17 +170,20 @@ export class VisitorOffer extends LitElement {
     const d = await getDecision(this.api_, this.page || location.pathname + location.search, num(this.timeout, 2000));
     if (run !== this.run_) return;
     this.decision_ = d;
-    const o = d?.offer;
-    if (!o) {
-      // An experiment's control shows nothing, but its exposure counts once the page was seen.
-      const exp = d?.experiment;
-      if (exp) this.stops_.push(whenSeen(null, () => firstTime(`control ${exp.id}`) && this.report_('exposure', 'shown')));
-      return this.log_('no offer:', d ? d.reason : 'no decision');
-    }
+    // An arm without offer (a control) shows nothing, but goes through what its stand-in offer
+    // would: the same memory and trigger; its exposure counts once the page was seen from then on.
+    const shown = d?.offer;
+    const o = shown ?? d?.experiment?.as;
+    if (!o) return this.log_('no offer:', d ? d.reason : 'no decision');
     const why = suppressed(o.id, num(this.dismissDays, 7), num(this.maxViews, 5)) ?? (claim(o.id, this) ? null : 'shown by another element');
-    if (why || !this.where_) return this.log_(o.id, why ?? 'unknown placement');
+    if (why || (shown && !this.where_)) return this.log_(o.id, why ?? 'unknown placement');
     this.phase_ = ARMED;
-    this.stops_.push(armTrigger(o.trigger, () => void this.reveal_(run)));
+    this.stops_.push(armTrigger(o.trigger, () => (shown ? void this.reveal_(run) : this.seen_(null, o.id))));
+  }
+
+  /** Reports the exposure once `target` (null: the page) has been seen, once per offer and page view. */
+  private seen_(target: Element | null, id: string): void {
+    this.stops_.push(whenSeen(target, () => firstTime(id) && this.report_('exposure', 'shown')));
   }
 
   private async reveal_(run: number): Promise<void> {
@@ -228,7 +231,7 @@ export class VisitorOffer extends LitElement {
     } else if (this.where_ !== 'inline') {
       this.msg_ = `Offer: ${this.label_()}`; // bar and slide-in never take focus: announce them once
     }
-    this.stops_.push(whenSeen(dialog ? null : this.renderRoot.querySelector('.c'), () => firstTime(o.id) && this.report_('exposure', 'shown')));
+    this.seen_(dialog ? null : this.renderRoot.querySelector('.c'), o.id);
   }
 
   private every_(ms: number, fn: () => void): Cancel {
@@ -268,7 +271,7 @@ export class VisitorOffer extends LitElement {
   /** Sends `type` to /events (unless null) and dispatches `visitor-offer-<name>`. */
   private report_(type: EventType | null, name: string): void {
     const detail = this.detail_();
-    if (type) track(this.api_, type, detail);
+    if (type) track(this.api_, type, detail.offerId, this.decision_?.token);
     this.dispatchEvent(new CustomEvent(`visitor-offer-${name}`, { bubbles: true, composed: true, detail }));
   }
 
@@ -347,7 +350,7 @@ export class VisitorOffer extends LitElement {
       const res = preview ? { status: 202 } : await fetch(`${this.api_}/leads`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email, offerId: (this.offer_ as PublicOffer).id }),
+        body: JSON.stringify({ email, offerId: (this.offer_ as PublicOffer).id, token: this.decision_?.token }),
       });
       status = res.status;
     } catch {

@@ -42,6 +42,8 @@ const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reade
   ['TRUST_PROXY', 'trustProxy', trustProxyFromText],
   ['ADMIN_TOKEN', 'adminToken', asText],
   ['CONVERSIONS_TOKEN', 'conversionsToken', asText],
+  ['VISITOR_OFFERS_SECRET', 'secret', asText],
+  ['VISITOR_OFFERS_PREVIOUS_SECRET', 'previousSecret', asText],
   ['LEADS_WEBHOOK_URL', 'leadsWebhookUrl', asText],
   ['SOURCE_MAPS', 'sourceMaps', asText],
   ['METRICS_PUBLIC', 'metrics.public', asBoolean],

@@ -21,6 +21,11 @@ const token = z.string().superRefine((value, ctx) => {
   const problem = tokenWeakness(value);
   if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
 });
+// The decision tokens' HMAC secret: as strong as a token, and never repeated in an error.
+const secret = z.string().superRefine((value, ctx) => {
+  const problem = tokenWeakness(value, 'it is set in an environment variable or a config file');
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
 const perMinute = z.number().int().min(1).max(1_000_000);
 const ms = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -136,6 +141,8 @@ export const optionsSchema = obj({
   trustProxy: trustProxy.optional(),
   adminToken: token.nullable().optional(),
   conversionsToken: token.nullable().optional(),
+  secret: secret.nullable().optional(),
+  previousSecret: secret.nullable().optional(),
   leadsWebhookUrl: upstreamUrl('put a secret in the path instead, like https://hooks.example.com/leads/<secret>').nullable().optional(),
   dashboard: z.enum(['open', 'protected']).optional(),
   sourceMaps: z.enum(['public', 'off']).optional(),

@@ -201,6 +201,19 @@ export interface VisitorOffersOptions extends OffersOptions {
   adminToken?: string | null;
   /** A second bearer token accepted by `POST /conversions` only, for the site's backend: the same rules as `adminToken`, and not the same token. Env: `CONVERSIONS_TOKEN`. */
   conversionsToken?: string | null;
+  /**
+   * The HMAC-SHA256 secret that signs the decision token `GET /offer` answers with (which `POST
+   * /events` and `POST /leads` require): the same rules as `adminToken` (`visitor-offers gen-token`
+   * prints one). Default: a random secret generated on first start and kept in the store, so every
+   * instance on one `databaseUrl` shares it (SQLite: kept in `dataDir`). Set it when instances do
+   * not share a database. Never logged, sent or repeated in an error. Env: `VISITOR_OFFERS_SECRET`.
+   */
+  secret?: string | null;
+  /**
+   * A secret being rotated out: tokens it signed are still accepted (for the 24 hours they live),
+   * none is signed with it. Only with `secret`, and not the same. Env: `VISITOR_OFFERS_PREVIOUS_SECRET`.
+   */
+  previousSecret?: string | null;
   /** Where each lead is POSTed as JSON after it is stored: `https://`, no user or password in it (`http://` only to this machine). Env: `LEADS_WEBHOOK_URL`. */
   leadsWebhookUrl?: string | null;
   /** `'protected'` (default): the dashboard's data needs `adminToken`. `'open'`: no token; for the demo only. */

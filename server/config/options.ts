@@ -51,6 +51,10 @@ export interface ResolvedOptions {
   trustProxy: TrustProxySetting | null;
   adminToken: string | null;
   conversionsToken: string | null;
+  /** The decision tokens' secret; null: generated and kept in the store. */
+  secret: string | null;
+  /** A rotated-out secret still accepted; null: none. */
+  previousSecret: string | null;
   leadsWebhookUrl: string | null;
   dashboard: 'open' | 'protected';
   sourceMaps: 'public' | 'off';
@@ -94,6 +98,11 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     // The backend's token must not open the dashboard, experiments and preview links.
     problems.push({ place: 'conversionsToken', problem: 'is the same as the admin token: give the backend a token of its own (`visitor-offers gen-token`)' });
   }
+  if (typeof o.previousSecret === 'string' && typeof o.secret !== 'string') {
+    problems.push({ place: 'previousSecret', problem: 'only applies with secret: set the new secret there, and the old one here while its tokens live (24 h)' });
+  } else if (typeof o.previousSecret === 'string' && o.previousSecret === o.secret) {
+    problems.push({ place: 'previousSecret', problem: 'is the same as secret: a rotation needs a new secret (`visitor-offers gen-token`)' });
+  }
   if (o.logger !== undefined && o.logLevel !== undefined) {
     problems.push({ place: 'logLevel', problem: 'sets the default logger’s level: with your own logger, set the level on it' });
   }
@@ -131,6 +140,8 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     trustProxy: o.trustProxy ?? null,
     adminToken: o.adminToken ?? null,
     conversionsToken: o.conversionsToken ?? null,
+    secret: o.secret ?? null,
+    previousSecret: o.previousSecret ?? null,
     leadsWebhookUrl: o.leadsWebhookUrl ?? null,
     dashboard: o.dashboard ?? 'protected',
     sourceMaps: o.sourceMaps ?? 'off',

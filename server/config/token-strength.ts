@@ -1,5 +1,5 @@
-// How strong ADMIN_TOKEN and CONVERSIONS_TOKEN must be: one rule, used by the options schema (so the
-// router and the standalone server) and by `visitor-offers preview-link`.
+// How strong ADMIN_TOKEN, CONVERSIONS_TOKEN and VISITOR_OFFERS_SECRET must be: one rule, used by the
+// options schema (so the router and the standalone server) and by `visitor-offers preview-link`.
 //
 // A string's entropy cannot be measured, only its plainly guessable shapes refused. Any random
 // token of 32 characters or more passes (32 hex digits are 128 bits; `gen-token` prints 43
@@ -15,9 +15,9 @@ export const MIN_TOKEN_DISTINCT = 8;
 const HINT = '`visitor-offers gen-token` prints a good one';
 
 /** What makes `token` too weak, as a problem for a ConfigError (never the token itself), or null. */
-export function tokenWeakness(token: string): string | null {
+export function tokenWeakness(token: string, travels = 'it is sent in an Authorization header'): string | null {
   if (token.length < MIN_TOKEN_LENGTH) return `is too short: at least ${MIN_TOKEN_LENGTH} characters (got ${token.length}); ${HINT}`;
-  if (!/^[\x21-\x7e]+$/.test(token)) return `must be printable ASCII without spaces (it is sent in an Authorization header); ${HINT}`;
+  if (!/^[\x21-\x7e]+$/.test(token)) return `must be printable ASCII without spaces (${travels}); ${HINT}`;
   const distinct = new Set(token).size;
   if (distinct < MIN_TOKEN_DISTINCT) return `is too easy to guess: only ${distinct} different character${distinct === 1 ? '' : 's'} (at least ${MIN_TOKEN_DISTINCT}); ${HINT}`;
   if (smallestPeriod(token) <= token.length / 2) return `is too easy to guess: a short piece repeated; ${HINT}`;

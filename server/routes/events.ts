@@ -1,17 +1,21 @@
 // POST /events — what the widget saw and what the visitor did, forwarded to DataFast as goals for
 // the cookie's visitor, counted for experiment results. Validated, origin-checked and rate-limited;
-// the assignment is recomputed here, never taken from the browser. A conversion
-// (window.visitorOffers.convert) takes nothing from the page's decision: it counts for every
-// experiment the visitor was exposed to, and with an `orderId` it is stored as this visitor's
-// order first (idempotent; the backend's POST /conversions report of it wins). Nothing is claimed
-// unless it was stored: any store failure is a 503. The goal is queued in the store's outbox
-// before the answer (an exposure's and an order's in their own transaction), so it survives a restart.
+// an exposure, click or dismiss needs the decision token GET /offer answered with, and its offer,
+// experiment and variant are the token's, never the browser's word, so events count only for
+// visitors this server decided for. A conversion (window.visitorOffers.convert) needs no token: it
+// counts for every experiment the visitor was exposed to (exposures need tokens), and with an
+// `orderId` it is stored as this visitor's order first (idempotent; the backend's POST
+// /conversions report of it wins). Nothing is claimed unless it was stored: any store failure is a
+// 503. The goal is queued in the store's outbox before the answer (an exposure's and an order's in their own
+// transaction), so it survives a restart.
 import type { RequestHandler } from 'express';
 import { eventBody, type Duplicate, type EventAccepted, type EventBody } from '../contract.js';
 import { conversionMetadata, GOAL_NAMES, type GoalMetadata } from '../datafast/goals.js';
+import { checkDecisionToken } from '../decision-token/check.js';
+import type { DecisionKeys } from '../decision-token/decision-keys.js';
+import type { VerifiedDecision } from '../decision-token/token.js';
 import type { Policy } from '../decision/decide.js';
 import { eventKey, exposureKey, orderKey, type GoalOutbox } from '../events/outbox.js';
-import { assign } from '../experiments/assign.js';
 import { addressKey } from '../http/client-key.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import { checkOrigin } from '../http/same-origin.js';
@@ -26,6 +30,8 @@ export interface EventsRouteDeps {
   /** The current policy, read once per request (offers can be reloaded). */
   policy: () => Policy;
   store: StoreRef;
+  /** Verify decision tokens. */
+  keys: DecisionKeys;
   outbox: GoalOutbox;
   allowedOrigins: readonly string[];
   perIp: RateLimit;
@@ -33,9 +39,12 @@ export interface EventsRouteDeps {
   logger: Logger;
   /** This instance's copy of offer facts, forgotten when an exposure changes them. */
   facts?: OfferFactsCache;
+  now?: () => number;
 }
 
-export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, perVisitor, logger, facts }: EventsRouteDeps): RequestHandler {
+const UNAVAILABLE = { error: 'events cannot be recorded right now; please try again' };
+
+export function eventsHandler({ policy, store, keys, outbox, allowedOrigins, perIp, perVisitor, logger, facts, now = Date.now }: EventsRouteDeps): RequestHandler {
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
@@ -51,21 +60,27 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
     const parsed = eventBody.safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const event = parsed.data;
-    // A conversion takes nothing from the page's decision; anything else is checked against it.
-    const current = policy();
-    const checked = event.type === 'conversion' ? null : checkOfferEvent(current, visitor.id, event);
-    if (typeof checked === 'string') return reply(res, 400, { error: checked });
+    let decided: VerifiedDecision | null = null;
+    if (event.token !== undefined) {
+      // Known at once with a configured secret; else read from the store, which events need anyway.
+      const held = keys.current ?? (await keys.load().catch(() => null));
+      if (held === null) return reply(res, 503, UNAVAILABLE);
+      const checked = checkDecisionToken(held, event.token, visitor.id, event.type === 'conversion' ? undefined : (event.offerId ?? null), now());
+      if (!checked.ok) return reply(res, 400, { error: checked.error });
+      decided = checked.decision;
+    }
     const s = await store.ready.catch(() => null);
-    if (s === null) return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
+    if (s === null) return reply(res, 503, UNAVAILABLE);
 
     let goal: Goal;
     try {
-      goal = checked === null ? await conversion(s, visitor.id, event) : await offerEvent(s, outbox, visitor.id, event, { ...checked, pooled: isPooled(current, checked.offerId) }, logger);
+      // The schema lets no other event through without a token.
+      goal = event.type === 'conversion' || decided === null ? await conversion(s, visitor.id, event) : await offerEvent(s, outbox, event.type, decided, isPooled(policy(), decided.offerId), logger);
     } catch (err) {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an event');
-      return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
+      return reply(res, 503, UNAVAILABLE);
     }
-    if (event.type === 'exposure' && checked !== null && checked.offerId !== null) facts?.forget(checked.offerId, visitor.id);
+    if (event.type === 'exposure' && decided !== null && decided.offerId !== null) facts?.forget(decided.offerId, visitor.id);
     if (goal.duplicate) return reply(res, 202, { ok: true, duplicate: true } satisfies Duplicate);
 
     let forwarded = true;
@@ -87,28 +102,6 @@ interface Goal {
   dropped?: boolean;
 }
 
-/** An exposure, click or dismiss as the visitor's real assignment has it; a string is the 400's message. */
-function checkOfferEvent(current: Policy, visitorId: string, event: EventBody): { offerId: string | null; variant: string | undefined } | string {
-  const offerId = event.offerId ?? null;
-  if (offerId !== null && !current.offers.has(offerId)) return `offerId: unknown offer "${offerId}"`;
-  if (event.experiment !== undefined) {
-    const experiment = current.experiments.get(event.experiment);
-    if (!experiment) return `experiment: unknown experiment "${event.experiment}"`;
-    // The browser's word is not trusted for results: the variant is the visitor's real assignment.
-    const assignment = assign(experiment, visitorId);
-    // An arm whose offer was withdrawn for this visitor (coupon expired, pool empty) shows nothing,
-    // as a control does: its exposure comes without offer and still belongs to its arm.
-    const withdrawn = event.type === 'exposure' && offerId === null;
-    if (!assignment || (event.variant !== undefined && event.variant !== assignment.variantId) || (assignment.offerId !== offerId && !withdrawn)) {
-      return 'variant: this visitor is not in that experiment variant';
-    }
-    return { offerId, variant: assignment.variantId };
-  }
-  if (event.variant !== undefined) return 'variant: given without experiment';
-  if (offerId === null) return 'offerId: required outside an experiment';
-  return { offerId, variant: undefined };
-}
-
 /** Whether the offer is a coupon whose codes come from a single-use pool. */
 function isPooled(current: Policy, offerId: string | null): boolean {
   const offer = offerId === null ? undefined : current.offers.get(offerId);
@@ -125,22 +118,27 @@ function isPooled(current: Policy, offerId: string | null): boolean {
 async function offerEvent(
   s: Store,
   outbox: GoalOutbox,
-  visitorId: string,
-  event: EventBody,
-  { offerId, variant, pooled }: { offerId: string | null; variant: string | undefined; pooled: boolean },
+  type: 'exposure' | 'click' | 'dismiss',
+  decided: VerifiedDecision,
+  pooled: boolean,
   logger: Logger,
 ): Promise<Goal> {
-  const metadata: GoalMetadata = { offer: offerId ?? 'none', experiment: event.experiment, variant };
-  if (event.type !== 'exposure') return { duplicate: false, metadata, key: eventKey(), queued: false };
-  const key = exposureKey(visitorId, event.experiment, offerId);
+  const { visitorId, offerId, experiment } = decided;
+  const metadata: GoalMetadata = { offer: offerId ?? 'none', experiment: experiment?.id, variant: experiment?.variant };
+  if (type !== 'exposure') return { duplicate: false, metadata, key: eventKey(), queued: false };
+  const key = exposureKey(visitorId, experiment?.id, offerId);
   // A full outbox drops the goal (counted) but still records the exposure.
   const goal = outbox.admit() ? { key, goal: { visitorId, name: GOAL_NAMES.exposure, metadata } } : undefined;
-  const outcome = await s.recordOfferExposure({
-    offerId,
-    visitorId,
-    experiment: event.experiment !== undefined && variant !== undefined ? { id: event.experiment, variantId: variant } : undefined,
-    claimCode: offerId !== null && pooled,
-  }, goal);
+  // Every arm by one rule: the first exposure of a visitor to an experiment wins.
+  const outcome = await s.recordOfferExposure(
+    {
+      offerId,
+      visitorId,
+      experiment: experiment !== null ? { id: experiment.id, variantId: experiment.variant } : undefined,
+      claimCode: offerId !== null && pooled,
+    },
+    goal,
+  );
   if (offerId !== null && pooled && outcome.code === null) {
     // The offer showed a code this visitor no longer holds (their hold lapsed and the code went
     // to someone else), or no /offer ever held one for them: nothing to claim.

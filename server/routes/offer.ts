@@ -4,6 +4,9 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { VisitorCache } from '../cache/visitor-cache.js';
 import { decide, noOffer, type Decision, type Policy } from '../decision/decide.js';
 import type { OfferPreviewQuery, OfferResponse } from '../contract.js';
+import type { DecisionKeys, KeyList } from '../decision-token/decision-keys.js';
+import { signDecision } from '../decision-token/token.js';
+import { standInOffer } from '../experiments/stand-in.js';
 import { readPage } from '../http/page-path.js';
 import type { Logger } from '../logger.js';
 import { OfferFactsCache } from '../offers/facts-cache.js';
@@ -36,13 +39,20 @@ export interface OfferRouteDeps {
   logger: Logger;
   /** This instance's copy of offer facts (shared with the events route, which forgets on exposure). */
   facts?: OfferFactsCache;
+  /** Sign the decisions (`token`). */
+  keys: DecisionKeys;
+  /** How long an answer waits for keys not known yet (a generated secret, read when the store opens) before it goes without a token. */
+  keyWaitMs?: number;
   /** Signs and checks preview tokens; null: previews are refused (`preview-disabled`). */
   previewKey?: PreviewKey | null;
   now?: () => number;
 }
 
 
-export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, facts: given, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
+/** Default `keyWaitMs`: well inside the widget's 2 s timeout. */
+export const KEY_WAIT_MS = 1000;
+
+export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
   const facts = given ?? new OfferFactsCache(10_000, now);
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
@@ -76,19 +86,20 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
     const { policy, pools } = offers();
     // Hot path: a fresh cached answer is decided and sent without a promise.
     const cached = cache.peek(visitor.id);
-    if (cached) return respond(res, decide(cached, policy, page), visitor.id, pools);
-    return cache.lookup(visitor.id).then((lookup) => respond(res, decide(lookup, policy, page), visitor.id, pools));
+    if (cached) return respond(res, decide(cached, policy, page), visitor.id, policy, pools);
+    return cache.lookup(visitor.id).then((lookup) => respond(res, decide(lookup, policy, page), visitor.id, policy, pools));
   }
 
-  function respond(res: Response, decision: Decision, visitorId: string, pools: OffersSnapshot['pools']): void | Promise<void> {
+  function respond(res: Response, decision: Decision, visitorId: string, policy: Policy, pools: OffersSnapshot['pools']): void | Promise<void> {
     const offer = decision.offer;
-    if (offer === null) return send(res, { ...decision, offer: null });
-    const done = (m: Materialized): void => send(res, m.offer === null ? { ...decision, offer: null, reason: m.reason } : { ...decision, offer: m.offer });
+    const signed = (body: OfferResponse): void | Promise<void> => sign(res, body, visitorId, policy);
+    if (offer === null) return signed({ ...decision, offer: null });
+    const done = (m: Materialized): void | Promise<void> => signed(m.offer === null ? { ...decision, offer: null, reason: m.reason } : { ...decision, offer: m.offer });
     // Most offers need nothing stored: answered without a promise, whatever the store's state.
     if (!needsFacts(offer)) return done(publicOffer(offer, NO_FACTS, now()) as Materialized);
-    const unavailable = (err: unknown): void => {
+    const unavailable = (err: unknown): void | Promise<void> => {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'the store failed while handing out an offer');
-      send(res, { ...decision, offer: null, reason: 'store-unavailable' });
+      return signed({ ...decision, offer: null, reason: 'store-unavailable' });
     };
     // One query for the visitor's first exposure and claimed code. A pooled coupon not claimed yet
     // holds a code (the visitor's own, renewed, or the next free one): shown now, claimed by the
@@ -118,7 +129,32 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
       if (!('hold' in m)) return done(m);
     }
     const s = store.current;
-    return s !== null ? withStore(s) : store.ready.then(withStore, () => send(res, { ...decision, offer: null, reason: 'store-unavailable' }));
+    return s !== null ? withStore(s) : store.ready.then(withStore, () => signed({ ...decision, offer: null, reason: 'store-unavailable' }));
+  }
+
+  /**
+   * Sends a visitor's decision with its token (when it has an offer or an experiment), and a
+   * control's (or withdrawn arm's) stand-in. The keys are known at once with a configured secret;
+   * a generated one is read from the store once it opens: until then an answer waits up to
+   * `keyWaitMs`, then goes without a token (its events are refused; nothing could be stored yet).
+   */
+  function sign(res: Response, decided: OfferResponse, visitorId: string, policy: Policy): void | Promise<void> {
+    let body = decided;
+    const e = body.experiment;
+    if (e !== null && body.offer === null) {
+      const standIn = standInOffer(policy, e.id, e.variant);
+      if (standIn !== null) body = { ...body, experiment: { ...e, as: { id: standIn.id, trigger: standIn.trigger } } };
+    }
+    if (body.offer === null && e === null) return send(res, body);
+    const claims = { visitorId, offerId: body.offer?.id ?? null, experiment: e === null ? null : { id: e.id, variant: e.variant } };
+    const withToken = (held: KeyList | null): void => send(res, held === null ? body : { ...body, token: signDecision(held[0], claims, now()) });
+    if (keys.current !== null) return withToken(keys.current);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<null>((resolve) => (timer = setTimeout(resolve, keyWaitMs, null)));
+    return Promise.race([keys.load().catch(() => null), waited]).then((held) => {
+      clearTimeout(timer);
+      withToken(held);
+    });
   }
 }
 

@@ -11,12 +11,19 @@ import { createLimitedServer, defaultMaxConnections, SERVER_LIMITS } from '../..
 import type { VisitorOffersOptions } from '../../server/config/options-types';
 import type { VisitorOffersRouter } from '../../server/router';
 import { captureLog, type CapturedLog } from '../support/log-capture';
+import { DecisionKey, signDecision } from '../../server/decision-token/token';
 
 /** `ATTACK_SCALE=full` (npm run attack) runs the full sizes; npm test the quick ones. */
 export const FULL = process.env.ATTACK_SCALE === 'full';
 
 export const ADMIN_TOKEN = 'attack-admin-4f1c9e2b7a6d3085e1c4b9f2a7d6e3c1';
 export const CONVERSIONS_TOKEN = 'attack-conv-9b3e7f1a5c2d8064b7e1f3a9c5d2e8b4';
+/** The decision tokens' secret: never in an answer or a log line. */
+export const DECISION_SECRET = 'attack-decisions-3c8e1f7a9b2d4065c1e7f3a8b9d2';
+
+/** A decision token the target accepts, as its GET /offer would sign it for `offerId` (no experiment). */
+export const decisionToken = (visitorId: string, offerId: string): string =>
+  signDecision(DecisionKey.fromSecret(DECISION_SECRET), { visitorId, offerId, experiment: null }, Date.now());
 
 export interface RawRequest {
   method: string;
@@ -59,6 +66,7 @@ export async function startAttackTarget(extra: Partial<VisitorOffersOptions> = {
       dataDir: mkdtempSync(join(tmpdir(), 'vo-attack-')),
       adminToken: ADMIN_TOKEN,
       conversionsToken: CONVERSIONS_TOKEN,
+      secret: DECISION_SECRET,
       ...extra,
     },
     log.logger,

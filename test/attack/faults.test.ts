@@ -12,7 +12,7 @@ import { personas } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, type Fault } from '../../demo/simulated-datafast';
 import { internalsOf } from '../../server/router-internals';
 import { eventually, waitFor } from '../support/wait';
-import { ADMIN_TOKEN, CONVERSIONS_TOKEN, FULL, startAttackTarget, Tally, type AttackTarget, type RawAnswer, type RawRequest } from './attack-target';
+import { ADMIN_TOKEN, CONVERSIONS_TOKEN, FULL, startAttackTarget, Tally, type AttackTarget, type RawAnswer, type RawRequest, DECISION_SECRET, decisionToken } from './attack-target';
 
 /** What a goal sent under the fault becomes: accepted, refused for good (400/404), or queued for another attempt. */
 type GoalFate = 'sent' | 'rejected' | 'retried';
@@ -120,7 +120,7 @@ const ROUTES: Route[] = [
   },
   {
     name: 'POST /events',
-    request: () => ({ method: 'POST', path: '/visitor-offers/events', headers: { ...sameOrigin, cookie: `datafast_visitor_id=${personas.low.visitorId}` }, body: JSON.stringify({ type: 'click', offerId: 'launch-coupon' }) }),
+    request: () => ({ method: 'POST', path: '/visitor-offers/events', headers: { ...sameOrigin, cookie: `datafast_visitor_id=${personas.low.visitorId}` }, body: JSON.stringify({ type: 'click', offerId: 'launch-coupon', token: decisionToken(personas.low.visitorId, 'launch-coupon') }) }),
     status: 202,
     check: () => 'accepted',
     goal: 'outbox',
@@ -131,7 +131,7 @@ const ROUTES: Route[] = [
       method: 'POST',
       path: '/visitor-offers/leads',
       headers: { ...sameOrigin, cookie: `datafast_visitor_id=${personas.lowConfidence.visitorId}` },
-      body: JSON.stringify({ email: `fault-${randomUUID().slice(0, 8)}@example.com`, offerId: 'starter-kit' }),
+      body: JSON.stringify({ email: `fault-${randomUUID().slice(0, 8)}@example.com`, offerId: 'starter-kit', token: decisionToken(personas.lowConfidence.visitorId, 'starter-kit') }),
     }),
     status: 202,
     check: () => 'stored',
@@ -220,6 +220,6 @@ describe('the upstream fault matrix', () => {
 
   it('logged no secret in any cell', () => {
     expect(logs.length).toBe(FAULTS.length * ROUTES.length);
-    for (const text of logs) for (const secret of [SIM.apiKey, ADMIN_TOKEN, CONVERSIONS_TOKEN]) expect(text).not.toContain(secret);
+    for (const text of logs) for (const secret of [SIM.apiKey, ADMIN_TOKEN, CONVERSIONS_TOKEN, DECISION_SECRET]) expect(text).not.toContain(secret);
   });
 });

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../demo/simulated-datafast';
 import { personalValues } from '../support/forbidden';
-import { ADMIN_TOKEN, CONVERSIONS_TOKEN, FULL, startAttackTarget, Tally, type AttackTarget, type RawAnswer, type RawRequest } from './attack-target';
+import { ADMIN_TOKEN, CONVERSIONS_TOKEN, DECISION_SECRET, FULL, startAttackTarget, Tally, type AttackTarget, type RawAnswer, type RawRequest } from './attack-target';
 
 const RUNS = FULL ? 10_000 : 1_000;
 const SEED = Number(process.env.ATTACK_SEED ?? 20261130);
-const SECRETS = [SIM.apiKey, SIM.accountToken, ADMIN_TOKEN, CONVERSIONS_TOKEN];
+const SECRETS = [SIM.apiKey, SIM.accountToken, ADMIN_TOKEN, CONVERSIONS_TOKEN, DECISION_SECRET];
 const PERSONAL = personalValues();
 
 const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));

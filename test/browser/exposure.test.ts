@@ -54,7 +54,7 @@ describe.concurrent('exposure (headless Chromium)', () => {
 
     const since = await pageTime(page); // before it comes into view: a lower bound
     await showFraction(page, container, 0.6);
-    await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([{ type: 'exposure', offerId: KINDS.coupon.id }]);
+    await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([{ type: 'exposure', offerId: KINDS.coupon.id, token: expect.any(String) as unknown }]);
     const [shown] = await shownEvents(v);
     expect(shown?.detail).toEqual(SEEN);
     expect((shown?.at ?? 0) - since).toBeGreaterThanOrEqual(1000); // a full second in view

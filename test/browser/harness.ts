@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { personas, type PersonaName } from '../../demo/personas';
-import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
+import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedDataFast, type SimulatedDataFastOptions } from '../../demo/simulated-datafast';
 import { createApp, MOUNT_PATH } from '../../server/app';
 import { optionsFromEnv } from '../../server/config/env';
 import { BUILT_IN_OFFERS, type Offer } from '../../server/decision/offer';
@@ -130,6 +130,8 @@ export interface HarnessOptions {
   decisions?: DecisionSettings;
   /** Other router options (limits…). */
   router?: Partial<Omit<VisitorOffersOptions, 'datafast' | 'logger'>>;
+  /** The simulated DataFast's options (`generateUnknown` for many visitors). */
+  sim?: SimulatedDataFastOptions;
 }
 
 export interface Harness {
@@ -217,7 +219,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const widget = join(ROOT, 'dist', 'widget', 'widget.js');
   if (!existsSync(widget)) throw new Error(`${widget} is missing: build first (node build.mjs, or npm test)`);
 
-  const sim = await startSimulatedDataFast();
+  const sim = await startSimulatedDataFast(options.sim);
   const log = captureLog('warn');
   const config: VisitorOffersOptions = {
     ...optionsFromEnv({ DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_API_URL: sim.url, DATA_DIR: mkdtempSync(join(tmpdir(), 'vo-browser-')) }),

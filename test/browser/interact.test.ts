@@ -78,7 +78,7 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
         await expect.poll(() => button.textContent()).toBe('Copied ✓');
         expect(await v.page.evaluate(() => navigator.clipboard.readText())).toBe(COUPON_CODE);
         expect((await widgetState(v.page))?.live).toBe('Code copied');
-        await expect.poll(() => v.events('click')).toEqual([{ type: 'click', offerId: COUPON }]);
+        await expect.poll(() => v.events('click')).toEqual([{ type: 'click', offerId: COUPON, token: expect.any(String) as unknown }]);
         expect(await domEvents(v, 'click')).toEqual([{ detail: PLAIN, bubbles: true, composed: true, target: 'visitor-offer' }]);
         expect(v.events('dismiss')).toEqual([]);
         expect(await containerOf(v.page).isVisible()).toBe(true); // copying does not close it
@@ -103,7 +103,7 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
       await appeared(v.page);
       await v.page.locator('visitor-offer [part=close]').click();
       await expect.poll(async () => (await widgetState(v.page))?.elements).toBe(0);
-      await expect.poll(() => v.events('dismiss')).toEqual([{ type: 'dismiss', offerId: COUPON }]);
+      await expect.poll(() => v.events('dismiss')).toEqual([{ type: 'dismiss', offerId: COUPON, token: expect.any(String) as unknown }]);
       expect(await domEvents(v, 'dismiss')).toEqual([{ detail: PLAIN, bubbles: true, composed: true, target: 'visitor-offer' }]);
       expect((await stored(v))[COUPON]?.d).toBeGreaterThan(Date.now() - 60_000);
 
@@ -199,14 +199,16 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
   describe('events in an experiment', () => {
     const EXP = { offerId: COUPON, experiment: 'exp-coupon', variant: 'treatment' };
 
-    it('shown, click and dismiss carry { offerId, experiment, variant }, in the DOM and to /events', async ({ expect }) => {
+    it('shown, click and dismiss carry { offerId, experiment, variant } in the DOM, and { offerId, token } to /events', async ({ expect }) => {
       const v = await h.visit(h.hostPage({ body: page({ page: '/x/exp-coupon' }) }), { persona: 'low' });
       await appeared(v.page);
-      await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([{ type: 'exposure', ...EXP }]);
+      // The signed decision /offer answered with goes back as it came; the server reads the experiment from it.
+      const SENT = { offerId: COUPON, token: expect.stringMatching(/^[A-Za-z0-9_-]{80,}$/) as unknown };
+      await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([{ type: 'exposure', ...SENT }]);
       await v.page.locator('visitor-offer [part=button]').click();
       await v.page.locator('visitor-offer [part=close]').click();
       await expect.poll(() => v.events().map((e) => e.type)).toEqual(['exposure', 'click', 'dismiss']);
-      for (const e of v.events()) expect(e).toEqual({ type: e.type, ...EXP });
+      for (const e of v.events()) expect(e).toEqual({ type: e.type, ...SENT });
       const dom = (await v.probe()).events;
       expect(dom.map((e) => e.type)).toEqual(['visitor-offer-shown', 'visitor-offer-click', 'visitor-offer-dismiss']);
       for (const e of dom) expect(e).toMatchObject({ detail: EXP, bubbles: true, composed: true, target: 'visitor-offer' });
@@ -215,11 +217,10 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
       await v.close();
     });
 
-    it("the control shows nothing, and its exposure (offerId null) is sent once the page was visible for 1 s", async ({ expect }) => {
+    it("the control shows nothing, and its exposure (offerId null) is sent once the page was visible for 1 s after its stand-in's trigger", async ({ expect }) => {
       const v = await h.visit(h.hostPage({ body: page({ page: '/x/exp-control', debug: true }) }), { persona: 'low' });
-      await debugLine(v, 'no offer: rule:page-x-exp-control');
       await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([
-        { type: 'exposure', offerId: null, experiment: 'exp-control', variant: 'control' },
+        { type: 'exposure', offerId: null, token: expect.stringMatching(/^[A-Za-z0-9_-]{80,}$/) as unknown },
       ]);
       expect(await domEvents(v, 'shown')).toEqual([
         { detail: { offerId: null, experiment: 'exp-control', variant: 'control' }, bubbles: true, composed: true, target: 'visitor-offer' },
@@ -250,7 +251,7 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
     // page's request log may not see): either way it reaches the server, and DataFast as a goal.
     const visitor = personas.average.visitorId;
     await expect.poll(() => h.sim.goals.filter((g) => g.name === 'offer_dismiss' && g.visitorId === visitor).map((g) => g.metadata.offer)).toEqual([LEAVE_COUPON]);
-    expect(v.events('dismiss')).toEqual(v.events('dismiss').length ? [{ type: 'dismiss', offerId: LEAVE_COUPON }] : []);
+    expect(v.events('dismiss')).toEqual(v.events('dismiss').length ? [{ type: 'dismiss', offerId: LEAVE_COUPON, token: expect.any(String) as unknown }] : []);
     await v.close();
   });
 });

@@ -96,7 +96,8 @@ describe.concurrent('lead magnet form (headless Chromium)', () => {
     const container = v.page.locator('visitor-offer [part=container]');
     await expect.poll(() => container.innerText()).toContain(`Thank you! ${ASSET} is on its way: check your inbox.`);
     expect(await input(v).count()).toBe(0);
-    expect(leadPosts(v).map((r) => r.body)).toEqual([{ email, offerId: LEAD }]);
+    // With the signed decision of the visitor's /offer: the server stored it only because it checked out.
+    expect(leadPosts(v).map((r) => r.body)).toEqual([{ email, offerId: LEAD, token: expect.stringMatching(/^[A-Za-z0-9_-]{80,}$/) as unknown }]);
     const events = (await v.probe()).events.filter((e) => e.type === 'visitor-offer-lead');
     expect(events).toEqual([expect.objectContaining({ detail: { offerId: LEAD, experiment: null, variant: null }, bubbles: true, composed: true })]);
     expect(JSON.stringify(events)).not.toContain('@');

@@ -43,7 +43,7 @@ describe('widget smoke (headless Chromium)', () => {
   it('sends the exposure exactly once, after it has been seen for a second', async () => {
     await waitFor(() => v.events('exposure').length > 0, 'the exposure POST', { timeoutMs: 5000 });
     await sleep(1500);
-    expect(v.events('exposure')).toEqual([{ type: 'exposure', offerId: 'welcome-coupon' }]);
+    expect(v.events('exposure')).toEqual([{ type: 'exposure', offerId: 'welcome-coupon', token: expect.any(String) as unknown }]);
     await waitFor(() => h.sim.goals.some((g) => g.name === 'offer_exposure'), 'the exposure goal at DataFast');
     const probe = await v.probe();
     expect(probe.events.filter((e) => e.type === 'visitor-offer-shown')).toHaveLength(1);

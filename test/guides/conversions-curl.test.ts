@@ -13,6 +13,7 @@ import { assign } from '../../server/experiments/assign';
 import type { Experiment } from '../../server/experiments/types';
 import { mountRouter } from '../support/mounted-router';
 import { useRouteSuite } from '../support/route-suite';
+import { exposeAsWidget } from '../support/decision-tokens';
 
 const README = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
 const TOKEN = 'conversions-token-for-the-readme-0123';
@@ -52,11 +53,8 @@ it('the curl example answers 201 with what it counted, then 200 duplicate, as th
     }),
   );
   // The visitor saw the experiment first, as the README's answer assumes.
-  const a = assign(EXPERIMENT, visitor);
-  const exposed = await request(m.server)
-    .post('/visitor-offers/events')
-    .set('Cookie', `datafast_visitor_id=${visitor}`)
-    .send({ type: 'exposure', offerId: a?.offerId ?? null, experiment: EXPERIMENT.id, variant: a?.variantId });
+  expect(assign(EXPERIMENT, visitor)).not.toBeNull();
+  const exposed = await exposeAsWidget(m.server, visitor);
   expect(exposed.status).toBe(202);
 
   const run = async (): Promise<string> => {

@@ -12,7 +12,7 @@ import { GET, POST } from '../../examples/nextjs/app/visitor-offers/[...path]/ro
 import { personas, type PersonaName } from '../../demo/personas';
 import { SECRETS } from '../support/forbidden';
 import { waitFor } from '../support/wait';
-import { acceptedUntilLimited, CLICK } from './per-ip-limit';
+import { acceptedUntilLimited, click } from './per-ip-limit';
 import { ROOT, startStandaloneServer, type StandaloneServer } from './standalone-server';
 
 /** The Next site's public origin. The server needs no ALLOWED_ORIGINS for it: it trusts the handler's X-Forwarded-Proto and -Host. */
@@ -95,7 +95,7 @@ describe('the Next.js guide: a route handler forwarding /visitor-offers/* to npm
 
   it('forwards POST /events with its body, cookie and origin headers, and returns refusals as they are', async () => {
     const visitor = personas.average.visitorId;
-    const event = (headers: Record<string, string>, body = CLICK): Promise<Answer> => post('/visitor-offers/events', { ...cookie(visitor), ...headers }, body);
+    const event = (headers: Record<string, string>, body = click(visitor)): Promise<Answer> => post('/visitor-offers/events', { ...cookie(visitor), ...headers }, body);
 
     // What a browser on the site sends.
     expect((await event({ origin: SITE, 'sec-fetch-site': 'same-origin' })).status).toBe(202);
@@ -122,11 +122,11 @@ describe('the Next.js guide: a route handler forwarding /visitor-offers/* to npm
     process.env.VISITOR_OFFERS_URL = untrusting.url;
     try {
       const visitor = cookie(personas.average.visitorId);
-      const refused = await post('/visitor-offers/events', { ...visitor, origin: SITE }, CLICK);
+      const refused = await post('/visitor-offers/events', { ...visitor, origin: SITE }, click(personas.average.visitorId));
       expect(refused.status).toBe(403);
       expect(JSON.parse(refused.text)).toEqual({ error: 'cross-origin request refused (origin-not-allowed)' });
       // Browsers that send Sec-Fetch-Site pass either way.
-      expect((await post('/visitor-offers/events', { ...visitor, origin: SITE, 'sec-fetch-site': 'same-origin' }, CLICK)).status).toBe(202);
+      expect((await post('/visitor-offers/events', { ...visitor, origin: SITE, 'sec-fetch-site': 'same-origin' }, click(personas.average.visitorId))).status).toBe(202);
     } finally {
       process.env.VISITOR_OFFERS_URL = server.url;
       await untrusting.close();
@@ -135,7 +135,7 @@ describe('the Next.js guide: a route handler forwarding /visitor-offers/* to npm
 
   it("passes the client's address (X-Forwarded-For) on, so the per-IP limit is each visitor's own", async () => {
     const from = (address: string) => (visitorId: string) =>
-      post('/visitor-offers/events', { origin: SITE, 'sec-fetch-site': 'same-origin', 'x-forwarded-for': address, ...cookie(visitorId) }, CLICK).then((a) => a.status);
+      post('/visitor-offers/events', { origin: SITE, 'sec-fetch-site': 'same-origin', 'x-forwarded-for': address, ...cookie(visitorId) }, click(visitorId)).then((a) => a.status);
     const accepted = await acceptedUntilLimited('nextjs-guide-limit', from('198.51.100.7'));
     expect(accepted).toBeGreaterThan(0);
     expect(await from('198.51.100.8')(personas.low.visitorId)).toBe(202);

@@ -13,7 +13,7 @@ import { SECRETS } from '../support/forbidden';
 import { uuidFrom } from '../support/visitor-ids';
 import { waitFor } from '../support/wait';
 import { PLAIN_HTML_ROOT, startNginx, type NginxProxy } from './nginx-proxy';
-import { acceptedUntilLimited, CLICK } from './per-ip-limit';
+import { acceptedUntilLimited, click } from './per-ip-limit';
 import { ROOT, startStandaloneServer, type StandaloneServer } from './standalone-server';
 
 interface Answer {
@@ -132,7 +132,7 @@ describe('the nginx guide: examples/nginx/visitor-offers.conf in front of npm ru
     // A seeded visitor: DataFast accepts goals only for visitors it has seen.
     const visitor = personas.average.visitorId;
     const post = (headers: Record<string, string>): Promise<Answer> =>
-      ask(`${nginx.origin}/visitor-offers/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...cookie(visitor), ...headers }, body: CLICK });
+      ask(`${nginx.origin}/visitor-offers/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...cookie(visitor), ...headers }, body: click(visitor) });
 
     // Only an Origin, no Sec-Fetch-Site: the server must rebuild the page's origin from what nginx forwards.
     expect((await post({ origin: nginx.origin })).status).toBe(202);
@@ -156,7 +156,7 @@ describe('the nginx guide: examples/nginx/visitor-offers.conf in front of npm ru
         method: 'POST',
         localAddress,
         headers: { 'content-type': 'application/json', origin: nginx.origin, 'x-forwarded-for': `203.0.113.${++spoof % 250}`, ...cookie(visitorId) },
-        body: CLICK,
+        body: click(visitorId),
       }).then((a) => a.status);
 
     const accepted = await acceptedUntilLimited('nginx-guide-limit', from('127.0.0.2'));

@@ -3,7 +3,7 @@
 // the client's address or the proxy's shows which address the server keyed on.
 import { visitorIds } from '../support/visitor-ids';
 
-export const CLICK = JSON.stringify({ type: 'click', offerId: 'welcome-coupon' });
+export { clickBody as click } from '../support/decision-tokens';
 
 /** How many events `send` got accepted (202) before the first 429; throws on anything else. */
 export async function acceptedUntilLimited(label: string, send: (visitorId: string) => Promise<number>, max = 1000): Promise<number> {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
+import { TEST_SECRET } from '../support/decision-tokens';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'server', 'main.js');
@@ -51,6 +52,8 @@ export async function startStandaloneServer(env: Record<string, string> = {}, { 
       DATA_DIR: dataDir,
       PORT: '0',
       HOST: '127.0.0.1',
+      // Signs decisions as the tests' own tokens are signed (test/support/decision-tokens.ts).
+      VISITOR_OFFERS_SECRET: TEST_SECRET,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,8 @@ import { optionsFromEnv } from '../../server/config/env';
 import { DEFAULTS } from '../../server/config/options';
 import type { TrustFn } from '../../server/http/trust-proxy';
 import { createLogger } from '../../server/logger';
+import { leadBodyFor, TEST_SECRET } from '../support/decision-tokens';
+import { uuidFrom } from '../support/visitor-ids';
 
 let sim: SimulatedDataFast;
 let base: string;
@@ -32,7 +34,7 @@ afterAll(async () => {
 
 /** The standalone app from these environment variables, listening on 127.0.0.1. */
 async function standalone(env: Record<string, string> = {}) {
-  const options = optionsFromEnv({ DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, DATA_DIR: mkdtempSync(join(base, 'd-')), ...env });
+  const options = optionsFromEnv({ DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, DATA_DIR: mkdtempSync(join(base, 'd-')), VISITOR_OFFERS_SECRET: TEST_SECRET, ...env });
   const { app, router } = createApp(options, createLogger({ level: 'silent' }));
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
@@ -47,8 +49,9 @@ async function standalone(env: Record<string, string> = {}) {
   /** A lead from `from` (a loopback address) claiming to come from `forwardedFor`; resolves the status. */
   const lead = (from: string, forwardedFor: string, i: number): Promise<number> =>
     new Promise((resolve, reject) => {
-      const body = JSON.stringify({ email: `reader${i}@example.com`, offerId: 'starter-guide' });
-      const headers = { 'content-type': 'application/json', origin: `http://127.0.0.1:${port}`, 'x-forwarded-for': forwardedFor };
+      const visitor = uuidFrom(`app-lead-${i}`);
+      const body = leadBodyFor(visitor, `reader${i}@example.com`);
+      const headers = { 'content-type': 'application/json', origin: `http://127.0.0.1:${port}`, 'x-forwarded-for': forwardedFor, cookie: `datafast_visitor_id=${visitor}` };
       const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/visitor-offers/leads', headers, localAddress: from, agent: false }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));

@@ -19,6 +19,7 @@ import { openStore } from '../../server/store/open-store';
 import { readSqlite } from '../../server/store/sqlite';
 import { startReceiver, type Receiver } from '../support/http-receiver';
 import { eventually, sleep, waitFor } from '../support/wait';
+import { leadBodyFor, TEST_SECRET } from '../support/decision-tokens';
 
 const MAIN = 'dist/server/main.js'; // built by `npm test` before vitest runs
 const VISITOR = personas.lowConfidence.visitorId;
@@ -32,7 +33,7 @@ const postLead = (url: string, email: string, visitor: string): Promise<Response
       'sec-fetch-site': 'same-origin',
       cookie: `datafast_visitor_id=${visitor}`,
     },
-    body: JSON.stringify({ email, offerId: 'starter-guide' }),
+    body: leadBodyFor(visitor, email),
   });
 
 interface Running {
@@ -95,6 +96,7 @@ async function startServer(): Promise<Running> {
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
       LEADS_WEBHOOK_URL: hook.url,
+      VISITOR_OFFERS_SECRET: TEST_SECRET,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -13,6 +13,7 @@ import { startRedis, type Redis } from '../support/redis';
 import { useRouteSuite } from '../support/route-suite';
 import { uuidFrom } from '../support/visitor-ids';
 import { waitFor } from '../support/wait';
+import { clickBody, leadBodyFor, TEST_SECRET } from '../support/decision-tokens';
 
 const ADMIN = 'router-outage-admin-token-8e2b4d6f1a3c';
 const LOOKUP_BUDGET_MS = 1500;
@@ -41,6 +42,7 @@ async function pair(): Promise<[MountedRouter, MountedRouter]> {
         dataDir: mkdtempSync(join(suite.baseDir, 'data-')),
         redisUrl: redis.url,
         adminToken: ADMIN,
+        secret: TEST_SECRET,
         limits: { authFailuresPerMinutePerIp: 3 },
         logger: suite.log.logger,
       }),
@@ -92,8 +94,8 @@ async function noServerErrors(a: MountedRouter, b: MountedRouter): Promise<void>
     const visitor = uuidFrom('outage-routes');
     const statuses = await Promise.all([
       fetch(`${m.origin}/visitor-offers/live`).then((r) => r.status),
-      fetch(`${m.origin}/visitor-offers/events`, { method: 'POST', headers: { origin: m.origin, 'content-type': 'application/json', cookie: `datafast_visitor_id=${visitor}` }, body: JSON.stringify({ type: 'click', offerId: 'starter-guide' }) }).then((r) => r.status),
-      fetch(`${m.origin}/visitor-offers/leads`, { method: 'POST', headers: { origin: m.origin, 'content-type': 'application/json', cookie: `datafast_visitor_id=${visitor}` }, body: JSON.stringify({ email: 'outage@example.com', offerId: 'starter-guide' }) }).then((r) => r.status),
+      fetch(`${m.origin}/visitor-offers/events`, { method: 'POST', headers: { origin: m.origin, 'content-type': 'application/json', cookie: `datafast_visitor_id=${visitor}` }, body: clickBody(visitor, 'starter-guide') }).then((r) => r.status),
+      fetch(`${m.origin}/visitor-offers/leads`, { method: 'POST', headers: { origin: m.origin, 'content-type': 'application/json', cookie: `datafast_visitor_id=${visitor}` }, body: leadBodyFor(visitor, 'outage@example.com') }).then((r) => r.status),
       fetch(`${m.origin}/visitor-offers/experiments`, { headers: { authorization: `Bearer ${ADMIN}` } }).then((r) => r.status),
       fetch(`${m.origin}/visitor-offers/dashboard/data`, { headers: { authorization: `Bearer ${ADMIN}` } }).then((r) => r.status),
     ]);

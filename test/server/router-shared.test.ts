@@ -17,6 +17,7 @@ import { startRedis, type Redis } from '../support/redis';
 import { useRouteSuite } from '../support/route-suite';
 import { uuidFrom } from '../support/visitor-ids';
 import { waitFor } from '../support/wait';
+import { leadBodyFor, TEST_SECRET } from '../support/decision-tokens';
 
 const ADMIN = 'router-shared-admin-token-5c1e9a7d3b2f';
 const EMAIL = 'shared-state-lead@example.com';
@@ -45,6 +46,8 @@ async function pair(options: Partial<VisitorOffersOptions> = {}): Promise<[Mount
         dataDir: mkdtempSync(join(suite.baseDir, 'data-')),
         redisUrl: redis.url,
         adminToken: ADMIN,
+        // Instances that share no database share their secret through the configuration.
+        secret: TEST_SECRET,
         logger: suite.log.logger,
         ...options,
       }),
@@ -139,7 +142,7 @@ describe('two routers on one Redis', () => {
     const visitors = [personas.high.visitorId, personas.low.visitorId, uuidFrom('router-shared-scan')];
     for (const v of visitors) for (const m of [a, b]) expect((await offer(m, v)).status).toBe(200);
     for (const m of [a, b]) {
-      const lead = await fetch(`${m.origin}/visitor-offers/leads`, { method: 'POST', headers: { origin: m.origin, 'content-type': 'application/json', cookie: `datafast_visitor_id=${visitors[0]}` }, body: JSON.stringify({ email: EMAIL, offerId: 'starter-guide' }) });
+      const lead = await fetch(`${m.origin}/visitor-offers/leads`, { method: 'POST', headers: { origin: m.origin, 'content-type': 'application/json', cookie: `datafast_visitor_id=${visitors[0]}` }, body: leadBodyFor(visitors[0] ?? '', EMAIL) });
       expect(lead.status).toBe(202);
       await fetch(`${m.origin}/visitor-offers/experiments`, { headers: { authorization: 'Bearer wrong-0123456789abcdef0123456789' } });
       await fetch(`${m.origin}/visitor-offers/live`);

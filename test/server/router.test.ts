@@ -174,7 +174,10 @@ describe('GET /offer never lets the visitor record or the key reach the browser'
     expect(text).not.toContain('@');
     const keys = keysOf(JSON.parse(text));
     for (const key of FORBIDDEN_KEYS) expect(keys).not.toContain(key);
-    expect(Object.keys(JSON.parse(text)).sort()).toEqual(['experiment', 'offer', 'reason', 'segment']);
+    const body = JSON.parse(text) as { offer: unknown; experiment: unknown };
+    // `token` (the signed decision) whenever there is something to report.
+    const signed = body.offer !== null || body.experiment !== null;
+    expect(Object.keys(body).sort()).toEqual(['experiment', 'offer', 'reason', 'segment', ...(signed ? ['token'] : [])]);
   });
 
   it('never echoes the key when DataFast rejects it, and logs the rejection once', async () => {

@@ -7,18 +7,22 @@ import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startStandaloneServer } from '../guides/standalone-server';
 import { waitFor } from '../support/wait';
+import { leadBodyFor } from '../support/decision-tokens';
+import { uuidFrom } from '../support/visitor-ids';
 
 /** POSTs a lead from 127.0.0.1 on a fresh connection; resolves the status. */
 function postLead(url: string, email: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const { hostname, port } = new URL(url);
-    const headers = { 'content-type': 'application/json', origin: url };
+    // Each lead from its own visitor, with the token a server started with TEST_SECRET accepts.
+    const visitor = uuidFrom(`standalone-env-${email}`);
+    const headers = { 'content-type': 'application/json', origin: url, cookie: `datafast_visitor_id=${visitor}` };
     const req = request({ host: hostname, port, method: 'POST', path: '/visitor-offers/leads', headers, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
     });
     req.on('error', reject);
-    req.end(JSON.stringify({ email, offerId: 'starter-guide' }));
+    req.end(leadBodyFor(visitor, email));
   });
 }
 

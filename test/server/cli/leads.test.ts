@@ -15,6 +15,8 @@ import { captureLog } from '../../support/log-capture';
 import { mountRouter } from '../../support/mounted-router';
 import { startPostgres, type Postgres } from '../../support/postgres';
 import { cli } from './run-cli';
+import { leadBodyFor, TEST_SECRET } from '../../support/decision-tokens';
+import { uuidFrom } from '../../support/visitor-ids';
 
 const HEADER = 'id,email,offerId,visitorId,acceptedAt,deliveredDatafast,deliveredWebhook';
 const T0 = Date.UTC(2026, 2, 1, 9, 0, 0);
@@ -141,9 +143,11 @@ describe('visitor-offers leads, beside a running server on the same data directo
   it('exports what the server stored, and erases an address (any case): gone from the store and from the delivery queue; the server carries on', async () => {
     const dataDir = mkdtempSync(join(base, 'data-'));
     const log = captureLog();
-    const m = await mountRouter({ datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 1000 }, dataDir, logger: log.logger });
+    const m = await mountRouter({ datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 1000 }, dataDir, logger: log.logger, secret: TEST_SECRET });
     try {
-      const post = (email: string) => request(m.server).post('/visitor-offers/leads').set('Origin', m.origin).send({ email, offerId: 'starter-guide' });
+      const visitor = uuidFrom('cli-leads-reader');
+      const post = (email: string) =>
+        request(m.server).post('/visitor-offers/leads').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${visitor}`).set('Content-Type', 'application/json').send(leadBodyFor(visitor, email));
       for (const email of ['keep@example.com', 'Erase.Me@Example.com', 'erase.me@example.com', 'other@example.com']) expect((await post(email)).status).toBe(202);
       const store = await internalsOf(m.router).store.ready;
       const pending = async () => (await store.pendingLeads(['webhook'])).map((l) => l.email);

@@ -93,6 +93,23 @@ describe('the environment, read as the standalone server reads it', () => {
       expect(webhook.message).not.toContain('s3cret');
     });
 
+    it('reads VISITOR_OFFERS_SECRET and VISITOR_OFFERS_PREVIOUS_SECRET; refuses a weak one, or a previous one alone or the same, never echoing either', () => {
+      const secret = 'env-test-decision-secret-4b8e1c7f2a9d';
+      const previous = 'env-test-old-decision-secret-9c2e5b1d7f3a';
+      expect(fromEnv(minimal({ VISITOR_OFFERS_SECRET: secret, VISITOR_OFFERS_PREVIOUS_SECRET: previous })).options).toMatchObject({ secret, previousSecret: previous });
+      expect(fromEnv(minimal({})).options).toMatchObject({ secret: null, previousSecret: null });
+      for (const [env, name, shown] of [
+        [{ VISITOR_OFFERS_SECRET: 'short-secret' }, 'VISITOR_OFFERS_SECRET', 'short-secret'],
+        [{ VISITOR_OFFERS_SECRET: 'ab'.repeat(20) }, 'VISITOR_OFFERS_SECRET', 'abab'],
+        [{ VISITOR_OFFERS_PREVIOUS_SECRET: previous }, 'VISITOR_OFFERS_PREVIOUS_SECRET', previous],
+        [{ VISITOR_OFFERS_SECRET: secret, VISITOR_OFFERS_PREVIOUS_SECRET: secret }, 'VISITOR_OFFERS_PREVIOUS_SECRET', secret],
+      ] as const) {
+        const message = configError(minimal(env)).message;
+        expect(message).toMatch(new RegExp(`^${name}: `));
+        expect(message).not.toContain(shown);
+      }
+    });
+
     it('treats blank settings as unset', () => {
       const { listen, options } = fromEnv(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
       expect(listen).toEqual({ port: 3000, host: '0.0.0.0', logLevel: 'info', maxConnections: null, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });

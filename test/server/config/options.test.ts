@@ -101,6 +101,8 @@ describe('settings', () => {
       trustProxy: null,
       adminToken: null,
       conversionsToken: null,
+      secret: null,
+      previousSecret: null,
       leadsWebhookUrl: null,
       dashboard: 'protected',
       sourceMaps: 'off',

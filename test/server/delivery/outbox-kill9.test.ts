@@ -21,6 +21,7 @@ import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type Simula
 import { readSqlite } from '../../../server/store/sqlite';
 import { freePort, spawnServer, stopServer, type ServerProcess } from '../../support/server-process';
 import { sleep } from '../../support/wait';
+import { leadBodyFor, TEST_SECRET } from '../../support/decision-tokens';
 
 const MAIN = 'dist/server/main.js'; // built by `npm test` before vitest runs
 const CYCLES = 10;
@@ -101,6 +102,7 @@ describe('kill -9 in a loop while 20 clients post leads', () => {
       LEADS_WEBHOOK_URL: hook.url,
       LIMIT_LEADS_PER_MINUTE_PER_IP: '1000000',
       LOG_LEVEL: 'warn',
+      VISITOR_OFFERS_SECRET: TEST_SECRET,
     };
     const start = async (): Promise<ServerProcess> => {
       const server = spawnServer(process.execPath, [MAIN], { env });
@@ -126,7 +128,7 @@ describe('kill -9 in a loop while 20 clients post leads', () => {
           const res = await fetch(`${url}/visitor-offers/leads`, {
             method: 'POST',
             headers: { 'content-type': 'application/json', origin: url, 'sec-fetch-site': 'same-origin', cookie: `datafast_visitor_id=${visitor}` },
-            body: JSON.stringify({ email, offerId: 'starter-guide' }),
+            body: leadBodyFor(visitor, email),
             signal: AbortSignal.timeout(5000),
           });
           if (res.status === 202) accepted.set(email, visitor);

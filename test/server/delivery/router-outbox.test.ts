@@ -17,6 +17,7 @@ import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { parseScrape } from '../../support/prometheus';
 import { useRouteSuite } from '../../support/route-suite';
 import { sleep, waitFor } from '../../support/wait';
+import { clickBody, leadBodyFor, TEST_SECRET } from '../../support/decision-tokens';
 
 const ADMIN = 'router-outbox-admin-token-0123456789abcdef';
 const suite = useRouteSuite('router-outbox', { sim: { generateUnknown: true }, secrets: [ADMIN] });
@@ -28,14 +29,15 @@ async function mount(dataDir: string, hook: Receiver | null, options: Partial<Vi
     dataDir,
     leadsWebhookUrl: hook?.url ?? null,
     adminToken: ADMIN,
+    secret: TEST_SECRET,
     logger: suite.log.logger,
     ...options,
   });
 }
 
 const sameOrigin = (m: MountedRouter, path: string) => request(m.server).post(`/visitor-offers${path}`).set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${VISITOR}`);
-const postClick = (m: MountedRouter) => sameOrigin(m, '/events').send({ type: 'click', offerId: 'welcome-coupon' });
-const postLead = (m: MountedRouter, email: string) => sameOrigin(m, '/leads').send({ email, offerId: 'starter-guide' });
+const postClick = (m: MountedRouter) => sameOrigin(m, '/events').set('Content-Type', 'application/json').send(clickBody(VISITOR));
+const postLead = (m: MountedRouter, email: string) => sameOrigin(m, '/leads').set('Content-Type', 'application/json').send(leadBodyFor(VISITOR, email));
 const postOrder = (m: MountedRouter, orderId: string) =>
   request(m.server).post('/visitor-offers/conversions').set('Authorization', `Bearer ${ADMIN}`).send({ visitorId: VISITOR, orderId, value: 25, currency: 'EUR' });
 /** GET /metrics as a host app serves it (`app.get('/metrics', router.metrics())`). */

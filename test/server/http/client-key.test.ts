@@ -16,6 +16,7 @@ import type { VisitorOffersOptions } from '../../../server/config/options-types'
 import { addressKey } from '../../../server/http/client-key';
 import { visitorOffers } from '../../../server/router';
 import { uuidFrom } from '../../support/visitor-ids';
+import { clickBody, leadBodyFor, TEST_SECRET } from '../../support/decision-tokens';
 
 describe('addressKey', () => {
   it.each([
@@ -98,6 +99,7 @@ async function site(options: Partial<VisitorOffersOptions>, listen: Array<{ bind
     datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 },
     dataDir: mkdtempSync(join(base, 'r-')),
     adminToken: 'client-key-admin-token-0123456789abcdef',
+    secret: TEST_SECRET,
     limits: { eventsPerMinutePerIp: LIMIT, leadsPerMinutePerIp: LIMIT, conversionsPerMinute: LIMIT, authFailuresPerMinutePerIp: LIMIT },
     logLevel: 'silent',
     ...options,
@@ -149,7 +151,7 @@ const ROUTES = [
       method: 'POST',
       path: '/visitor-offers/events',
       headers: { 'content-type': 'application/json', origin, cookie: `datafast_visitor_id=${uuidFrom(`client-key-events-${i}`)}` },
-      body: JSON.stringify({ type: 'click', offerId: 'welcome-coupon' }),
+      body: clickBody(uuidFrom(`client-key-events-${i}`)),
     }),
   },
   {
@@ -159,8 +161,8 @@ const ROUTES = [
     request: (origin: string, i: number) => ({
       method: 'POST',
       path: '/visitor-offers/leads',
-      headers: { 'content-type': 'application/json', origin },
-      body: JSON.stringify({ email: `reader${i}@example.com`, offerId: 'starter-guide' }),
+      headers: { 'content-type': 'application/json', origin, cookie: `datafast_visitor_id=${uuidFrom(`client-key-leads-${i}`)}` },
+      body: leadBodyFor(uuidFrom(`client-key-leads-${i}`), `reader${i}@example.com`),
     }),
   },
   {
@@ -216,7 +218,7 @@ describe('an IPv4 client reaching the router over a dual-stack socket and an IPv
     const seen = await Promise.all([dual, v4].map(async (s) => (JSON.parse((await s.send('GET', '/whoami')).body) as { ip: string }).ip));
     expect(seen).toEqual(['::ffff:127.0.0.1', '127.0.0.1']);
     const lead = async (s: Listening, i: number): Promise<number> =>
-      (await s.send('POST', '/visitor-offers/leads', { 'content-type': 'application/json', origin: s.origin }, JSON.stringify({ email: `dual${i}@example.com`, offerId: 'starter-guide' }))).status;
+      (await s.send('POST', '/visitor-offers/leads', { 'content-type': 'application/json', origin: s.origin, cookie: `datafast_visitor_id=${uuidFrom(`dual-${i}`)}` }, leadBodyFor(uuidFrom(`dual-${i}`), `dual${i}@example.com`))).status;
     const statuses: number[] = [];
     for (let i = 0; i < LIMIT + 1; i++) statuses.push(await lead(i % 2 === 0 ? dual : v4, i));
     expect(statuses).toEqual([...Array<number>(LIMIT).fill(202), 429]);

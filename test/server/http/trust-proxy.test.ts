@@ -15,6 +15,7 @@ import type { VisitorOffersOptions } from '../../../server/config/options-types'
 import { compileTrustProxy, trustProxyFromText, trustProxyProblem } from '../../../server/http/trust-proxy';
 import { visitorOffers } from '../../../server/router';
 import { uuidFrom } from '../../support/visitor-ids';
+import { clickBody, leadBodyFor, TEST_SECRET } from '../../support/decision-tokens';
 
 const PROXY = '127.0.0.2';
 const STRANGER = '127.0.0.3';
@@ -89,6 +90,7 @@ async function site(options: Partial<VisitorOffersOptions>, hostTrust?: string):
     datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 },
     dataDir: mkdtempSync(join(base, 'r-')),
     conversionsToken: 'conversions-token-0123456789abcdef',
+    secret: TEST_SECRET,
     limits: { eventsPerMinutePerIp: LIMIT, leadsPerMinutePerIp: LIMIT, conversionsPerMinute: LIMIT },
     logLevel: 'silent',
     ...options,
@@ -136,7 +138,7 @@ const ROUTES = [
     request: (s: Site, i: number) => ({
       path: '/visitor-offers/events',
       headers: { 'content-type': 'application/json', origin: s.origin, cookie: `datafast_visitor_id=${uuidFrom(`trust-events-${i}`)}` },
-      body: JSON.stringify({ type: 'click', offerId: 'welcome-coupon' }),
+      body: clickBody(uuidFrom(`trust-events-${i}`)),
     }),
   },
   {
@@ -144,8 +146,8 @@ const ROUTES = [
     ok: 202,
     request: (s: Site, i: number) => ({
       path: '/visitor-offers/leads',
-      headers: { 'content-type': 'application/json', origin: s.origin },
-      body: JSON.stringify({ email: `reader${i}@example.com`, offerId: 'starter-guide' }),
+      headers: { 'content-type': 'application/json', origin: s.origin, cookie: `datafast_visitor_id=${uuidFrom(`trust-leads-${i}`)}` },
+      body: leadBodyFor(uuidFrom(`trust-leads-${i}`), `reader${i}@example.com`),
     }),
   },
   {
@@ -186,9 +188,10 @@ describe.each(ROUTES)('the rate limit of $name keys on the address Express resol
 
 describe('the origin check reads X-Forwarded-Proto and -Host from the trusted proxy only', () => {
   let s: Site;
-  const click = JSON.stringify({ type: 'click', offerId: 'welcome-coupon' });
-  const post = (from: string, headers: Record<string, string>): Promise<number> =>
-    s.send(from, 'POST', '/visitor-offers/events', { 'content-type': 'application/json', cookie: `datafast_visitor_id=${uuidFrom(`origin-${Math.random()}`)}`, ...headers }, click).then((r) => r.status);
+  const post = (from: string, headers: Record<string, string>): Promise<number> => {
+    const visitor = uuidFrom(`origin-${Math.random()}`);
+    return s.send(from, 'POST', '/visitor-offers/events', { 'content-type': 'application/json', cookie: `datafast_visitor_id=${visitor}`, ...headers }, clickBody(visitor)).then((r) => r.status);
+  };
   const forwarded = { origin: 'https://shop.example.com', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'shop.example.com' };
 
   beforeAll(async () => {

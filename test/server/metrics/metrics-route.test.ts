@@ -19,6 +19,7 @@ import type { MountedRouter } from '../../support/mounted-router';
 import { parseScrape, type Scrape } from '../../support/prometheus';
 import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
+import { signedToken } from '../../support/decision-tokens';
 
 const TOKEN = 'metrics-admin-token-4f9c2d7e1b8a6035';
 const LOW = personas.low.visitorId;
@@ -161,7 +162,9 @@ describe('GET /metrics', () => {
 
   it('counts a 429 of a rate limit as a refusal of that limit, and the request under 4xx', async () => {
     const m = await mount({ adminToken: TOKEN, limits: { leadsPerMinutePerIp: 1 } });
-    const lead = () => request(m.server).post('/visitor-offers/leads').set('Origin', m.origin).send({ email: 'reader@example.com', offerId: 'starter-guide' });
+    const token = await signedToken(m.router, { visitorId: LOW, offerId: 'starter-guide', experiment: null });
+    const lead = () =>
+      request(m.server).post('/visitor-offers/leads').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${LOW}`).send({ email: 'reader@example.com', offerId: 'starter-guide', token });
     expect((await lead()).status).toBe(202);
     expect((await scrape(m)).value('visitor_offers_rate_limit_refusals_total', { limit: 'leads_per_ip' })).toBe(0);
     expect((await lead()).status).toBe(429);
@@ -205,7 +208,8 @@ describe('GET /metrics', () => {
       return [s.value('visitor_offers_coupon_codes_held', { offer: 'pooled' }), s.value('visitor_offers_coupon_codes_claimed', { offer: 'pooled' })];
     };
     expect(await heldAndClaimed()).toEqual([2, 0]);
-    const seen = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${a ?? ''}`).send({ type: 'exposure', offerId: 'pooled' });
+    const token = await signedToken(m.router, { visitorId: a ?? '', offerId: 'pooled', experiment: null });
+    const seen = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${a ?? ''}`).send({ type: 'exposure', offerId: 'pooled', token });
     expect(seen.status).toBe(202);
     expect(await heldAndClaimed()).toEqual([1, 1]);
     expect(await left()).toBe(1);

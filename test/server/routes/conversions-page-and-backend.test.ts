@@ -13,6 +13,7 @@ import { internalsOf } from '../../../server/router-internals';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
+import { exposeAsWidget } from '../../support/decision-tokens';
 
 const TOKEN = 'conversions-token-0123456789abcdef';
 const HERO: Experiment = {
@@ -45,11 +46,7 @@ const page = (m: MountedRouter, body: object, visitor = BUYER) =>
   request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${visitor}`).send({ ...body, type: 'conversion' });
 const backend = (m: MountedRouter, body: object) => request(m.server).post('/visitor-offers/conversions').set('Authorization', `Bearer ${TOKEN}`).send(body);
 const expose = async (m: MountedRouter): Promise<void> => {
-  const res = await request(m.server)
-    .post('/visitor-offers/events')
-    .set('Origin', m.origin)
-    .set('Cookie', `datafast_visitor_id=${BUYER}`)
-    .send({ type: 'exposure', offerId: 'welcome-coupon', experiment: HERO.id, variant: 'coupon' });
+  const res = await exposeAsWidget(m.server, BUYER);
   expect(res.status).toBe(202);
 };
 const storeOf = (m: MountedRouter) => internalsOf(m.router).store.ready;

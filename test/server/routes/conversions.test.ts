@@ -18,6 +18,7 @@ import { internalsOf } from '../../../server/router-internals';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
+import { signedToken } from '../../support/decision-tokens';
 
 const ADMIN = 'admin-token-0123456789abcdefghijkl';
 const BACKEND = 'conversions-token-fedcba9876543210';
@@ -74,13 +75,14 @@ async function convert(m: MountedRouter, body: unknown, authorization: string | 
   return res;
 }
 
-/** An exposure as the widget reports it, for the visitor's real variant. */
+/** An exposure as the widget reports it, for the visitor's real variant, with the token the router signs for it. */
 async function expose(m: MountedRouter, visitor: string, experiment: Experiment, variant: string, offerId: string | null): Promise<void> {
+  const token = await signedToken(m.router, { visitorId: visitor, offerId, experiment: { id: experiment.id, variant } });
   const res = await request(m.server)
     .post('/visitor-offers/events')
     .set('Origin', m.origin)
     .set('Cookie', `datafast_visitor_id=${visitor}`)
-    .send({ type: 'exposure', offerId, experiment: experiment.id, variant });
+    .send({ type: 'exposure', offerId, token });
   expect(res.status).toBe(202);
 }
 

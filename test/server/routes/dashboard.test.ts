@@ -25,6 +25,7 @@ import { openStoreRef } from '../../../server/store/store-ref';
 import { SECRETS } from '../../support/forbidden';
 import { captureLog, type CapturedLog } from '../../support/log-capture';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
+import { signedToken } from '../../support/decision-tokens';
 
 const TOKEN = 'dashboard-admin-token-0123456789';
 const HERO: Experiment = {
@@ -305,7 +306,8 @@ describe('single-use codes on the dashboard', () => {
       const res = await request(m.server).get('/visitor-offers/offer?path=/pricing').set('Cookie', `datafast_visitor_id=${visitor}`);
       expect(res.body.offer.code).toMatch(/^D[12]$/);
     }
-    const seen = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${personas.low.visitorId}`).send({ type: 'exposure', offerId: 'pooled' });
+    const token = await signedToken(m.router, { visitorId: personas.low.visitorId, offerId: 'pooled', experiment: null });
+    const seen = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${personas.low.visitorId}`).send({ type: 'exposure', offerId: 'pooled', token });
     expect(seen.status).toBe(202);
     const body = (await data(m)).body as DashboardSnapshot;
     expect(body.coupons).toEqual([{ offerId: 'pooled', poolSize: 3, left: 1, held: 1, claimed: 1, level: 'low' }]);

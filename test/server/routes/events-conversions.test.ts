@@ -16,6 +16,7 @@ import { openStore } from '../../../server/store/open-store';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
+import { signedToken } from '../../support/decision-tokens';
 
 const MINUTE = 60_000;
 const HERO: Experiment = {
@@ -65,9 +66,14 @@ function post(m: MountedRouter, body: unknown, visitor: string = BUYER) {
   return request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${visitor}`).send(body as object);
 }
 
+/** The exposure the widget reports for the visitor's arm, with a token the router signs for that decision. */
 const expose = async (m: MountedRouter, visitor: string, experiment: Experiment = HERO): Promise<void> => {
-  expect((await post(m, { type: 'exposure', ...decisionOf(visitor, experiment) }, visitor)).status).toBe(202);
+  const d = decisionOf(visitor, experiment);
+  const token = await signedToken(m.router, { visitorId: visitor, offerId: d.offerId, experiment: { id: d.experiment, variant: d.variant } });
+  expect((await post(m, { type: 'exposure', offerId: d.offerId, token }, visitor)).status).toBe(202);
 };
+/** An event's body for the visitor's arm without its token (the body checks come first). */
+const offerOf = (visitor: string) => ({ offerId: decisionOf(visitor).offerId, token: 'checked-after-the-body' });
 /** A conversion as convert() sends it: the page's order, nothing of its decision. */
 const conversion = (order: Record<string, unknown> = {}) => ({ ...order, type: 'conversion' });
 const drain = (m: MountedRouter): Promise<void> => internalsOf(m.router).outbox.drain(15_000);
@@ -215,10 +221,10 @@ describe('what a conversion counts for', () => {
 
 describe('orderId, value and currency are refused where they do not belong', () => {
   const cases: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['an orderId on an exposure', { type: 'exposure', ...decisionOf(BUYER), orderId: 'o-1' }, /^orderId: only for type "conversion"/],
-    ['a value on a click', { type: 'click', ...decisionOf(BUYER), value: 5, currency: 'EUR', orderId: 'o-1' }, /^orderId: only for type "conversion"/],
-    ['a currency on a dismiss', { type: 'dismiss', ...decisionOf(BUYER), currency: 'EUR' }, /^currency: only for type "conversion"/],
-    ['no offerId on a click', { type: 'click' }, /^offerId: required/],
+    ['an orderId on an exposure', { type: 'exposure', ...offerOf(BUYER), orderId: 'o-1' }, /^orderId: only for type "conversion"/],
+    ['a value on a click', { type: 'click', ...offerOf(BUYER), value: 5, currency: 'EUR', orderId: 'o-1' }, /^orderId: only for type "conversion"/],
+    ['a currency on a dismiss', { type: 'dismiss', ...offerOf(BUYER), currency: 'EUR' }, /^currency: only for type "conversion"/],
+    ['no offerId on a click', { type: 'click', token: 'checked-after-the-body' }, /^offerId: required/],
     ['a value without an orderId', conversion({ value: 49, currency: 'EUR' }), /^orderId: required with value/],
     ['a value without a currency', conversion({ value: 49, orderId: 'o-1' }), /^currency: required with value/],
     ['a currency without a value', conversion({ currency: 'EUR', orderId: 'o-1' }), /^value: required with currency/],
@@ -228,7 +234,7 @@ describe('orderId, value and currency are refused where they do not belong', () 
     ['a fractional orderId', conversion({ orderId: 1001.5 }), /^orderId: expected a string or a safe integer/],
     ['an orderId beyond the safe integers', conversion({ orderId: 2 ** 53 }), /^orderId: expected a string or a safe integer/],
     ['an orderId that is neither', conversion({ orderId: true }), /^orderId: expected a string or a safe integer/],
-    ['a null offer outside an experiment on an exposure', { type: 'exposure', offerId: null }, /^offerId: required outside an experiment/],
+    ['an exposure without its token', { type: 'exposure', offerId: null }, /^token: required/],
   ];
   it.each(cases)('%s → 400, nothing stored or sent', async (_label, body, error) => {
     const m = await mount();

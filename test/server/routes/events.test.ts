@@ -1,7 +1,8 @@
 // POST /visitor-offers/events through the real router over real sockets, against the simulated
-// DataFast: what the widget reports (exposure, click, dismiss, conversion) reaches DataFast as a
-// documented goal for the cookie's visitor, with metadata { offer, experiment, variant }; what is
-// malformed, forged or cross-site is refused with a clear error; rate limits; exposures counted
+// DataFast: what the widget reports (exposure, click, dismiss, conversion) with the decision token
+// GET /offer gave it reaches DataFast as a documented goal for the cookie's visitor, with metadata
+// { offer, experiment, variant } from the token; what is malformed or cross-site is refused with a
+// clear error (forged and replayed tokens: events-tokens.test.ts); rate limits; exposures counted
 // once; conversions counted only for exposed visitors; a DataFast outage delays goals but loses none.
 //
 // The outbox's cap (widget events' goals dropped once it is full) is specified at the outbox level
@@ -24,6 +25,7 @@ import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { takeTableAway } from '../../support/store-faults';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
+import { signedToken, TEST_SECRET, tokenFor } from '../../support/decision-tokens';
 import { internalsOf } from '../../../server/router-internals';
 
 const EXPERIMENT: Experiment = {
@@ -73,7 +75,14 @@ const store = (m: MountedRouter): Promise<Store> => internalsOf(m.router).store.
 const counts = async (m: MountedRouter) => Object.fromEntries((await (await store(m)).experimentCounts(EXPERIMENT.id)));
 const goalsOf = (visitor: string) => suite.sim.goals.filter((g) => g.visitorId === visitor);
 
-const couponEvent = (type: string) => ({ type, offerId: 'welcome-coupon', experiment: EXPERIMENT.id, variant: 'coupon' });
+/** An event of the coupon arm's visitor, with the token their GET /offer answered with. */
+const couponEvent = async (m: MountedRouter, type: string) => ({ type, offerId: 'welcome-coupon', token: await tokenFor(m.server, IN_COUPON) });
+/** An event outside any experiment, with a token the router signs for it. */
+const plainEvent = async (m: MountedRouter, type: string, offerId: string, visitorId: string) => ({
+  type,
+  offerId,
+  token: await signedToken(m.router, { visitorId, offerId, experiment: null }),
+});
 
 it('the test visitors are where the real assignment puts them', () => {
   expect(assign(EXPERIMENT, IN_COUPON)?.variantId).toBe('coupon');
@@ -82,10 +91,11 @@ it('the test visitors are where the real assignment puts them', () => {
 });
 
 describe('POST /events forwards each event to DataFast as a documented goal for the cookie’s visitor', () => {
-  it('GET /offer tells the widget the experiment and variant the events then name', async () => {
+  it('GET /offer tells the widget the experiment and variant, and the token its events carry', async () => {
     const m = await mount();
     const res = await request(m.server).get('/visitor-offers/offer?path=/').set('Cookie', `datafast_visitor_id=${IN_COUPON}`);
     expect(res.body).toMatchObject({ experiment: { id: EXPERIMENT.id, variant: 'coupon' }, offer: { id: 'welcome-coupon' } });
+    expect(res.body.token).toMatch(/^[A-Za-z0-9_-]{100,}$/);
   });
 
   it.each([
@@ -95,7 +105,7 @@ describe('POST /events forwards each event to DataFast as a documented goal for 
   ])('%s → 202, and goal %s with { offer, experiment, variant }', async (type, name, documented) => {
     expect(name).toBe(documented);
     const m = await mount();
-    const res = await post(m, couponEvent(type));
+    const res = await post(m, await couponEvent(m, type));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, forwarded: true });
     expect(res.headers['cache-control']).toBe('no-store');
@@ -119,29 +129,21 @@ describe('POST /events forwards each event to DataFast as a documented goal for 
   it('conversion → 202, and goal offer_conversion with { offer: "none", source: "page" }: nothing of the page’s decision', async () => {
     expect(GOAL_NAMES.conversion).toBe('offer_conversion');
     const m = await mount();
-    expect((await post(m, couponEvent('conversion'))).body).toEqual({ ok: true, forwarded: true });
+    expect((await post(m, await couponEvent(m, 'conversion'))).body).toEqual({ ok: true, forwarded: true });
     await drain(m);
     expect(suite.sim.goals.map((g) => [g.visitorId, g.name, g.metadata])).toEqual([[IN_COUPON, 'offer_conversion', { offer: 'none', source: 'page' }]]);
   });
 
   it('outside an experiment, the metadata is just { offer }', async () => {
     const m = await mount();
-    expect((await post(m, { type: 'click', offerId: 'starter-guide' }, OTHER)).status).toBe(202);
+    expect((await post(m, await plainEvent(m, 'click', 'starter-guide', OTHER), OTHER)).status).toBe(202);
     await drain(m);
     expect(suite.sim.goals.map((g) => [g.visitorId, g.name, g.metadata])).toEqual([[OTHER, 'offer_click', { offer: 'starter-guide' }]]);
   });
 
-  it('fills in the visitor’s real variant when the widget names only the experiment', async () => {
-    const m = await mount();
-    const res = await post(m, { type: 'click', offerId: 'welcome-coupon', experiment: EXPERIMENT.id });
-    expect(res.status).toBe(202);
-    await drain(m);
-    expect(suite.sim.goals[0]?.metadata).toEqual({ offer: 'welcome-coupon', experiment: EXPERIMENT.id, variant: 'coupon' });
-  });
-
   it('sends the goal for the canonical (lower-case) id when the cookie is upper case', async () => {
     const m = await mount();
-    expect((await post(m, couponEvent('click'), IN_COUPON.toUpperCase())).status).toBe(202);
+    expect((await post(m, await couponEvent(m, 'click'), IN_COUPON.toUpperCase())).status).toBe(202);
     await drain(m);
     expect(suite.sim.goals.map((g) => g.visitorId)).toEqual([IN_COUPON]);
     expect(suite.sim.calls.find((c) => c.path === '/api/v1/goals')?.body).toMatchObject({ datafast_visitor_id: IN_COUPON });
@@ -149,25 +151,22 @@ describe('POST /events forwards each event to DataFast as a documented goal for 
 });
 
 describe('POST /events refuses what is malformed or not the visitor’s, with a clear error and no goal', () => {
-  const cases: Array<[string, unknown, string | null, RegExp]> = [
-    ['an unknown type', { type: 'purchase', offerId: 'welcome-coupon' }, IN_COUPON, /^type: /],
-    ['no type', { offerId: 'welcome-coupon' }, IN_COUPON, /^type: /],
-    ['no offerId', { type: 'click' }, IN_COUPON, /^offerId: /],
-    ['an offerId that is not an id', { type: 'click', offerId: '../../etc' }, IN_COUPON, /^offerId: /],
-    ['an unknown offer', { type: 'click', offerId: 'no-such-offer' }, IN_COUPON, /^offerId: unknown offer "no-such-offer"/],
-    ['a null offer outside an experiment', { type: 'exposure', offerId: null }, IN_COUPON, /^offerId: required outside an experiment/],
-    ['an unknown experiment', { type: 'click', offerId: 'welcome-coupon', experiment: 'nope' }, IN_COUPON, /^experiment: unknown experiment "nope"/],
-    ['a variant without experiment', { type: 'click', offerId: 'welcome-coupon', variant: 'coupon' }, IN_COUPON, /^variant: given without experiment/],
-    ['a variant the visitor is not assigned to', { ...couponEvent('exposure'), variant: 'control' }, IN_COUPON, /^variant: this visitor is not in that experiment variant/],
-    ['an offer that is not the variant’s', { ...couponEvent('exposure'), offerId: 'starter-guide' }, IN_COUPON, /^variant: /],
-    ['a control visitor claiming the offer', couponEvent('exposure'), IN_CONTROL, /^variant: /],
-    ['a holdout visitor claiming the experiment', couponEvent('exposure'), IN_HOLDOUT, /^variant: /],
-    ['a visitor id in the body', { ...couponEvent('click'), visitorId: OTHER }, IN_COUPON, /visitorId/],
-    ['an array', [couponEvent('click')], IN_COUPON, /^body: /],
+  const cases: Array<[string, (token: string) => unknown, string | null, RegExp]> = [
+    ['an unknown type', (token) => ({ type: 'purchase', offerId: 'welcome-coupon', token }), IN_COUPON, /^type: /],
+    ['no type', (token) => ({ offerId: 'welcome-coupon', token }), IN_COUPON, /^type: /],
+    ['no offerId', (token) => ({ type: 'click', token }), IN_COUPON, /^offerId: /],
+    ['no token', () => ({ type: 'click', offerId: 'welcome-coupon' }), IN_COUPON, /^token: required/],
+    ['an offerId that is not an id', (token) => ({ type: 'click', offerId: '../../etc', token }), IN_COUPON, /^offerId: /],
+    ['an offer that is not the token’s', (token) => ({ type: 'click', offerId: 'starter-guide', token }), IN_COUPON, /^offerId: not the offer of the token/],
+    ['a null offer with a token that has one', (token) => ({ type: 'exposure', offerId: null, token }), IN_COUPON, /^offerId: not the offer of the token/],
+    ['an experiment in the body (no longer read: refused)', (token) => ({ type: 'click', offerId: 'welcome-coupon', experiment: EXPERIMENT.id, token }), IN_COUPON, /experiment/],
+    ['a variant in the body', (token) => ({ type: 'exposure', offerId: 'welcome-coupon', variant: 'control', token }), IN_COUPON, /variant/],
+    ['a visitor id in the body', (token) => ({ type: 'click', offerId: 'welcome-coupon', token, visitorId: OTHER }), IN_COUPON, /visitorId/],
+    ['an array', (token) => [{ type: 'click', offerId: 'welcome-coupon', token }], IN_COUPON, /^body: /],
   ];
   it.each(cases)('%s → 400', async (_label, body, visitor, error) => {
     const m = await mount();
-    const res = await post(m, body, visitor);
+    const res = await post(m, body(await tokenFor(m.server, IN_COUPON)), visitor);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(error);
     await drain(m);
@@ -193,7 +192,7 @@ describe('POST /events refuses what is malformed or not the visitor’s, with a 
     ['a UUID v1 cookie', '6ba7b810-9dad-11d1-80b4-00c04fd430c8'],
   ])('%s → 400 naming the cookie, nothing forwarded', async (_label, visitor) => {
     const m = await mount();
-    const res = await post(m, { type: 'click', offerId: 'starter-guide' }, visitor);
+    const res = await post(m, await plainEvent(m, 'click', 'starter-guide', OTHER), visitor);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatch(/datafast_visitor_id/);
     await drain(m);
@@ -202,9 +201,8 @@ describe('POST /events refuses what is malformed or not the visitor’s, with a 
 });
 
 describe('POST /events accepts its own site and the allowed origins only', () => {
-  const event = { type: 'click', offerId: 'starter-guide' };
-  const send = (m: MountedRouter, headers: Record<string, string>) =>
-    request(m.server).post('/visitor-offers/events').set('Cookie', `datafast_visitor_id=${IN_COUPON}`).set(headers).send(event);
+  const send = async (m: MountedRouter, headers: Record<string, string>) =>
+    request(m.server).post('/visitor-offers/events').set('Cookie', `datafast_visitor_id=${IN_COUPON}`).set(headers).send(await plainEvent(m, 'click', 'starter-guide', IN_COUPON));
 
   it.each([
     ['an Origin from another site', { Origin: 'https://evil.example' }],
@@ -244,7 +242,7 @@ describe('POST /events body formats', () => {
       .set('Origin', m.origin)
       .set('Cookie', `datafast_visitor_id=${IN_COUPON}`)
       .set('Content-Type', 'text/plain;charset=UTF-8')
-      .send(JSON.stringify(couponEvent('dismiss')));
+      .send(JSON.stringify(await couponEvent(m, 'dismiss')));
     expect(res.status).toBe(202);
     await drain(m);
     expect(suite.sim.goals.map((g) => g.name)).toEqual(['offer_dismiss']);
@@ -252,7 +250,7 @@ describe('POST /events body formats', () => {
 
   it('refuses a body over 4 kB with 413', async () => {
     const m = await mount();
-    const res = await post(m, { ...couponEvent('click'), padding: 'x'.repeat(5000) });
+    const res = await post(m, { ...await couponEvent(m, 'click'), padding: 'x'.repeat(5000) });
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ error: 'body too large' });
     await drain(m);
@@ -263,8 +261,8 @@ describe('POST /events body formats', () => {
 describe('POST /events is rate-limited per visitor and per IP', () => {
   it('per visitor: the N+1th event in a minute → 429 with Retry-After; other visitors carry on', async () => {
     const m = await mount({ limits: { eventsPerMinutePerVisitor: 3 } });
-    for (let i = 0; i < 3; i++) expect((await post(m, couponEvent('click'))).status).toBe(202);
-    const refused = await post(m, couponEvent('click'));
+    for (let i = 0; i < 3; i++) expect((await post(m, await couponEvent(m, 'click'))).status).toBe(202);
+    const refused = await post(m, await couponEvent(m, 'click'));
     expect(refused.status).toBe(429);
     expect(refused.body).toEqual({ error: 'too many events' });
     const retryAfter = Number(refused.headers['retry-after']);
@@ -273,7 +271,7 @@ describe('POST /events is rate-limited per visitor and per IP', () => {
     // Sliding-window counter: the last window's requests still weigh on the next one, so the
     // honest wait can exceed one window, but never two.
     expect(retryAfter).toBeLessThanOrEqual(120);
-    expect((await post(m, { type: 'click', offerId: 'starter-guide' }, OTHER)).status).toBe(202);
+    expect((await post(m, await plainEvent(m, 'click', 'starter-guide', OTHER), OTHER)).status).toBe(202);
     await drain(m);
     expect(goalsOf(IN_COUPON)).toHaveLength(3);
     expect(goalsOf(OTHER)).toHaveLength(1);
@@ -283,7 +281,7 @@ describe('POST /events is rate-limited per visitor and per IP', () => {
     const m = await mount({ limits: { eventsPerMinutePerIp: 3, eventsPerMinutePerVisitor: 100 } });
     const visitors = [0, 1, 2, 3].map((i) => uuidFrom(`events-ip-${i}`));
     const statuses: number[] = [];
-    for (const v of visitors) statuses.push((await post(m, { type: 'click', offerId: 'starter-guide' }, v)).status);
+    for (const v of visitors) statuses.push((await post(m, await plainEvent(m, 'click', 'starter-guide', v), v)).status);
     expect(statuses).toEqual([202, 202, 202, 429]);
     await drain(m);
     expect(suite.sim.goals).toHaveLength(3);
@@ -293,8 +291,8 @@ describe('POST /events is rate-limited per visitor and per IP', () => {
 describe('POST /events counts each exposure once', () => {
   it('per visitor and experiment: the second exposure is a duplicate, one goal only, one exposure counted', async () => {
     const m = await mount();
-    expect((await post(m, couponEvent('exposure'))).body).toEqual({ ok: true, forwarded: true });
-    const again = await post(m, couponEvent('exposure'));
+    expect((await post(m, await couponEvent(m, 'exposure'))).body).toEqual({ ok: true, forwarded: true });
+    const again = await post(m, await couponEvent(m, 'exposure'));
     expect(again.status).toBe(202);
     expect(again.body).toEqual({ ok: true, duplicate: true });
     await drain(m);
@@ -304,7 +302,8 @@ describe('POST /events counts each exposure once', () => {
 
   it('also when the widget reports the same exposure several times at once', async () => {
     const m = await mount();
-    const responses = await Promise.all(Array.from({ length: 6 }, () => post(m, couponEvent('exposure'))));
+    const exposure = await couponEvent(m, 'exposure');
+    const responses = await Promise.all(Array.from({ length: 6 }, () => post(m, exposure)));
     expect(responses.map((r) => r.status)).toEqual([202, 202, 202, 202, 202, 202]);
     expect(responses.filter((r) => r.body.duplicate !== true)).toHaveLength(1);
     await drain(m);
@@ -314,12 +313,12 @@ describe('POST /events counts each exposure once', () => {
 
   it('outside experiments, per visitor and offer', async () => {
     const m = await mount();
-    const guide = { type: 'exposure', offerId: 'starter-guide' };
+    const guide = await plainEvent(m, 'exposure', 'starter-guide', OTHER);
     expect((await post(m, guide, OTHER)).body).toEqual({ ok: true, forwarded: true });
     expect((await post(m, guide, OTHER)).body).toEqual({ ok: true, duplicate: true });
     // Another offer for the same visitor, and the same offer for another visitor, are new exposures.
-    expect((await post(m, { type: 'exposure', offerId: 'popular-plan-urgency' }, OTHER)).body).toEqual({ ok: true, forwarded: true });
-    expect((await post(m, guide, IN_HOLDOUT)).body).toEqual({ ok: true, forwarded: true });
+    expect((await post(m, await plainEvent(m, 'exposure', 'popular-plan-urgency', OTHER), OTHER)).body).toEqual({ ok: true, forwarded: true });
+    expect((await post(m, await plainEvent(m, 'exposure', 'starter-guide', IN_HOLDOUT), IN_HOLDOUT)).body).toEqual({ ok: true, forwarded: true });
     await drain(m);
     expect(suite.sim.goals.map((g) => [g.visitorId, g.metadata.offer])).toEqual([
       [OTHER, 'starter-guide'],
@@ -330,7 +329,8 @@ describe('POST /events counts each exposure once', () => {
 
   it('outside experiments too when the same exposure arrives several times at once', async () => {
     const m = await mount();
-    const responses = await Promise.all(Array.from({ length: 6 }, () => post(m, { type: 'exposure', offerId: 'starter-guide' }, OTHER)));
+    const guide = await plainEvent(m, 'exposure', 'starter-guide', OTHER);
+    const responses = await Promise.all(Array.from({ length: 6 }, () => post(m, guide, OTHER)));
     expect(responses.map((r) => r.status)).toEqual([202, 202, 202, 202, 202, 202]);
     expect(responses.filter((r) => r.body.duplicate !== true)).toHaveLength(1);
     await drain(m);
@@ -339,14 +339,14 @@ describe('POST /events counts each exposure once', () => {
 
   it('clicks and dismisses are not de-duplicated', async () => {
     const m = await mount();
-    for (const type of ['click', 'click', 'dismiss', 'dismiss']) expect((await post(m, couponEvent(type))).body).toEqual({ ok: true, forwarded: true });
+    for (const type of ['click', 'click', 'dismiss', 'dismiss']) expect((await post(m, await couponEvent(m, type))).body).toEqual({ ok: true, forwarded: true });
     await drain(m);
     expect(goalsOf(IN_COUPON)).toHaveLength(4);
   });
 
-  it('counts the exposure of a control, which shows no offer (offerId null)', async () => {
+  it('counts the exposure of a control, which shows no offer (offerId null), with the token of its /offer', async () => {
     const m = await mount();
-    const control = { type: 'exposure', offerId: null, experiment: EXPERIMENT.id, variant: 'control' };
+    const control = { type: 'exposure', offerId: null, token: await tokenFor(m.server, IN_CONTROL) };
     const res = await post(m, control, IN_CONTROL);
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, forwarded: true });
@@ -360,21 +360,23 @@ describe('POST /events counts each exposure once', () => {
 
   it('counts, for its own arm, the exposure of a treatment whose offer was withdrawn (it shows nothing, like a control)', async () => {
     const m = await mount();
-    // What the widget sends when /offer answered the experiment with offer null (coupon-expired, pool empty).
-    const withdrawn = { type: 'exposure', offerId: null, experiment: EXPERIMENT.id };
+    // What the widget sends when /offer answered the experiment with offer null (coupon-expired,
+    // pool empty): that answer's token binds the arm without offer.
+    const token = await signedToken(m.router, { visitorId: IN_COUPON, offerId: null, experiment: { id: EXPERIMENT.id, variant: 'coupon' } });
+    const withdrawn = { type: 'exposure', offerId: null, token };
     expect((await post(m, withdrawn, IN_COUPON)).status).toBe(202);
     expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 0 } });
-    // Only an exposure may come without its arm's offer.
-    expect((await post(m, { ...withdrawn, type: 'click' }, IN_COUPON)).status).toBe(400);
+    // It names no offer, so no event may name one with it.
+    expect((await post(m, { ...withdrawn, type: 'click', offerId: 'welcome-coupon' }, IN_COUPON)).status).toBe(400);
   });
 });
 
 describe('POST /events counts conversions only for exposed visitors', () => {
   it('an exposed visitor’s conversion is counted once for their variant', async () => {
     const m = await mount();
-    await post(m, couponEvent('exposure'));
-    expect((await post(m, couponEvent('conversion'))).status).toBe(202);
-    expect((await post(m, couponEvent('conversion'))).status).toBe(202);
+    await post(m, await couponEvent(m, 'exposure'));
+    expect((await post(m, await couponEvent(m, 'conversion'))).status).toBe(202);
+    expect((await post(m, await couponEvent(m, 'conversion'))).status).toBe(202);
     expect(await counts(m)).toEqual({ coupon: { exposures: 1, conversions: 1 } });
     await drain(m);
     expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_exposure', 'offer_conversion', 'offer_conversion']);
@@ -382,7 +384,7 @@ describe('POST /events counts conversions only for exposed visitors', () => {
 
   it('a conversion from a visitor never exposed is forwarded to DataFast but not counted in results', async () => {
     const m = await mount();
-    expect((await post(m, couponEvent('conversion'))).status).toBe(202);
+    expect((await post(m, await couponEvent(m, 'conversion'))).status).toBe(202);
     expect(await counts(m)).toEqual({});
     await drain(m);
     expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_conversion']);
@@ -390,7 +392,7 @@ describe('POST /events counts conversions only for exposed visitors', () => {
 
   it('a conversion that names no experiment counts for every experiment the visitor was exposed to', async () => {
     const m = await mount();
-    await post(m, { type: 'exposure', offerId: null, experiment: EXPERIMENT.id, variant: 'control' }, IN_CONTROL);
+    await post(m, { type: 'exposure', offerId: null, token: await tokenFor(m.server, IN_CONTROL) }, IN_CONTROL);
     expect((await post(m, { type: 'conversion', offerId: 'starter-guide' }, IN_CONTROL)).status).toBe(202);
     expect(await counts(m)).toEqual({ control: { exposures: 1, conversions: 1 } });
   });
@@ -400,7 +402,7 @@ describe('POST /events when DataFast fails', () => {
   it('answers 202 at once, and delivers the goal later, exactly once (outbox backoff)', async () => {
     const m = await mount();
     suite.sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 3 });
-    const res = await post(m, couponEvent('exposure'));
+    const res = await post(m, await couponEvent(m, 'exposure'));
     expect(res.status).toBe(202);
     expect(res.body).toEqual({ ok: true, forwarded: true });
     // Answered before the goal got through: the route does not wait for DataFast.
@@ -415,7 +417,7 @@ describe('POST /events when DataFast fails', () => {
   it('delivers every event sent during the outage, each exactly once', async () => {
     const m = await mount();
     suite.sim.setFault({ kind: 'status', status: 503 }, { match: 'goals', times: 3 });
-    for (const type of ['exposure', 'click', 'dismiss', 'conversion']) expect((await post(m, couponEvent(type))).status).toBe(202);
+    for (const type of ['exposure', 'click', 'dismiss', 'conversion']) expect((await post(m, await couponEvent(m, type))).status).toBe(202);
     await drain(m);
     expect(goalsOf(IN_COUPON).map((g) => g.name).sort()).toEqual(['offer_click', 'offer_conversion', 'offer_dismiss', 'offer_exposure']);
     expect(internalsOf(m.router).outbox.stats()).toMatchObject({ delivered: 4, failed: 0 });
@@ -429,7 +431,7 @@ describe('POST /events when DataFast fails', () => {
     // The store refuses outbox writes (the table is gone, as in a damaged database); a click stores nothing else.
     const restore = takeTableAway(dataDir, 'vo_outbox');
     try {
-      const res = await post(m, couponEvent('click'));
+      const res = await post(m, await couponEvent(m, 'click'));
       expect(res.status).toBe(202);
       expect(res.body).toEqual({ ok: true, forwarded: false });
       expect(internalsOf(m.router).goals.stats().dropped).toBe(1);
@@ -438,7 +440,7 @@ describe('POST /events when DataFast fails', () => {
       restore();
     }
     // The next one is queued and sent: the outbox carries on.
-    expect((await post(m, couponEvent('click'))).body).toEqual({ ok: true, forwarded: true });
+    expect((await post(m, await couponEvent(m, 'click'))).body).toEqual({ ok: true, forwarded: true });
     await drain(m);
     expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_click']);
   });
@@ -451,14 +453,14 @@ describe('POST /events: an exposure and its goal are one write', () => {
     await store(m);
     const restore = takeTableAway(dataDir, 'vo_outbox');
     try {
-      const res = await post(m, couponEvent('exposure'));
+      const res = await post(m, await couponEvent(m, 'exposure'));
       expect(res.status).toBe(503);
     } finally {
       restore();
     }
     // Not a duplicate: nothing of the failed attempt was kept, so the retry queues the goal.
-    expect((await post(m, couponEvent('exposure'))).body).toEqual({ ok: true, forwarded: true });
-    expect((await post(m, couponEvent('exposure'))).body).toEqual({ ok: true, duplicate: true });
+    expect((await post(m, await couponEvent(m, 'exposure'))).body).toEqual({ ok: true, forwarded: true });
+    expect((await post(m, await couponEvent(m, 'exposure'))).body).toEqual({ ok: true, duplicate: true });
     await drain(m);
     expect(goalsOf(IN_COUPON).map((g) => g.name)).toEqual(['offer_exposure']);
   });
@@ -468,8 +470,10 @@ describe('POST /events when the store cannot be opened', () => {
   it('answers 503 with a clear message and forwards nothing', async () => {
     const file = join(mkdtempSync(join(suite.baseDir, 'f-')), 'not-a-dir');
     writeFileSync(file, 'a regular file');
-    const m = await mount({ dataDir: join(file, 'data') });
-    const res = await post(m, couponEvent('exposure'));
+    // A configured secret signs without the store (GET /offer then answers store-unavailable for this coupon: no token).
+    const m = await mount({ dataDir: join(file, 'data'), secret: TEST_SECRET });
+    const token = await signedToken(m.router, { visitorId: IN_COUPON, offerId: 'welcome-coupon', experiment: { id: EXPERIMENT.id, variant: 'coupon' } });
+    const res = await post(m, { type: 'exposure', offerId: 'welcome-coupon', token });
     expect(res.status).toBe(503);
     expect(res.body.error).toMatch(/cannot be recorded/);
     await drain(m);

@@ -17,6 +17,7 @@ import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
 import { internalsOf } from '../../../server/router-internals';
 import { takeTableAway } from '../../support/store-faults';
+import { signedToken } from '../../support/decision-tokens';
 
 const TOKEN = 'admin-token-0123456789abcdefghijkl';
 
@@ -68,11 +69,12 @@ async function sendEvents(m: MountedRouter, events: Array<{ visitor: string; typ
     const batch = events.slice(i, i + 25).map(async ({ visitor, type }) => {
       const a = assign(HERO, visitor);
       if (!a) throw new Error('coverage is 1: everybody is enrolled');
+      const token = await signedToken(m.router, { visitorId: visitor, offerId: a.offerId, experiment: { id: HERO.id, variant: a.variantId } });
       const res = await request(m.server)
         .post('/visitor-offers/events')
         .set('Origin', m.origin)
         .set('Cookie', `datafast_visitor_id=${visitor}`)
-        .send({ type, offerId: a.offerId, experiment: HERO.id, variant: a.variantId });
+        .send(type === 'exposure' ? { type, offerId: a.offerId, token } : { type });
       expect(res.status).toBe(202);
     });
     await Promise.all(batch);

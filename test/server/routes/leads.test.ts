@@ -3,6 +3,8 @@
 // (goal `offer_lead`) and to the owner's webhook (a real HTTP receiver in this test) from the
 // store's outbox, with retries, and marked delivered only after each target accepted it. Invalid emails, wrong offers, other
 // sites and floods are refused; a store that cannot write makes the route answer 503, never 202.
+// Every lead carries the decision token of the visitor's GET /offer (refusals of bad tokens:
+// events-tokens.test.ts).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +23,7 @@ import { captureLog, type CapturedLog } from '../../support/log-capture';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { uuidFrom, visitorIn } from '../../support/visitor-ids';
 import { eventually, waitFor } from '../../support/wait';
+import { signedToken, TEST_SECRET, tokenFor } from '../../support/decision-tokens';
 import { internalsOf } from '../../../server/router-internals';
 
 const EXPERIMENT: Experiment = {
@@ -83,11 +86,21 @@ async function mount(options: Partial<VisitorOffersOptions> = {}): Promise<Setup
   return { ...m, dataDir };
 }
 
-/** The lead-magnet form's POST from the site's own page. */
-function postLead(m: MountedRouter, body: unknown, visitor: string | null = VISITOR) {
+/**
+ * The lead-magnet form's POST from the site's own page. A body without `token` gets the one the
+ * router signs for this visitor shown its offer (as their GET /offer's would be).
+ */
+async function postLead(m: MountedRouter, body: unknown, visitor: string | null = VISITOR) {
   const r = request(m.server).post('/visitor-offers/leads').set('Origin', m.origin);
   if (visitor !== null) r.set('Cookie', `datafast_visitor_id=${visitor}`);
-  return r.send(body as object);
+  return r.send((await withToken(m, body, visitor)) as object);
+}
+
+async function withToken(m: MountedRouter, body: unknown, visitor: string | null): Promise<unknown> {
+  if (visitor === null || typeof body !== 'object' || body === null || Array.isArray(body) || 'token' in body) return body;
+  const offerId = (body as { offerId?: unknown }).offerId;
+  const named = typeof offerId === 'string' && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(offerId) ? offerId : null;
+  return { ...body, token: await signedToken(m.router, { visitorId: visitor.toLowerCase(), offerId: named, experiment: null }) };
 }
 
 const lead = (email = 'ann@example.com') => ({ email, offerId: 'starter-guide' });
@@ -241,17 +254,15 @@ describe('POST /leads stores the lead before answering, then forwards it', () =>
     expect(leadGoals().map((g) => g.visitorId).sort()).toEqual([...visitors].sort());
   });
 
-  it('accepts a lead without a cookie: stored and sent to the webhook, no DataFast goal (no visitor)', async () => {
+  it('refuses a lead without a cookie (the token’s visitor must be the cookie’s): 400, nothing stored or sent', async () => {
     const m = await mount();
-    expect((await postLead(m, lead(), null)).status).toBe(202);
-    const got = await waitFor(() => hook.accepted()[0], 'the webhook delivery');
-    expect(got.body).toMatchObject({ email: 'ann@example.com', visitorId: null });
-    const id = String(got.headers['idempotency-key']);
-    await leadBecomes(m, id, (l) => l?.delivered.webhook === true, 'the lead marked delivered');
+    const token = await signedToken(m.router, { visitorId: VISITOR, offerId: 'starter-guide', experiment: null });
+    const res = await postLead(m, { ...lead(), token }, null);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatch(/datafast_visitor_id/);
+    expect(await (await storeOf(m)).leadCount()).toBe(0);
     await internalsOf(m.router).outbox.drain(15_000);
-    // Nothing was queued for DataFast: the lead says so, and nothing waits.
-    expect((await (await storeOf(m)).lead(id))?.delivered.datafast).toBe(false);
-    expect((await internalsOf(m.router).outbox.refresh()).byKind.datafast).toMatchObject({ queued: 0, inFlight: 0, delivered: 0 });
+    expect(hook.accepted()).toEqual([]);
     expect(sim.callCount('goals')).toBe(0);
   });
 
@@ -364,7 +375,7 @@ describe('POST /leads refuses other sites and floods', () => {
     ['Sec-Fetch-Site: cross-site without Origin', { 'Sec-Fetch-Site': 'cross-site' }],
   ])('%s → 403, nothing stored or sent', async (_label, headers) => {
     const m = await mount();
-    const res = await request(m.server).post('/visitor-offers/leads').set('Cookie', `datafast_visitor_id=${VISITOR}`).set(headers).send(lead());
+    const res = await request(m.server).post('/visitor-offers/leads').set('Cookie', `datafast_visitor_id=${VISITOR}`).set(headers).send((await withToken(m, lead(), VISITOR)) as object);
     expect(res.status).toBe(403);
     expect(res.body.error).toMatch(/cross-origin request refused/);
     expect(await (await storeOf(m)).leadCount()).toBe(0);
@@ -372,7 +383,7 @@ describe('POST /leads refuses other sites and floods', () => {
 
   it('accepts an ALLOWED origin', async () => {
     const m = await mount({ allowedOrigins: ['https://www.example.com'] });
-    const res = await request(m.server).post('/visitor-offers/leads').set('Origin', 'https://www.example.com').send(lead());
+    const res = await request(m.server).post('/visitor-offers/leads').set('Origin', 'https://www.example.com').set('Cookie', `datafast_visitor_id=${VISITOR}`).send((await withToken(m, lead(), VISITOR)) as object);
     expect(res.status).toBe(202);
   });
 
@@ -397,6 +408,8 @@ describe('POST /leads never claims a lead it could not store', () => {
       dataDir: join(file, 'data'),
       leadsWebhookUrl: hook.url,
       logger: log.logger,
+      // Signs without the store, so the lead gets as far as storing it.
+      secret: TEST_SECRET,
     });
     mounted.push(m);
     const res = await postLead(m, lead());
@@ -430,9 +443,9 @@ describe('a lead is a conversion', () => {
       .post('/visitor-offers/events')
       .set('Origin', m.origin)
       .set('Cookie', `datafast_visitor_id=${IN_GUIDE}`)
-      .send({ type: 'exposure', offerId: 'starter-guide', experiment: EXPERIMENT.id, variant: 'guide' });
+      .send({ type: 'exposure', offerId: 'starter-guide', token: await tokenFor(m.server, IN_GUIDE) });
     expect(exposure.status).toBe(202);
-    expect((await postLead(m, lead(), IN_GUIDE)).status).toBe(202);
+    expect((await postLead(m, { ...lead(), token: await tokenFor(m.server, IN_GUIDE) }, IN_GUIDE)).status).toBe(202);
     const store = await storeOf(m);
     await eventually(async () => (await store.experimentCounts(EXPERIMENT.id)).get('guide')?.conversions === 1, 'the conversion to be counted');
     expect(await counts(m)).toEqual({ guide: { exposures: 1, conversions: 1 } });

@@ -18,6 +18,7 @@ import { startPostgres, type Postgres } from '../../support/postgres';
 import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
 import { waitFor } from '../../support/wait';
+import { signedToken } from '../../support/decision-tokens';
 
 const MINUTE = 60_000;
 const LOW = personas.low.visitorId;
@@ -46,8 +47,13 @@ const mount = async (options: VisitorOffersOptions): Promise<MountedRouter> => s
 
 const getOffer = (m: MountedRouter, visitor: string) => request(m.server).get('/visitor-offers/offer').query({ path: '/pricing' }).set('Cookie', `datafast_visitor_id=${visitor}`);
 const codeOf = async (m: MountedRouter, visitor: string): Promise<string | null> => ((await getOffer(m, visitor)).body as { offer: { code?: string } | null }).offer?.code ?? null;
-const expose = (m: MountedRouter, visitor: string, offerId: string) =>
-  request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${visitor}`).send({ type: 'exposure', offerId });
+/** The exposure the widget reports, with a token the router signs for the offer (no new /offer, so no new hold). */
+const expose = async (m: MountedRouter, visitor: string, offerId: string) =>
+  request(m.server)
+    .post('/visitor-offers/events')
+    .set('Origin', m.origin)
+    .set('Cookie', `datafast_visitor_id=${visitor}`)
+    .send({ type: 'exposure', offerId, token: await signedToken(m.router, { visitorId: visitor, offerId, experiment: null }) });
 const storeOf = (m: MountedRouter) => internalsOf(m.router).store.ready;
 
 /** Log lines (parsed) whose message starts with `prefix`. */

@@ -19,6 +19,7 @@ import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
 import { internalsOf } from '../../../server/router-internals';
+import { signedToken } from '../../support/decision-tokens';
 
 const MINUTE = 60_000;
 const LOW = personas.low.visitorId;
@@ -64,12 +65,13 @@ async function mount(offer: Offer, dataDir = mkdtempSync(join(suite.baseDir, 'da
 const getOffer = (m: MountedRouter, visitor: string) =>
   request(m.server).get('/visitor-offers/offer').query({ path: '/pricing' }).set('Cookie', `datafast_visitor_id=${visitor}`);
 
-const expose = (m: MountedRouter, visitor: string, offerId: string) =>
+/** The exposure the widget reports, with a token the router signs for the offer. */
+const expose = async (m: MountedRouter, visitor: string, offerId: string) =>
   request(m.server)
     .post('/visitor-offers/events')
     .set('Origin', m.origin)
     .set('Cookie', `datafast_visitor_id=${visitor}`)
-    .send({ type: 'exposure', offerId });
+    .send({ type: 'exposure', offerId, token: await signedToken(m.router, { visitorId: visitor, offerId, experiment: null }) });
 
 /** Writes a first exposure into a data directory, as an earlier run of the server would have. */
 async function recordedExposure(offerId: string, visitor: string, at: number): Promise<string> {

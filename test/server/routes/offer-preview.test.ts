@@ -102,6 +102,8 @@ describe('a valid preview link', () => {
 
   it('shows a pooled coupon with a placeholder code and claims none; expiry and countdown run from now; nothing is stored', async () => {
     const m = await mount();
+    // Once the start-up's own write is done (the decision tokens' generated secret).
+    await internalsOf(m.router).keys.load();
     const before = rowCensus(m.dataDir);
     const t0 = Date.now();
     const coupon = await openLink(m, await link(m, 'pooled'));

@@ -13,6 +13,7 @@ import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { takeTableAway } from '../../support/store-faults';
 import { visitorIn } from '../../support/visitor-ids';
+import { signedToken } from '../../support/decision-tokens';
 
 const TOKEN = 'conversions-token-0123456789abcdef';
 const HERO: Experiment = {
@@ -25,7 +26,7 @@ const HERO: Experiment = {
   ],
 };
 const VISITOR = visitorIn(HERO, 'coupon', 'store-failures');
-const EXPOSURE = { type: 'exposure', offerId: 'welcome-coupon', experiment: HERO.id, variant: 'coupon' };
+const EXPOSURE = { type: 'exposure', offerId: 'welcome-coupon' };
 const UNAVAILABLE = { error: 'events cannot be recorded right now; please try again' };
 
 const suite = useRouteSuite('store-failures', { sim: { generateUnknown: true }, secrets: [TOKEN] });
@@ -45,8 +46,13 @@ async function mount(): Promise<MountedRouter & { dataDir: string }> {
   return { ...m, dataDir };
 }
 
-const event = (m: MountedRouter, body: object) =>
-  request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${VISITOR}`).send(body);
+/** The visitor's event, an exposure with the token the router signs for their arm (as their GET /offer's). */
+const event = async (m: MountedRouter, body: { type: string; [field: string]: unknown }) =>
+  request(m.server)
+    .post('/visitor-offers/events')
+    .set('Origin', m.origin)
+    .set('Cookie', `datafast_visitor_id=${VISITOR}`)
+    .send(body.type === 'exposure' ? { ...body, token: await signedToken(m.router, { visitorId: VISITOR, offerId: 'welcome-coupon', experiment: { id: HERO.id, variant: 'coupon' } }) } : body);
 const backend = (m: MountedRouter, body: object) => request(m.server).post('/visitor-offers/conversions').set('Authorization', `Bearer ${TOKEN}`).send(body);
 const counts = async (m: MountedRouter) => Object.fromEntries((await (await internalsOf(m.router).store.ready).experimentCounts(HERO.id)));
 const goals = async (m: MountedRouter): Promise<string[]> => {
