@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
+import { TEST_SECRET, testToken } from '../support/decision-tokens';
 import { startPostgres, type Postgres } from '../support/postgres';
 import { startRedis, type Redis } from '../support/redis';
 import { run } from '../support/server-process';
@@ -64,6 +65,8 @@ beforeAll(async () => {
     DATAFAST_API_URL: sim.url,
     DATABASE_URL: databaseUrl,
     REDIS_URL: redis.url,
+    // One decision secret for the fleet (without it they would share the one generated in the database).
+    VISITOR_OFFERS_SECRET: TEST_SECRET,
     // Unused with DATABASE_URL but set apart, so nothing could pass through a shared directory.
     DATA_DIR: join(dir, `data-${name}`),
     OFFERS_CONFIG: written.offers,
@@ -90,6 +93,7 @@ interface Decision {
   segment: string;
   reason: string;
   offer: { id: string; code?: string } | null;
+  token?: string;
 }
 
 async function offer(server: StandaloneProcess, visitor: string, path = '/pricing'): Promise<{ status: number; body: Decision }> {
@@ -148,7 +152,7 @@ describe('two instances on one Postgres and one Redis', () => {
       const shown = await offer(first, visitor, POOL_PAGE);
       // The widget reports what it showed; a code is the visitor's from then on, on every instance.
       if (shown.body.offer !== null) {
-        const exposure = await post(first, 'events', { type: 'exposure', offerId: shown.body.offer.id }, { visitor, client: '192.0.2.1' });
+        const exposure = await post(first, 'events', { type: 'exposure', offerId: shown.body.offer.id, token: shown.body.token }, { visitor, client: '192.0.2.1' });
         expect(exposure.status).toBe(202);
       }
       const again = await offer(other, visitor, POOL_PAGE);
@@ -176,7 +180,8 @@ describe('two instances on one Postgres and one Redis', () => {
     const emails = Array.from({ length: 30 }, (_, i) => `fleet-limit-${i}@example.com`);
     const statuses: number[] = [];
     for (const [i, email] of emails.entries()) {
-      const res = await post(i % 2 === 0 ? a : b, 'leads', { email, offerId: 'starter-guide' }, { client: '203.0.113.30' });
+      const visitor = uuidFrom(`fleet-limit-${i}`);
+      const res = await post(i % 2 === 0 ? a : b, 'leads', { email, offerId: 'starter-guide', token: testToken(visitor, 'starter-guide') }, { visitor, client: '203.0.113.30' });
       statuses.push(res.status);
       if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     }
@@ -189,7 +194,7 @@ describe('two instances on one Postgres and one Redis', () => {
   it('keep every lead posted to either instance in the one store: all in one `visitor-offers leads export`', async () => {
     const emails = Array.from({ length: 24 }, (_, i) => `fleet-lead-${i}@example.com`);
     const statuses = await Promise.all(
-      emails.map(async (email, i) => (await post(i % 2 === 0 ? a : b, 'leads', { email, offerId: 'starter-guide' }, { visitor: uuidFrom(`fleet-lead-${i}`), client: `198.51.100.${i + 1}` })).status),
+      emails.map(async (email, i) => (await post(i % 2 === 0 ? a : b, 'leads', { email, offerId: 'starter-guide', token: testToken(uuidFrom(`fleet-lead-${i}`), 'starter-guide') }, { visitor: uuidFrom(`fleet-lead-${i}`), client: `198.51.100.${i + 1}` })).status),
     );
     expect(statuses).toEqual(emails.map(() => 202));
     // The export an operator runs, from DATABASE_URL alone.
