@@ -6,15 +6,17 @@ import type { StoreKind } from '../store.js';
 import { initial } from './0001-initial.js';
 import { outbox } from './0002-outbox.js';
 import { codeHolds } from './0003-code-holds.js';
+import { attribution } from './0004-attribution.js';
 
 export function migrationsFor(kind: StoreKind): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initial(kind),
     '0002-outbox': outbox(kind),
     '0003-code-holds': codeHolds(),
+    '0004-attribution': attribution(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
 
 /** The newest migration's name: a reader (`visitor-offers results`) refuses an older schema. */
-export const LATEST_MIGRATION = '0003-code-holds';
+export const LATEST_MIGRATION = '0004-attribution';
