@@ -144,5 +144,5 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
 }
 
 function pickOffers(o: OptionsData): Parameters<typeof normaliseOffers>[0] {
-  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments };
+  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments, holdout: o.holdout };
 }

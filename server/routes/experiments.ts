@@ -1,7 +1,9 @@
-// GET /experiments — results per experiment and variant, for the owner only (bearer ADMIN_TOKEN).
+// GET /experiments — results per experiment and variant, and the global holdout's, for the owner
+// only (bearer ADMIN_TOKEN).
 import type { RequestHandler } from 'express';
+import type { ExperimentsResponse } from '../contract.js';
 import type { Policy } from '../decision/decide.js';
-import { experimentResult } from '../experiments/results.js';
+import { readResults } from '../experiments/read-results.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { BearerGuard } from '../http/auth.js';
 import { reply } from './reply.js';
@@ -21,8 +23,7 @@ export function experimentsHandler({ policy, store, adminToken, guard }: Experim
     if (!(await guard.admit(req, res, [adminToken], 'admin token required'))) return;
     const current = policy();
     const s = await store.ready;
-    // One SQL aggregate per experiment, run together.
-    const experiments = await Promise.all([...current.experiments.values()].map(async (e) => experimentResult(e, await s.experimentCounts(e.id))));
-    reply(res, 200, { experiments });
+    const body: ExperimentsResponse = await readResults(current.experiments.values(), current.holdout, (id, windowMs) => s.experimentMetrics(id, windowMs));
+    reply(res, 200, body);
   };
 }

@@ -35,11 +35,13 @@ export interface OfferRouteDeps {
   logger: Logger;
   /** Signs and checks preview tokens; null: previews are refused (`preview-disabled`). */
   previewKey?: PreviewKey | null;
+  /** Told every decision made for a visitor (the global holdout's record). */
+  decided?: (visitorId: string, decision: Decision) => void;
   now?: () => number;
 }
 
 
-export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, previewKey = null, decided, now = Date.now }: OfferRouteDeps): RequestHandler {
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
     logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'offer decision failed');
@@ -77,6 +79,7 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
   }
 
   function respond(res: Response, decision: Decision, visitorId: string, pools: OffersSnapshot['pools']): void | Promise<void> {
+    decided?.(visitorId, decision);
     const offer = decision.offer;
     if (offer === null) return send(res, { ...decision, offer: null });
     const done = (m: Materialized): void => send(res, m.offer === null ? { ...decision, offer: null, reason: m.reason } : { ...decision, offer: m.offer });
