@@ -13,6 +13,7 @@ import type { VisitorOffersOptions } from './config/options-types.js';
 import { DataFastClient } from './datafast/client.js';
 import { OutboxWorker, type LaneSpec } from './delivery/worker.js';
 import { GoalOutbox } from './events/outbox.js';
+import { experimentJobs } from './experiments/experiment-jobs.js';
 import { BearerGuard } from './http/auth.js';
 import { RateLimit } from './http/rate-limit.js';
 import { noSniff } from './http/security-headers.js';
@@ -126,10 +127,14 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   if (webhook !== null) lanes.push({ kind: 'webhook', send: (e) => webhook.send(e) });
   // A lease outlasts the slowest send twice over, so no row is sent by two workers at once.
   const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: 2 * Math.max(df.timeoutMs, webhook?.timeoutMs ?? 0) + 10_000 });
+  const policy = () => offers.current.policy;
+  // The holdout's record of decisions, and DataFast payments as conversions (experiments/).
+  const jobs = experimentJobs({ store, policy, fetchPayments: (id) => metrics.upstream('visitors', () => client.getPaymentGoals(id)), reconcile: o.reconcile, timeoutMs: df.timeoutMs, logger });
   store.ready.then(
     () => {
       storeState = 'ok';
       void outbox.start(leadTargets); // rows queued before a restart are delivered now
+      jobs.reconciler.start();
     },
     (err: unknown) => {
       storeState = 'unavailable';
@@ -151,7 +156,6 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const guard = new BearerGuard({ failuresPerMinute: o.limits.authFailuresPerMinutePerIp, logger, shared });
   // sendBeacon posts text/plain; both carry the same small JSON.
   const json = express.json({ limit: '4kb', type: ['application/json', 'text/plain'] });
-  const policy = () => offers.current.policy;
   // Preview tokens are signed with a key derived from the admin token; the open demo dashboard,
   // which may have none, signs with a key of this process's own (its links die with it).
   const previewKey = o.adminToken !== null ? PreviewKey.fromAdminToken(o.adminToken) : o.dashboard === 'open' ? PreviewKey.random() : null;
@@ -191,7 +195,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, previewKey }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, previewKey, decided: jobs.decided }));
   router.get('/live', liveHandler({ source: live, logger }));
   router.post('/events', json, eventsHandler({ policy, store, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
@@ -231,6 +235,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   handler.close = (timeoutMs = 2000) => {
     closing ??= (async () => {
       offers.close();
+      await jobs.reconciler.stop();
       // Rows not delivered stay in the store: the next start (or another instance) sends them.
       await outbox.close(timeoutMs);
       const s = await store.ready.catch(() => null);
@@ -264,7 +269,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
-  const internals: RouterInternals = { cache, client, offers, store, outbox, goals, live, logger, readiness, metrics };
+  const internals: RouterInternals = { cache, client, offers, store, outbox, goals, live, logger, readiness, metrics, reconciler: jobs.reconciler };
   attachInternals(handler, internals);
   return handler;
 }

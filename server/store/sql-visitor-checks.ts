@@ -91,15 +91,14 @@ function unconverted(db: Db, windows: readonly CheckWindow[], now: number) {
     );
 }
 
-/** Ends `owner`'s look: due again at `nextCheckAt`, or the row goes (null). False when the lease is no longer `owner`'s. */
+/** `next_check_at` of a visitor never to be looked at again (kept, so they are not taken for new, until the retention prunes the row). */
+export const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** Ends `owner`'s look: due again at `nextCheckAt`, or never (null). False when the lease is no longer `owner`'s. */
 export async function settleVisitorCheck(db: Db, visitorId: string, owner: string, nextCheckAt: number | null, now: number): Promise<boolean> {
-  if (nextCheckAt === null) {
-    const deleted = await db.deleteFrom('vo_visitor_checks').where('visitor_id', '=', visitorId).where('lease_owner', '=', owner).where('lease_expires_at', '>', now).executeTakeFirst();
-    return Number(deleted.numDeletedRows) > 0;
-  }
   const updated = await db
     .updateTable('vo_visitor_checks')
-    .set((eb) => ({ next_check_at: nextCheckAt, checks: eb('checks', '+', 1), lease_owner: null, lease_expires_at: null, updated_at: now }))
+    .set((eb) => ({ next_check_at: nextCheckAt ?? NEVER, checks: eb('checks', '+', 1), lease_owner: null, lease_expires_at: null, updated_at: now }))
     .where('visitor_id', '=', visitorId)
     .where('lease_owner', '=', owner)
     .where('lease_expires_at', '>', now)

@@ -272,8 +272,9 @@ export interface Store {
    */
   claimVisitorChecks(claim: { windows: readonly CheckWindow[]; firstCheckAfterMs: number; owner: string; limit: number; leaseMs: number }): Promise<VisitorCheck[]>;
   /**
-   * Ends `owner`'s look: the visitor is due again at `nextCheckAt`, or never (null: the row goes).
-   * False (nothing changed) when `owner` no longer holds the lease.
+   * Ends `owner`'s look: the visitor is due again at `nextCheckAt`, or never (null; the row stays,
+   * marked done, until the retention prunes it). False (nothing changed) when `owner` no longer
+   * holds the lease.
    */
   settleVisitorCheck(visitorId: string, owner: string, nextCheckAt: number | null): Promise<boolean>;
 

@@ -90,7 +90,7 @@ describe('settings', () => {
   it('take the documented defaults', () => {
     expect(parseOptions({ datafast })).toEqual({
       datafast: { apiKey: 'df_test_key', websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500, breaker: { failureThreshold: 5, failureWindowMs: 60_000, coolDownMs: 30_000 } },
-      offers: { kind: 'inline', place: '', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [] } },
+      offers: { kind: 'inline', place: '', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [], holdout: 0 } },
       cache: DEFAULTS.cache,
       liveTtlMs: 15_000,
       dataDir: 'data',

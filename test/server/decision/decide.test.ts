@@ -197,3 +197,20 @@ describe('decide with rules and experiments', () => {
     expect(decide(found(), noCoverage, page('/'))).toMatchObject({ experiment: null, reason: 'rule:fallback' });
   });
 });
+
+describe('decide with a global holdout', () => {
+  const rules = [{ id: 'everyone', when: {}, then: { offer: 'welcome-coupon' } }];
+  const visitorWith = (i: number): VisitorLookup => ({ kind: 'found', visitor: { ...makeVisitor({ score: 20 }), visitorId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` } });
+
+  it('gives the held-out visitors no offer and no experiment, before any rule; everyone else as before', () => {
+    const policy = buildPolicy({ rules, holdout: 0.2 });
+    const decisions = Array.from({ length: 500 }, (_, i) => decide(visitorWith(i), policy));
+    const held = decisions.filter((d) => d.reason === 'holdout');
+    expect(held.length).toBeGreaterThan(60);
+    expect(held.length).toBeLessThan(140);
+    for (const d of held) expect(d).toEqual({ offer: null, experiment: null, segment: 'low', reason: 'holdout' });
+    for (const d of decisions.filter((x) => x.reason !== 'holdout')) expect(d).toMatchObject({ offer: { id: 'welcome-coupon' }, reason: 'rule:everyone' });
+    // Without a holdout nobody is held out.
+    expect(Array.from({ length: 500 }, (_, i) => decide(visitorWith(i), buildPolicy({ rules }))).every((d) => d.reason === 'rule:everyone')).toBe(true);
+  });
+});

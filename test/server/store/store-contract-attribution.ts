@@ -133,15 +133,19 @@ export function describeAttribution(target: StoreTarget): void {
       expect(await store.claimVisitorChecks(claim('two'))).toEqual([]);
       expect(await store.settleVisitorCheck('ann', 'two', clock.t)).toBe(false);
       expect(await store.settleVisitorCheck('ann', 'one', clock.t + 2 * HOUR)).toBe(true);
+      // bob is done for good ("never"): not claimed again, unlike a visitor never looked at.
       expect(await store.settleVisitorCheck('bob', 'one', null)).toBe(true);
-      expect(await store.claimVisitorChecks(claim('two'))).toEqual([{ visitorId: 'bob', checks: 0, exposures: { exp: t0 + 10 * 60_000 } }]);
-      clock.advance(2 * HOUR);
-      // ann is due again; two's lease on bob has expired (two died): bob is due since its claim.
-      expect((await store.claimVisitorChecks(claim('three'))).map((c) => [c.visitorId, c.checks])).toEqual([['bob', 0], ['ann', 1]]);
-      expect(await store.settleVisitorCheck('bob', 'two', clock.t)).toBe(false);
+      expect(await store.claimVisitorChecks(claim('two'))).toEqual([]);
+      await store.recordExposure('exp', 'b', 'eve');
+      clock.advance(HOUR);
+      expect(await store.claimVisitorChecks(claim('two'))).toEqual([{ visitorId: 'eve', checks: 0, exposures: { exp: clock.t - HOUR } }]);
+      clock.advance(HOUR);
+      // ann is due again; two's lease on eve has expired (two died): eve is due since its claim.
+      expect((await store.claimVisitorChecks(claim('three'))).map((c) => [c.visitorId, c.checks])).toEqual([['eve', 0], ['ann', 1]]);
+      expect(await store.settleVisitorCheck('eve', 'two', clock.t)).toBe(false);
       clock.advance(60_000);
       const reopened = await o.reopen();
-      expect((await reopened.claimVisitorChecks(claim('four'))).map((c) => c.visitorId)).toEqual(['bob', 'ann']);
+      expect((await reopened.claimVisitorChecks(claim('four'))).map((c) => c.visitorId)).toEqual(['eve', 'ann']);
       await reopened.close();
     });
 
