@@ -108,6 +108,7 @@ describe('settings', () => {
       maxUpstreamOpenMs: null,
       limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
       codes: { holdMinutes: 60, lowStockWarning: 100 },
+      reconcile: { callsPerMinute: 30, firstCheckMinutes: 60 },
       logger: null,
       logLevel: 'info',
     });
@@ -127,6 +128,13 @@ describe('settings', () => {
     expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', CODES_HOLD_MINUTES: '30', CODES_LOW_STOCK_WARNING: '25' })).codes).toEqual({ holdMinutes: 30, lowStockWarning: 25 });
     expect(() => parseOptions({ datafast, codes: { holdMinutes: 0 } })).toThrow('codes.holdMinutes: must be at least 1, got 0');
     expect(() => parseOptions({ datafast, codes: { lowStockWarning: -1 } })).toThrow('codes.lowStockWarning: must be at least 0, got -1');
+  });
+
+  it('the DataFast reconciliation: its call budget (0 turns it off) and first look, each alone; out of range refused', () => {
+    expect(parseOptions({ datafast, reconcile: { callsPerMinute: 0 } }).reconcile).toEqual({ callsPerMinute: 0, firstCheckMinutes: 60 });
+    expect(parseOptions({ datafast, reconcile: { firstCheckMinutes: 5 } }).reconcile).toEqual({ callsPerMinute: 30, firstCheckMinutes: 5 });
+    expect(() => parseOptions({ datafast, reconcile: { callsPerMinute: 10_001 } })).toThrow('reconcile.callsPerMinute: must be at most 10000, got 10001');
+    expect(() => parseOptions({ datafast, reconcile: { firstCheckMinutes: 1.5 } })).toThrow('reconcile.firstCheckMinutes');
   });
 
   it('metrics and readiness: public metrics on request; an open breaker may be left out of readiness with null', () => {

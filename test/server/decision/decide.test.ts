@@ -5,6 +5,7 @@ import { DEFAULT_SEGMENT_OFFERS, decide, noOffer, type Policy } from '../../../s
 import { BUILT_IN_OFFERS, type Offer, type OfferKind } from '../../../server/decision/offer';
 import { DEFAULT_THRESHOLDS, type Segment } from '../../../server/decision/segment';
 import { buildPolicy } from '../../../server/decision/policy';
+import { explain } from '../../../server/decision/explain';
 
 interface VisitorShape {
   score?: number;
@@ -210,6 +211,9 @@ describe('decide with a global holdout', () => {
     expect(held.length).toBeLessThan(140);
     for (const d of held) expect(d).toEqual({ offer: null, experiment: null, segment: 'low', reason: 'holdout' });
     for (const d of decisions.filter((x) => x.reason !== 'holdout')) expect(d).toMatchObject({ offer: { id: 'welcome-coupon' }, reason: 'rule:everyone' });
+    // The explanation agrees, and tries no rule for a held-out visitor.
+    const i = decisions.findIndex((d) => d.reason === 'holdout');
+    expect(explain(visitorWith(i), policy, { path: '/', query: {}, referrer: null })).toMatchObject({ decision: { reason: 'holdout', offer: null }, rules: [] });
     // Without a holdout nobody is held out.
     expect(Array.from({ length: 500 }, (_, i) => decide(visitorWith(i), buildPolicy({ rules }))).every((d) => d.reason === 'rule:everyone')).toBe(true);
   });

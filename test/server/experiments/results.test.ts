@@ -159,3 +159,20 @@ describe('holdoutResult: what the offers add', () => {
     expect(holdoutResult(0.1, metrics({}))?.incremental).toBeNull();
   });
 });
+
+describe('experimentResult for a bandit', () => {
+  it('shows its current weights as shares and no tests: no intervals, decisions, p-values or SRM', () => {
+    const r = experimentResult(experiment, metrics({ control: arm(300, 9), coupon: arm(2700, 160) }), { banditWeights: [0.1, 0.9] });
+    expect(r.allocation).toBe('thompson');
+    expect(r.variants.map((v) => [v.expectedShare, v.vsControl])).toEqual([
+      [0.1, null],
+      [0.9, null],
+    ]);
+    expect(r.sampleRatioMismatch).toBeNull();
+    const text = formatResults([r]);
+    expect(text).toContain('bandit (Thompson sampling)');
+    expect(text).not.toMatch(/z-test|Welch|lift, difference|decision \(rate/);
+    expect(text).toContain('no p-values or intervals');
+    expect(text).toMatch(/coupon\s+welcome-coupon\s+90%\s+2700\s+160\s+5\.93%/);
+  });
+});
