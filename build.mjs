@@ -32,6 +32,7 @@ await build({
     'bench/servers': './bench/servers.ts',
     'bench/heap': './bench/heap.ts',
     'bench/big-records': './bench/big-records.ts',
+    'bench/startup-child': './bench/startup-child.ts',
     'bench/simulate': './bench/simulate.ts',
   },
   outdir: 'dist',

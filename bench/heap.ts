@@ -2,6 +2,9 @@
 // fills one app's VisitorCache to its default bound through cache.lookup against the simulated
 // DataFast whose URL is argv[2], and reports the heap it costs as a HeapResult over IPC.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SIMULATED_DATAFAST_DEFAULTS } from '../demo/simulated-datafast';
 import { createApp } from '../server/app';
 import type { VisitorCache } from '../server/cache/visitor-cache';
@@ -46,10 +49,13 @@ async function settledHeap(collect: () => void): Promise<number> {
 }
 
 async function main(send: (message: HeapResult) => void, collect: () => void): Promise<void> {
+  // A data directory of its own: one store per directory, and none in the repository.
+  const dataDir = mkdtempSync(join(tmpdir(), 'vo-bench-heap-'));
   const { router } = createApp(
     {
       datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: datafastUrl },
       cache: { ttlMs: 3_600_000 },
+      dataDir,
     },
     silentLogger(),
   );
@@ -85,6 +91,8 @@ async function main(send: (message: HeapResult) => void, collect: () => void): P
     loads: cache.stats().loads,
     fillMs,
   });
+  await router.close(0);
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 const send = process.send.bind(process);

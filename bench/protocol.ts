@@ -69,3 +69,13 @@ export interface HeapResult {
   loads: number;
   fillMs: number;
 }
+
+/** What bench/startup-child.ts reports: ms from the router's mount. */
+export interface StartupTimes {
+  /** The first decision that needs the store, answered. */
+  decisionMs: number;
+  /** The first /readyz 200. */
+  readyMs: number;
+  /** That decision's offer id, or its reason when it has no offer. */
+  decision: string;
+}

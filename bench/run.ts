@@ -6,6 +6,9 @@
 //   4. heap cost of a full cache, and that it stays at its bound;
 //   5. oversized DataFast records against a baseline of ordinary ones (bench/big-records.ts):
 //      RSS, heap and event loop delay. `npm run bench -- big-records` runs this section alone.
+//   6–8. state that lasts and scales (bench/state.ts): two instances + Redis against one on the
+//      cached path, lead writes/s on SQLite and Postgres, start-up with 1,000,000 stored exposures.
+//      `npm run bench -- state` runs these sections alone.
 // Servers run in worker threads (the heap test in a child process with --expose-gc), the load
 // comes from this thread; everything listens on 127.0.0.1 port 0 and stops by itself at the end.
 import { fork } from 'node:child_process';
@@ -19,6 +22,8 @@ import autocannon from 'autocannon';
 import { personas } from '../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS } from '../demo/simulated-datafast';
 import type { VisitorCacheStats } from '../server/cache/visitor-cache';
+import { fixed, int, line, mb, ok, pad, padEnd, percentile } from './format';
+import { stateSections, stateSummary } from './state';
 import type { Command, CommandMessage, CommandResult, HeapResult, LoopTime, ServerRole, WorkerMessage } from './protocol';
 
 const CONNECTIONS = 50;
@@ -42,25 +47,6 @@ const BARE_BODY = { offer: null, experiment: null, segment: 'low', reason: 'bare
 
 const TARGET_RATIO = 0.95;
 const TARGET_FRACTION = 0.95;
-
-// ---------------------------------------------------------------------------------------------
-// Formatting
-
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const fixed = (n: number, digits: number): string => n.toFixed(digits);
-const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
-const pad = (s: string, width: number): string => s.padStart(width);
-const padEnd = (s: string, width: number): string => s.padEnd(width);
-const line = (s = ''): void => {
-  process.stdout.write(`${s}\n`);
-};
-const ok = (pass: boolean): string => (pass ? 'ok' : 'MISSED');
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] ?? Number.NaN;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Servers in worker threads
@@ -498,6 +484,8 @@ async function main(): Promise<void> {
     await slowApp.stop();
     const h = await heap(simFast);
     await bigRecords();
+    line();
+    const state = await stateSections(simFast);
 
     const grown = h.heapFull - h.heapBefore;
     line('summary');
@@ -511,6 +499,7 @@ async function main(): Promise<void> {
     line(
       `heap: +${mb(grown)} MB for ${int(h.sizeFull)} cached visitors (${int(grown / h.sizeFull)} bytes/visitor); size after +${int(h.extraInserted)} more: ${int(h.sizeAfterExtra)} ${ok(h.sizeFull === h.bound && h.sizeAfterExtra === h.bound)}`,
     );
+    for (const l of stateSummary(state)) line(l);
     line(`(whole bench ${fixed((performance.now() - started) / 1000, 1)} s)`);
   } finally {
     for (const w of workers) await w.stop();
@@ -518,5 +507,20 @@ async function main(): Promise<void> {
   }
 }
 
+/** Sections 6–8 alone, with their own simulated DataFast. */
+async function stateOnly(): Promise<void> {
+  const sims = await startWorker({ role: 'simulators', slowLatencyMs: SLOW_LATENCY_MS });
+  try {
+    line(`visitor-offers bench, sections 6–8 — Node ${process.version}, ${availableParallelism()} CPUs (${cpus()[0]?.model.trim() ?? '?'}), ${process.platform} ${process.arch}`);
+    line();
+    const state = await stateSections(sims.urls.fast ?? '');
+    line('summary');
+    for (const l of stateSummary(state)) line(l);
+  } finally {
+    await sims.stop();
+  }
+}
+
 if (process.argv[2] === 'big-records') await bigRecords();
+else if (process.argv[2] === 'state') await stateOnly();
 else await main();

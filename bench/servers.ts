@@ -1,7 +1,9 @@
 // Worker-thread entry for bench/run.ts: runs one role's servers on 127.0.0.1 (port 0) in its own
 // event loop, so the load generator in the main thread never competes with them for one.
 // It answers CommandMessages on parentPort and exits by itself after `stop`.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -77,11 +79,14 @@ async function startSimulators(slowLatencyMs: number): Promise<Running> {
 }
 
 async function startApp(datafastUrl: string, cacheTtlMs: number): Promise<Running> {
+  // Each app its own data directory: one store per directory (two apps run at once), none in the repository.
+  const dataDir = mkdtempSync(join(tmpdir(), 'vo-bench-app-'));
   const { app, router } = createApp(
     {
       datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: datafastUrl },
       // Long TTL: no cached answer may expire (and be reloaded) in the middle of a measurement.
       cache: { ttlMs: cacheTtlMs },
+      dataDir,
     },
     silentLogger(),
   );
@@ -98,6 +103,8 @@ async function startApp(datafastUrl: string, cacheTtlMs: number): Promise<Runnin
           return loopTime();
         case 'stop':
           await closeServer(server);
+          await router.close(0);
+          rmSync(dataDir, { recursive: true, force: true });
           return null;
         default:
           throw new Error(`the app worker cannot ${command.cmd}`);

@@ -42,8 +42,12 @@ import { NO_REDIS, SharedState } from './redis/shared-state.js';
 import { widgetRoutes } from './routes/widget.js';
 import { DataDirInUseError, DataDirLock } from './store/data-dir-lock.js';
 import { openStoreRef } from './store/store-ref.js';
+import { OfferFactsCache } from './offers/facts-cache.js';
 import { PoolStock } from './offers/pool-stock.js';
 import type { DeliveryTarget } from './store/store.js';
+import { PG_CONNECT_TIMEOUT_MS, PG_STATEMENT_TIMEOUT_MS } from './store/postgres.js';
+import { DEFAULT_BUSY_TIMEOUT_MS } from './store/sqlite.js';
+import { outboxLeaseMs } from './delivery/lease.js';
 import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
 
@@ -102,13 +106,40 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   shared?.sharePause(client);
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
   const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), { ...o.cache, shared: shared?.visitors });
-  const store = openStoreRef({ dataDir: o.dataDir, databaseUrl: o.databaseUrl, retentionDays: o.retentionDays, lock, logger });
   const poolSync = new PoolSync();
+  // Each visitor's first exposure and claimed code as this instance last read them (offers/facts-cache.ts).
+  const facts = new OfferFactsCache(o.cache.max);
   const stock = new PoolStock({ lowStockWarning: o.codes.lowStockWarning, logger });
   let storeState: StoreOpenState['state'] = 'opening';
   let storeOpenError: string | null = null;
   // Goals and lead deliveries are rows in the store's outbox, sent by one worker (delivery/).
   const leadTargets: DeliveryTarget[] = o.leadsWebhookUrl === null ? ['datafast'] : ['datafast', 'webhook'];
+  // Opened in the background and, when it cannot be (a read-only or full disk, a database that is
+  // down), tried again until it can: leads and events answer 503 meanwhile, offers are still decided.
+  const store = openStoreRef(
+    { dataDir: o.dataDir, databaseUrl: o.databaseUrl, retentionDays: o.retentionDays, lock, logger },
+    {
+      onOpen: (_s, attempt) => {
+        storeState = 'ok';
+        storeOpenError = null;
+        if (attempt > 1) logger.info({ attempt }, 'store opened: leads and events are stored again');
+        void outbox.start(leadTargets); // rows queued before a restart are delivered now
+        jobs.reconciler.start();
+      },
+      onError: (err, attempt, retryInMs) => {
+        const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+        const changed = code !== storeOpenError;
+        storeState = 'unavailable';
+        storeOpenError = code;
+        // Logged at the first failure and whenever the cause changes, not at every retry.
+        if (attempt > 1 && !changed) return;
+        const message = err instanceof Error ? err.message : String(err);
+        // By its code and message only: never the database URL.
+        if (o.databaseUrl !== null) logger.error({ code, err: message, retryInMs }, 'cannot open the store (DATABASE_URL); tried again until it opens');
+        else logger.error({ code, err: message, dataDir: o.dataDir, retryInMs }, 'cannot open the data directory; tried again until it opens');
+      },
+    },
+  );
   const leadOf = (id: string) => store.ready.then((s) => s.lead(id));
   const webhook = o.leadsWebhookUrl === null ? null : new LeadWebhook({ url: o.leadsWebhookUrl, lead: leadOf });
   const goals = new GoalOutbox({
@@ -125,25 +156,12 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   });
   const lanes: LaneSpec[] = [{ kind: 'datafast', send: (e) => goals.send(e), pausedUntil: () => client.retryAt('goals') }];
   if (webhook !== null) lanes.push({ kind: 'webhook', send: (e) => webhook.send(e) });
-  // A lease outlasts the slowest send twice over, so no row is sent by two workers at once.
-  const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: 2 * Math.max(df.timeoutMs, webhook?.timeoutMs ?? 0) + 10_000 });
+  // A lease outlasts the slowest send and its store reads and settle twice over (delivery/lease.ts).
+  const storeDeadlines = { statementMs: o.databaseUrl === null ? DEFAULT_BUSY_TIMEOUT_MS : PG_CONNECT_TIMEOUT_MS + PG_STATEMENT_TIMEOUT_MS };
+  const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: outboxLeaseMs([df.timeoutMs, webhook?.timeoutMs ?? 0], storeDeadlines) });
   const policy = () => offers.current.policy;
   // The holdout's record of decisions, and DataFast payments as conversions (experiments/).
   const jobs = experimentJobs({ store, policy, fetchPayments: (id) => metrics.upstream('visitors', () => client.getPaymentGoals(id)), reconcile: o.reconcile, timeoutMs: df.timeoutMs, logger });
-  store.ready.then(
-    () => {
-      storeState = 'ok';
-      void outbox.start(leadTargets); // rows queued before a restart are delivered now
-      jobs.reconciler.start();
-    },
-    (err: unknown) => {
-      storeState = 'unavailable';
-      storeOpenError = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      // By its code and message only: never the database URL.
-      if (o.databaseUrl !== null) logger.error({ code: storeOpenError, err: err instanceof Error ? err.message : String(err) }, 'cannot open the store (DATABASE_URL)');
-      else logger.error({ err: err instanceof Error ? err.message : String(err), dataDir: o.dataDir }, 'cannot open the data directory');
-    },
-  );
   const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
   const realtime = shared?.realtime(fetchMap) ?? null;
   const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
@@ -195,12 +213,12 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, previewKey, decided: jobs.decided }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, facts, previewKey, decided: jobs.decided }));
   router.get('/live', liveHandler({ source: live, logger }));
-  router.post('/events', json, eventsHandler({ policy, store, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
+  router.post('/events', json, eventsHandler({ policy, store, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
-  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard }));
+  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, logger }));
   router.use(
     dashboardRoutes({
       policy,
@@ -238,8 +256,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       await jobs.reconciler.stop();
       // Rows not delivered stay in the store: the next start (or another instance) sends them.
       await outbox.close(timeoutMs);
-      const s = await store.ready.catch(() => null);
-      await s?.close();
+      await store.close();
       client.close();
       guard.close();
       shared?.close();

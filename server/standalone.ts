@@ -43,10 +43,18 @@ export async function serve(env: Env): Promise<void> {
     // Leads must be storable before anyone can submit one.
     await internals.store.ready;
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err));
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code ?? (err instanceof Error ? err.message : String(err));
     // Never the database URL itself: it holds a password.
     if (options.databaseUrl) return stop(`DATABASE_URL: cannot open the database (${reason})`);
-    return stop(`DATA_DIR: cannot use "${options.dataDir ?? DEFAULTS.dataDir}" (${reason})`);
+    const dataDir = options.dataDir ?? DEFAULTS.dataDir;
+    // A path that can never be a directory is a wrong setting. A disk that refuses (read-only, full,
+    // not ours) can be fixed while the server decides offers, which need no store; the router tries
+    // the store again in the background.
+    if (code === undefined || WRONG_PATH.has(code)) return stop(`DATA_DIR: cannot use "${dataDir}" (${reason})`);
+    const message = err instanceof Error ? err.message : String(err);
+    const detail = message.startsWith(code) ? message : `${code}: ${message}`;
+    console.error(`visitor-offers: DATA_DIR: cannot use "${dataDir}" (${detail}); serving offers without it: leads and events answer 503 and /readyz 503 until it opens (tried again in the background)`);
   }
   // SIGHUP re-reads OFFERS_CONFIG (the file is also watched); a bad file is logged and ignored.
   reload = () => void internals.offers.reload('SIGHUP');
@@ -73,6 +81,9 @@ export async function serve(env: Env): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 }
+
+/** Errors that say DATA_DIR names something that cannot be a directory: a setting to fix, not a disk. */
+const WRONG_PATH: ReadonlySet<string> = new Set(['ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
 
 /** The limits as the listening server has them, for the start-up line. */
 function limitsOf(server: Server): Record<string, number> {

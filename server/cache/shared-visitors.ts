@@ -172,9 +172,13 @@ export class SharedVisitors {
     }
   }
 
-  /** Shares a call's outcome and releases the lease (`token`, null when this instance had none). Not awaited. */
+  /**
+   * Shares a call's outcome and releases the lease (`token`, null when this instance had none). Not
+   * awaited. While this instance's link is marked down, the lease holder still tries (one bounded
+   * attempt): otherwise the instances waiting on its lease would wait their whole budget for it.
+   */
   publish(visitorId: string, change: FleetChange, token: string | null): void {
-    if (!this.#link.usable()) return;
+    if (token === null && !this.#link.usable()) return;
     if (change.kind === 'keep' && token === null) return;
     const name = this.#keyring.name('visitor', visitorId);
     let mode: string = change.kind === 'unavailable' ? 'keep' : change.kind;
@@ -186,7 +190,7 @@ export class SharedVisitors {
       else mode = 'delete';
     }
     const marker = change.kind === 'unavailable' ? `u:${change.cause}` : '';
-    void this.#link.run(() => this.#publish(...keys(name), mode, value, Math.max(1, Math.ceil(ttl)), token ?? '', marker, this.#markerMs));
+    void this.#link.attempt(() => this.#publish(...keys(name), mode, value, Math.max(1, Math.ceil(ttl)), token ?? '', marker, this.#markerMs));
   }
 
   #seal(entry: CachedAnswer, name: string): Buffer {

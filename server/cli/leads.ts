@@ -8,7 +8,8 @@
 // renamed when complete, so a failed export never leaves a file that looks whole.
 //
 // Delete erases every lead of an address, whatever its case (GDPR erasure): the lead is also its
-// pending delivery, so it leaves the webhook queue with it. Exit codes: 0 done, 1 the store failed
+// pending delivery, so it leaves the webhook queue with it; SQLite's WAL is emptied after it, and
+// the journals kept after their import (DATA_DIR) are rewritten without the address. Exit codes: 0 done, 1 the store failed
 // or is not set up, 2 a usage mistake.
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -16,6 +17,7 @@ import { ConfigError } from '../config/config-error.js';
 import type { Env } from '../config/env.js';
 import { exportHeader, exportLine, type ExportFormat } from '../leads/export-rows.js';
 import { errorCode } from '../store/backend.js';
+import { eraseFromImportedJournals } from '../store/journal-erase.js';
 import { openCommandStore, SchemaNotCurrentError } from '../store/command-store.js';
 import type { Store } from '../store/store.js';
 import { parseLeadsArgs } from './leads-args.js';
@@ -40,6 +42,10 @@ export async function leads(args: string[], env: Env): Promise<number> {
       const deleted = store === null ? 0 : await store.deleteLeadsByEmail(action.email);
       if (store === null) say(`No data yet in ${where.dataDir}: nothing to delete.`);
       console.log(`Deleted ${deleted} lead${deleted === 1 ? '' : 's'} with that email (any case)${deleted === 0 ? '.' : '; nothing of them is left to deliver.'}`);
+      const journals = await eraseFromImportedJournals(where.dataDir, action.email).catch((err: unknown) => {
+        throw new ConfigError('DATA_DIR', `the imported journal could not be rewritten (${errorCode(err)}); the store's leads are deleted, run the command again`);
+      });
+      if (journals.files > 0) console.log(`Removed ${journals.lines} line${journals.lines === 1 ? '' : 's'} of it from ${journals.files} imported journal${journals.files === 1 ? '' : 's'} in ${where.dataDir}.`);
       return 0;
     }
     if (store === null) say(`No data yet in ${where.dataDir}: no leads to export.`);

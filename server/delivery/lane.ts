@@ -150,7 +150,7 @@ export class DeliveryLane {
     this.#count(entry, settlement);
     if (settlement.state === 'pending' && (this.#soonestRetry === 0 || settlement.retryAt < this.#soonestRetry)) this.#soonestRetry = settlement.retryAt;
     try {
-      await this.#o.store.settleOutbox(entry.id, this.#o.owner, settlement);
+      await this.#o.store.settleOutbox(entry, this.#o.owner, settlement);
     } catch (err) {
       // The lease runs out and the row is claimed again: one more delivery, never none.
       this.#storeFailed('settle', err);

@@ -1,6 +1,7 @@
 // Goals for DataFast, queued in the store's outbox (the delivery worker sends them: ../delivery/).
 // The routes queue a goal before they answer, so an accepted event's goal survives a restart or a
-// `kill -9`; an order's goal is queued in the order's own transaction (routes/conversions.ts).
+// `kill -9`; an order's goal is queued in the order's own transaction (routes/conversions.ts), an exposure's
+// in the exposure's (routes/events.ts).
 //
 // - Keys: a goal whose event is recorded once (a first exposure, an order) is keyed by that
 //   event, so queueing it twice sends it once; clicks, dismisses and page conversions without an
@@ -62,12 +63,7 @@ export class GoalOutbox {
    * False when it was dropped: the outbox is full, or the store failed (logged). Never rejects.
    */
   async enqueue(store: Store, goal: KeyedGoal): Promise<boolean> {
-    const pending = this.#o.pending();
-    if (pending >= this.#capacity) {
-      this.#dropped += 1;
-      this.#log.warn('full', { pending, capacity: this.#capacity, dropped: this.#dropped }, 'goal outbox is full (DataFast has been failing a long time): goal dropped');
-      return false;
-    }
+    if (!this.admit()) return false;
     try {
       await store.enqueueGoal(goal);
     } catch (err) {
@@ -77,6 +73,18 @@ export class GoalOutbox {
     }
     this.#o.queuedOne();
     return true;
+  }
+
+  /**
+   * Whether a widget event's goal may be queued now (by a write of the caller's, as an exposure's
+   * transaction does); false, counted and logged, when the outbox is full and the goal is dropped.
+   */
+  admit(): boolean {
+    const pending = this.#o.pending();
+    if (pending < this.#capacity) return true;
+    this.#dropped += 1;
+    this.#log.warn('full', { pending, capacity: this.#capacity, dropped: this.#dropped }, 'goal outbox is full (DataFast has been failing a long time): goal dropped');
+    return false;
   }
 
   /** A goal was queued by a store write of its own (an order's transaction): the worker sends it now. */

@@ -10,8 +10,9 @@ import type { ReadinessReport, UpstreamBreaker } from '../health/readiness.js';
 import type { RedisLinkStats } from '../redis/redis-link.js';
 import type { PoolStock } from '../offers/pool-stock.js';
 import type { PoolSync } from '../offers/pool-sync.js';
-import type { Store } from '../store/store.js';
+import type { CouponStock, Store } from '../store/store.js';
 import { PREFIX } from './router-metrics.js';
+import { LEAD_COUNT_CACHE_MS, ScrapeCache } from './scrape-cache.js';
 
 export interface MetricSources {
   cache: () => VisitorCacheStats;
@@ -94,16 +95,27 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
   total('outbox_retries_total', 'Deliveries this instance put back for another try (a failed attempt, or a pause DataFast asked for), by kind.', counted((k) => k.retries), ['kind']);
   total('outbox_dropped_total', 'Widget events\' goals not queued: the outbox was full, or the store failed.', () => s.goals().dropped);
 
-  level('leads_stored', 'Leads in the store.', async () => (await s.store()?.leadCount()) ?? 0);
+  // A count of every lead, reused for 10 s: scraping often costs no more however many leads there are.
+  const leadCount = new ScrapeCache<number>(LEAD_COUNT_CACHE_MS, s.now);
+  // A pool's stock, one aggregate read shared by the scrape's three code gauges (exact at every scrape).
+  const stock = new ScrapeCache<CouponStock>(0, s.now);
+  level('leads_stored', 'Leads in the store (counted at most every 10 s).', async () => {
+    const store = s.store();
+    return store === null ? 0 : leadCount.get('', () => store.leadCount());
+  });
 
   const poolRows = (read: (store: Store, offer: string, pool: readonly string[]) => Promise<number>) => async (): Promise<Array<[Labels, number]>> => {
     const store = s.store();
     if (store === null) return [];
     return Promise.all([...s.pools()].map(async ([offer, pool]): Promise<[Labels, number]> => [{ offer }, await read(store, offer, pool)]));
   };
-  const stockOf = async (st: Store, offer: string, pool: readonly string[]) => {
-    await s.poolSync.ensure(st, offer, pool);
-    return st.couponStock(offer);
+  // One stock read per offer serves the three code gauges of a scrape.
+  const stockOf = (st: Store, offer: string, pool: readonly string[]): Promise<CouponStock> => {
+    stock.retain(new Set(s.pools().keys()));
+    return stock.get(offer, async () => {
+      await s.poolSync.ensure(st, offer, pool);
+      return st.couponStock(offer);
+    });
   };
   level(
     'coupon_codes_left',

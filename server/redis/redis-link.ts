@@ -117,6 +117,18 @@ export class RedisLink {
     return LOCAL;
   }
 
+  /**
+   * run(), but tried within the budget even while the link is down (not closed) and connected: for
+   * a write others wait on (a lease's release), where trying costs at most the budget and not
+   * trying costs every waiter its whole wait. Its outcome does not change the link's state.
+   */
+  async attempt<T>(op: (client: Redis) => Promise<T>): Promise<T | Local> {
+    if (this.#state === 'up') return this.run(op);
+    if (this.#state === 'closed' || this.client.status !== 'ready') return LOCAL;
+    const outcome = await this.#bounded(op);
+    return outcome.kind === 'ok' ? outcome.value : LOCAL;
+  }
+
   /** Called each time the link comes up (at start and after an outage). */
   onUp(listener: () => void): () => void {
     this.#upListeners.add(listener);
@@ -138,7 +150,10 @@ export class RedisLink {
 
   #bounded<T>(op: (client: Redis) => Promise<T>): Promise<Outcome<T>> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve({ kind: 'timeout' }), this.budgetMs);
+      // When the budget's timer fires, an answer may already wait on the socket: after a stall of
+      // our own event loop (a burst of requests) timers run before I/O is read. setImmediate lets
+      // that read happen first, so only Redis' own slowness counts against the budget.
+      const timer = setTimeout(() => setImmediate(() => resolve({ kind: 'timeout' })), this.budgetMs);
       const settle = (outcome: Outcome<T>): void => {
         clearTimeout(timer);
         resolve(outcome);

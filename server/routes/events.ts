@@ -5,7 +5,7 @@
 // experiment the visitor was exposed to, and with an `orderId` it is stored as this visitor's
 // order first (idempotent; the backend's POST /conversions report of it wins). Nothing is claimed
 // unless it was stored: any store failure is a 503. The goal is queued in the store's outbox
-// before the answer (an order's in the order's own transaction), so it survives a restart.
+// before the answer (an exposure's and an order's in their own transaction), so it survives a restart.
 import type { RequestHandler } from 'express';
 import { eventBody, type Duplicate, type EventAccepted, type EventBody } from '../contract.js';
 import { conversionMetadata, GOAL_NAMES, type GoalMetadata } from '../datafast/goals.js';
@@ -15,6 +15,7 @@ import { assign } from '../experiments/assign.js';
 import { addressKey } from '../http/client-key.js';
 import type { RateLimit } from '../http/rate-limit.js';
 import { checkOrigin } from '../http/same-origin.js';
+import type { OfferFactsCache } from '../offers/facts-cache.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { Store } from '../store/store.js';
@@ -30,9 +31,11 @@ export interface EventsRouteDeps {
   perIp: RateLimit;
   perVisitor: RateLimit;
   logger: Logger;
+  /** This instance's copy of offer facts, forgotten when an exposure changes them. */
+  facts?: OfferFactsCache;
 }
 
-export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, perVisitor, logger }: EventsRouteDeps): RequestHandler {
+export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, perVisitor, logger, facts }: EventsRouteDeps): RequestHandler {
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
@@ -57,15 +60,17 @@ export function eventsHandler({ policy, store, outbox, allowedOrigins, perIp, pe
 
     let goal: Goal;
     try {
-      goal = checked === null ? await conversion(s, visitor.id, event) : await offerEvent(s, visitor.id, event, { ...checked, pooled: isPooled(current, checked.offerId) }, logger);
+      goal = checked === null ? await conversion(s, visitor.id, event) : await offerEvent(s, outbox, visitor.id, event, { ...checked, pooled: isPooled(current, checked.offerId) }, logger);
     } catch (err) {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not store an event');
       return reply(res, 503, { error: 'events cannot be recorded right now; please try again' });
     }
+    if (event.type === 'exposure' && checked !== null && checked.offerId !== null) facts?.forget(checked.offerId, visitor.id);
     if (goal.duplicate) return reply(res, 202, { ok: true, duplicate: true } satisfies Duplicate);
 
     let forwarded = true;
     if (goal.queued) outbox.kick();
+    else if (goal.dropped === true) forwarded = false;
     else forwarded = await outbox.enqueue(s, { key: goal.key, goal: { visitorId: visitor.id, name: GOAL_NAMES[event.type], metadata: goal.metadata } });
     return reply(res, 202, { ok: true, forwarded } satisfies EventAccepted);
   };
@@ -78,6 +83,8 @@ interface Goal {
   /** The goal's outbox key. */
   key: string;
   queued: boolean;
+  /** Not queued for good: the outbox was full. */
+  dropped?: boolean;
 }
 
 /** An exposure, click or dismiss as the visitor's real assignment has it; a string is the 400's message. */
@@ -109,29 +116,37 @@ function isPooled(current: Policy, offerId: string | null): boolean {
 }
 
 /**
- * Records an exposure (de-duplicated per visitor and experiment, else per visitor and offer); clicks
- * and dismisses store nothing. An exposure to a pooled coupon first claims the visitor's held code,
- * at every exposure (a no-op once claimed), so a claim that failed once is made by the next one.
+ * Records an exposure (de-duplicated per visitor and experiment, else per visitor and offer) with
+ * its goal, in one transaction (a failure stores neither, so the widget's retry is new again);
+ * clicks and dismisses store nothing but their goal. An exposure to a pooled coupon also claims the
+ * visitor's held code, at every exposure (a no-op once claimed), so a claim that failed once is
+ * made by the next one.
  */
 async function offerEvent(
   s: Store,
+  outbox: GoalOutbox,
   visitorId: string,
   event: EventBody,
   { offerId, variant, pooled }: { offerId: string | null; variant: string | undefined; pooled: boolean },
   logger: Logger,
 ): Promise<Goal> {
-  let duplicate = false;
-  if (event.type === 'exposure') {
-    if (offerId !== null && pooled && (await s.claimHeldCouponCode(offerId, visitorId)) === null) {
-      // The offer showed a code this visitor no longer holds (their hold lapsed and the code went
-      // to someone else), or no /offer ever held one for them: nothing to claim.
-      logger.warn({ offer: offerId }, 'coupon codes: an exposure to a pooled coupon whose visitor holds no code; nothing claimed (raise codes.holdMinutes if holds lapse before offers are seen)');
-    }
-    const offerSeenBefore = offerId !== null && !(await s.recordFirstExposure(offerId, visitorId)).first;
-    duplicate = event.experiment !== undefined && variant !== undefined ? !(await s.recordExposure(event.experiment, variant, visitorId)) : offerSeenBefore;
+  const metadata: GoalMetadata = { offer: offerId ?? 'none', experiment: event.experiment, variant };
+  if (event.type !== 'exposure') return { duplicate: false, metadata, key: eventKey(), queued: false };
+  const key = exposureKey(visitorId, event.experiment, offerId);
+  // A full outbox drops the goal (counted) but still records the exposure.
+  const goal = outbox.admit() ? { key, goal: { visitorId, name: GOAL_NAMES.exposure, metadata } } : undefined;
+  const outcome = await s.recordOfferExposure({
+    offerId,
+    visitorId,
+    experiment: event.experiment !== undefined && variant !== undefined ? { id: event.experiment, variantId: variant } : undefined,
+    claimCode: offerId !== null && pooled,
+  }, goal);
+  if (offerId !== null && pooled && outcome.code === null) {
+    // The offer showed a code this visitor no longer holds (their hold lapsed and the code went
+    // to someone else), or no /offer ever held one for them: nothing to claim.
+    logger.warn({ offer: offerId }, 'coupon codes: an exposure to a pooled coupon whose visitor holds no code; nothing claimed (raise codes.holdMinutes if holds lapse before offers are seen)');
   }
-  const key = event.type === 'exposure' ? exposureKey(visitorId, event.experiment, offerId) : eventKey();
-  return { duplicate, metadata: { offer: offerId ?? 'none', experiment: event.experiment, variant }, key, queued: false };
+  return { duplicate: outcome.duplicate, metadata, key, queued: outcome.queued, dropped: goal === undefined };
 }
 
 /** A conversion: the visitor's order (when it has an id), counted for every experiment they were exposed to. */

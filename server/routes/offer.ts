@@ -6,6 +6,7 @@ import { decide, noOffer, type Decision, type Policy } from '../decision/decide.
 import type { OfferPreviewQuery, OfferResponse } from '../contract.js';
 import { readPage } from '../http/page-path.js';
 import type { Logger } from '../logger.js';
+import { OfferFactsCache } from '../offers/facts-cache.js';
 import type { PoolStock } from '../offers/pool-stock.js';
 import type { PoolSync } from '../offers/pool-sync.js';
 import { NO_FACTS, needsFacts, publicOffer, type Materialized } from '../offers/public-offer.js';
@@ -33,6 +34,8 @@ export interface OfferRouteDeps {
   /** How long a pool code is held for a visitor before their exposure claims it (ms). */
   holdMs: number;
   logger: Logger;
+  /** This instance's copy of offer facts (shared with the events route, which forgets on exposure). */
+  facts?: OfferFactsCache;
   /** Signs and checks preview tokens; null: previews are refused (`preview-disabled`). */
   previewKey?: PreviewKey | null;
   /** Told every decision made for a visitor (the global holdout's record). */
@@ -41,7 +44,8 @@ export interface OfferRouteDeps {
 }
 
 
-export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, previewKey = null, decided, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, facts: given, previewKey = null, decided, now = Date.now }: OfferRouteDeps): RequestHandler {
+  const facts = given ?? new OfferFactsCache(10_000, now);
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
     logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'offer decision failed');
@@ -95,8 +99,9 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
     const withStore = (s: Store): Promise<void> =>
       s
         .offerFacts(offer.id, visitorId)
-        .then((facts) => {
-          const m = publicOffer(offer, facts, now());
+        .then((read) => {
+          facts.remember(offer.id, visitorId, read, offer.kind === 'coupon' && offer.code === null);
+          const m = publicOffer(offer, read, now());
           if (!('hold' in m)) return m;
           const codes = pools.get(offer.id) ?? [];
           return poolSync
@@ -109,6 +114,12 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
             });
         })
         .then(done, unavailable);
+    // A returning visitor's settled facts need no query (offers/facts-cache.ts).
+    const known = facts.peek(offer.id, visitorId);
+    if (known !== undefined) {
+      const m = publicOffer(offer, known, now());
+      if (!('hold' in m)) return done(m);
+    }
     const s = store.current;
     return s !== null ? withStore(s) : store.ready.then(withStore, () => send(res, { ...decision, offer: null, reason: 'store-unavailable' }));
   }

@@ -21,6 +21,12 @@ export interface Backend {
    * fsync per commit). For facts whose loss costs a count, not a promise made to someone.
    */
   transaction<T>(fn: (trx: Db) => Promise<T>): Promise<T>;
+  /**
+   * After an erasure committed: leaves no copy of the deleted rows in files the backend controls
+   * (SQLite: checkpoints and truncates the WAL; Postgres: nothing it can do, see README). Rejects
+   * (SQLITE_BUSY) when it could not; calling it again finishes it.
+   */
+  afterErasure(): Promise<void>;
   /** True when `err` is a unique or primary key violation. */
   isUniqueViolation(err: unknown): boolean;
   /** A write besides the database's own (SQLite: a file in the data directory); rejects on failure. */

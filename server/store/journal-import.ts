@@ -8,6 +8,7 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Backend, Db } from './backend.js';
+import { emailKey } from './email-key.js';
 import { JOURNAL_FILE, readJournal } from './journal.js';
 import { convert } from './sql-orders.js';
 import { ORDER_SOURCES, type OrderSource } from './store.js';
@@ -46,7 +47,7 @@ export async function importJournal(backend: Backend, dataDir: string, now: () =
 }
 
 type Pending =
-  | { kind: 'lead'; rows: Array<{ id: string; email: string; offer_id: string; visitor_id: string | null; at: number; delivered_datafast: number; delivered_webhook: number }> }
+  | { kind: 'lead'; rows: Array<{ id: string; email: string; email_key: string; offer_id: string; visitor_id: string | null; at: number; delivered_datafast: number; delivered_webhook: number }> }
   | { kind: 'first'; rows: Array<{ offer_id: string; visitor_id: string; at: number }> }
   | { kind: 'exposure'; rows: Array<{ experiment_id: string; variant_id: string; visitor_id: string; at: number }> };
 
@@ -63,16 +64,19 @@ class Batcher {
     if (!isObject(value)) throw new Error('malformed record: not a JSON object');
     const t = value['t'];
     switch (t) {
-      case 'lead':
+      case 'lead': {
+        const email = field(value, t, 'email', isString);
         return this.#add('lead', {
           id: field(value, t, 'id', isNonEmptyString),
-          email: field(value, t, 'email', isString),
+          email,
+          email_key: emailKey(email),
           offer_id: field(value, t, 'offerId', isString),
           visitor_id: field(value, t, 'visitorId', isStringOrNull),
           at: field(value, t, 'at', isFiniteNumber),
           delivered_datafast: 0,
           delivered_webhook: 0,
         });
+      }
       case 'first-exposure':
         return this.#add('first', { offer_id: field(value, t, 'offerId', isString), visitor_id: field(value, t, 'visitorId', isString), at: field(value, t, 'at', isFiniteNumber) });
       case 'exposure':

@@ -1,7 +1,7 @@
 // The JSON-lines journal the store kept before it moved to SQL (one record per line), read once
 // to import it (journal-import.ts). Reading tolerates what a crash could leave (an unterminated
 // last line is skipped) and nothing else: any other line that is not JSON is reported with its
-// file and line number.
+// file, line number and length — never its text, which may hold an email.
 import { constants } from 'node:fs';
 import { open as openFile, type FileHandle } from 'node:fs/promises';
 
@@ -95,13 +95,12 @@ function decodeLine(decoder: TextDecoder, bytes: Uint8Array, file: string, line:
 function parseLine(text: string, file: string, line: number): unknown {
   try {
     return JSON.parse(text) as unknown;
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    const preview = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  } catch {
+    // Neither the text nor JSON.parse's message (which quotes it): a lead line holds an email.
     throw new JournalCorruptError(
       file,
       line,
-      `malformed record (${detail}): ${JSON.stringify(preview)}. Only a torn last line is skipped; ` +
+      `malformed record (not JSON, ${Buffer.byteLength(text)} bytes). Only a torn last line is skipped; ` +
         'a bad line before others means the file was damaged or edited — repair or remove that line.',
     );
   }

@@ -26,14 +26,18 @@ export interface PostgresOptions {
   onError?: (code: string) => void;
 }
 
+/** How long a connection may take to open, and one statement to run (the outbox's lease outlasts both). */
+export const PG_CONNECT_TIMEOUT_MS = 5000;
+export const PG_STATEMENT_TIMEOUT_MS = 15_000;
+
 export function openPostgres(url: string, options: PostgresOptions = {}): Backend {
   const pool = new pg.Pool({
     connectionString: url,
     types,
     max: options.maxConnections ?? 10,
     // A request must not wait for ever on an unreachable database: it fails, and is answered 503.
-    connectionTimeoutMillis: 5000,
-    statement_timeout: 15_000,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+    statement_timeout: PG_STATEMENT_TIMEOUT_MS,
     lock_timeout: options.lockTimeoutMs ?? 5000,
     idleTimeoutMillis: 30_000,
     application_name: 'visitor-offers',
@@ -54,6 +58,9 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Backen
     transaction,
     isUniqueViolation: (err) => (err as { code?: unknown } | null)?.code === '23505',
     probeMedium: () => Promise.resolve(),
+    // Dead tuples stay in the table's pages until VACUUM, and in the WAL and its archive until
+    // recycled: the database's own housekeeping, not this process's (README: Export and erasure).
+    afterErasure: () => Promise.resolve(),
     async sizeBytes() {
       const { rows } = await sql<{ bytes: number | string | null }>`
         select sum(pg_total_relation_size(format('%I.%I', schemaname, tablename))) as bytes

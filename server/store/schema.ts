@@ -8,6 +8,8 @@ export interface LeadsTable {
   seq: Generated<number>;
   id: string;
   email: string;
+  /** The email as erasure compares it (email-key.ts), written with the lead. */
+  email_key: string;
   offer_id: string;
   visitor_id: string | null;
   at: number;

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Backend, Db } from './backend.js';
-import type { CouponStock } from './store.js';
+import type { CouponStock, StoreKind } from './store.js';
 
 /** Rows per INSERT when a pool is loaded (well under both databases' parameter limits). */
 const BATCH = 1000;
@@ -79,7 +79,13 @@ export async function holdCouponCode(backend: Backend, offerId: string, visitorI
 
 /** The next free code of the current pool, in file order, held for the visitor. */
 async function takeFree(backend: Backend, trx: Db, offerId: string, visitorId: string, until: number): Promise<string | null> {
-  const row = await trx
+  const row = await takeFreeQuery(backend.kind, trx, offerId, visitorId, until).executeTakeFirst();
+  return row?.code ?? null;
+}
+
+/** The statement takeFree runs (exported so its query plan can be checked): one index range, no sort. */
+export function takeFreeQuery(kind: StoreKind, trx: Db, offerId: string, visitorId: string, until: number) {
+  return trx
     .updateTable('vo_coupon_codes')
     .set({ visitor_id: visitorId, held_until: until })
     .where('offer_id', '=', offerId)
@@ -93,11 +99,9 @@ async function takeFree(backend: Backend, trx: Db, offerId: string, visitorId: s
         .where('free.generation', '=', (sub) => sub.selectFrom('vo_coupon_pools').select('generation').where('vo_coupon_pools.offer_id', '=', offerId))
         .orderBy('free.position')
         .limit(1)
-        .$if(backend.kind === 'postgres', (qb) => qb.forUpdate().skipLocked()),
+        .$if(kind === 'postgres', (qb) => qb.forUpdate().skipLocked()),
     )
-    .returning('code')
-    .executeTakeFirst();
-  return row?.code ?? null;
+    .returning('code');
 }
 
 /** The oldest lapsed hold on a code of the current pool, taken over for the visitor. */
@@ -128,19 +132,22 @@ async function takeLapsed(backend: Backend, trx: Db, offerId: string, visitorId:
 
 export async function claimHeldCouponCode(backend: Backend, offerId: string, visitorId: string, now: number): Promise<string | null> {
   // Durable: from here on the code is the visitor's for good, whatever happens to the machine.
-  const claimed = await backend.durable((trx) =>
-    trx
-      .updateTable('vo_coupon_codes')
-      .set({ claimed_at: now, held_until: null })
-      .where('offer_id', '=', offerId)
-      .where('visitor_id', '=', visitorId)
-      .where('claimed_at', 'is', null)
-      .returning('code')
-      .executeTakeFirst(),
-  );
+  return backend.durable((trx) => claimHeld(trx, offerId, visitorId, now));
+}
+
+/** Claims the visitor's held code in the caller's transaction; their claimed code (now or before), or null. */
+export async function claimHeld(trx: Db, offerId: string, visitorId: string, now: number): Promise<string | null> {
+  const claimed = await trx
+    .updateTable('vo_coupon_codes')
+    .set({ claimed_at: now, held_until: null })
+    .where('offer_id', '=', offerId)
+    .where('visitor_id', '=', visitorId)
+    .where('claimed_at', 'is', null)
+    .returning('code')
+    .executeTakeFirst();
   if (claimed !== undefined) return claimed.code;
   // Claimed before (an earlier exposure), or nothing to claim.
-  return (await couponCode(backend.db, offerId, visitorId)) ?? null;
+  return (await couponCode(trx, offerId, visitorId)) ?? null;
 }
 
 export async function couponCode(db: Db, offerId: string, visitorId: string): Promise<string | undefined> {

@@ -5,6 +5,7 @@
 // delivered. A group that fails rejects each of its leads (none of them is stored).
 import { randomUUID } from 'node:crypto';
 import type { Backend, Db } from './backend.js';
+import { emailKey } from './email-key.js';
 import type { LeadsTable } from './schema.js';
 import { deleteLeadDeliveries, insertRows, leadDeliveryRows } from './sql-outbox.js';
 import type { DeliveryTarget, Lead, PendingLead } from './store.js';
@@ -78,7 +79,7 @@ export class LeadWriter {
       await this.#backend.durable(async (trx) => {
         await trx
           .insertInto('vo_leads')
-          .values(group.map(({ lead }) => ({ id: lead.id, email: lead.email, offer_id: lead.offerId, visitor_id: lead.visitorId, at: lead.at, delivered_datafast: 0, delivered_webhook: 0 })))
+          .values(group.map(({ lead }) => ({ id: lead.id, email: lead.email, email_key: emailKey(lead.email), offer_id: lead.offerId, visitor_id: lead.visitorId, at: lead.at, delivered_datafast: 0, delivered_webhook: 0 })))
           .execute();
         await insertRows(trx, group.flatMap(({ lead, deliverTo }) => leadDeliveryRows(lead, deliverTo, lead.at)));
       });
@@ -162,13 +163,21 @@ export async function markDelivered(backend: Backend, leadId: string, target: De
   if (found === undefined) throw new Error(`unknown lead ${leadId}`);
 }
 
-/** Deletes the leads of an email (any case) and their outbox rows, in one transaction; resolves with how many leads. */
+/**
+ * Deletes the leads of an email (any case, compared by emailKey) and their outbox rows, in one
+ * transaction, then lets the backend scrub what a delete leaves on disk (SQLite's WAL); resolves
+ * with how many leads.
+ */
 export async function deleteLeadsByEmail(backend: Backend, email: string): Promise<number> {
-  return backend.durable(async (trx) => {
-    await deleteLeadDeliveries(trx, email);
-    const result = await trx.deleteFrom('vo_leads').where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).executeTakeFirst();
+  const key = emailKey(email);
+  const deleted = await backend.durable(async (trx) => {
+    await deleteLeadDeliveries(trx, key);
+    const result = await trx.deleteFrom('vo_leads').where('email_key', '=', key).executeTakeFirst();
     return Number(result.numDeletedRows);
   });
+  // Also when nothing was deleted: running the command again finishes a scrub that was refused.
+  await backend.afterErasure();
+  return deleted;
 }
 
 function toLead(row: LeadRow): PendingLead {

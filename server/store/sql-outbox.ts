@@ -78,16 +78,16 @@ export async function claimOutbox(backend: Backend, kind: OutboxKind, claim: { o
     .returning(['id', 'kind', 'dedupe_key', 'lead_id', 'payload', 'attempts', 'created_at'])
     .execute();
   return rows
-    .map((r) => ({ id: Number(r.id), kind: r.kind as OutboxKind, key: r.dedupe_key, leadId: r.lead_id, goal: parseGoal(r.payload), attempts: Number(r.attempts), createdAt: Number(r.created_at) }))
+    .map((r) => ({ id: Number(r.id), kind: r.kind as OutboxKind, key: r.dedupe_key, leadId: r.lead_id, goal: parseGoal(r.payload), attempts: Number(r.attempts), createdAt: Number(r.created_at), leaseUntil: until }))
     .sort((a, b) => a.id - b.id);
 }
 
 /**
- * Settles a row `owner` holds, within the caller's transaction; resolves with the row's kind and
- * lead (so the caller marks the lead delivered in the same transaction), or undefined when the row
- * is no longer `owner`'s.
+ * Settles a row this claim holds (owner and lease expiry, as claimed), within the caller's
+ * transaction; resolves with the row's kind and lead (so the caller marks the lead delivered in the
+ * same transaction), or undefined when the claim no longer holds it (claimed again, freed, settled).
  */
-export async function settleRow(trx: Db, id: number, owner: string, s: OutboxSettlement, now: number): Promise<{ kind: OutboxKind; leadId: string | null } | undefined> {
+export async function settleRow(trx: Db, { id, leaseUntil }: { id: number; leaseUntil: number }, owner: string, s: OutboxSettlement, now: number): Promise<{ kind: OutboxKind; leadId: string | null } | undefined> {
   const row = await trx
     .updateTable('vo_outbox')
     .set(
@@ -97,6 +97,7 @@ export async function settleRow(trx: Db, id: number, owner: string, s: OutboxSet
     )
     .where('id', '=', id)
     .where('lease_owner', '=', owner)
+    .where('lease_expires_at', '=', leaseUntil)
     .where('state', '=', PENDING)
     .returning(['kind', 'lead_id'])
     .executeTakeFirst();
@@ -138,11 +139,11 @@ export async function outboxCounts(db: Db, now: number): Promise<OutboxCounts> {
   return counts;
 }
 
-/** Every outbox row of the leads with this email (compared case-insensitively). */
-export async function deleteLeadDeliveries(trx: Db, email: string): Promise<void> {
+/** Every outbox row of the leads whose `email_key` is `key` (email-key.ts). */
+export async function deleteLeadDeliveries(trx: Db, key: string): Promise<void> {
   await trx
     .deleteFrom('vo_outbox')
-    .where('lead_id', 'in', (eb) => eb.selectFrom('vo_leads').select('vo_leads.id').where((w) => w(w.fn('lower', ['email']), '=', email.toLowerCase())))
+    .where('lead_id', 'in', (eb) => eb.selectFrom('vo_leads').select('vo_leads.id').where('email_key', '=', key))
     .execute();
 }
 

@@ -11,8 +11,9 @@ import { claimOutbox, insertGoal, outboxCounts, releaseLeases, settleRow } from 
 import { claimVisitorChecks, settleVisitorCheck, type VisitorCheckClaim } from './sql-visitor-checks.js';
 import { convertAt, experimentMetrics } from './sql-attribution.js';
 import { experimentCounts } from './sql-experiments.js';
+import { recordOfferExposure } from './sql-exposures.js';
 import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
-import type { ArmMetrics, CouponStock, DeliveryTarget, KeyedGoal, Lead, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorCheck, VisitorOfferFacts } from './store.js';
+import type { ArmMetrics, CouponStock, DeliveryTarget, KeyedGoal, Lead, OfferExposure, OfferExposureOutcome, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorCheck, VisitorOfferFacts } from './store.js';
 
 export interface SqlStoreOptions {
   /** Clock, default Date.now. */
@@ -125,6 +126,10 @@ export class SqlStore implements Store {
     });
   }
 
+  recordOfferExposure(exposure: OfferExposure, goal?: KeyedGoal): Promise<OfferExposureOutcome> {
+    return this.#write(() => recordOfferExposure(this.#b, exposure, this.#now(), goal));
+  }
+
   exposureOf(experimentId: string, visitorId: string): Promise<string | undefined> {
     return this.#read(async () => {
       const row = await this.#b.db.selectFrom('vo_exposures').select('variant_id').where('experiment_id', '=', experimentId).where('visitor_id', '=', visitorId).executeTakeFirst();
@@ -229,10 +234,10 @@ export class SqlStore implements Store {
     return this.#write(() => claimOutbox(this.#b, kind, claim, this.#now()));
   }
 
-  settleOutbox(id: number, owner: string, settlement: OutboxSettlement): Promise<boolean> {
+  settleOutbox(entry: Pick<OutboxEntry, 'id' | 'leaseUntil'>, owner: string, settlement: OutboxSettlement): Promise<boolean> {
     return this.#write(() =>
       this.#b.transaction(async (trx) => {
-        const row = await settleRow(trx, id, owner, settlement, this.#now());
+        const row = await settleRow(trx, entry, owner, settlement, this.#now());
         if (row === undefined) return false;
         if (settlement.state === 'delivered' && row.leadId !== null) await setDelivered(trx, row.leadId, row.kind);
         return true;

@@ -10,6 +10,13 @@
 //   only where a promise was made, and leads are grouped into one commit (sql-leads.ts).
 // - busy_timeout: a write waits this long for a lock another connection holds (a backup tool, a
 //   reader mid-checkpoint) before failing with SQLITE_BUSY.
+// - Write transactions begin IMMEDIATE: they take the write lock first, waiting the busy timeout
+//   for it. A deferred one that reads first and then writes, while another connection (`leads
+//   delete` beside the server) commits in between, fails at once with SQLITE_BUSY: SQLite cannot
+//   wait there, its snapshot is already stale.
+// - secure_delete: a deleted row's bytes are overwritten with zeros, not left in a free page (an
+//   erased email must not stay in the file); after an erasure the WAL is checkpointed and
+//   truncated, so no copy of the deleted rows stays in it either.
 // - One writer: the data directory's lock (data-dir-lock.ts) is held from open to close.
 // - The directory is 0700 and the database 0600 (its WAL and shared-memory files follow): it holds emails.
 import { closeSync, existsSync, openSync, statSync } from 'node:fs';
@@ -23,6 +30,9 @@ import type { Database } from './schema.js';
 
 export const SQLITE_FILE = 'visitor-offers.sqlite';
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Checkpoints tried after an erasure (pauses of 100 ms doubling to 1 s between them: ~5 s in all). */
+const CHECKPOINT_ATTEMPTS = 8;
 
 const UNIQUE_CODES = new Set(['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY']);
 
@@ -41,6 +51,7 @@ export function openSqlite(lock: DataDirLock, options: SqliteOptions = {}): Back
   try {
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
+    raw.pragma('secure_delete = ON');
   } catch (err) {
     raw.close();
     throw err;
@@ -62,6 +73,7 @@ export function openSqliteBeside(dataDir: string, options: SqliteOptions & { rea
   const path = join(dataDir, SQLITE_FILE);
   if (!existsSync(path)) return null;
   const raw = new Sqlite(path, { readonly: options.readonly, fileMustExist: true, timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  if (!options.readonly) raw.pragma('secure_delete = ON');
   return sqliteBackend(raw, dataDir, path, () => undefined);
 }
 
@@ -69,20 +81,47 @@ function sqliteBackend(raw: Sqlite.Database, dir: string, path: string, release:
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   let closed = false;
 
+  /** `fn` in BEGIN IMMEDIATE … COMMIT on the one connection (Kysely holds it for the callback). */
+  const immediate = <T>(conn: Db, fn: (trx: Db) => Promise<T>): Promise<T> =>
+    (async () => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await fn(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (err) {
+        // A failed COMMIT may have rolled back already: nothing to undo then.
+        if (raw.inTransaction) await sql`rollback`.execute(conn);
+        throw err;
+      }
+    })();
+
   return {
     kind: 'sqlite',
     db,
     durable: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
-      // One connection (Kysely holds it for the callback): the pragma covers exactly this transaction.
+      // The pragma covers exactly this transaction.
       db.connection().execute(async (conn) => {
         await sql`pragma synchronous = FULL`.execute(conn);
         try {
-          return await conn.transaction().execute(fn);
+          return await immediate(conn, fn);
         } finally {
           await sql`pragma synchronous = NORMAL`.execute(conn);
         }
       }),
-    transaction: <T>(fn: (trx: Db) => Promise<T>): Promise<T> => db.transaction().execute(fn),
+    transaction: <T>(fn: (trx: Db) => Promise<T>): Promise<T> => db.connection().execute((conn) => immediate(conn, fn)),
+    async afterErasure() {
+      // Copies every WAL frame into the database (where secure_delete zeroed the rows) and cuts the
+      // WAL to 0 bytes. It waits (busy timeout) for a writer beside it and for readers still on
+      // old frames, but not for another checkpoint running (the server's automatic one): busy = 1,
+      // the WAL still holds old frames; tried again after a pause.
+      for (let attempt = 0; attempt < CHECKPOINT_ATTEMPTS; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
+        const { rows } = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+        if (Number(rows[0]?.busy ?? 0) === 0) return;
+      }
+      throw Object.assign(new Error('the WAL could not be emptied after the erasure: the server kept it busy; run the command again'), { code: 'SQLITE_BUSY' });
+    },
     isUniqueViolation: (err) => UNIQUE_CODES.has(String((err as { code?: unknown } | null)?.code)),
     probeMedium: () => probeDirectory(dir),
     sizeBytes: () => Promise.resolve(fileSize(path) + fileSize(`${path}-wal`)),

@@ -28,6 +28,26 @@ export interface PendingLead extends Lead {
   seq: number;
 }
 
+/** A widget's exposure to an offer (null: an experiment arm that showed none), in an experiment or not. */
+export interface OfferExposure {
+  offerId: string | null;
+  visitorId: string;
+  /** The visitor's experiment and real variant, when the exposure belongs to one. */
+  experiment?: { id: string; variantId: string };
+  /** Claim the code the visitor holds for the offer (a pooled coupon). */
+  claimCode: boolean;
+}
+
+/** What recording an exposure did. */
+export interface OfferExposureOutcome {
+  /** Already counted: the visitor's exposure in this experiment (outside one: to this offer) was recorded before. */
+  duplicate: boolean;
+  /** With `claimCode`: the visitor's claimed code (now or before), or null when they hold none. */
+  code: string | null;
+  /** Whether the goal was queued by this exposure's transaction. */
+  queued: boolean;
+}
+
 export interface VariantCounts {
   exposures: number;
   conversions: number;
@@ -166,6 +186,11 @@ export interface OutboxEntry {
   /** Failed attempts before this one. */
   attempts: number;
   createdAt: number;
+  /**
+   * When this claim's lease expires. With the owner it names this claim: a settle of an older
+   * claim of the row (its lease ran out, and the row was claimed again) changes nothing.
+   */
+  leaseUntil: number;
 }
 
 /** How a claimed delivery ended: done for good, or back in the queue until `retryAt`. */
@@ -215,9 +240,11 @@ export interface Store {
   markDelivered(leadId: string, target: DeliveryTarget): Promise<void>;
   leadCount(): Promise<number>;
   /**
-   * Deletes every lead with this email (compared case-insensitively) and every outbox row of those
-   * leads (their webhook calls and DataFast goals, pending or done), in one transaction; resolves
-   * with how many leads.
+   * Deletes every lead with this email (compared case-insensitively, Unicode included: email-key.ts)
+   * and every outbox row of those leads (their webhook calls and DataFast goals, pending or done),
+   * in one transaction; then, on SQLite, empties the WAL so no copy stays on disk. Resolves with how
+   * many leads. Rejects with SQLITE_BUSY when the WAL stayed busy after the delete committed:
+   * calling it again finishes that.
    */
   deleteLeadsByEmail(email: string): Promise<number>;
 
@@ -246,6 +273,13 @@ export interface Store {
   recordConversion(experimentId: string, visitorId: string): Promise<boolean>;
   /** `recordConversion` for every experiment the visitor was exposed to; resolves with those counted now. */
   recordConversions(visitorId: string): Promise<string[]>;
+  /**
+   * Records a widget's exposure in one transaction: claims the visitor's held code (`claimCode`),
+   * records their first exposure to the offer and their exposure in the experiment, and, when
+   * this exposure counts (not a duplicate), queues `goal` in the outbox. A failure stores none of
+   * them (so a retry is new again); a stored exposure always has its goal queued.
+   */
+  recordOfferExposure(exposure: OfferExposure, goal?: KeyedGoal): Promise<OfferExposureOutcome>;
   /** Exposures and conversions per variant, whenever converted (an SQL aggregate); empty if none. */
   experimentCounts(experimentId: string): Promise<Map<string, VariantCounts>>;
   /**
@@ -353,9 +387,12 @@ export interface Store {
   claimOutbox(kind: OutboxKind, claim: { owner: string; limit: number; leaseMs: number }): Promise<OutboxEntry[]>;
   /**
    * Settles a claimed row; a lead's row that is delivered marks the lead delivered to its target,
-   * in the same transaction. False (and nothing changed) when `owner` no longer holds the row.
+   * in the same transaction. False (and nothing changed) unless this very claim still holds the
+   * row: same owner and lease. A settle arriving after the lease ran out still counts while nobody
+   * claimed the row again; once another claim (another worker's, or the same owner's later one)
+   * holds it, or it was freed or settled, the late settle can neither settle it twice nor put it back.
    */
-  settleOutbox(id: number, owner: string, settlement: OutboxSettlement): Promise<boolean>;
+  settleOutbox(entry: Pick<OutboxEntry, 'id' | 'leaseUntil'>, owner: string, settlement: OutboxSettlement): Promise<boolean>;
   /**
    * Frees leases so the rows are claimed again at once: `owner`'s (at a graceful stop), or with
    * `owner` null every lease of a previous process — SQLite only, whose data directory's lock

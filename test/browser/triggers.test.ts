@@ -108,8 +108,12 @@ describe.concurrent('triggers (headless Chromium)', () => {
   });
 
   it('exit intent (desktop): not armed before 2 s; then only the pointer leaving through the top fires it', async ({ expect }) => {
-    const v = await h.visit(tall(EXIT), { persona: 'low' });
+    const v = await h.visit(tall(EXIT), { persona: 'low', navigate: false });
     const { page } = v;
+    // The page's clock stands still until told: the gesture below is before arming however slow the machine.
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 1000);
+    await page.goto(v.url);
     await armed(page);
     const leaveTop = async (): Promise<void> => {
       await page.mouse.move(640, 300);
@@ -117,10 +121,10 @@ describe.concurrent('triggers (headless Chromium)', () => {
       await page.mouse.move(640, -20); // out of the window through the top edge
     };
     await leaveTop();
-    expect(await pageTime(page)).toBeLessThan(2000); // the gesture happened before arming…
-    await frames(page, 3);
-    expect(await shown(page)).toBe(false); // …and was ignored
-    await untilPageTime(page, 2100);
+    await page.clock.runFor(1500);
+    expect(await shown(page)).toBe(false); // the gesture happened before arming, and was ignored
+    await page.clock.runFor(600);
+    await page.clock.resume();
     // Armed now. Leaving through the side, moving between elements at the top, a fast scroll up
     // (a touch gesture, not a desktop one): none of these is exit intent.
     await page.mouse.move(640, 300);
@@ -139,15 +143,23 @@ describe.concurrent('triggers (headless Chromium)', () => {
   });
 
   it('exit intent (touch): a fast scroll up fires it, not before 2 s, not a slow one', async ({ expect }) => {
-    const v = await h.visit(tall(EXIT), { persona: 'low', context: MOBILE });
+    const v = await h.visit(tall(EXIT), { persona: 'low', context: MOBILE, navigate: false });
     const { page } = v;
+    // The page's clock stands still until told: the scroll below is before arming however slow the machine.
+    await page.clock.install();
+    await page.clock.pauseAt(Date.now() + 1000);
+    await page.goto(v.url);
     expect(await page.evaluate(() => matchMedia('(pointer: coarse)').matches)).toBe(true);
     await armed(page);
-    await scrollSteps(page, [300, 600, 900, 600, 300]);
-    expect(await pageTime(page)).toBeLessThan(2000);
-    await frames(page, 3);
+    // A fast scroll up before arming, a frame apart on the page's clock.
+    for (const y of [300, 600, 900, 600, 300]) {
+      await page.evaluate((top) => scrollTo(0, top), y);
+      await page.clock.runFor(16);
+    }
+    await page.clock.runFor(1500);
     expect(await shown(page)).toBe(false);
-    await untilPageTime(page, 2100);
+    await page.clock.runFor(600);
+    await page.clock.resume();
     // Slowly back up: 15 px every 100 ms (at most ~75 px in any 300 ms).
     await scrollSteps(page, [1200]);
     for (let y = 1185; y >= 1050; y -= 15) {

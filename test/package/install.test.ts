@@ -3,7 +3,7 @@
 // against it under NodeNext, Node16 and Bundler with the library's declarations checked too, runs,
 // and decides exactly as the standalone server does for every demo persona; the `visitor-offers`
 // command works from the app's node_modules/.bin (check, decide, results, serve, gen-token).
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,10 @@ beforeAll(async () => {
   // The demo's offers file and the coupon pool it names, beside each other as in any app.
   copyFileSync(join(REPO, 'demo/offers.demo.json'), join(app, 'offers.json'));
   copyFileSync(join(REPO, 'demo/coupons.demo.txt'), join(app, 'coupons.demo.txt'));
+  // better-sqlite3 is native and has no prebuilt binary for every machine: compiled here it takes
+  // one to two minutes. The repository's copy was built for this machine by its own install, at
+  // the version the package pins; placed first with what it loads at run time, npm keeps them.
+  for (const name of ['better-sqlite3', 'bindings', 'file-uri-to-path']) cpSync(join(REPO, 'node_modules', name), join(app, 'node_modules', name), { recursive: true });
   const deps = ['express', '@types/express', '@types/node', 'typescript'].map((name) => `${name}@${lockedVersion(name)}`);
   const install = await run('npm', ['install', join(work, info.filename), ...deps, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app });
   if (install.code !== 0) throw new Error(`npm install failed:\n${install.stderr}`);

@@ -5,7 +5,7 @@
 //
 // Tuned for tests, not for measuring: fsync, synchronous_commit and full_page_writes are off, so
 // a commit costs no disk flush. Fine for correctness tests (nothing here survives a machine
-// crash anyway); the bench must run Postgres with its real durability settings.
+// crash anyway); the bench asks for `durable: true`, Postgres' own defaults (every commit flushed).
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,7 +49,12 @@ function serverUser(): { uid: number; gid: number } | null {
 
 let databases = 0;
 
-export async function startPostgres(): Promise<Postgres> {
+export interface PostgresOptions {
+  /** Postgres' default durability (fsync, synchronous_commit, full_page_writes on) instead of the tests' speed. */
+  durable?: boolean;
+}
+
+export async function startPostgres({ durable = false }: PostgresOptions = {}): Promise<Postgres> {
   const bin = postgresBinDir();
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'vo-postgres-'));
@@ -66,7 +71,7 @@ export async function startPostgres(): Promise<Postgres> {
       const port = await freePort();
       const server = spawnServer(
         join(bin, 'postgres'),
-        ['-D', dataDir, '-p', String(port), '-k', dir, '-h', '127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+        ['-D', dataDir, '-p', String(port), '-k', dir, '-h', '127.0.0.1', ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])],
         { ...as, cleanupDir: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } },
       );
       if (await ready(server, bin, port)) return handle(server, bin, port, dir, dataDir);

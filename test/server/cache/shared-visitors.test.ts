@@ -86,8 +86,8 @@ interface Instance {
 }
 
 /** One instance: its own link, its own LRU, the fleet's Redis. */
-async function instance(upstream: Upstream, now: () => number = Date.now, waitMs = 1500): Promise<Instance> {
-  const link = new RedisLink({ url: redis.url, logger: silentLogger(), recheckMs: 100 });
+async function instance(upstream: Upstream, now: () => number = Date.now, waitMs = 1500, recheckMs = 100): Promise<Instance> {
+  const link = new RedisLink({ url: redis.url, logger: silentLogger(), recheckMs });
   links.push(link);
   await waitFor(() => link.usable(), 'the link to come up');
   const shared = new SharedVisitors({ link, keyring: new RedisKeyring(API_KEY, null), waitMs, now });
@@ -200,6 +200,30 @@ describe('two instances sharing one Redis', () => {
     expect(await b.cache.lookup(id)).toEqual(found(id));
     expect(upstream.calls).toHaveLength(1);
     expect(b.cache.stats()).toMatchObject({ sharedWaits: 1, loads: 1 });
+  });
+
+  it.each([
+    ['its answer', found],
+    ['its failure', () => DOWN],
+  ] as const)('a lease holder whose link was marked down still shares %s and frees its lease: the waiter does not wait out its budget', async (_label, answer) => {
+    const upstream = new Upstream();
+    const id = uuidFrom(`holder-down-${_label}`);
+    upstream.answers.set(id, answer(id));
+    // The holder's link stays down once marked (no recheck during the test); the waiter's budget is
+    // far longer than the test's timeout, so only a shared answer lets it finish.
+    const a = await instance(upstream, Date.now, 1500, 3_600_000);
+    const b = await instance(upstream, Date.now, 600_000);
+    upstream.hold();
+    const first = a.cache.lookup(id);
+    await waitFor(() => upstream.calls.length === 1, 'the holder’s call');
+    const second = b.cache.lookup(id);
+    await waitFor(() => b.cache.stats().sharedWaits === 1, 'b to wait');
+    // One operation of the holder's fails (as a dropped connection's does): its link is marked down.
+    await a.link.run(() => Promise.reject(new Error('connection reset')));
+    expect(a.link.usable()).toBe(false);
+    upstream.release();
+    expect(await Promise.all([first, second])).toEqual([answer(id), answer(id)]);
+    expect(upstream.calls).toHaveLength(1);
   });
 
   it('ignore a Redis value they cannot open (altered, or another site’s), and replace it', async () => {

@@ -172,6 +172,69 @@ describe('visitor-offers leads, beside a running server on the same data directo
   });
 });
 
+describe('visitor-offers leads delete leaves no copy, beside a running server that keeps writing', () => {
+  let sim: SimulatedDataFast;
+  beforeAll(async () => {
+    sim = await startSimulatedDataFast();
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+
+  it('erases a Unicode address from the store, its WAL and the imported old journal, while the server stores leads and orders without a failure', async () => {
+    const dataDir = mkdtempSync(join(base, 'data-'));
+    const oldLead = (id: string, email: string) => JSON.stringify({ t: 'lead', id, email, offerId: 'starter-guide', visitorId: null, at: T0 });
+    writeFileSync(join(dataDir, 'visitor-offers.jsonl'), `${oldLead('old-1', 'ÖZGE@example.com')}\n${oldLead('old-2', 'keep@example.com')}\n${JSON.stringify({ t: 'delivered', id: 'old-1', target: 'webhook' })}\n`, { mode: 0o600 });
+    const log = captureLog();
+    const m = await mountRouter({ datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 1000 }, dataDir, logger: log.logger });
+    try {
+      const store = await internalsOf(m.router).store.ready;
+      const journal = readdirSync(dataDir).find((n) => n.startsWith('visitor-offers.jsonl.imported-'));
+      expect(journal).toBeDefined();
+      await store.addLead({ email: 'Özge@Example.com', offerId: 'starter-guide', visitorId: 'v-live' }, { deliverTo: ['webhook'] });
+
+      // The server writes all along: leads (grouped commits) and orders (a transaction that reads, then writes).
+      let writing = true;
+      const failures: unknown[] = [];
+      let written = 0;
+      const writer = async (lane: number): Promise<void> => {
+        for (let i = 0; writing; i += 1) {
+          await Promise.all([
+            store.addLead({ email: `w${lane}-${i}@example.com`, offerId: 'starter-guide', visitorId: null }, { deliverTo: ['webhook'] }),
+            store.recordOrder({ orderId: `o${lane}-${i}`, visitorId: `v${lane}-${i}`, value: 1, currency: 'EUR', source: 'backend' }),
+          ]).then(() => void (written += 1), (err: unknown) => void failures.push(err));
+        }
+      };
+      const writers = Promise.all([0, 1, 2].map(writer));
+      const runs = [];
+      for (const email of ['özge@EXAMPLE.com', 'nobody@example.com', 'ÖZGE@example.com']) runs.push(await cli(['leads', 'delete', '--email', email], { DATA_DIR: dataDir }));
+      writing = false;
+      await writers;
+
+      expect(failures).toEqual([]);
+      expect(written).toBeGreaterThan(0);
+      expect(runs.map((r) => [r.code, r.stderr])).toEqual([[0, ''], [0, ''], [0, '']]);
+      expect(runs[0]?.stdout).toContain('Deleted 2 leads with that email (any case)');
+      expect(runs[0]?.stdout).toContain('Removed 2 lines of it from 1 imported journal in');
+      expect(runs[2]?.stdout).toContain('Deleted 0 leads');
+      expect(await store.lead('old-1')).toBeUndefined();
+      expect(await store.lead('old-2')).toBeDefined();
+      expect((await store.pendingLeads(['webhook'])).some((l) => l.email.toLowerCase().startsWith('özge'))).toBe(false);
+
+      // No byte of it left: the database file, its WAL (emptied by the last delete), the kept journal, the log.
+      const traces = ['ÖZGE@example.com', 'özge@example.com', 'Özge@example.com'].map((t) => Buffer.from(t));
+      for (const file of ['visitor-offers.sqlite', 'visitor-offers.sqlite-wal', journal ?? '']) {
+        const bytes = readFileSync(join(dataDir, file));
+        expect({ file, found: traces.filter((t) => bytes.includes(t)).map(String) }).toEqual({ file, found: [] });
+      }
+      expect(readFileSync(join(dataDir, journal ?? ''), 'utf8')).toBe(`${oldLead('old-2', 'keep@example.com')}\n`);
+      expect(log.text().toLowerCase()).not.toContain('özge');
+    } finally {
+      await m.close();
+    }
+  }, 60_000);
+});
+
 describe('visitor-offers leads on Postgres (DATABASE_URL)', () => {
   let pg: Postgres;
   beforeAll(async () => {

@@ -61,7 +61,7 @@ beforeEach(() => {
   log = captureLog('info');
 });
 
-const refOf = (store: Store): StoreRef => ({ ready: Promise.resolve(store), current: store });
+const refOf = (store: Store): StoreRef => ({ ready: Promise.resolve(store), current: store, close: () => store.close() });
 const visitorCalls = (ids: readonly string[]) => sim.calls.filter((c) => ids.some((id) => c.path.endsWith(`/visitors/${id}`))).length;
 
 function client(): DataFastClient {

@@ -3,7 +3,7 @@
 // visitors' exposures and conversions POSTed to /events — and checked against what was sent, per
 // variant, with each visitor's variant computed by the real assignment. A deliberately skewed
 // split is flagged as a sample ratio mismatch.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
 import { internalsOf } from '../../../server/router-internals';
+import { takeTableAway } from '../../support/store-faults';
 
 const TOKEN = 'admin-token-0123456789abcdefghijkl';
 
@@ -211,5 +212,32 @@ describe('GET /experiments reports what POST /events counted', () => {
     expect(hero?.variants.map((v) => v.exposures)).toEqual([byVariant.control.length, 15]);
     expect(hero?.sampleRatioMismatch).toMatchObject({ mismatch: true, chiSquare: expect.any(Number) });
     expect(hero?.sampleRatioMismatch?.pValue).toBeLessThan(0.001);
+  });
+});
+
+describe('GET /experiments while the store is unavailable', () => {
+  it('answers 503 naming the store while it cannot be opened, never a 500', async () => {
+    const file = join(mkdtempSync(join(suite.baseDir, 'f-')), 'not-a-dir');
+    writeFileSync(file, 'a regular file');
+    const m = await mount({}, join(file, 'data'));
+    const res = await results(m);
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ error: 'experiment results are unavailable: the store is not open (yet); try again shortly' });
+    expect(suite.log.text()).not.toMatch(/request failed/);
+  });
+
+  it('answers 503 when the counts cannot be read, logged with the code only', async () => {
+    const m = await mount();
+    await internalsOf(m.router).store.ready;
+    const restore = takeTableAway(m.dataDir, 'vo_exposures');
+    try {
+      const res = await results(m);
+      expect(res.status).toBe(503);
+      expect(res.body.error).toMatch(/could not be read from the store/);
+      expect(suite.log.text()).toMatch(/experiments: could not read the counts/);
+    } finally {
+      restore();
+    }
+    expect((await results(m)).status).toBe(200);
   });
 });

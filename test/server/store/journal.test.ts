@@ -49,6 +49,14 @@ describe('readJournal', () => {
     await expect(readAll()).rejects.toThrow(`${path}:2: malformed record`);
   });
 
+  it('a malformed lead line: the error gives line and length, never a fragment of its text (an email)', async () => {
+    const bad = '{"t":"lead","id":"l1","email":"secret.person@example.com","offerId":"o"';
+    await writeFile(path, `{"t":"a"}\n${bad}\n{"t":"b"}\n`);
+    const err = await readAll().catch((e: unknown) => e);
+    expect(String((err as Error).message)).toContain(`${path}:2: malformed record (not JSON, ${bad.length} bytes)`);
+    expect(String((err as Error).message)).not.toMatch(/secret|example\.com|lead/);
+  });
+
   it('refuses invalid UTF-8 with the line number', async () => {
     await writeFile(path, Buffer.concat([Buffer.from('{"t":"a"}\n{"t":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]));
     await expect(readAll()).rejects.toThrow(`${path}:2: malformed record (invalid UTF-8)`);

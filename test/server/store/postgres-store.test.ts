@@ -118,7 +118,7 @@ describe('two instances on one Postgres database', () => {
           const rows = await store.claimOutbox('datafast', { owner: name, limit: 7, leaseMs: 60_000 });
           if (rows.length === 0) return;
           taken[name].push(...rows.map((r) => r.key));
-          await Promise.all(rows.map((r) => store.settleOutbox(r.id, name, { state: 'delivered', attempts: 0, error: null })));
+          await Promise.all(rows.map((r) => store.settleOutbox(r, name, { state: 'delivered', attempts: 0, error: null })));
         }
       };
       await Promise.all([drainFrom('a', a), drainFrom('a', a), drainFrom('b', b), drainFrom('b', b)]);
@@ -138,8 +138,8 @@ describe('two instances on one Postgres database', () => {
       await new Promise((resolve) => setTimeout(resolve, 400));
       const again = await b.claimOutbox('datafast', { owner: 'b', limit: 5, leaseMs: 60_000 });
       expect(again.map((r) => r.key)).toEqual(['held']);
-      expect(await a.settleOutbox(again[0]!.id, 'a', { state: 'delivered', attempts: 0, error: null })).toBe(false);
-      expect(await b.settleOutbox(again[0]!.id, 'b', { state: 'delivered', attempts: 0, error: null })).toBe(true);
+      expect(await a.settleOutbox(again[0]!, 'a', { state: 'delivered', attempts: 0, error: null })).toBe(false);
+      expect(await b.settleOutbox(again[0]!, 'b', { state: 'delivered', attempts: 0, error: null })).toBe(true);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

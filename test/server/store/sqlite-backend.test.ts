@@ -1,18 +1,21 @@
 // What only the embedded backend has: one writer per data directory (a second store — in this
 // process or another — fails at once with a message saying what to do, and a killed holder leaves
 // no stale lock), files only the owner can read, a read-only reader beside the writer, and every
-// lead acknowledged before a kill -9 still there after it.
+// lead acknowledged before a kill -9 still there after it; write transactions that take the write
+// lock before they read (a commit beside them cannot make them fail); an erased email's bytes
+// gone from the database file and its WAL.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import Sqlite from 'better-sqlite3';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, DataDirLock, LOCK_FILE } from '../../../server/store/data-dir-lock';
-import { openStore } from '../../../server/store/open-store';
+import { migrate, openStore } from '../../../server/store/open-store';
 import { experimentCounts } from '../../../server/store/sql-experiments';
-import { readSqlite, SQLITE_FILE } from '../../../server/store/sqlite';
+import { openSqlite, readSqlite, SQLITE_FILE } from '../../../server/store/sqlite';
 
 const base = mkdtempSync(join(tmpdir(), 'vo-sqlite-backend-'));
 let bundle: string;
@@ -135,5 +138,54 @@ describe('files and readers', () => {
     // The writer is unaffected.
     await store.addLead({ email: 'a@example.com', offerId: 'o', visitorId: null });
     await store.close();
+  });
+});
+
+describe('beside another connection, and after an erasure', () => {
+  it('a write transaction that reads first holds the write lock from BEGIN: another connection’s write in between waits (here, with no wait allowed, is refused), and the transaction commits', async () => {
+    const dataDir = mkdtempSync(join(base, 'd-'));
+    const backend = openSqlite(DataDirLock.acquire(dataDir), { busyTimeoutMs: 100 });
+    await migrate(backend);
+    const other = new Sqlite(join(dataDir, SQLITE_FILE), { timeout: 0 });
+    let between: unknown = 'not tried';
+    try {
+      await backend.transaction(async (trx) => {
+        await trx.selectFrom('vo_settings').select('key').execute();
+        try {
+          other.prepare("insert into vo_settings (key, value, updated_at) values ('other', 'x', 1)").run();
+          between = 'committed';
+        } catch (err) {
+          between = (err as { code?: unknown }).code;
+        }
+        await trx.insertInto('vo_settings').values({ key: 'mine', value: 'y', updated_at: 1 }).execute();
+      });
+      expect(between).toBe('SQLITE_BUSY');
+      expect(await backend.db.selectFrom('vo_settings').select('key').execute()).toEqual([{ key: 'mine' }]);
+    } finally {
+      other.close();
+      await backend.close();
+    }
+  });
+
+  it('an erased email is in neither the database file nor its WAL once deleteLeadsByEmail resolves, the store still open', async () => {
+    const dataDir = mkdtempSync(join(base, 'd-'));
+    const store = await openStore({ dataDir, retentionDays: null });
+    const files = () => Buffer.concat([readFileSync(join(dataDir, SQLITE_FILE)), readFileSync(join(dataDir, `${SQLITE_FILE}-wal`))]);
+    const traces = ['ÖZGE.secret@example.com', 'özge.secret@example.com'].map((text) => Buffer.from(text));
+    try {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => store.addLead({ email: `other-${i}@example.com`, offerId: 'o', visitorId: null }, { deliverTo: ['webhook'] })));
+      await store.addLead({ email: 'ÖZGE.secret@example.com', offerId: 'o', visitorId: 'v1' }, { deliverTo: ['webhook', 'datafast'] });
+      await Promise.all(Array.from({ length: 200 }, (_, i) => store.addLead({ email: `later-${i}@example.com`, offerId: 'o', visitorId: null }, { deliverTo: ['webhook'] })));
+      // There before: the email and its key, in the WAL.
+      expect(traces.map((t) => files().includes(t))).toEqual([true, true]);
+      expect(await store.deleteLeadsByEmail('özge.secret@EXAMPLE.com')).toBe(1);
+      expect(statSync(join(dataDir, `${SQLITE_FILE}-wal`)).size).toBe(0);
+      expect(traces.map((t) => files().includes(t))).toEqual([false, false]);
+      // The store carries on; the others are all there.
+      await store.addLead({ email: 'after@example.com', offerId: 'o', visitorId: null });
+      expect(await store.leadCount()).toBe(401);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -61,8 +61,37 @@ export function describeOutbox(target: StoreTarget): void {
       clock.advance(10);
       // Everyone's lease is over: c gets all five; a and b can no longer settle theirs.
       expect(keys(await claim(store, 'c'))).toEqual(['g0', 'g1', 'g2', 'g3', 'g4']);
-      expect(await store.settleOutbox(a[0]!.id, 'a', { state: 'delivered', attempts: 0, error: null })).toBe(false);
+      expect(await store.settleOutbox(a[0]!, 'a', { state: 'delivered', attempts: 0, error: null })).toBe(false);
       expect((await store.outboxCounts()).datafast).toMatchObject({ inFlight: 5, queued: 0 });
+      await store.close();
+    });
+
+    it('a settle that comes after its lease ran out counts only while no other claim holds the row: never twice, never a row put back', async () => {
+      const clock = testClock();
+      const { store } = await target.open(clock.now);
+      await store.enqueueGoal(goal('slow'));
+      await store.enqueueGoal(goal('late'));
+      const [slow, late] = await claim(store, 'a');
+      clock.advance(LEASE + 1);
+      // Nobody claimed 'late' again: its late settle still counts (no second send needed).
+      expect(await store.settleOutbox(late!, 'a', { state: 'delivered', attempts: 0, error: null })).toBe(true);
+      // 'slow' was claimed again — by the same owner (a later pass) — and then by nobody else.
+      const [again] = await claim(store, 'a');
+      expect(again?.key).toBe('slow');
+      // The first claim's outcome arrives now: it may neither settle the row nor put it back in the queue.
+      expect(await store.settleOutbox(slow!, 'a', { state: 'pending', attempts: 1, retryAt: clock.t, error: 'timeout' })).toBe(false);
+      expect(await claim(store, 'b')).toEqual([]);
+      expect((await store.outboxCounts()).datafast).toMatchObject({ inFlight: 1, queued: 0 });
+      clock.advance(LEASE + 1);
+      const [third] = await claim(store, 'b');
+      expect(third?.key).toBe('slow');
+      expect(await store.settleOutbox(again!, 'a', { state: 'delivered', attempts: 0, error: null })).toBe(false);
+      expect(await store.settleOutbox(third!, 'b', { state: 'delivered', attempts: 0, error: null })).toBe(true);
+      // Settled once: every older claim's settle is refused, and the row is never due again.
+      expect(await store.settleOutbox(slow!, 'a', { state: 'pending', attempts: 1, retryAt: clock.t, error: 'timeout' })).toBe(false);
+      clock.advance(10 * LEASE);
+      expect(await claim(store, 'c')).toEqual([]);
+      expect((await store.outboxCounts()).datafast).toEqual({ queued: 0, inFlight: 0, failed: 0, rejected: 0 });
       await store.close();
     });
 
@@ -82,14 +111,14 @@ export function describeOutbox(target: StoreTarget): void {
       const lead = await store.addLead({ email: 'a@example.com', offerId: 'guide', visitorId: 'v1' }, { deliverTo: ['datafast', 'webhook'] });
       for (const k of ['retry', 'refused', 'failed']) await store.enqueueGoal(goal(k));
       const [hook] = await claim(store, 'w', 1, 'webhook');
-      expect(await store.settleOutbox(hook!.id, 'w', { state: 'delivered', attempts: 0, error: null })).toBe(true);
+      expect(await store.settleOutbox(hook!, 'w', { state: 'delivered', attempts: 0, error: null })).toBe(true);
       expect((await store.lead(lead.id))?.delivered).toEqual({ datafast: false, webhook: true });
       // Settled already: a second settle finds nothing held.
-      expect(await store.settleOutbox(hook!.id, 'w', { state: 'rejected', attempts: 0, error: 'x' })).toBe(false);
+      expect(await store.settleOutbox(hook!, 'w', { state: 'rejected', attempts: 0, error: 'x' })).toBe(false);
 
       const rows = new Map((await claim(store, 'w')).map((e) => [e.key, e]));
       expect([...rows.keys()].sort()).toEqual([lead.id, 'failed', 'refused', 'retry'].sort());
-      const settle = (key: string, s: Parameters<Store['settleOutbox']>[2]) => store.settleOutbox(rows.get(key)!.id, 'w', s);
+      const settle = (key: string, s: Parameters<Store['settleOutbox']>[2]) => store.settleOutbox(rows.get(key)!, 'w', s);
       expect(await settle('retry', { state: 'pending', attempts: 1, retryAt: clock.t + 5000, error: 'http-503' })).toBe(true);
       expect(await settle('refused', { state: 'rejected', attempts: 0, error: 'http-404' })).toBe(true);
       expect(await settle('failed', { state: 'failed', attempts: 8, error: 'timeout' })).toBe(true);
@@ -150,11 +179,11 @@ export function describeOutbox(target: StoreTarget): void {
       const { store } = await target.open(clock.now);
       for (const k of ['old-delivered', 'old-rejected', 'old-pending', 'new-delivered']) await store.enqueueGoal(goal(k));
       const rows = new Map((await claim(store, 'w')).map((e) => [e.key, e]));
-      await store.settleOutbox(rows.get('old-delivered')!.id, 'w', { state: 'delivered', attempts: 0, error: null });
-      await store.settleOutbox(rows.get('old-rejected')!.id, 'w', { state: 'rejected', attempts: 0, error: 'http-400' });
-      await store.settleOutbox(rows.get('old-pending')!.id, 'w', { state: 'pending', attempts: 3, retryAt: clock.t + 1, error: 'timeout' });
+      await store.settleOutbox(rows.get('old-delivered')!, 'w', { state: 'delivered', attempts: 0, error: null });
+      await store.settleOutbox(rows.get('old-rejected')!, 'w', { state: 'rejected', attempts: 0, error: 'http-400' });
+      await store.settleOutbox(rows.get('old-pending')!, 'w', { state: 'pending', attempts: 3, retryAt: clock.t + 1, error: 'timeout' });
       clock.advance(10 * 86_400_000);
-      await store.settleOutbox(rows.get('new-delivered')!.id, 'w', { state: 'delivered', attempts: 0, error: null });
+      await store.settleOutbox(rows.get('new-delivered')!, 'w', { state: 'delivered', attempts: 0, error: null });
       expect((await store.prune(clock.t - 1)).outbox).toBe(2);
       expect((await store.prune(clock.t - 1)).outbox).toBe(0);
       expect(keys(await claim(store, 'w'))).toEqual(['old-pending']);
@@ -172,7 +201,7 @@ export function describeOutbox(target: StoreTarget): void {
       await store.enqueueGoal(goal('widget-click'));
       // One of Ann's is delivered already, one in flight.
       const [first] = await claim(store, 'w', 1, 'webhook');
-      await store.settleOutbox(first!.id, 'w', { state: 'delivered', attempts: 0, error: null });
+      await store.settleOutbox(first!, 'w', { state: 'delivered', attempts: 0, error: null });
       await claim(store, 'w', 1, 'webhook');
       expect(await store.deleteLeadsByEmail('ANN@example.com')).toBe(2);
       expect(await store.lead(ann.id)).toBeUndefined();
@@ -180,6 +209,28 @@ export function describeOutbox(target: StoreTarget): void {
       expect(await store.outboxCounts()).toEqual({ datafast: { queued: 2, inFlight: 0, failed: 0, rejected: 0 }, webhook: { queued: 1, inFlight: 0, failed: 0, rejected: 0 } });
       expect((await claim(store, 'x', 10, 'webhook')).map((e) => e.leadId)).toEqual([bob.id]);
       expect((await claim(store, 'x', 10, 'datafast')).map((e) => e.leadId ?? e.key)).toEqual([bob.id, 'widget-click']);
+      await store.close();
+    });
+
+    it('erasing finds an address whatever its Unicode case or composition: ÖZGE@ stored, özge@EXAMPLE.com erases it and its queued webhook call', async () => {
+      const { store } = await target.open(testClock().now);
+      const both = { deliverTo: ['datafast', 'webhook'] } as const;
+      const upper = await store.addLead({ email: 'ÖZGE@example.com', offerId: 'guide', visitorId: 'v1' }, both);
+      // The same address typed as O + combining diaeresis (NFD).
+      const decomposed = await store.addLead({ email: 'O\u0308ZGE@example.com', offerId: 'kit', visitorId: null }, both);
+      const other = await store.addLead({ email: 'ozge@example.com', offerId: 'guide', visitorId: null }, both);
+      expect(await store.deleteLeadsByEmail('özge@EXAMPLE.com')).toBe(2);
+      expect(await store.lead(upper.id)).toBeUndefined();
+      expect(await store.lead(decomposed.id)).toBeUndefined();
+      expect(await store.lead(other.id)).toBeDefined();
+      expect((await claim(store, 'x', 10, 'webhook')).map((e) => e.leadId)).toEqual([other.id]);
+      expect(await claim(store, 'x', 10, 'datafast')).toEqual([]);
+      // Greek (a final sigma) and a dotted capital I: JavaScript's case mapping on both sides.
+      await store.addLead({ email: 'ΟΔΥΣΣΕΥΣ@example.com', offerId: 'guide', visitorId: null });
+      await store.addLead({ email: 'İLKE@example.com', offerId: 'guide', visitorId: null });
+      expect(await store.deleteLeadsByEmail('Οδυσσευς@EXAMPLE.com')).toBe(1);
+      expect(await store.deleteLeadsByEmail('İlke@example.com')).toBe(1);
+      expect(await store.leadCount()).toBe(1);
       await store.close();
     });
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../server/store/store';
 import { describeAttribution } from './store-contract-attribution';
+import { describeExposures } from './store-contract-exposures';
 import { describeLeadPages } from './store-contract-lead-pages';
 import { describeOrdersAndCoupons } from './store-contract-orders';
 import { describeOutbox } from './store-contract-outbox';
@@ -329,5 +330,6 @@ export function describeStoreContract(target: StoreTarget): void {
   describeOrdersAndCoupons(target);
   describeLeadPages(target);
   describeOutbox(target);
+  describeExposures(target);
   describeAttribution(target);
 }
