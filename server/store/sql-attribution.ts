@@ -12,42 +12,8 @@ import type { ArmMetrics, StoreKind } from './store.js';
 export async function experimentMetrics(db: Db, kind: StoreKind, experimentId: string, windowMs: number): Promise<Map<string, ArmMetrics>> {
   const [exposures, conversions, orders] = await Promise.all([
     db.selectFrom('vo_exposures').select((eb) => ['variant_id', eb.fn.countAll<number>().as('n')]).where('experiment_id', '=', experimentId).groupBy('variant_id').execute(),
-    db
-      .selectFrom('vo_exposures as e')
-      .innerJoin('vo_conversions as c', (j) => j.onRef('c.experiment_id', '=', 'e.experiment_id').onRef('c.visitor_id', '=', 'e.visitor_id'))
-      .select((eb) => ['e.variant_id', eb.fn.countAll<number>().as('n')])
-      .where('e.experiment_id', '=', experimentId)
-      .where((eb) => eb('c.at', '<=', eb('e.at', '+', windowMs)))
-      .groupBy('e.variant_id')
-      .execute(),
-    // Per visitor and currency first (their revenue), then per arm: Σ revenue and Σ revenue².
-    db
-      .selectFrom((qb) =>
-        qb
-          .selectFrom('vo_exposures as e')
-          .innerJoin('vo_orders as o', 'o.visitor_id', 'e.visitor_id')
-          .select((eb) => [
-            'e.variant_id as variant_id',
-            'o.currency as currency',
-            eb.fn.countAll<number>().as('orders'),
-            eb.fn.sum<number>(eb.fn.coalesce('o.value', sql.lit(0))).as('revenue'),
-          ])
-          .where('e.experiment_id', '=', experimentId)
-          .where((eb) => eb('o.at', '<=', eb('e.at', '+', windowMs)))
-          .where(carriesArm(kind))
-          .groupBy(['e.variant_id', 'e.visitor_id', 'o.currency'])
-          .as('v'),
-      )
-      .select((eb) => [
-        'v.variant_id',
-        'v.currency',
-        eb.fn.countAll<number>().as('buyers'),
-        eb.fn.sum<number>('v.orders').as('orders'),
-        eb.fn.sum<number>('v.revenue').as('revenue'),
-        eb.fn.sum<number>(eb('v.revenue', '*', eb.ref('v.revenue'))).as('squares'),
-      ])
-      .groupBy(['v.variant_id', 'v.currency'])
-      .execute(),
+    conversionsWithin(db, experimentId, windowMs).execute(),
+    revenueWithin(db, kind, experimentId, windowMs).execute(),
   ]);
   const metrics = new Map<string, ArmMetrics>();
   const arm = (variant: string): ArmMetrics => {
@@ -68,6 +34,48 @@ export async function experimentMetrics(db: Db, kind: StoreKind, experimentId: s
     }
   }
   return new Map([...metrics].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * Conversions within the window per variant: read from the experiment's conversions (few) by
+ * their index, each one's exposure looked up by its key, never a pass over all exposures.
+ */
+export function conversionsWithin(db: Db, experimentId: string, windowMs: number) {
+  return db
+    .selectFrom('vo_conversions as c')
+    .innerJoin('vo_exposures as e', (j) => j.onRef('e.experiment_id', '=', 'c.experiment_id').onRef('e.visitor_id', '=', 'c.visitor_id'))
+    .select((eb) => ['c.variant_id', eb.fn.countAll<number>().as('n')])
+    .where('c.experiment_id', '=', experimentId)
+    .where((eb) => eb('c.at', '<=', eb('e.at', '+', windowMs)))
+    .groupBy('c.variant_id');
+}
+
+/**
+ * Orders and revenue within the window per variant and currency, with Σ (revenue per visitor)²:
+ * per visitor and currency first, then per arm. Read from the orders (far fewer than exposures),
+ * each one's exposure in this experiment looked up by its key; on SQLite a CROSS JOIN keeps that
+ * order, which its planner would otherwise turn round into a pass over every exposure.
+ */
+export function revenueWithin(db: Db, kind: StoreKind, experimentId: string, windowMs: number) {
+  const perVisitor = (kind === 'sqlite' ? db.selectFrom('vo_orders as o').crossJoin('vo_exposures as e') : db.selectFrom('vo_orders as o').innerJoin('vo_exposures as e', 'e.visitor_id', 'o.visitor_id'))
+    .select((eb) => ['e.variant_id as variant_id', 'o.currency as currency', eb.fn.countAll<number>().as('orders'), eb.fn.sum<number>(eb.fn.coalesce('o.value', sql.lit(0))).as('revenue')])
+    .where('e.experiment_id', '=', experimentId)
+    .whereRef('e.visitor_id', '=', 'o.visitor_id')
+    .where((eb) => eb('o.at', '<=', eb('e.at', '+', windowMs)))
+    .where(carriesArm(kind))
+    .groupBy(['e.variant_id', 'e.visitor_id', 'o.currency'])
+    .as('v');
+  return db
+    .selectFrom(perVisitor)
+    .select((eb) => [
+      'v.variant_id',
+      'v.currency',
+      eb.fn.countAll<number>().as('buyers'),
+      eb.fn.sum<number>('v.orders').as('orders'),
+      eb.fn.sum<number>('v.revenue').as('revenue'),
+      eb.fn.sum<number>(eb('v.revenue', '*', eb.ref('v.revenue'))).as('squares'),
+    ])
+    .groupBy(['v.variant_id', 'v.currency']);
 }
 
 /** The order `o` carries the arm of the exposure `e` (its experiments JSON has the experiment as a key). */
