@@ -248,3 +248,89 @@ export const leadBody = z.strictObject({
   token,
 });
 export type LeadBody = z.input<typeof leadBody>;
+
+// ---- experiment results (GET /experiments, the dashboard, `visitor-offers results --json`) ----
+
+/** A two-sided interval. */
+export interface ResultInterval {
+  lower: number;
+  upper: number;
+}
+
+/** What the sequential test says to do: its interval lies above 0, below 0, or holds 0 (yet). */
+export type SequentialDecision = 'treatment-wins' | 'control-wins' | 'keep-running';
+
+/** One metric of a variant against control. */
+export interface MetricComparison {
+  /** (variant − control) / control; null when control's mean is 0. */
+  lift: number | null;
+  /** The default: an always-valid (1 − alpha) interval for the lift, valid at every read. */
+  liftInterval: ResultInterval | null;
+  /** variant − control, in the metric's unit (a rate, or money per visitor). */
+  difference: number;
+  differenceInterval: ResultInterval;
+  /** Always-valid p-value (below alpha exactly when the interval excludes 0). */
+  pValue: number;
+  decision: SequentialDecision;
+  /** Fixed-horizon test (`z-test` for rates, `welch` for revenue): valid when read once, at a sample size set in advance. */
+  fixedHorizon: { test: 'z-test' | 'welch'; pValue: number | null; differenceInterval: ResultInterval; liftInterval: ResultInterval | null } | null;
+}
+
+export interface VariantResult {
+  id: string;
+  offer: string | null;
+  /** Share of enrolled visitors this variant should get (weights normalised; a bandit's current weight). */
+  expectedShare: number;
+  isControl: boolean;
+  exposures: number;
+  /** Exposed visitors who converted within the attribution window. */
+  conversions: number;
+  conversionRate: number | null;
+  /** Orders within the attribution window, in any currency. */
+  orders: number;
+  /** Revenue within the window in the experiment's result currency. */
+  revenue: number;
+  revenuePerVisitor: number | null;
+  averageOrderValue: number | null;
+  /** Null for control, for a bandit's arms, and while there are too few visitors. */
+  vsControl: {
+    conversionRate: MetricComparison | null;
+    revenuePerVisitor: MetricComparison | null;
+    /** Bayesian chance that the variant's conversion rate beats control's (Beta(1,1) priors). */
+    chanceToBeatControl: number | null;
+  } | null;
+}
+
+export interface ExperimentResult {
+  id: string;
+  status: 'running' | 'stopped';
+  coverage: number;
+  attributionDays: number;
+  /** `fixed` weights, or a `thompson` bandit (no tests: its arms' visitors come from different times). */
+  allocation: 'fixed' | 'thompson';
+  /** The method of `liftInterval`, `pValue` and `decision`. */
+  method: 'sequential';
+  alpha: number;
+  /** Currency of the revenue columns: the configured one, else the one most orders were in; null without orders with a value. */
+  currency: string | null;
+  /** Orders with a value in other currencies, not in the revenue columns. */
+  otherCurrencies: Array<{ currency: string; orders: number }>;
+  variants: VariantResult[];
+  /** Exposures split differently from the weights (p < 0.001): assignment or tracking is broken. Null for a bandit. */
+  sampleRatioMismatch: { chiSquare: number; pValue: number; mismatch: boolean } | null;
+}
+
+/** The global holdout against everyone else: what the offers add. */
+export interface HoldoutResult {
+  share: number;
+  /** Arms `holdout` (control) and `offers`. */
+  result: ExperimentResult;
+  /** Conversions and revenue (in `result.currency`) the offers added: (offers' rate − holdout's rate) × offers' visitors. */
+  incremental: { conversions: number; revenue: number | null } | null;
+}
+
+/** `GET /experiments`. */
+export interface ExperimentsResponse {
+  experiments: ExperimentResult[];
+  holdout: HoldoutResult | null;
+}

@@ -9,6 +9,7 @@ import type { OutboxWorker } from './delivery/worker.js';
 import type { GoalOutbox } from './events/outbox.js';
 import type { Readiness } from './health/readiness.js';
 import type { LiveSource } from './live/live-source.js';
+import type { Reconciler } from './experiments/reconciler.js';
 import type { Logger } from './logger.js';
 import type { RouterMetrics } from './metrics/router-metrics.js';
 import type { StoreRef } from './store/store-ref.js';
@@ -29,6 +30,8 @@ export interface RouterInternals {
   /** `check()` probes the data directory when due: the standalone server's /readyz awaits it. */
   readonly readiness: Readiness;
   readonly metrics: RouterMetrics;
+  /** The DataFast conversion reconciliation; `runOnce()` makes one tick now. */
+  readonly reconciler: Reconciler;
 }
 
 const INTERNALS = new WeakMap<object, RouterInternals>();

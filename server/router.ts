@@ -13,6 +13,7 @@ import type { VisitorOffersOptions } from './config/options-types.js';
 import { DataFastClient } from './datafast/client.js';
 import { OutboxWorker, type LaneSpec } from './delivery/worker.js';
 import { GoalOutbox } from './events/outbox.js';
+import { experimentJobs } from './experiments/experiment-jobs.js';
 import { BearerGuard } from './http/auth.js';
 import { RateLimit } from './http/rate-limit.js';
 import { noSniff } from './http/security-headers.js';
@@ -124,6 +125,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
         storeOpenError = null;
         if (attempt > 1) logger.info({ attempt }, 'store opened: leads and events are stored again');
         void outbox.start(leadTargets); // rows queued before a restart are delivered now
+        jobs.reconciler.start();
       },
       onError: (err, attempt, retryInMs) => {
         const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
@@ -158,6 +160,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // A lease outlasts the slowest send and its store reads and settle twice over (delivery/lease.ts).
   const storeDeadlines = { statementMs: o.databaseUrl === null ? DEFAULT_BUSY_TIMEOUT_MS : PG_CONNECT_TIMEOUT_MS + PG_STATEMENT_TIMEOUT_MS };
   const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: outboxLeaseMs([df.timeoutMs, webhook?.timeoutMs ?? 0], storeDeadlines) });
+  const policy = () => offers.current.policy;
+  // The holdout's record of decisions, and DataFast payments as conversions (experiments/).
+  const jobs = experimentJobs({ store, policy, fetchPayments: (id) => metrics.upstream('visitors', () => client.getPaymentGoals(id)), reconcile: o.reconcile, timeoutMs: df.timeoutMs, logger });
   const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
   const realtime = shared?.realtime(fetchMap) ?? null;
   const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
@@ -170,7 +175,6 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const guard = new BearerGuard({ failuresPerMinute: o.limits.authFailuresPerMinutePerIp, logger, shared });
   // sendBeacon posts text/plain; both carry the same small JSON.
   const json = express.json({ limit: '4kb', type: ['application/json', 'text/plain'] });
-  const policy = () => offers.current.policy;
   // Decision tokens: signed with the configured secret, else with one generated once and kept in the store.
   const keys = new DecisionKeys({ secret: o.secret, previousSecret: o.previousSecret, store, logger });
   void keys.load().catch(() => undefined); // known before the first visitor when the store opens
@@ -213,7 +217,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey, decided: jobs.decided }));
   router.get('/live', liveHandler({ source: live, logger }));
   router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
@@ -253,6 +257,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   handler.close = (timeoutMs = 2000) => {
     closing ??= (async () => {
       offers.close();
+      await jobs.reconciler.stop();
       // Rows not delivered stay in the store: the next start (or another instance) sends them.
       await outbox.close(timeoutMs);
       await store.close();
@@ -285,7 +290,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
-  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics };
+  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics, reconciler: jobs.reconciler };
   attachInternals(handler, internals);
   return handler;
 }

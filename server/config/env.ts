@@ -57,6 +57,8 @@ const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reade
   ['LIMIT_AUTH_FAILURES_PER_MINUTE_PER_IP', 'limits.authFailuresPerMinutePerIp', asNumber],
   ['CODES_HOLD_MINUTES', 'codes.holdMinutes', asNumber],
   ['CODES_LOW_STOCK_WARNING', 'codes.lowStockWarning', asNumber],
+  ['RECONCILE_CALLS_PER_MINUTE', 'reconcile.callsPerMinute', asNumber],
+  ['RECONCILE_FIRST_CHECK_MINUTES', 'reconcile.firstCheckMinutes', asNumber],
   ['LOG_LEVEL', 'logLevel', asText],
 ];
 

@@ -11,7 +11,7 @@ import type { SegmentOffers } from '../decision/decide.js';
 import { BUILT_IN_OFFERS, type Offer, type OfferKind, type Placement, type Trigger } from '../decision/offer.js';
 import type { Rule, RuleAction, RuleConditions } from '../decision/rules.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../decision/segment.js';
-import type { Experiment, Variant } from '../experiments/types.js';
+import { DEFAULT_ATTRIBUTION_DAYS, type Experiment, type Variant } from '../experiments/types.js';
 import type { Problem } from './config-error.js';
 import { closest } from './messages.js';
 import { SEGMENTS, type ExperimentData, type OfferData, type OffersData, type RuleData } from './offers-schema.js';
@@ -42,6 +42,8 @@ export interface OffersConfig {
   rules: Rule[];
   /** A/B experiments that rules may start. */
   experiments: Experiment[];
+  /** Share of visitors held out of every offer (0: none). */
+  holdout: number;
 }
 
 export function normaliseOffers(data: OffersData, baseDir: string, problems: Problem[]): OffersConfig {
@@ -84,7 +86,7 @@ export function normaliseOffers(data: OffersData, baseDir: string, problems: Pro
 
   // A stable reading order: by section, then by item index; checks of one item keep their order.
   problems.sort((x, y) => sectionRank(x.place) - sectionRank(y.place) || itemIndex(x.place) - itemIndex(y.place));
-  return { thresholds, bySegment, offers, rules, experiments };
+  return { thresholds, bySegment, offers, rules, experiments, holdout: data.holdout ?? 0 };
 }
 
 /** ` (did you mean "launch-week"?)` for an id one typo away from a defined one, else ''. */
@@ -219,8 +221,9 @@ function normaliseExperiment(e: ExperimentData, place: string, add: Add, checkOf
   firstDuplicates(variants.map((v) => v.id), (i, j, id) => add(`${place}.variants[${i}].id`, `"${id}" is already used by variants[${j}]`));
   if (!variants.some((v) => v.weight > 0)) add(`${place}.variants`, 'at least one variant needs a weight above 0');
   variants.forEach((v, i) => checkOffer(`${place}.variants[${i}].offer`, v.offer));
-  const experiment: Experiment = { id: e.id, coverage: e.coverage ?? 1, status: e.status ?? 'running', variants };
+  const experiment: Experiment = { id: e.id, coverage: e.coverage ?? 1, status: e.status ?? 'running', variants, attributionDays: e.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS };
   if (e.seed !== undefined) experiment.seed = e.seed;
+  if (e.currency !== undefined) experiment.currency = e.currency.toUpperCase();
   return experiment;
 }
 

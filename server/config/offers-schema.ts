@@ -163,6 +163,19 @@ export const experimentSchema = obj({
   seed: z.string().min(1, 'must not be empty').max(128).optional().describe('Hash seed, default the id; changing it reshuffles everyone.'),
   coverage: z.number().min(0).max(1).optional().describe('Share of visitors enrolled, default 1.'),
   status: z.enum(['running', 'stopped']).optional(),
+  attributionDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(90)
+    .optional()
+    .describe("Days from a visitor's first exposure in which their conversions and orders count for it, default 7."),
+  currency: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 currency code, like "EUR"')
+    .optional()
+    .describe('Currency of the revenue results, default the one most orders of the experiment were in.'),
   variants: z
     .array(obj({ id: variantId, weight: z.number().min(0), offer: offerId.nullable() }))
     .min(2, 'needs at least 2 variants (a control with "offer": null counts)'),
@@ -187,6 +200,12 @@ export const offersShape = {
   offers: z.array(offerSchema).optional(),
   rules: z.array(ruleSchema).optional().describe('Checked top to bottom; the first whose conditions all hold decides.'),
   experiments: z.array(experimentSchema).optional(),
+  holdout: z
+    .number()
+    .min(0)
+    .max(0.5)
+    .optional()
+    .describe('Share of visitors who never see any offer (by a hash of their id), to measure what the offers add; default 0.'),
 };
 
 export const offersFileSchema = obj({ $schema: z.string().optional(), ...offersShape });

@@ -108,6 +108,11 @@ const codesSchema = obj({
   lowStockWarning: z.number().int().min(0).max(10_000_000).optional(),
 });
 
+const reconcileSchema = obj({
+  callsPerMinute: z.number().int().min(0).max(10_000).optional(),
+  firstCheckMinutes: z.number().int().min(0).max(1_440).optional(),
+});
+
 const metricsSchema = obj({
   public: z.boolean({ error: 'must be true or false' }).optional(),
 });
@@ -150,6 +155,7 @@ export const optionsSchema = obj({
   readiness: readinessSchema.optional(),
   limits: limitsSchema.optional(),
   codes: codesSchema.optional(),
+  reconcile: reconcileSchema.optional(),
   logger: loggerSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
 });

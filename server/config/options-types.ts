@@ -85,6 +85,18 @@ export interface CodesOptions {
   lowStockWarning?: number;
 }
 
+/**
+ * DataFast as a conversion source: exposed visitors who have not converted are looked up again
+ * within their attribution window, and a `payment` or `subscription_*` goal after their exposure
+ * counts as their conversion.
+ */
+export interface ReconcileOptions {
+  /** DataFast visitor lookups per minute at most, per instance (0–10000; 0 turns it off). Default 30. Env: `RECONCILE_CALLS_PER_MINUTE`. */
+  callsPerMinute?: number;
+  /** Minutes from a visitor's exposure to the first look (0–1440). Default 60. Env: `RECONCILE_FIRST_CHECK_MINUTES`. */
+  firstCheckMinutes?: number;
+}
+
 /** Who may read the metrics. */
 export interface MetricsOptions {
   /**
@@ -124,6 +136,8 @@ export interface OffersOptions {
   rules?: OffersInput['rules'];
   /** A/B experiments that rules may start. */
   experiments?: OffersInput['experiments'];
+  /** Share of visitors (0–0.5) who never see any offer, to read what the offers add. Default 0. */
+  holdout?: OffersInput['holdout'];
 }
 
 /**
@@ -232,6 +246,8 @@ export interface VisitorOffersOptions extends OffersOptions {
   limits?: LimitOptions;
   /** Single-use codes: hold time and the low-stock warning. */
   codes?: CodesOptions;
+  /** The DataFast conversion reconciliation: its call budget and first look. */
+  reconcile?: ReconcileOptions;
   /** A pino logger. Default: pino to stderr at `logLevel`. */
   logger?: Logger;
   /** Level of the default logger: `fatal`, `error`, `warn`, `info` (default), `debug`, `trace` or `silent`. Env: `LOG_LEVEL`. */

@@ -21,6 +21,7 @@ export const DEFAULTS = {
   retentionDays: 400,
   limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
   codes: { holdMinutes: 60, lowStockWarning: 100 },
+  reconcile: { callsPerMinute: 30, firstCheckMinutes: 60 },
   logLevel: 'info' as LogLevel,
   // DataFast's outages are every instance's at once: taking them all out of traffic would turn
   // "no offer" into failed pages, events and leads. Opt in for instance-local upstream trouble.
@@ -65,6 +66,8 @@ export interface ResolvedOptions {
   limits: { eventsPerMinutePerIp: number; eventsPerMinutePerVisitor: number; leadsPerMinutePerIp: number; conversionsPerMinute: number; authFailuresPerMinutePerIp: number };
   /** Single-use codes: how long one is held for a visitor before their exposure claims it; below how many left a pool is logged as low. */
   codes: { holdMinutes: number; lowStockWarning: number };
+  /** The DataFast conversion reconciliation: lookups per minute (0: off), minutes to the first look. */
+  reconcile: { callsPerMinute: number; firstCheckMinutes: number };
   /** The caller's logger, or null for the default one at `logLevel`. */
   logger: Logger | null;
   logLevel: LogLevel;
@@ -149,11 +152,12 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     maxUpstreamOpenMs: o.readiness?.maxUpstreamOpenMs === undefined ? DEFAULTS.maxUpstreamOpenMs : o.readiness.maxUpstreamOpenMs,
     limits: { ...DEFAULTS.limits, ...dropUndefined(o.limits ?? {}) },
     codes: { ...DEFAULTS.codes, ...dropUndefined(o.codes ?? {}) },
+    reconcile: { ...DEFAULTS.reconcile, ...dropUndefined(o.reconcile ?? {}) },
     logger: (o.logger as Logger | undefined) ?? null,
     logLevel: o.logLevel ?? DEFAULTS.logLevel,
   };
 }
 
 function pickOffers(o: OptionsData): Parameters<typeof normaliseOffers>[0] {
-  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments };
+  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments, holdout: o.holdout };
 }

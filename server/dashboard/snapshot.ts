@@ -16,7 +16,7 @@ import type { Visitor } from '../datafast/visitor.js';
 import { decide, type PageFacts, type Policy } from '../decision/decide.js';
 import type { OfferKind } from '../decision/offer.js';
 import type { Segment, Thresholds } from '../decision/segment.js';
-import { ALPHA, type ExperimentResult } from '../experiments/results.js';
+import { ALPHA, type ExperimentResult, type HoldoutResult } from '../experiments/results.js';
 import { toLiveView } from '../live/live-view.js';
 import type { CouponPoolStock } from '../offers/pool-stock.js';
 import { readPage } from '../http/page-path.js';
@@ -74,7 +74,9 @@ export interface DashboardSnapshot {
   /** Newest first, at most MAX_PAYMENTS; payments hidden in DataFast are left out. */
   recentPayments: DashboardPayment[];
   experiments: ExperimentResult[];
-  /** The significance level of the experiment table's marks (p < alpha). */
+  /** The global holdout against everyone else; null without one. */
+  holdout: HoldoutResult | null;
+  /** The error rate of the experiment table's intervals and decisions (95 % intervals at 0.05). */
   alpha: number;
   /** The policy's score and confidence thresholds, to read the segment column by. */
   thresholds: Thresholds;
@@ -90,6 +92,7 @@ export interface SnapshotInput {
   realtimeProblem?: string | null;
   policy: Policy;
   results: ExperimentResult[];
+  holdout?: HoldoutResult | null;
   /** Pooled coupons' codes (default none). */
   coupons?: CouponPoolStock[];
   /** Epoch ms. */
@@ -106,7 +109,7 @@ const CAMPAIGN_PARAM = /^(utm_(source|medium|campaign|content|term)|ref|source|v
 const COUNTRY = /^[A-Z]{2}$/;
 const MAX_PARAM_VALUE = 100;
 
-export function dashboardSnapshot({ map, mapFetchedAt, realtimeProblem, policy, results, coupons = [], now }: SnapshotInput): DashboardSnapshot {
+export function dashboardSnapshot({ map, mapFetchedAt, realtimeProblem, policy, results, holdout = null, coupons = [], now }: SnapshotInput): DashboardSnapshot {
   const rows = map?.visitors ?? [];
   const visitors = rows.slice(0, MAX_VISITORS).map((row) => dashboardVisitor(row, policy));
   return {
@@ -119,6 +122,7 @@ export function dashboardSnapshot({ map, mapFetchedAt, realtimeProblem, policy, 
     recentEvents: map === null ? [] : recentEvents(map, now),
     recentPayments: map === null ? [] : recentPayments(map, now),
     experiments: results,
+    holdout,
     alpha: ALPHA,
     thresholds: { ...policy.thresholds },
     coupons,

@@ -21,6 +21,7 @@ import { parseRealtimeMapResponse, type RealtimeMap } from './realtime.js';
 import { Transport, TransportError, type TransportResponse } from './transport.js';
 import type { SetTimer } from './upstream-log.js';
 import { answered, unavailable, unusableRecord, type Verdict } from './verdict.js';
+import { parsePaymentGoals, type PaymentGoal } from './payment-goals.js';
 import { parseVisitorResponse } from './visitor.js';
 
 export interface DataFastClientOptions {
@@ -43,6 +44,12 @@ export interface DataFastClientOptions {
   /** Timer of the per-minute failure summaries. Default setTimeout, unref'd. */
   setTimer?: SetTimer;
 }
+
+/** A visitor lookup's outcomes other than a record. */
+type NotFound = Exclude<VisitorLookup, { kind: 'found' }>;
+
+/** The visitor's payments, or why there are none to read. */
+export type PaymentGoalsLookup = { kind: 'found'; goals: PaymentGoal[] } | NotFound;
 
 export type RealtimeLookup = { kind: 'found'; map: RealtimeMap } | { kind: 'unavailable'; cause: UnavailableCause };
 
@@ -157,7 +164,17 @@ export class DataFastClient {
    * or unavailable; at once with cause `paused` while the breaker is open.
    */
   getVisitor(visitorId: string): Promise<VisitorLookup> {
-    return this.#guarded<VisitorLookup>('visitors', async () => {
+    return this.#visitorRecord(visitorId, parseVisitorResponse, (visitor): VisitorLookup => ({ kind: 'found', visitor }));
+  }
+
+  /** The visitor's payments (payment-goals.ts), for the conversion reconciliation; the other outcomes as getVisitor's. */
+  getPaymentGoals(visitorId: string): Promise<PaymentGoalsLookup> {
+    return this.#visitorRecord(visitorId, parsePaymentGoals, (goals): PaymentGoalsLookup => ({ kind: 'found', goals }));
+  }
+
+  /** GET /api/v1/visitors/{id} through the visitor lookups' breaker, its 200 body read by `parse`. */
+  #visitorRecord<T, R>(visitorId: string, parse: (body: unknown) => T | null, found: (value: T) => R): Promise<R | NotFound> {
+    return this.#guarded<R | NotFound>('visitors', async () => {
       const raw = await this.#get(`/api/v1/visitors/${encodeURIComponent(visitorId)}`, MAX_VISITOR_BODY_BYTES);
       if (raw.kind === 'unavailable') return isBodyRejection(raw.cause) ? unusableRecord(raw.cause, raw.detail) : unavailable(raw.cause, raw.detail);
       if (raw.kind === 'status') {
@@ -165,9 +182,9 @@ export class DataFastClient {
         if (raw.status === 404) return answered({ kind: 'unknown' });
         return unavailable(this.#causeOf(raw.status), { status: raw.status });
       }
-      const visitor = parseVisitorResponse(raw.body);
-      if (!visitor) return unusableRecord('malformed');
-      return answered({ kind: 'found', visitor });
+      const value = parse(raw.body);
+      if (value === null) return unusableRecord('malformed');
+      return answered(found(value));
     });
   }
 

@@ -24,6 +24,6 @@ export function unavailable(cause: UnavailableCause, detail?: FailureDetail): Ve
 }
 
 /** This visitor's record refused (too large, unreadable): their answer, reported to the breaker as an answer. */
-export function unusableRecord(cause: BodyRejection, detail?: FailureDetail): Verdict<VisitorLookup> {
+export function unusableRecord(cause: BodyRejection, detail?: FailureDetail): Verdict<Extract<VisitorLookup, { kind: 'unusable' }>> {
   return { result: { kind: 'unusable', cause }, failure: detail === undefined ? { cause } : { cause, detail } };
 }

@@ -96,7 +96,7 @@ const named = (key: 'name' | 'type') =>
 const ORIGINS = new Set(['manual', 'payment_provider']);
 
 /** One goal list: items that are `{ name }` objects with a usable name; anything else is skipped. */
-function readGoals(items: unknown): CompletedGoal[] {
+export function readGoals(items: unknown): CompletedGoal[] {
   if (!Array.isArray(items)) return [];
   const out: CompletedGoal[] = [];
   const end = Math.min(items.length, VISITOR_LIMITS.goalItemsScanned);

@@ -2,6 +2,7 @@
 import type { VisitorLookup } from '../datafast/lookup.js';
 import type { Visitor } from '../datafast/visitor.js';
 import { assign } from '../experiments/assign.js';
+import { inHoldout } from '../experiments/holdout.js';
 import type { Assignment, Experiment } from '../experiments/types.js';
 import type { Offer } from './offer.js';
 import { matches, type CompiledRule, type RuleContext } from './rules.js';
@@ -28,6 +29,8 @@ export interface Policy {
   bySegment: SegmentOffers;
   rules: readonly CompiledRule[];
   experiments: ReadonlyMap<string, Experiment>;
+  /** Share of visitors held out of every offer (experiments/holdout.ts); 0: none. */
+  holdout: number;
 }
 
 /** What the request tells us besides the visitor: the page being viewed. */
@@ -133,7 +136,7 @@ export function ruleContext(visitor: Visitor, policy: Policy, page: PageFacts): 
 }
 
 /**
- * Rules first (first match wins); a rule may send the visitor into an experiment, whose
+ * The global holdout first (those visitors get no offer); then rules (first match wins); a rule may send the visitor into an experiment, whose
  * deterministic assignment picks the variant. Visitors an experiment does not enrol (holdout,
  * stopped) fall through to the later rules and then to the segment default, and are not exposed.
  */
@@ -151,7 +154,13 @@ export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = 
       break;
   }
   const ctx = ruleContext(lookup.visitor, policy, page);
+  if (inHoldout(lookup.visitor.visitorId, policy.holdout)) return holdoutDecision(ctx.segment);
   return decisionOf(policy, ctx.segment, walkRules(policy, ctx));
+}
+
+/** A visitor of the global holdout: no offer, no experiment, whatever the rules say. */
+export function holdoutDecision(segment: Segment): Decision {
+  return { offer: null, experiment: null, segment, reason: 'holdout' };
 }
 
 /** The configured offer of this id, or null. */

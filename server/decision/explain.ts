@@ -2,7 +2,8 @@
 // with the first condition that failed, and the experiment assignment. Pure; it listens to the
 // same walk over the rules that decide() takes, so the two cannot disagree.
 import type { VisitorLookup } from '../datafast/lookup.js';
-import { decide, decisionOf, ruleContext, walkRules, type Decision, type PageFacts, type Policy } from './decide.js';
+import { inHoldout } from '../experiments/holdout.js';
+import { decide, decisionOf, holdoutDecision, ruleContext, walkRules, type Decision, type PageFacts, type Policy } from './decide.js';
 import { firstFailedCondition, type RuleConditions, type RuleContext } from './rules.js';
 
 export type RuleStep =
@@ -31,7 +32,9 @@ export function explain(lookup: VisitorLookup, policy: Policy, page: PageFacts):
   const v = lookup.visitor;
   const ctx = ruleContext(v, policy, page);
   const rules: RuleStep[] = [];
-  const walk = walkRules(policy, ctx, undefined, (rule, outcome) => {
+  // A visitor of the global holdout gets no offer: no rule is looked at.
+  const held = inHoldout(v.visitorId, policy.holdout);
+  const walk = held ? null : walkRules(policy, ctx, undefined, (rule, outcome) => {
     if (outcome === 'matched') rules.push({ rule: rule.id, outcome });
     else if (outcome === 'not-enrolled') rules.push({ rule: rule.id, outcome, experiment: 'experiment' in rule.then ? rule.then.experiment : '' });
     else {
@@ -40,7 +43,7 @@ export function explain(lookup: VisitorLookup, policy: Policy, page: PageFacts):
     }
   });
   return {
-    decision: decisionOf(policy, ctx.segment, walk),
+    decision: walk === null ? holdoutDecision(ctx.segment) : decisionOf(policy, ctx.segment, walk),
     visitor: {
       score: v.prediction?.score ?? null,
       confidence: v.prediction?.confidence ?? null,

@@ -17,6 +17,8 @@ export interface DecisionSettings {
   rules?: Rule[];
   /** Experiments that rules may name. */
   experiments?: Experiment[];
+  /** Share of visitors who get no offer at all (the global holdout), 0–1; default 0. */
+  holdout?: number;
 }
 
 export function buildPolicy(settings: DecisionSettings = {}): Policy {
@@ -28,5 +30,6 @@ export function buildPolicy(settings: DecisionSettings = {}): Policy {
     bySegment: { ...DEFAULT_SEGMENT_OFFERS, ...settings.bySegment },
     rules: compileRules(settings.rules ?? []),
     experiments: new Map((settings.experiments ?? []).map((e) => [e.id, e])),
+    holdout: settings.holdout ?? 0,
   };
 }

@@ -1,63 +1,111 @@
-// Experiment results from the counts this server keeps: rates, a two-proportion test and the
-// Bayesian chance to beat control per variant, and a sample-ratio-mismatch check. Pure.
-import type { VariantCounts } from '../store/store.js';
+// Experiment results from what the store counted within each experiment's attribution window:
+// per arm exposures, conversions, orders and revenue; against control, for the conversion rate and
+// revenue per visitor, the sequential always-valid test (the default: read it at every refresh),
+// the fixed-horizon test beside it, and the Bayesian chance to beat control; a sample-ratio-mismatch
+// check. Pure. The JSON shapes are in contract.ts (the dashboard reads them).
+import type { ExperimentResult, HoldoutResult, MetricComparison, VariantResult } from '../contract.js';
+import type { ArmMetrics } from '../store/store.js';
 import { normaliseWeights } from './assign.js';
-import { chanceToBeatControl, sampleRatioMismatch, twoProportionTest } from './stats.js';
-import type { Experiment } from './types.js';
+import { averageOrderValue, type ArmSummary } from './estimates.js';
+import { welchTest, zTestConversion, type FixedHorizonResult } from './fixed-horizon.js';
+import { holdoutExperiment } from './holdout.js';
+import { sequentialConversionTest, sequentialTest, type SequentialOptions, type SequentialResult } from './sequential.js';
+import { chanceToBeatControl, sampleRatioMismatch } from './stats.js';
+import { DEFAULT_ATTRIBUTION_DAYS, type Experiment } from './types.js';
 
-export interface VariantResult {
-  id: string;
-  offer: string | null;
-  /** Share of enrolled visitors this variant should get (weights normalised). */
-  expectedShare: number;
-  isControl: boolean;
-  exposures: number;
-  conversions: number;
-  conversionRate: number | null;
-  /** Relative change of the conversion rate against control; null for control or without data. */
-  lift: number | null;
-  /** Two-sided p-value of the pooled two-proportion z-test against control. */
-  pValue: number | null;
-  /** Bayesian probability that this variant's rate beats control's (Beta(1,1) priors). */
-  chanceToBeatControl: number | null;
-}
+export type { ExperimentResult, HoldoutResult, MetricComparison, VariantResult } from '../contract.js';
 
-export interface ExperimentResult {
-  id: string;
-  status: Experiment['status'];
-  coverage: number;
-  variants: VariantResult[];
-  /** Exposures split differently from the weights (p < 0.001): assignment or tracking is broken. */
-  sampleRatioMismatch: { chiSquare: number; pValue: number; mismatch: boolean } | null;
-}
-
-/** Significance level used for the "significant" mark in the table. */
+/** Error rate of every interval and decision shown (95 % intervals). */
 export const ALPHA = 0.05;
+export const DAY_MS = 86_400_000;
+
+export interface ResultOptions extends Pick<SequentialOptions, 'tuningVisitors'> {
+  /** A bandit's current weights, one per variant (else the configured weights are the shares). */
+  banditWeights?: readonly number[];
+}
 
 /** Control is the first variant without an offer, else the first variant. */
 export function controlOf(experiment: Experiment): string | undefined {
   return (experiment.variants.find((v) => v.offer === null) ?? experiment.variants[0])?.id;
 }
 
-export function experimentResult(experiment: Experiment, counts: ReadonlyMap<string, VariantCounts>): ExperimentResult {
-  const weights = normaliseWeights(experiment.variants.map((v) => v.weight)) ?? experiment.variants.map(() => 0);
+/** The attribution window of an experiment, in ms. */
+export function windowMsOf(experiment: Experiment): number {
+  return (experiment.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS) * DAY_MS;
+}
+
+const EMPTY: ArmMetrics = { exposures: 0, conversions: 0, orders: 0, revenue: {} };
+
+/** The configured currency, else the one with the most orders (ties: alphabetical), else null. */
+export function resultCurrency(experiment: Experiment, metrics: ReadonlyMap<string, ArmMetrics>): string | null {
+  if (experiment.currency !== undefined) return experiment.currency;
+  const orders = ordersByCurrency(metrics);
+  return [...orders.entries()].sort(([a, x], [b, y]) => y - x || a.localeCompare(b))[0]?.[0] ?? null;
+}
+
+function ordersByCurrency(metrics: ReadonlyMap<string, ArmMetrics>): Map<string, number> {
+  const orders = new Map<string, number>();
+  for (const m of metrics.values()) for (const [c, r] of Object.entries(m.revenue)) orders.set(c, (orders.get(c) ?? 0) + r.orders);
+  return orders;
+}
+
+/** The arm's revenue per visitor as sufficient statistics: its visitors, Σ revenue, Σ revenue² in `currency`. */
+export function revenueSummary(m: ArmMetrics, currency: string | null): ArmSummary {
+  const r = currency === null ? undefined : m.revenue[currency];
+  return { n: m.exposures, sum: r?.revenue ?? 0, sumSquares: r?.revenueSquares ?? 0 };
+}
+
+function comparison(seq: SequentialResult | null, fixed: FixedHorizonResult | null, test: 'z-test' | 'welch'): MetricComparison | null {
+  if (seq === null) return null;
+  return {
+    lift: seq.lift,
+    liftInterval: seq.liftInterval,
+    difference: seq.difference,
+    differenceInterval: seq.differenceInterval,
+    pValue: seq.pValue,
+    decision: seq.decision,
+    fixedHorizon: fixed === null ? null : { test, pValue: fixed.pValue, differenceInterval: fixed.differenceInterval, liftInterval: fixed.liftInterval },
+  };
+}
+
+export function experimentResult(experiment: Experiment, metrics: ReadonlyMap<string, ArmMetrics>, options: ResultOptions = {}): ExperimentResult {
+  const bandit = options.banditWeights !== undefined;
+  const weights = normaliseWeights([...(options.banditWeights ?? experiment.variants.map((v) => v.weight))]) ?? experiment.variants.map(() => 0);
   const controlId = controlOf(experiment);
-  const control = counts.get(controlId ?? '') ?? { exposures: 0, conversions: 0 };
+  const control = metrics.get(controlId ?? '') ?? EMPTY;
+  const currency = resultCurrency(experiment, metrics);
+  const seqOptions: SequentialOptions = { alpha: ALPHA, ...(options.tuningVisitors === undefined ? {} : { tuningVisitors: options.tuningVisitors }) };
   const variants = experiment.variants.map((v, i): VariantResult => {
-    const c = counts.get(v.id) ?? { exposures: 0, conversions: 0 };
+    const m = metrics.get(v.id) ?? EMPTY;
     const isControl = v.id === controlId;
-    const test = isControl ? null : twoProportionTest(control.conversions, control.exposures, c.conversions, c.exposures);
+    const rev = revenueSummary(m, currency);
+    const currencyOrders = currency === null ? 0 : (m.revenue[currency]?.orders ?? 0);
+    let vsControl: VariantResult['vsControl'] = null;
+    if (!isControl && !bandit) {
+      const c = revenueSummary(control, currency);
+      vsControl = {
+        conversionRate: comparison(
+          sequentialConversionTest(control.conversions, control.exposures, m.conversions, m.exposures, seqOptions),
+          zTestConversion(control.conversions, control.exposures, m.conversions, m.exposures, ALPHA),
+          'z-test',
+        ),
+        revenuePerVisitor: comparison(sequentialTest(c, rev, seqOptions), welchTest(c, rev, ALPHA), 'welch'),
+        chanceToBeatControl: chanceToBeatControl(control.conversions, control.exposures, m.conversions, m.exposures),
+      };
+    }
     return {
       id: v.id,
       offer: v.offer,
       expectedShare: weights[i] ?? 0,
       isControl,
-      exposures: c.exposures,
-      conversions: c.conversions,
-      conversionRate: c.exposures > 0 ? c.conversions / c.exposures : null,
-      lift: test?.lift ?? null,
-      pValue: test?.pValue ?? null,
-      chanceToBeatControl: isControl ? null : chanceToBeatControl(control.conversions, control.exposures, c.conversions, c.exposures),
+      exposures: m.exposures,
+      conversions: m.conversions,
+      conversionRate: m.exposures > 0 ? m.conversions / m.exposures : null,
+      orders: m.orders,
+      revenue: rev.sum,
+      revenuePerVisitor: m.exposures > 0 ? rev.sum / m.exposures : null,
+      averageOrderValue: averageOrderValue(currencyOrders, rev.sum),
+      vsControl,
     };
   });
   const total = variants.reduce((n, v) => n + v.exposures, 0);
@@ -65,9 +113,15 @@ export function experimentResult(experiment: Experiment, counts: ReadonlyMap<str
     id: experiment.id,
     status: experiment.status,
     coverage: experiment.coverage,
+    attributionDays: experiment.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS,
+    allocation: bandit ? 'thompson' : 'fixed',
+    method: 'sequential',
+    alpha: ALPHA,
+    currency,
+    otherCurrencies: [...ordersByCurrency(metrics)].filter(([c]) => c !== currency).sort(([a], [b]) => a.localeCompare(b)).map(([c, orders]) => ({ currency: c, orders })),
     variants,
     sampleRatioMismatch:
-      total > 0 && variants.length > 1
+      !bandit && total > 0 && variants.length > 1
         ? sampleRatioMismatch(
             variants.map((v) => v.exposures),
             variants.map((v) => v.expectedShare),
@@ -76,35 +130,20 @@ export function experimentResult(experiment: Experiment, counts: ReadonlyMap<str
   };
 }
 
-const pct = (x: number | null, digits = 1): string => (x === null ? '—' : `${(x * 100).toFixed(digits)}%`);
-
-/** The plain-text table `npm run results` prints. */
-export function formatResults(results: readonly ExperimentResult[]): string {
-  if (results.length === 0) return 'No experiments are configured.\n';
-  const out: string[] = [];
-  for (const r of results) {
-    out.push(`Experiment ${r.id} (${r.status}, coverage ${pct(r.coverage, 0)})`);
-    const header = ['variant', 'offer', 'share', 'exposures', 'conversions', 'rate', 'lift', 'p-value', 'P(beat control)'];
-    const rows = r.variants.map((v) => [
-      v.isControl ? `${v.id} (control)` : v.id,
-      v.offer ?? '(none)',
-      pct(v.expectedShare, 0),
-      String(v.exposures),
-      String(v.conversions),
-      pct(v.conversionRate, 2),
-      v.lift === null ? '—' : `${v.lift >= 0 ? '+' : ''}${(v.lift * 100).toFixed(1)}%`,
-      v.pValue === null ? '—' : `${v.pValue.toFixed(4)}${v.pValue < ALPHA ? ' *' : ''}`,
-      pct(v.chanceToBeatControl, 1),
-    ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)));
-    const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-    out.push(line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line));
-    const srm = r.sampleRatioMismatch;
-    if (srm?.mismatch) {
-      out.push(`WARNING sample ratio mismatch: exposures do not follow the weights (chi² ${srm.chiSquare.toFixed(2)}, p ${srm.pValue.toExponential(2)}). Do not trust these results until the cause is found.`);
-    }
-    out.push('');
-  }
-  out.push(`* p < ${ALPHA} (two-sided two-proportion z-test against control). Peeking repeatedly inflates false positives: decide the sample size first.`);
-  return `${out.join('\n')}\n`;
+/**
+ * The global holdout (control) against everyone else, and what the offers added: the difference in
+ * conversion rate and in revenue per visitor, times the visitors who could see offers. Null without a holdout.
+ */
+export function holdoutResult(share: number, metrics: ReadonlyMap<string, ArmMetrics>): HoldoutResult | null {
+  if (!(share > 0)) return null;
+  const result = experimentResult(holdoutExperiment(share), metrics);
+  const [held, offers] = result.variants;
+  const incremental =
+    held && offers && held.conversionRate !== null && offers.conversionRate !== null
+      ? {
+          conversions: (offers.conversionRate - held.conversionRate) * offers.exposures,
+          revenue: result.currency === null || held.revenuePerVisitor === null || offers.revenuePerVisitor === null ? null : (offers.revenuePerVisitor - held.revenuePerVisitor) * offers.exposures,
+        }
+      : null;
+  return { share, result, incremental };
 }

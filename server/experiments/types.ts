@@ -22,7 +22,14 @@ export interface Experiment {
   variants: Variant[];
   /** A stopped experiment enrols nobody; its results stay readable. */
   status: 'running' | 'stopped';
+  /** Days from the first exposure in which a visitor's conversions and orders count. Default {@link DEFAULT_ATTRIBUTION_DAYS}. */
+  attributionDays?: number;
+  /** ISO 4217 currency of the revenue results; default the one with the most orders. */
+  currency?: string;
 }
+
+/** The attribution window of an experiment without its own. */
+export const DEFAULT_ATTRIBUTION_DAYS = 7;
 
 export interface Assignment {
   experimentId: string;

@@ -16,7 +16,8 @@
 import { Router, type Request, type Response } from 'express';
 import { dashboardSnapshot } from '../dashboard/snapshot.js';
 import type { Policy } from '../decision/decide.js';
-import { experimentResult, type ExperimentResult } from '../experiments/results.js';
+import type { ExperimentsResponse } from '../contract.js';
+import { readResults } from '../experiments/read-results.js';
 import { LiveSource, type LiveFetchResult } from '../live/live-source.js';
 import type { Logger } from '../logger.js';
 import type { CouponPoolStock } from '../offers/pool-stock.js';
@@ -84,13 +85,14 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
     // Enabled and protected means there is an admin token; the guard answers 401 or 429 itself.
     if (access !== 'open' && !(await guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required'))) return;
     const current = policy();
-    const [realtime, results, coupons] = await Promise.all([source.getMap(), experimentResults(current, store, logger), couponStock(options.coupons, logger)]);
+    const [realtime, { experiments: results, holdout }, coupons] = await Promise.all([source.getMap(), experimentResults(current, store, logger), couponStock(options.coupons, logger)]);
     const snapshot = dashboardSnapshot({
       map: realtime?.map ?? null,
       mapFetchedAt: realtime?.fetchedAt ?? null,
       realtimeProblem: source.stats().lastFailure,
       policy: current,
       results,
+      holdout,
       coupons,
       now: now(),
     });
@@ -100,14 +102,14 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
   return router;
 }
 
-/** Every configured experiment's results; none when the store cannot be opened (logged). */
-async function experimentResults(policy: Policy, store: StoreRef, logger: Logger | undefined): Promise<ExperimentResult[]> {
+/** Every configured experiment's results and the holdout's; none when the store cannot be read (logged). */
+async function experimentResults(policy: Policy, store: StoreRef, logger: Logger | undefined): Promise<ExperimentsResponse> {
   try {
     const s = await store.ready;
-    return await Promise.all([...policy.experiments.values()].map(async (e) => experimentResult(e, await s.experimentCounts(e.id))));
+    return await readResults(policy.experiments.values(), policy.holdout, (id, windowMs) => s.experimentMetrics(id, windowMs));
   } catch (err) {
     logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'dashboard: the store is unavailable');
-    return [];
+    return { experiments: [], holdout: null };
   }
 }
 

@@ -1,7 +1,9 @@
-// GET /experiments — results per experiment and variant, for the owner only (bearer ADMIN_TOKEN).
+// GET /experiments — results per experiment and variant, and the global holdout's, for the owner
+// only (bearer ADMIN_TOKEN).
 import type { RequestHandler } from 'express';
+import type { ExperimentsResponse } from '../contract.js';
 import type { Policy } from '../decision/decide.js';
-import { experimentResult } from '../experiments/results.js';
+import { readResults } from '../experiments/read-results.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { BearerGuard } from '../http/auth.js';
 import type { Logger } from '../logger.js';
@@ -28,9 +30,9 @@ export function experimentsHandler({ policy, store, adminToken, guard, logger }:
     const s = await store.ready.catch(() => null);
     if (s === null) return reply(res, 503, { error: 'experiment results are unavailable: the store is not open (yet); try again shortly' });
     try {
-      // One SQL aggregate per experiment, run together.
-      const experiments = await Promise.all([...current.experiments.values()].map(async (e) => experimentResult(e, await s.experimentCounts(e.id))));
-      reply(res, 200, { experiments });
+      // Each experiment's SQL aggregates within its attribution window, run together.
+      const body: ExperimentsResponse = await readResults(current.experiments.values(), current.holdout, (id, windowMs) => s.experimentMetrics(id, windowMs));
+      reply(res, 200, body);
     } catch (err) {
       logger?.error({ code: errorCode(err) }, 'experiments: could not read the counts from the store');
       reply(res, 503, { error: 'experiment results could not be read from the store; try again shortly' });

@@ -45,6 +45,8 @@ export interface OfferRouteDeps {
   keyWaitMs?: number;
   /** Signs and checks preview tokens; null: previews are refused (`preview-disabled`). */
   previewKey?: PreviewKey | null;
+  /** Told every decision made for a visitor (the global holdout's record). */
+  decided?: (visitorId: string, decision: Decision) => void;
   now?: () => number;
 }
 
@@ -52,7 +54,7 @@ export interface OfferRouteDeps {
 /** Default `keyWaitMs`: well inside the widget's 2 s timeout. */
 export const KEY_WAIT_MS = 1000;
 
-export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, decided, now = Date.now }: OfferRouteDeps): RequestHandler {
   const facts = given ?? new OfferFactsCache(10_000, now);
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
@@ -91,6 +93,7 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
   }
 
   function respond(res: Response, decision: Decision, visitorId: string, policy: Policy, pools: OffersSnapshot['pools']): void | Promise<void> {
+    decided?.(visitorId, decision);
     const offer = decision.offer;
     const signed = (body: OfferResponse): void | Promise<void> => sign(res, body, visitorId, policy);
     if (offer === null) return signed({ ...decision, offer: null });

@@ -16,7 +16,7 @@ const BATCH = 5000;
 
 /** Deletes rows older than `before` (ms epoch) from every table that has a retention. */
 export async function prune(db: Db, before: number, batch = BATCH): Promise<PruneCounts> {
-  const counts: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0 };
+  const counts: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0 };
   counts.exposures = await repeat(() =>
     db
       .deleteFrom('vo_exposures')
@@ -56,6 +56,15 @@ export async function prune(db: Db, before: number, batch = BATCH): Promise<Prun
   // done_at is null while pending: those never match.
   counts.outbox = await repeat(
     () => db.deleteFrom('vo_outbox').where('id', 'in', (eb) => eb.selectFrom('vo_outbox').select('id').where('done_at', '<', before).limit(batch)).executeTakeFirst(),
+    batch,
+  );
+  // A visitor who converted otherwise (a lead) is never claimed again: their row goes here.
+  counts.visitorChecks = await repeat(
+    () =>
+      db
+        .deleteFrom('vo_visitor_checks')
+        .where('visitor_id', 'in', (eb) => eb.selectFrom('vo_visitor_checks').select('visitor_id').where('updated_at', '<', before).limit(batch))
+        .executeTakeFirst(),
     batch,
   );
   return counts;

@@ -109,6 +109,20 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+/** When an exposed, unconverted visitor's DataFast record is looked at next, and who is looking now. */
+export interface VisitorChecksTable {
+  visitor_id: string;
+  /** Due from then (ms epoch). */
+  next_check_at: number;
+  /** Looks made so far (the next one waits longer). */
+  checks: number;
+  /** The instance checking it now, until `lease_expires_at`; null between checks. */
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  /** Last claimed or settled (pruning by the retention). */
+  updated_at: number;
+}
+
 export interface Database {
   vo_leads: LeadsTable;
   vo_first_exposures: FirstExposuresTable;
@@ -119,6 +133,7 @@ export interface Database {
   vo_coupon_codes: CouponCodesTable;
   vo_settings: SettingsTable;
   vo_outbox: OutboxTable;
+  vo_visitor_checks: VisitorChecksTable;
 }
 
 /** Kysely's own bookkeeping tables, named like ours. */

@@ -8,10 +8,12 @@ import { claimHeldCouponCode, couponCode, couponCodesLeft, couponStock, holdCoup
 import { leadsPage } from './sql-lead-pages.js';
 import { deleteLeadsByEmail, enqueueUndeliveredLeads, LeadWriter, leadById, markDelivered, pendingLeadCount, pendingLeads, setDelivered } from './sql-leads.js';
 import { claimOutbox, insertGoal, outboxCounts, releaseLeases, settleRow } from './sql-outbox.js';
+import { claimVisitorChecks, settleVisitorCheck, type VisitorCheckClaim } from './sql-visitor-checks.js';
+import { convertAt, experimentMetrics } from './sql-attribution.js';
 import { experimentCounts } from './sql-experiments.js';
 import { recordOfferExposure } from './sql-exposures.js';
 import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
-import type { CouponStock, DeliveryTarget, KeyedGoal, Lead, OfferExposure, OfferExposureOutcome, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorOfferFacts } from './store.js';
+import type { ArmMetrics, CouponStock, DeliveryTarget, KeyedGoal, Lead, OfferExposure, OfferExposureOutcome, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorCheck, VisitorOfferFacts } from './store.js';
 
 export interface SqlStoreOptions {
   /** Clock, default Date.now. */
@@ -145,6 +147,24 @@ export class SqlStore implements Store {
 
   experimentCounts(experimentId: string): Promise<Map<string, VariantCounts>> {
     return this.#read(() => experimentCounts(this.#b.db, experimentId));
+  }
+
+  experimentMetrics(experimentId: string, windowMs: number): Promise<Map<string, ArmMetrics>> {
+    return this.#read(() => experimentMetrics(this.#b.db, this.kind, experimentId, windowMs));
+  }
+
+  recordConversionsAt(visitorId: string, times: readonly number[]): Promise<string[]> {
+    return this.#write(() => convertAt(this.#b.db, visitorId, times));
+  }
+
+  // ---- DataFast reconciliation ----
+
+  claimVisitorChecks(claim: VisitorCheckClaim): Promise<VisitorCheck[]> {
+    return this.#write(() => claimVisitorChecks(this.#b, claim, this.#now()));
+  }
+
+  settleVisitorCheck(visitorId: string, owner: string, nextCheckAt: number | null): Promise<boolean> {
+    return this.#write(() => settleVisitorCheck(this.#b.db, visitorId, owner, nextCheckAt, this.#now()));
   }
 
   // ---- orders ----

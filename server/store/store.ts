@@ -53,6 +53,43 @@ export interface VariantCounts {
   conversions: number;
 }
 
+/** Revenue of one arm in one currency: its orders with a value, within the attribution window. */
+export interface ArmRevenue {
+  orders: number;
+  /** Visitors with at least one such order. */
+  buyers: number;
+  /** Σ order values. */
+  revenue: number;
+  /** Σ over the arm's visitors of (their revenue in this currency)²: the spread of revenue per visitor. */
+  revenueSquares: number;
+}
+
+/** One arm's exposed visitors and what they did within the attribution window after their exposure. */
+export interface ArmMetrics {
+  exposures: number;
+  /** Visitors whose first conversion (a lead, a conversion event, an order, a DataFast payment) fell within the window. */
+  conversions: number;
+  /** Orders within the window, with a value or not. */
+  orders: number;
+  /** By currency (ISO 4217); orders without a value are in `orders` only. */
+  revenue: Record<string, ArmRevenue>;
+}
+
+/** Exposures of an experiment the DataFast reconciliation looks at: those from now − `lookBackMs` on. */
+export interface CheckWindow {
+  experimentId: string;
+  lookBackMs: number;
+}
+
+/** A visitor claimed for a look at their DataFast record. */
+export interface VisitorCheck {
+  visitorId: string;
+  /** Looks made before this one. */
+  checks: number;
+  /** Experiment → the visitor's exposure (ms epoch), for their unconverted exposures within the windows claimed by. */
+  exposures: Record<string, number>;
+}
+
 /** Where an order was reported from: the widget (`convert()`, via POST /events) or the site's backend (POST /conversions). */
 export type OrderSource = 'page' | 'backend';
 
@@ -115,8 +152,8 @@ export interface StoreWriteStats {
   lastFailureCode: string | null;
 }
 
-/** Rows removed by one pruning pass, by table (`outbox`: finished deliveries). */
-export type PruneCounts = Record<'exposures' | 'conversions' | 'firstExposures' | 'orders' | 'outbox', number>;
+/** Rows removed by one pruning pass, by table (`outbox`: finished deliveries; `visitorChecks`: DataFast looks not touched since). */
+export type PruneCounts = Record<'exposures' | 'conversions' | 'firstExposures' | 'orders' | 'outbox' | 'visitorChecks', number>;
 
 // ---- the delivery outbox ----
 
@@ -243,8 +280,37 @@ export interface Store {
    * them (so a retry is new again); a stored exposure always has its goal queued.
    */
   recordOfferExposure(exposure: OfferExposure, goal?: KeyedGoal): Promise<OfferExposureOutcome>;
-  /** Exposures and conversions per variant (an SQL aggregate); empty if none. */
+  /** Exposures and conversions per variant, whenever converted (an SQL aggregate); empty if none. */
   experimentCounts(experimentId: string): Promise<Map<string, VariantCounts>>;
+  /**
+   * Per variant: exposures, conversions and orders within `windowMs` of each visitor's exposure,
+   * and revenue per currency with the sum of squares of per-visitor revenue (SQL aggregates over
+   * orders that carry this experiment's arm); empty if none.
+   */
+  experimentMetrics(experimentId: string, windowMs: number): Promise<Map<string, ArmMetrics>>;
+  /**
+   * Conversions found after the fact (DataFast payments at `times`, ms epoch): for each time, oldest
+   * first, the visitor's conversion in every experiment they were exposed to at or before it and
+   * had not converted in. Resolves with the experiments counted.
+   */
+  recordConversionsAt(visitorId: string, times: readonly number[]): Promise<string[]>;
+
+  // ---- DataFast reconciliation ----
+
+  /**
+   * Leases up to `limit` visitors due for a look to `owner` for `leaseMs`: visitors with an
+   * unconverted exposure in one of `windows`, first looked at `firstCheckAfterMs` after their
+   * earliest such exposure, then at the time their last settle set; never one leased to someone
+   * else (on Postgres, a conditional upsert per visitor: two instances never claim one together).
+   * Soonest due first.
+   */
+  claimVisitorChecks(claim: { windows: readonly CheckWindow[]; firstCheckAfterMs: number; owner: string; limit: number; leaseMs: number }): Promise<VisitorCheck[]>;
+  /**
+   * Ends `owner`'s look: the visitor is due again at `nextCheckAt`, or never (null; the row stays,
+   * marked done, until the retention prunes it). False (nothing changed) when `owner` no longer
+   * holds the lease.
+   */
+  settleVisitorCheck(visitorId: string, owner: string, nextCheckAt: number | null): Promise<boolean>;
 
   // ---- orders ----
 
@@ -346,8 +412,9 @@ export interface Store {
   // ---- retention ----
 
   /**
-   * Deletes exposures, conversions, first exposures, orders and finished outbox rows (delivered,
-   * rejected, failed) older than `before` (ms epoch), in batches. Leads and pending deliveries are kept.
+   * Deletes exposures, conversions, first exposures, orders, finished outbox rows (delivered,
+   * rejected, failed) and DataFast look records older than `before` (ms epoch), in batches. Leads
+   * and pending deliveries are kept.
    */
   prune(before: number): Promise<PruneCounts>;
 

@@ -1,7 +1,9 @@
 // What the dashboard's browser test (and anything that screenshots the dashboard) shows: the
-// built-in offers plus two experiments, one with a clear winner and one whose exposures do not
-// follow its weights (a sample ratio mismatch), with counts written straight into the store.
+// built-in offers plus two experiments, one with a clear winner (by the always-valid test, with
+// revenue from orders) and one whose exposures do not follow its weights (a sample ratio
+// mismatch), and a 1 % global holdout, with counts written straight into the store.
 import type { DecisionSettings } from '../../server/decision/policy';
+import { HOLDOUT_EXPERIMENT } from '../../server/experiments/holdout';
 import type { Experiment } from '../../server/experiments/types';
 import type { Store } from '../../server/store/store';
 import { visitorIds } from '../support/visitor-ids';
@@ -33,21 +35,28 @@ export const GUIDE_COPY: Experiment = {
 
 export const DASHBOARD_DECISIONS: DecisionSettings = {
   experiments: [LAUNCH_URGENCY, GUIDE_COPY],
+  // Small enough that none of the seeded personas is held out (their rows show their rule).
+  holdout: 0.01,
   rules: [{ id: 'high-intent-test', when: { segment: ['high'] }, then: { experiment: LAUNCH_URGENCY.id } }],
 };
 
-/** Exposures and conversions per variant, as the widget's /events would have recorded them. */
-const COUNTS: Array<[Experiment, string, number, number]> = [
-  [LAUNCH_URGENCY, 'control', 412, 9],
-  [LAUNCH_URGENCY, 'urgency', 405, 27],
-  [GUIDE_COPY, 'control', 300, 12],
-  [GUIDE_COPY, 'guide', 200, 11],
+/** Exposures, conversions and the value of each converter's order (null: a lead, no order) per variant, as /events, /leads and /conversions would have recorded them. */
+const COUNTS: Array<[experiment: string, variant: string, exposures: number, conversions: number, orderValue: number | null]> = [
+  [LAUNCH_URGENCY.id, 'control', 412, 9, 49],
+  [LAUNCH_URGENCY.id, 'urgency', 405, 40, 59],
+  [GUIDE_COPY.id, 'control', 300, 12, null],
+  [GUIDE_COPY.id, 'guide', 200, 11, null],
+  [HOLDOUT_EXPERIMENT, 'holdout', 20, 0, null],
+  [HOLDOUT_EXPERIMENT, 'offers', 1980, 60, 55],
 ];
 
 export async function seedExperimentCounts(store: Store): Promise<void> {
-  for (const [experiment, variant, exposures, conversions] of COUNTS) {
-    const ids = visitorIds(exposures, `${experiment.id}-${variant}`);
-    for (const id of ids) await store.recordExposure(experiment.id, variant, id);
-    for (const id of ids.slice(0, conversions)) await store.recordConversion(experiment.id, id);
+  for (const [experiment, variant, exposures, conversions, value] of COUNTS) {
+    const ids = visitorIds(exposures, `${experiment}-${variant}`);
+    for (const id of ids) await store.recordExposure(experiment, variant, id);
+    for (const [i, id] of ids.slice(0, conversions).entries()) {
+      if (value === null) await store.recordConversion(experiment, id);
+      else await store.recordOrder({ orderId: `${experiment}-${variant}-${i}`, visitorId: id, value, currency: 'EUR', source: 'backend' });
+    }
   }
 }

@@ -90,16 +90,29 @@ describe('operator dashboard, open mode (headless Chromium)', () => {
     for (const pii of ['Marc Tremblay', 'Aiko Tanaka', 'Lucas Martin', 'Jane Doe', 'Berlin', 'Toronto', '@']) expect(text, pii).not.toContain(pii);
   });
 
-  it('shows the experiment results with significance marks and the sample-ratio-mismatch warning', async () => {
+  it('shows the experiment results with the sequential decision, revenue, the other methods labelled, and the sample-ratio-mismatch warning', async () => {
     const tables = v.page.locator('visitor-offers-dashboard table.results');
-    expect(await tables.count()).toBe(2);
+    expect(await tables.count()).toBe(3);
     const launch = tables.filter({ has: v.page.locator('caption', { hasText: 'launch-urgency' }) });
     expect(await launch.locator('caption').innerText()).toMatch(/launch-urgency\s+running\s+coverage 100%/);
     const urgency = launch.locator('tbody tr').filter({ hasText: 'popular-plan-urgency' });
     expect(await urgency.getAttribute('class')).toContain('significant');
     expect(await urgency.locator('.star').count()).toBe(1);
     expect(await urgency.locator('.sr-only', { hasText: 'significant' }).count()).toBe(1);
-    expect(await launch.locator('tbody tr').first().innerText()).toMatch(/^control\s+none\s+50%\s+412\s+9\s+2\.18%/);
+    expect(await launch.locator('tbody tr').first().innerText()).toMatch(/^control\s+none\s+50%\s+412\s+9\s+2\.18%\s+—\s+€1\.07\s+—\s+€49\.00/);
+    // 9.9 % against 2.2 % on ~400 each: the always-valid interval has left 0. Revenue per visitor 40 × 59 / 405.
+    const row = await urgency.innerText();
+    expect(row).toMatch(/405\s+40\s+9\.88%\s+\+7\.69 pts\s+\[\+\d\.\d\d pts, \+\d+\.\d\d pts\] · \+352\.1%/);
+    expect(row).toMatch(/€5\.83\s+\+€4\.76[\s\S]*€59\.00[\s\S]*wins[\s\S]*revenue: (wins|keep running)/);
+    expect(await launch.locator('caption').innerText()).toMatch(/attribution 7 days · revenue in EUR/);
+    expect(await launch.locator('thead').innerText()).toMatch(/Rate vs control \(95% CI\)[\s\S]*p, z-test \(fixed\)[\s\S]*P\(beat control\)/i);
+    const note = await v.page.locator('visitor-offers-dashboard section[aria-labelledby=experiments-title] > p.note').innerText();
+    expect(note).toMatch(/sequential \(always valid at 95%\)/);
+
+    // The global holdout against everyone else, and what the offers added.
+    const holdout = tables.filter({ has: v.page.locator('caption', { hasText: 'Global holdout' }) });
+    expect(await holdout.locator('tbody tr').first().innerText()).toMatch(/^holdout \(control\)\s+none\s+1%\s+20\s+0\s+0\.00%/);
+    expect(await v.page.locator('visitor-offers-dashboard .experiment p.note').innerText()).toContain('The offers added about 60 conversions and €3,300.00 of revenue');
 
     const warning = v.page.locator('visitor-offers-dashboard .warning');
     expect(await warning.count()).toBe(1);

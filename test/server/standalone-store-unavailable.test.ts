@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM, startSimulatedDataFast, type SimulatedDataFast } from '../../demo/simulated-datafast';
 import { SQLITE_FILE } from '../../server/store/sqlite';
+import { TEST_SECRET, testToken } from '../support/decision-tokens';
 import { startStandalone, type StandaloneProcess } from '../support/standalone-process';
 import { fill, tmpfs } from '../support/tmpfs';
 import { eventually } from '../support/wait';
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 async function start(dataDir: string): Promise<StandaloneProcess> {
-  const server = await startStandalone({ DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, DATA_DIR: dataDir });
+  const server = await startStandalone({ DATAFAST_API_KEY: SIM.apiKey, DATAFAST_API_URL: sim.url, DATA_DIR: dataDir, VISITOR_OFFERS_SECRET: TEST_SECRET });
   running.push(server);
   return server;
 }
@@ -93,8 +94,8 @@ async function servesWithoutStore(server: StandaloneProcess, dataDir: string, co
   const low = await offer(server, personas.low.visitorId);
   expect(low).toMatchObject({ status: 200, body: { segment: 'low', offer: null, reason: 'store-unavailable' } });
 
-  expect(await post(server, 'leads', { email: 'refused@example.com', offerId: 'starter-guide' })).toBe(503);
-  expect(await post(server, 'events', { type: 'exposure', offerId: 'popular-plan-urgency' })).toBe(503);
+  expect(await post(server, 'leads', { email: 'refused@example.com', offerId: 'starter-guide', token: testToken(personas.low.visitorId, 'starter-guide') })).toBe(503);
+  expect(await post(server, 'events', { type: 'exposure', offerId: 'popular-plan-urgency', token: testToken(personas.low.visitorId, 'popular-plan-urgency') })).toBe(503);
 
   const ready = await readyz(server);
   expect(ready.status).toBe(503);
@@ -107,7 +108,7 @@ async function servesWithoutStore(server: StandaloneProcess, dataDir: string, co
 /** Once the directory takes writes: ready by itself, and a lead is stored — only that one. */
 async function recovers(server: StandaloneProcess, dataDir: string): Promise<void> {
   await eventually(async () => (await readyz(server)).status === 200, 'the server to open its store by itself', { timeoutMs: 45_000, intervalMs: 250 });
-  expect(await post(server, 'leads', { email: 'accepted@example.com', offerId: 'starter-guide' })).toBe(202);
+  expect(await post(server, 'leads', { email: 'accepted@example.com', offerId: 'starter-guide', token: testToken(personas.low.visitorId, 'starter-guide') })).toBe(202);
   expect((await offer(server, personas.low.visitorId)).body.offer).toMatchObject({ id: 'welcome-coupon' });
   expect(server.output()).toContain('store opened: leads and events are stored again');
   expect(storedEmails(dataDir)).toEqual(['accepted@example.com']);

@@ -10,7 +10,8 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { loadSnapshot } from './api';
 import { secondsAgo } from './format';
 import { couponsSection } from './coupons';
-import { activitySection, experimentsSection, summarySection, visitorsSection } from './sections';
+import { experimentsSection } from './experiments';
+import { activitySection, summarySection, visitorsSection } from './sections';
 import { styles } from './styles';
 import type { DashboardSnapshot } from './types';
 

@@ -1,8 +1,8 @@
 // The dashboard's sections as small render functions of the snapshot: summary, active visitors,
-// recent activity, experiments. No state here; the element (dashboard.ts) owns it.
+// recent activity (experiments: experiments.ts). No state here; the element (dashboard.ts) owns it.
 import { html, nothing, type TemplateResult } from 'lit';
-import { confidence, countryName, flagEmoji, kindLabel, minutesAgo, money, pct, pValue, score, signedPct } from './format';
-import type { DashboardSnapshot, DashboardVisitor, ExperimentResult, Segment, VariantResult } from './types';
+import { confidence, countryName, flagEmoji, kindLabel, minutesAgo, money, pct, score } from './format';
+import type { DashboardSnapshot, DashboardVisitor, Segment } from './types';
 
 const SEGMENTS: readonly Segment[] = ['high', 'average', 'low', 'unknown', 'customer'];
 const int = new Intl.NumberFormat('en');
@@ -188,85 +188,5 @@ export function activitySection(d: DashboardSnapshot): TemplateResult {
         <p class="note">Payers' names and emails are never shown: this server drops them when it reads DataFast's map.</p>
       </section>
     </div>
-  `;
-}
-
-export function experimentsSection(d: DashboardSnapshot): TemplateResult {
-  return html`
-    <section class="panel" aria-labelledby="experiments-title">
-      <h2 id="experiments-title">Experiments</h2>
-      ${d.experiments.length === 0
-        ? html`<p class="empty">No experiments are configured.</p>`
-        : d.experiments.map((r) => experimentBlock(r, d.alpha))}
-      <p class="note">
-        <span aria-hidden="true">★</span> significant: p &lt; ${d.alpha} (two-sided two-proportion z-test against control).
-        P(beat control) is the Bayesian chance that the variant's rate is higher. Peeking repeatedly inflates false positives:
-        decide the sample size first.
-      </p>
-    </section>
-  `;
-}
-
-function experimentBlock(r: ExperimentResult, alpha: number): TemplateResult {
-  const total = r.variants.reduce((n, v) => n + v.exposures, 0);
-  const srm = r.sampleRatioMismatch;
-  const captionId = `experiment-${r.id}`;
-  return html`
-    <div class="experiment">
-      ${srm?.mismatch
-        ? html`<div class="warning" role="note">
-            <strong><span aria-hidden="true">⚠</span> Sample ratio mismatch in ${r.id}.</strong>
-            Exposures do not follow the weights (χ² ${srm.chiSquare.toFixed(2)}, p ${srm.pValue.toExponential(2)}): assignment or
-            tracking is broken. Do not trust these results until the cause is found.
-          </div>`
-        : nothing}
-      <div class="scroll" role="region" aria-labelledby=${captionId} tabindex="0">
-        <table class="results">
-          <caption id=${captionId}>
-            <div class="caption">
-              <span class="exp-id">${r.id}</span>
-              <span class="pill status-${r.status}">${r.status}</span>
-              <span class="muted">coverage ${pct(r.coverage, 0)} · ${int.format(total)} exposures</span>
-            </div>
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">Variant</th>
-              <th scope="col">Offer</th>
-              <th scope="col" class="num">Share</th>
-              <th scope="col" class="num">Exposures</th>
-              <th scope="col" class="num">Conversions</th>
-              <th scope="col" class="num">Rate</th>
-              <th scope="col" class="num">Lift</th>
-              <th scope="col" class="num">p-value</th>
-              <th scope="col" class="num">P(beat control)</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${r.variants.map((v) => variantRow(v, alpha))}
-          </tbody>
-        </table>
-      </div>
-    </div>
-  `;
-}
-
-function variantRow(v: VariantResult, alpha: number): TemplateResult {
-  const significant = v.pValue !== null && v.pValue < alpha;
-  const direction = significant && v.lift !== null ? (v.lift >= 0 ? 'up' : 'down') : '';
-  return html`
-    <tr class=${significant ? 'significant' : ''}>
-      <th scope="row">${v.id}${v.isControl && v.id !== 'control' ? html` <span class="muted">(control)</span>` : nothing}</th>
-      <td>${v.offer === null ? html`<span class="muted">none</span>` : html`<span class="offer-id">${v.offer}</span>`}</td>
-      <td class="num">${pct(v.expectedShare, 0)}</td>
-      <td class="num">${int.format(v.exposures)}</td>
-      <td class="num">${int.format(v.conversions)}</td>
-      <td class="num">${pct(v.conversionRate, 2)}</td>
-      <td class="num ${direction}">${signedPct(v.lift)}</td>
-      <td class="num">
-        ${pValue(v.pValue)}${significant ? html` <span class="star" aria-hidden="true">★</span><span class="sr-only"> significant</span>` : nothing}
-      </td>
-      <td class="num">${pct(v.chanceToBeatControl, 1)}</td>
-    </tr>
   `;
 }

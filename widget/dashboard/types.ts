@@ -6,7 +6,7 @@ export type {
   DashboardSnapshot,
   DashboardVisitor,
 } from '../../server/dashboard/snapshot';
-export type { ExperimentResult, VariantResult } from '../../server/experiments/results';
+export type { ExperimentResult, HoldoutResult, MetricComparison, VariantResult } from '../../server/contract';
 export type { CouponPoolStock } from '../../server/offers/pool-stock';
 export type { Segment } from '../../server/decision/segment';
 export type { PreviewLinkResponse, PreviewTargets } from '../../server/contract';

@@ -8,6 +8,7 @@ import { outbox } from './0002-outbox.js';
 import { codeHolds } from './0003-code-holds.js';
 import { leadEmailKey } from './0004-lead-email-key.js';
 import { codeIndex } from './0005-code-index.js';
+import { attribution } from './0006-attribution.js';
 
 export function migrationsFor(kind: StoreKind): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -16,9 +17,10 @@ export function migrationsFor(kind: StoreKind): MigrationProvider {
     '0003-code-holds': codeHolds(),
     '0004-lead-email-key': leadEmailKey(),
     '0005-code-index': codeIndex(),
+    '0006-attribution': attribution(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
 
 /** The newest migration's name: a reader (`visitor-offers results`) refuses an older schema. */
-export const LATEST_MIGRATION = '0005-code-index';
+export const LATEST_MIGRATION = '0006-attribution';

@@ -288,6 +288,9 @@ describe('the environment, read as the standalone server reads it', () => {
       ['READINESS_MAX_UPSTREAM_OPEN_MS', 'OFF', (o) => o.maxUpstreamOpenMs, null],
       ['CODES_HOLD_MINUTES', '15', (o) => o.codes.holdMinutes, 15],
       ['CODES_LOW_STOCK_WARNING', '0', (o) => o.codes.lowStockWarning, 0],
+      ['RECONCILE_CALLS_PER_MINUTE', '0', (o) => o.reconcile.callsPerMinute, 0],
+      ['RECONCILE_CALLS_PER_MINUTE', '120', (o) => o.reconcile.callsPerMinute, 120],
+      ['RECONCILE_FIRST_CHECK_MINUTES', '15', (o) => o.reconcile.firstCheckMinutes, 15],
     ])('%s=%s sets its option', (name, text, read, value) => {
       const env = minimal({ [name]: ` ${text} ` });
       const option = OPTION_VARIABLES.find((v) => v.name === name)?.option ?? '';

@@ -84,6 +84,7 @@ describe('parseOffersFile', () => {
           offers: [],
           rules: [],
           experiments: [],
+          holdout: 0,
         },
       });
     });
@@ -572,12 +573,13 @@ describe('parseOffersFile: rules', () => {
 });
 
 describe('parseOffersFile: experiments', () => {
-  it('fills in coverage 1 and status running, and keeps a seed', () => {
+  it('fills in coverage 1, status running and a 7-day attribution window, and keeps a seed', () => {
     expect(ok({ experiments: [experiment()] }).experiments).toStrictEqual([
       {
         id: 'e',
         coverage: 1,
         status: 'running',
+        attributionDays: 7,
         variants: [
           { id: 'control', weight: 1, offer: null },
           { id: 'coupon', weight: 1, offer: 'welcome-coupon' },
@@ -589,6 +591,25 @@ describe('parseOffersFile: experiments', () => {
       coverage: 0.25,
       status: 'stopped',
     });
+  });
+
+  it('keeps an attribution window and a result currency (upper-cased); refuses ones out of range', () => {
+    expect(ok({ experiments: [experiment({ attributionDays: 30, currency: 'eur' })] }).experiments[0]).toMatchObject({ attributionDays: 30, currency: 'EUR' });
+    for (const bad of [{ attributionDays: 0 }, { attributionDays: 91 }, { attributionDays: 1.5 }, { currency: 'euro' }]) {
+      const result = parse({ experiments: [experiment(bad)] });
+      expect(result.ok, JSON.stringify(bad)).toBe(false);
+      if (!result.ok) expect(result.error).toMatch(/experiments\[0\]\.(attributionDays|currency)/);
+    }
+  });
+
+  it('takes a global holdout share from 0 to 0.5, default 0', () => {
+    expect(ok({}).holdout).toBe(0);
+    expect(ok({ holdout: 0.05 }).holdout).toBe(0.05);
+    for (const bad of [-0.1, 0.6, '5%']) {
+      const result = parse({ holdout: bad });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.error).toMatch(/holdout/);
+    }
   });
 
   it('accepts a variant switched off with weight 0, and coverage 0 and 1', () => {

@@ -90,7 +90,7 @@ describe('settings', () => {
   it('take the documented defaults', () => {
     expect(parseOptions({ datafast })).toEqual({
       datafast: { apiKey: 'df_test_key', websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500, breaker: { failureThreshold: 5, failureWindowMs: 60_000, coolDownMs: 30_000 } },
-      offers: { kind: 'inline', place: '', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [] } },
+      offers: { kind: 'inline', place: '', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [], holdout: 0 } },
       cache: DEFAULTS.cache,
       liveTtlMs: 15_000,
       dataDir: 'data',
@@ -110,6 +110,7 @@ describe('settings', () => {
       maxUpstreamOpenMs: null,
       limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
       codes: { holdMinutes: 60, lowStockWarning: 100 },
+      reconcile: { callsPerMinute: 30, firstCheckMinutes: 60 },
       logger: null,
       logLevel: 'info',
     });
@@ -129,6 +130,13 @@ describe('settings', () => {
     expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', CODES_HOLD_MINUTES: '30', CODES_LOW_STOCK_WARNING: '25' })).codes).toEqual({ holdMinutes: 30, lowStockWarning: 25 });
     expect(() => parseOptions({ datafast, codes: { holdMinutes: 0 } })).toThrow('codes.holdMinutes: must be at least 1, got 0');
     expect(() => parseOptions({ datafast, codes: { lowStockWarning: -1 } })).toThrow('codes.lowStockWarning: must be at least 0, got -1');
+  });
+
+  it('the DataFast reconciliation: its call budget (0 turns it off) and first look, each alone; out of range refused', () => {
+    expect(parseOptions({ datafast, reconcile: { callsPerMinute: 0 } }).reconcile).toEqual({ callsPerMinute: 0, firstCheckMinutes: 60 });
+    expect(parseOptions({ datafast, reconcile: { firstCheckMinutes: 5 } }).reconcile).toEqual({ callsPerMinute: 30, firstCheckMinutes: 5 });
+    expect(() => parseOptions({ datafast, reconcile: { callsPerMinute: 10_001 } })).toThrow('reconcile.callsPerMinute: must be at most 10000, got 10001');
+    expect(() => parseOptions({ datafast, reconcile: { firstCheckMinutes: 1.5 } })).toThrow('reconcile.firstCheckMinutes');
   });
 
   it('metrics and readiness: public metrics on request; an open breaker may be left out of readiness with null', () => {

@@ -137,7 +137,7 @@ describe('dashboardSnapshot', () => {
       experiments: [HERO],
       rules: [{ id: 'hero-test', when: { segment: ['high', 'average'] }, then: { experiment: 'hero' } }],
     });
-    const results = [experimentResult(HERO, new Map([['control', { exposures: 120, conversions: 3 }], ['urgency', { exposures: 118, conversions: 11 }]]))];
+    const results = [experimentResult(HERO, new Map([['control', { exposures: 120, conversions: 3, orders: 0, revenue: {} }], ['urgency', { exposures: 118, conversions: 11, orders: 0, revenue: {} }]]))];
     const s = snapshot(policy, seededMap().map, results);
     for (const name of ['high', 'average', 'identified'] as const) {
       const a = assign(HERO, personas[name].visitorId);

@@ -5,6 +5,7 @@ import { DEFAULT_SEGMENT_OFFERS, decide, noOffer, type Policy } from '../../../s
 import { BUILT_IN_OFFERS, type Offer, type OfferKind } from '../../../server/decision/offer';
 import { DEFAULT_THRESHOLDS, type Segment } from '../../../server/decision/segment';
 import { buildPolicy } from '../../../server/decision/policy';
+import { explain } from '../../../server/decision/explain';
 
 interface VisitorShape {
   score?: number;
@@ -195,5 +196,25 @@ describe('decide with rules and experiments', () => {
     expect(decide(found(), stopped, page('/'))).toMatchObject({ experiment: null, reason: 'rule:fallback', offer: { id: 'starter-guide' } });
     const noCoverage = buildPolicy({ experiments: [{ ...experiment, coverage: 0 }], rules });
     expect(decide(found(), noCoverage, page('/'))).toMatchObject({ experiment: null, reason: 'rule:fallback' });
+  });
+});
+
+describe('decide with a global holdout', () => {
+  const rules = [{ id: 'everyone', when: {}, then: { offer: 'welcome-coupon' } }];
+  const visitorWith = (i: number): VisitorLookup => ({ kind: 'found', visitor: { ...makeVisitor({ score: 20 }), visitorId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` } });
+
+  it('gives the held-out visitors no offer and no experiment, before any rule; everyone else as before', () => {
+    const policy = buildPolicy({ rules, holdout: 0.2 });
+    const decisions = Array.from({ length: 500 }, (_, i) => decide(visitorWith(i), policy));
+    const held = decisions.filter((d) => d.reason === 'holdout');
+    expect(held.length).toBeGreaterThan(60);
+    expect(held.length).toBeLessThan(140);
+    for (const d of held) expect(d).toEqual({ offer: null, experiment: null, segment: 'low', reason: 'holdout' });
+    for (const d of decisions.filter((x) => x.reason !== 'holdout')) expect(d).toMatchObject({ offer: { id: 'welcome-coupon' }, reason: 'rule:everyone' });
+    // The explanation agrees, and tries no rule for a held-out visitor.
+    const i = decisions.findIndex((d) => d.reason === 'holdout');
+    expect(explain(visitorWith(i), policy, { path: '/', query: {}, referrer: null })).toMatchObject({ decision: { reason: 'holdout', offer: null }, rules: [] });
+    // Without a holdout nobody is held out.
+    expect(Array.from({ length: 500 }, (_, i) => decide(visitorWith(i), buildPolicy({ rules }))).every((d) => d.reason === 'rule:everyone')).toBe(true);
   });
 });

@@ -10,7 +10,7 @@ import { startPostgres, type Postgres } from '../../support/postgres';
 import { freePort } from '../../support/server-process';
 import { describeStoreContract, testClock } from './store-contract';
 
-const TABLES = ['vo_leads', 'vo_first_exposures', 'vo_exposures', 'vo_conversions', 'vo_orders', 'vo_coupon_pools', 'vo_coupon_codes', 'vo_settings', 'vo_outbox'];
+const TABLES = ['vo_leads', 'vo_first_exposures', 'vo_exposures', 'vo_conversions', 'vo_orders', 'vo_coupon_pools', 'vo_coupon_codes', 'vo_settings', 'vo_outbox', 'vo_visitor_checks'];
 
 let server: Postgres;
 beforeAll(async () => {
@@ -140,6 +140,36 @@ describe('two instances on one Postgres database', () => {
       expect(again.map((r) => r.key)).toEqual(['held']);
       expect(await a.settleOutbox(again[0]!, 'a', { state: 'delivered', attempts: 0, error: null })).toBe(false);
       expect(await b.settleOutbox(again[0]!, 'b', { state: 'delivered', attempts: 0, error: null })).toBe(true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('look at each visitor once between them: DataFast checks claimed racing from both never overlap', async () => {
+    const url = await server.createDatabase();
+    const clock = testClock();
+    const [a, b] = await Promise.all([open(url, clock.now), open(url, clock.now)]);
+    try {
+      for (let i = 0; i < 200; i += 1) await (i % 2 === 0 ? a : b).recordExposure('exp', i % 3 === 0 ? 'x' : 'y', `visitor-${i}`);
+      clock.advance(3_600_000);
+      const windows = [{ experimentId: 'exp', lookBackMs: 86_400_000 }];
+      const seen: Record<'a' | 'b', string[]> = { a: [], b: [] };
+      // Each claims and settles (due again in an hour), several claimers per instance, as two jobs would.
+      const drainFrom = async (name: 'a' | 'b', store: Store): Promise<void> => {
+        for (;;) {
+          const checks = await store.claimVisitorChecks({ windows, firstCheckAfterMs: 0, owner: name, limit: 9, leaseMs: 60_000 });
+          if (checks.length === 0) return;
+          seen[name].push(...checks.map((c) => c.visitorId));
+          const settled = await Promise.all(checks.map((c) => store.settleVisitorCheck(c.visitorId, name, clock.t + 3_600_000)));
+          expect(settled.every(Boolean)).toBe(true);
+        }
+      };
+      await Promise.all([drainFrom('a', a), drainFrom('a', a), drainFrom('b', b), drainFrom('b', b)]);
+      const all = [...seen.a, ...seen.b];
+      expect(all).toHaveLength(200);
+      expect(new Set(all).size).toBe(200);
+      expect(seen.a.length).toBeGreaterThan(0);
+      expect(seen.b.length).toBeGreaterThan(0);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -1,0 +1,41 @@
+// The router's experiment bookkeeping besides the routes: the global holdout's record of who was
+// decided for (holdout-recorder.ts) and the DataFast conversion reconciliation (reconciler.ts),
+// made from the router's parts and options. The router starts the reconciliation once its store
+// is open and stops it in close(), before the store closes.
+import type { PaymentGoalsLookup } from '../datafast/client.js';
+import type { Decision, Policy } from '../decision/decide.js';
+import type { Logger } from '../logger.js';
+import type { StoreRef } from '../store/store-ref.js';
+import { HoldoutRecorder } from './holdout-recorder.js';
+import { Reconciler } from './reconciler.js';
+
+export interface ExperimentJobsOptions {
+  store: StoreRef;
+  policy: () => Policy;
+  /** A DataFast lookup of a visitor's payments (counted by the router's upstream metrics). */
+  fetchPayments: (visitorId: string) => Promise<PaymentGoalsLookup>;
+  reconcile: { callsPerMinute: number; firstCheckMinutes: number };
+  /** DataFast's deadline for one call: a look's lease outlasts it. */
+  timeoutMs: number;
+  logger: Logger;
+}
+
+export interface ExperimentJobs {
+  /** For /offer: records each decision's holdout group. */
+  decided: (visitorId: string, decision: Decision) => void;
+  reconciler: Reconciler;
+}
+
+export function experimentJobs(o: ExperimentJobsOptions): ExperimentJobs {
+  const holdout = new HoldoutRecorder({ store: o.store, share: () => o.policy().holdout, logger: o.logger });
+  const reconciler = new Reconciler({
+    store: o.store,
+    policy: o.policy,
+    fetchPayments: o.fetchPayments,
+    callsPerMinute: o.reconcile.callsPerMinute,
+    leaseMs: 2 * o.timeoutMs + 10_000,
+    schedule: { firstCheckAfterMs: o.reconcile.firstCheckMinutes * 60_000 },
+    logger: o.logger,
+  });
+  return { decided: (visitorId, decision) => holdout.observe(visitorId, decision), reconciler };
+}
