@@ -13,6 +13,7 @@ import { assign } from '../../../server/experiments/assign';
 import { inHoldout } from '../../../server/experiments/holdout';
 import type { Experiment } from '../../../server/experiments/types';
 import { internalsOf } from '../../../server/router-internals';
+import { signedToken } from '../../support/decision-tokens';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { visitorIds } from '../../support/visitor-ids';
@@ -106,7 +107,7 @@ describe('DataFast payments counted through the router', () => {
     suite.sim.addVisitor(payer(before!, Date.now() - 60_000));
     for (const v of [after!, before!]) {
       const a = assign(HERO, v)!;
-      const res = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${v}`).send({ type: 'exposure', offerId: a.offerId, experiment: HERO.id, variant: a.variantId });
+      const res = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${v}`).send({ type: 'exposure', offerId: a.offerId, token: await signedToken(m.router, { visitorId: v, offerId: a.offerId, experiment: { id: HERO.id, variant: a.variantId } }) });
       expect(res.status).toBe(202);
     }
     await sleep(5);
