@@ -6,7 +6,7 @@
 // (the file fails there without it); elsewhere it is skipped. A second full-disk test needs no
 // mount: the readiness probe's file is a link to /dev/full, which refuses every write with ENOSPC.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -20,6 +20,7 @@ import { captureLog } from '../support/log-capture';
 import { parseScrape } from '../support/prometheus';
 import { leadBodyFor, TEST_SECRET } from '../support/decision-tokens';
 import { uuidFrom } from '../support/visitor-ids';
+import { fill, mounted, tmpfs } from '../support/tmpfs';
 
 const TOKEN = 'app-health-admin-token-7c41e09b2fd8';
 let sim: SimulatedDataFast;
@@ -93,56 +94,18 @@ describe('/healthz and /readyz', () => {
   });
 });
 
-/** Mounts a tmpfs of `size` at a new directory; null when this process may not mount. */
-function tmpfs(size: string): { dir: string; unmount: () => void } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'vo-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: 'ignore' });
-  } catch {
-    rmSync(dir, { recursive: true });
-    return null;
-  }
-  return {
-    dir,
-    unmount: () => {
-      execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
-      rmSync(dir, { recursive: true });
-    },
-  };
-}
-
-/** Writes to `path` until the filesystem refuses another byte. */
-function fill(path: string): void {
-  const fd = openSync(path, 'w');
-  try {
-    for (const size of [1 << 16, 1]) {
-      const chunk = Buffer.alloc(size, 0x78);
-      for (;;) {
-        try {
-          writeSync(fd, chunk);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw err;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const disk = tmpfs('1m');
 afterAll(() => disk?.unmount());
-if (disk === null && process.env.CI) throw new Error('cannot mount a tmpfs for the full-disk test: CI runs as root with CAP_SYS_ADMIN and must run it');
 
 describe('a full disk', () => {
-  it.skipIf(disk === null)('makes /readyz 503 (ENOSPC) while leads fail with 503, and 200 again once there is room', async () => {
-    const dir = join(disk?.dir ?? '', 'data');
+  it('makes /readyz 503 (ENOSPC) while leads fail with 503, and 200 again once there is room', async () => {
+    const small = mounted(disk, 'the full-disk test');
+    const dir = join(small.dir, 'data');
     const { app } = await standalone({ DATA_DIR: dir, ADMIN_TOKEN: TOKEN });
     expect((await request(app).get('/readyz')).status).toBe(200);
     expect((await lead(app, 0)).status).toBe(202);
 
-    const filler = join(disk?.dir ?? '', 'filler');
+    const filler = join(small.dir, 'filler');
     fill(filler);
     // The journal's last block may still have room for a few leads; then one fails for real. (With
     // no leads at all, the next probe finds the full disk: within the 10 s a good probe is trusted.)

@@ -29,6 +29,12 @@ export function tmpfs(size: string): Tmpfs | null {
   };
 }
 
+/** The tmpfs a test needs: a test that cannot have one fails saying why (it is never skipped). */
+export function mounted(disk: Tmpfs | null, purpose: string): Tmpfs {
+  if (disk === null) throw new Error(`${purpose} needs a real tmpfs: run the tests as root with CAP_SYS_ADMIN, as .ci/run and CI do`);
+  return disk;
+}
+
 /** Writes to `path` until the file system refuses another byte. */
 export function fill(path: string): void {
   const fd = openSync(path, 'w');
