@@ -224,6 +224,12 @@ function normaliseExperiment(e: ExperimentData, place: string, add: Add, checkOf
   const experiment: Experiment = { id: e.id, coverage: e.coverage ?? 1, status: e.status ?? 'running', variants, attributionDays: e.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS };
   if (e.seed !== undefined) experiment.seed = e.seed;
   if (e.currency !== undefined) experiment.currency = e.currency.toUpperCase();
+  if (e.allocation === 'thompson') {
+    experiment.allocation = 'thompson';
+    experiment.allocationMetric = e.allocationMetric ?? 'conversion';
+  } else if (e.allocationMetric !== undefined) {
+    add(`${place}.allocationMetric`, 'only a bandit has one: set "allocation": "thompson" too, or remove it');
+  }
   return experiment;
 }
 

@@ -176,6 +176,14 @@ export const experimentSchema = obj({
     .regex(/^[A-Za-z]{3}$/, 'expected an ISO 4217 currency code, like "EUR"')
     .optional()
     .describe('Currency of the revenue results, default the one most orders of the experiment were in.'),
+  allocation: z
+    .enum(['fixed', 'thompson'])
+    .optional()
+    .describe('"fixed" (default): the weights as given; "thompson": a bandit moves new visitors to the arms doing best (Thompson sampling, recomputed at most every 15 minutes, at least 1 % per arm).'),
+  allocationMetric: z
+    .enum(['conversion', 'revenue'])
+    .optional()
+    .describe('What a "thompson" bandit maximises: "conversion" (default) or "revenue" per visitor.'),
   variants: z
     .array(obj({ id: variantId, weight: z.number().min(0), offer: offerId.nullable() }))
     .min(2, 'needs at least 2 variants (a control with "offer": null counts)'),

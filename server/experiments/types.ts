@@ -26,7 +26,14 @@ export interface Experiment {
   attributionDays?: number;
   /** ISO 4217 currency of the revenue results; default the one with the most orders. */
   currency?: string;
+  /** `fixed` (default): the weights as configured; `thompson`: a bandit reallocates them (bandit.ts). */
+  allocation?: Allocation;
+  /** What a bandit maximises: conversion rate (default) or revenue per visitor. */
+  allocationMetric?: AllocationMetric;
 }
+
+export type Allocation = 'fixed' | 'thompson';
+export type AllocationMetric = 'conversion' | 'revenue';
 
 /** The attribution window of an experiment without its own. */
 export const DEFAULT_ATTRIBUTION_DAYS = 7;

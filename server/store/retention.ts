@@ -16,7 +16,7 @@ const BATCH = 5000;
 
 /** Deletes rows older than `before` (ms epoch) from every table that has a retention. */
 export async function prune(db: Db, before: number, batch = BATCH): Promise<PruneCounts> {
-  const counts: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0 };
+  const counts: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0, enrolments: 0 };
   counts.exposures = await repeat(() =>
     db
       .deleteFrom('vo_exposures')
@@ -65,6 +65,16 @@ export async function prune(db: Db, before: number, batch = BATCH): Promise<Prun
         .deleteFrom('vo_visitor_checks')
         .where('visitor_id', 'in', (eb) => eb.selectFrom('vo_visitor_checks').select('visitor_id').where('updated_at', '<', before).limit(batch))
         .executeTakeFirst(),
+    batch,
+  );
+  // A bandit's enrolment goes with its exposure's age: past the retention nobody reads either.
+  counts.enrolments = await repeat(() =>
+    db
+      .deleteFrom('vo_enrolments')
+      .where(({ eb, refTuple, selectFrom }) =>
+        eb(refTuple('experiment_id', 'visitor_id'), 'in', selectFrom('vo_enrolments').select(['experiment_id', 'visitor_id']).where('at', '<', before).limit(batch).$asTuple('experiment_id', 'visitor_id')),
+      )
+      .executeTakeFirst(),
     batch,
   );
   return counts;

@@ -123,6 +123,14 @@ export interface VisitorChecksTable {
   updated_at: number;
 }
 
+/** The arm a bandit placed a visitor in, for good (migrations/0007-enrolments.ts). */
+export interface EnrolmentsTable {
+  experiment_id: string;
+  visitor_id: string;
+  variant_id: string;
+  at: number;
+}
+
 export interface Database {
   vo_leads: LeadsTable;
   vo_first_exposures: FirstExposuresTable;
@@ -134,6 +142,7 @@ export interface Database {
   vo_settings: SettingsTable;
   vo_outbox: OutboxTable;
   vo_visitor_checks: VisitorChecksTable;
+  vo_enrolments: EnrolmentsTable;
 }
 
 /** Kysely's own bookkeeping tables, named like ours. */

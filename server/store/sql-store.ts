@@ -11,6 +11,7 @@ import { claimOutbox, insertGoal, outboxCounts, releaseLeases, settleRow } from 
 import { claimVisitorChecks, settleVisitorCheck, type VisitorCheckClaim } from './sql-visitor-checks.js';
 import { convertAt, experimentMetrics } from './sql-attribution.js';
 import { experimentCounts } from './sql-experiments.js';
+import { enrol, enrolmentOf } from './sql-enrolments.js';
 import { recordOfferExposure } from './sql-exposures.js';
 import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
 import type { ArmMetrics, CouponStock, DeliveryTarget, KeyedGoal, Lead, OfferExposure, OfferExposureOutcome, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorCheck, VisitorOfferFacts } from './store.js';
@@ -113,6 +114,14 @@ export class SqlStore implements Store {
   }
 
   // ---- experiments ----
+
+  enrol(experimentId: string, visitorId: string, variantId: string): Promise<{ variantId: string; first: boolean }> {
+    return this.#write(() => enrol(this.#b.db, experimentId, visitorId, variantId, this.#now()));
+  }
+
+  enrolmentOf(experimentId: string, visitorId: string): Promise<string | undefined> {
+    return this.#read(() => enrolmentOf(this.#b.db, experimentId, visitorId));
+  }
 
   recordExposure(experimentId: string, variantId: string, visitorId: string): Promise<boolean> {
     return this.#write(async () => {

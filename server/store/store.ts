@@ -152,8 +152,8 @@ export interface StoreWriteStats {
   lastFailureCode: string | null;
 }
 
-/** Rows removed by one pruning pass, by table (`outbox`: finished deliveries; `visitorChecks`: DataFast looks not touched since). */
-export type PruneCounts = Record<'exposures' | 'conversions' | 'firstExposures' | 'orders' | 'outbox' | 'visitorChecks', number>;
+/** Rows removed by one pruning pass, by table (`outbox`: finished deliveries; `visitorChecks`: DataFast looks not touched since; `enrolments`: a bandit's). */
+export type PruneCounts = Record<'exposures' | 'conversions' | 'firstExposures' | 'orders' | 'outbox' | 'visitorChecks' | 'enrolments', number>;
 
 // ---- the delivery outbox ----
 
@@ -267,6 +267,15 @@ export interface Store {
    * experiment (then counted); false when already exposed — to any variant: the first one counts.
    */
   recordExposure(experimentId: string, variantId: string, visitorId: string): Promise<boolean>;
+  /**
+   * A bandit's enrolment: records that the visitor is in `variantId` unless they are enrolled in
+   * the experiment already, and resolves with the variant they are in (theirs from before, or this
+   * one: `first`). Once recorded it never changes, whoever asks (unique key: two instances
+   * enrolling one visitor at once agree on the first).
+   */
+  enrol(experimentId: string, visitorId: string, variantId: string): Promise<{ variantId: string; first: boolean }>;
+  /** The variant a bandit enrolled the visitor in, if any. */
+  enrolmentOf(experimentId: string, visitorId: string): Promise<string | undefined>;
   /** The variant the visitor was (first) exposed to in this experiment. */
   exposureOf(experimentId: string, visitorId: string): Promise<string | undefined>;
   /** Counts a conversion for the visitor's exposed variant, once per visitor and experiment, only if exposed; true when counted. */

@@ -602,6 +602,15 @@ describe('parseOffersFile: experiments', () => {
     }
   });
 
+  it('makes an experiment a bandit with "allocation": "thompson", on conversion unless revenue is asked for; refuses a metric without a bandit', () => {
+    expect(ok({ experiments: [experiment({ allocation: 'thompson' })] }).experiments[0]).toMatchObject({ allocation: 'thompson', allocationMetric: 'conversion' });
+    expect(ok({ experiments: [experiment({ allocation: 'thompson', allocationMetric: 'revenue' })] }).experiments[0]).toMatchObject({ allocationMetric: 'revenue' });
+    expect(ok({ experiments: [experiment({ allocation: 'fixed' })] }).experiments[0]).not.toHaveProperty('allocation');
+    expect(fails({ experiments: [experiment({ allocationMetric: 'revenue' })] })).toBe('experiments[0].allocationMetric: only a bandit has one: set "allocation": "thompson" too, or remove it');
+    expect(fails({ experiments: [experiment({ allocation: 'epsilon-greedy' })] })).toMatch(/^experiments\[0\]\.allocation: /);
+    expect(fails({ experiments: [experiment({ allocation: 'thompson', allocationMetric: 'clicks' })] })).toMatch(/^experiments\[0\]\.allocationMetric: /);
+  });
+
   it('takes a global holdout share from 0 to 0.5, default 0', () => {
     expect(ok({}).holdout).toBe(0);
     expect(ok({ holdout: 0.05 }).holdout).toBe(0.05);

@@ -10,7 +10,7 @@ import { startPostgres, type Postgres } from '../../support/postgres';
 import { freePort } from '../../support/server-process';
 import { describeStoreContract, testClock } from './store-contract';
 
-const TABLES = ['vo_leads', 'vo_first_exposures', 'vo_exposures', 'vo_conversions', 'vo_orders', 'vo_coupon_pools', 'vo_coupon_codes', 'vo_settings', 'vo_outbox', 'vo_visitor_checks'];
+const TABLES = ['vo_leads', 'vo_first_exposures', 'vo_exposures', 'vo_conversions', 'vo_orders', 'vo_coupon_pools', 'vo_coupon_codes', 'vo_settings', 'vo_outbox', 'vo_visitor_checks', 'vo_enrolments'];
 
 let server: Postgres;
 beforeAll(async () => {
