@@ -292,6 +292,8 @@ export interface VariantResult {
   revenue: number;
   revenuePerVisitor: number | null;
   averageOrderValue: number | null;
+  /** A bandit's arm: the posterior chance that it is the best on the bandit's metric (what its weight follows, before the 1 % floor); null with fixed weights. */
+  chanceToBeBest: number | null;
   /** Null for control, for a bandit's arms, and while there are too few visitors. */
   vsControl: {
     conversionRate: MetricComparison | null;
@@ -308,6 +310,8 @@ export interface ExperimentResult {
   attributionDays: number;
   /** `fixed` weights, or a `thompson` bandit (no tests: its arms' visitors come from different times). */
   allocation: 'fixed' | 'thompson';
+  /** What a bandit maximises (`conversion` rate or `revenue` per visitor); null with fixed weights. */
+  allocationMetric: 'conversion' | 'revenue' | null;
   /** The method of `liftInterval`, `pValue` and `decision`. */
   method: 'sequential';
   alpha: number;

@@ -14,6 +14,7 @@ import { DataFastClient } from './datafast/client.js';
 import { OutboxWorker, type LaneSpec } from './delivery/worker.js';
 import { GoalOutbox } from './events/outbox.js';
 import { experimentJobs } from './experiments/experiment-jobs.js';
+import type { Experiment } from './experiments/types.js';
 import { BearerGuard } from './http/auth.js';
 import { RateLimit } from './http/rate-limit.js';
 import { noSniff } from './http/security-headers.js';
@@ -217,12 +218,13 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey, decided: jobs.decided }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey, bandits: jobs.bandits, decided: jobs.decided }));
   router.get('/live', liveHandler({ source: live, logger }));
   router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
-  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, logger }));
+  const weightsInForce = (e: Experiment): number[] | null => jobs.allocator.computed(e)?.weights ?? null;
+  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, weightsInForce, logger }));
   router.use(
     dashboardRoutes({
       policy,
@@ -232,6 +234,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       adminToken: o.adminToken,
       access: o.dashboard,
       guard,
+      weightsInForce,
       logger,
     }),
   );

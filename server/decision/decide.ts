@@ -137,10 +137,11 @@ export function ruleContext(visitor: Visitor, policy: Policy, page: PageFacts): 
 
 /**
  * The global holdout first (those visitors get no offer); then rules (first match wins); a rule may send the visitor into an experiment, whose
- * deterministic assignment picks the variant. Visitors an experiment does not enrol (holdout,
+ * deterministic assignment picks the variant (or `enrol`, which the router gives a bandit's
+ * enrolments: experiments/bandit-enrolment.ts). Visitors an experiment does not enrol (holdout,
  * stopped) fall through to the later rules and then to the segment default, and are not exposed.
  */
-export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = NO_PAGE): Decision {
+export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = NO_PAGE, enrol?: (experiment: Experiment) => Assignment | null): Decision {
   switch (lookup.kind) {
     case 'bot':
       return noOffer('bot');
@@ -155,7 +156,7 @@ export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = 
   }
   const ctx = ruleContext(lookup.visitor, policy, page);
   if (inHoldout(lookup.visitor.visitorId, policy.holdout)) return holdoutDecision(ctx.segment);
-  return decisionOf(policy, ctx.segment, walkRules(policy, ctx));
+  return decisionOf(policy, ctx.segment, walkRules(policy, ctx, enrol));
 }
 
 /** A visitor of the global holdout: no offer, no experiment, whatever the rules say. */

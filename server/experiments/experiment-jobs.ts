@@ -1,11 +1,14 @@
 // The router's experiment bookkeeping besides the routes: the global holdout's record of who was
-// decided for (holdout-recorder.ts) and the DataFast conversion reconciliation (reconciler.ts),
+// decided for (holdout-recorder.ts), the DataFast conversion reconciliation (reconciler.ts) and the
+// bandits' weights and enrolments (bandit-allocator.ts, bandit-enrolment.ts),
 // made from the router's parts and options. The router starts the reconciliation once its store
 // is open and stops it in close(), before the store closes.
 import type { PaymentGoalsLookup } from '../datafast/client.js';
 import type { Decision, Policy } from '../decision/decide.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
+import { BanditAllocator } from './bandit-allocator.js';
+import { BanditEnrolments } from './bandit-enrolment.js';
 import { HoldoutRecorder } from './holdout-recorder.js';
 import { Reconciler } from './reconciler.js';
 
@@ -24,6 +27,10 @@ export interface ExperimentJobs {
   /** For /offer: records each decision's holdout group. */
   decided: (visitorId: string, decision: Decision) => void;
   reconciler: Reconciler;
+  /** Each bandit's weights in force in this process, recomputed from its results. */
+  allocator: BanditAllocator;
+  /** For /offer: places visitors in bandits and enrols them in the store. */
+  bandits: BanditEnrolments;
 }
 
 export function experimentJobs(o: ExperimentJobsOptions): ExperimentJobs {
@@ -37,5 +44,7 @@ export function experimentJobs(o: ExperimentJobsOptions): ExperimentJobs {
     schedule: { firstCheckAfterMs: o.reconcile.firstCheckMinutes * 60_000 },
     logger: o.logger,
   });
-  return { decided: (visitorId, decision) => holdout.observe(visitorId, decision), reconciler };
+  const allocator = new BanditAllocator({ read: (id, windowMs) => o.store.ready.then((s) => s.experimentMetrics(id, windowMs)), logger: o.logger });
+  const bandits = new BanditEnrolments({ store: o.store, allocator, logger: o.logger });
+  return { decided: (visitorId, decision) => holdout.observe(visitorId, decision), reconciler, allocator, bandits };
 }

@@ -31,10 +31,12 @@ function table(header: string[], rows: string[][]): string[] {
 function armRows(r: ExperimentResult, label: (v: VariantResult) => string): string[] {
   const bandit = r.allocation === 'thompson';
   const header = ['variant', 'offer', bandit ? 'weight' : 'share', 'exposures', 'conversions', 'rate', 'revenue/visitor', 'AOV', 'orders'];
-  if (!bandit) header.push('rate: lift, difference [95% CI]', 'revenue/visitor: lift, difference [95% CI]', 'decision (rate / revenue)');
+  if (bandit) header.push('P(best)');
+  else header.push('rate: lift, difference [95% CI]', 'revenue/visitor: lift, difference [95% CI]', 'decision (rate / revenue)');
   const rows = r.variants.map((v) => {
     const cells = [label(v), v.offer ?? '(none)', pct(v.expectedShare, 0), String(v.exposures), String(v.conversions), pct(v.conversionRate, 2), money(v.revenuePerVisitor), money(v.averageOrderValue), String(v.orders)];
-    if (!bandit) {
+    if (bandit) cells.push(pct(v.chanceToBeBest));
+    else {
       const c = v.vsControl;
       cells.push(v.isControl ? '—' : lift(c?.conversionRate, 'points'), v.isControl ? '—' : lift(c?.revenuePerVisitor, 'money'), v.isControl ? '—' : `${word(c?.conversionRate)} / ${word(c?.revenuePerVisitor)}`);
     }
@@ -70,12 +72,14 @@ function currencyNote(r: ExperimentResult): string {
 }
 
 function experimentBlock(r: ExperimentResult): string[] {
-  const kind = r.allocation === 'thompson' ? ', bandit (Thompson sampling)' : '';
+  const kind = r.allocation === 'thompson' ? `, bandit (Thompson sampling on ${r.allocationMetric === 'revenue' ? 'revenue per visitor' : 'conversion rate'})` : '';
   return [
     `Experiment ${r.id} (${r.status}${kind}, coverage ${pct(r.coverage, 0)}, attribution ${r.attributionDays} days, ${currencyNote(r)})`,
     ...armRows(r, (v) => (v.isControl && r.allocation !== 'thompson' ? `${v.id} (control)` : v.id)),
     ...srmWarning(r),
-    ...(r.allocation === 'thompson' ? ['A bandit moves traffic to the arms doing best: no p-values or intervals (its arms’ visitors come from different times).'] : otherMethods(r)),
+    ...(r.allocation === 'thompson'
+      ? ['A bandit moves new visitors to the arms doing best: weight = its share of new visitors now (at least 1 %), P(best) = the chance the arm is the best; no p-values or intervals (its arms’ visitors come from different times).']
+      : otherMethods(r)),
     '',
   ];
 }

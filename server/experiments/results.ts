@@ -20,8 +20,8 @@ export const ALPHA = 0.05;
 export const DAY_MS = 86_400_000;
 
 export interface ResultOptions extends Pick<SequentialOptions, 'tuningVisitors'> {
-  /** A bandit's current weights, one per variant (else the configured weights are the shares). */
-  banditWeights?: readonly number[];
+  /** A bandit's weights in force and each arm's chance to be best, one per variant (bandit.ts); without it the configured weights are the shares. */
+  bandit?: { weights: readonly number[]; chanceToBeBest: readonly number[] };
 }
 
 /** Control is the first variant without an offer, else the first variant. */
@@ -69,8 +69,8 @@ function comparison(seq: SequentialResult | null, fixed: FixedHorizonResult | nu
 }
 
 export function experimentResult(experiment: Experiment, metrics: ReadonlyMap<string, ArmMetrics>, options: ResultOptions = {}): ExperimentResult {
-  const bandit = options.banditWeights !== undefined;
-  const weights = normaliseWeights([...(options.banditWeights ?? experiment.variants.map((v) => v.weight))]) ?? experiment.variants.map(() => 0);
+  const bandit = options.bandit !== undefined;
+  const weights = normaliseWeights([...(options.bandit?.weights ?? experiment.variants.map((v) => v.weight))]) ?? experiment.variants.map(() => 0);
   const controlId = controlOf(experiment);
   const control = metrics.get(controlId ?? '') ?? EMPTY;
   const currency = resultCurrency(experiment, metrics);
@@ -105,6 +105,7 @@ export function experimentResult(experiment: Experiment, metrics: ReadonlyMap<st
       revenue: rev.sum,
       revenuePerVisitor: m.exposures > 0 ? rev.sum / m.exposures : null,
       averageOrderValue: averageOrderValue(currencyOrders, rev.sum),
+      chanceToBeBest: options.bandit === undefined ? null : (options.bandit.chanceToBeBest[i] ?? 0),
       vsControl,
     };
   });
@@ -115,6 +116,7 @@ export function experimentResult(experiment: Experiment, metrics: ReadonlyMap<st
     coverage: experiment.coverage,
     attributionDays: experiment.attributionDays ?? DEFAULT_ATTRIBUTION_DAYS,
     allocation: bandit ? 'thompson' : 'fixed',
+    allocationMetric: bandit ? (experiment.allocationMetric ?? 'conversion') : null,
     method: 'sequential',
     alpha: ALPHA,
     currency,

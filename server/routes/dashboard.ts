@@ -17,7 +17,7 @@ import { Router, type Request, type Response } from 'express';
 import { dashboardSnapshot } from '../dashboard/snapshot.js';
 import type { Policy } from '../decision/decide.js';
 import type { ExperimentsResponse } from '../contract.js';
-import { readResults } from '../experiments/read-results.js';
+import { readResults, type ReadResultsOptions } from '../experiments/read-results.js';
 import { LiveSource, type LiveFetchResult } from '../live/live-source.js';
 import type { Logger } from '../logger.js';
 import type { CouponPoolStock } from '../offers/pool-stock.js';
@@ -43,6 +43,8 @@ export interface DashboardRoutesOptions {
   guard: BearerGuard;
   /** Least time between two realtime-map fetches for the dashboard, default 5 s. */
   intervalMs?: number;
+  /** A bandit's weights in force in this process, to show as its shares (read-results.ts). */
+  weightsInForce?: ReadResultsOptions['weightsInForce'];
   logger?: Logger;
   now?: () => number;
 }
@@ -85,7 +87,7 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
     // Enabled and protected means there is an admin token; the guard answers 401 or 429 itself.
     if (access !== 'open' && !(await guard.admit(req, res, adminToken === null ? [] : [adminToken], 'admin token required'))) return;
     const current = policy();
-    const [realtime, { experiments: results, holdout }, coupons] = await Promise.all([source.getMap(), experimentResults(current, store, logger), couponStock(options.coupons, logger)]);
+    const [realtime, { experiments: results, holdout }, coupons] = await Promise.all([source.getMap(), experimentResults(current, store, logger, options.weightsInForce), couponStock(options.coupons, logger)]);
     const snapshot = dashboardSnapshot({
       map: realtime?.map ?? null,
       mapFetchedAt: realtime?.fetchedAt ?? null,
@@ -103,10 +105,10 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
 }
 
 /** Every configured experiment's results and the holdout's; none when the store cannot be read (logged). */
-async function experimentResults(policy: Policy, store: StoreRef, logger: Logger | undefined): Promise<ExperimentsResponse> {
+async function experimentResults(policy: Policy, store: StoreRef, logger: Logger | undefined, weightsInForce: ReadResultsOptions['weightsInForce']): Promise<ExperimentsResponse> {
   try {
     const s = await store.ready;
-    return await readResults(policy.experiments.values(), policy.holdout, (id, windowMs) => s.experimentMetrics(id, windowMs));
+    return await readResults(policy.experiments.values(), policy.holdout, (id, windowMs) => s.experimentMetrics(id, windowMs), weightsInForce === undefined ? {} : { weightsInForce });
   } catch (err) {
     logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'dashboard: the store is unavailable');
     return { experiments: [], holdout: null };

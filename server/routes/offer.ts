@@ -2,6 +2,8 @@
 // a failure anywhere becomes a safe "no offer" with its reason, never an error page for the widget.
 import type { Request, RequestHandler, Response } from 'express';
 import type { VisitorCache } from '../cache/visitor-cache.js';
+import type { VisitorLookup } from '../datafast/lookup.js';
+import type { BanditEnrolments } from '../experiments/bandit-enrolment.js';
 import { decide, noOffer, type Decision, type Policy } from '../decision/decide.js';
 import type { OfferPreviewQuery, OfferResponse } from '../contract.js';
 import type { DecisionKeys, KeyList } from '../decision-token/decision-keys.js';
@@ -45,6 +47,8 @@ export interface OfferRouteDeps {
   keyWaitMs?: number;
   /** Signs and checks preview tokens; null: previews are refused (`preview-disabled`). */
   previewKey?: PreviewKey | null;
+  /** Places visitors in bandits (sticky by record); without it every experiment is decided by its hash. */
+  bandits?: BanditEnrolments;
   /** Told every decision made for a visitor (the global holdout's record). */
   decided?: (visitorId: string, decision: Decision) => void;
   now?: () => number;
@@ -54,7 +58,7 @@ export interface OfferRouteDeps {
 /** Default `keyWaitMs`: well inside the widget's 2 s timeout. */
 export const KEY_WAIT_MS = 1000;
 
-export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, decided, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, bandits, decided, now = Date.now }: OfferRouteDeps): RequestHandler {
   const facts = given ?? new OfferFactsCache(10_000, now);
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
@@ -86,10 +90,15 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
     if (looksLikeCrawler(req.get('user-agent'))) return send(res, noOffer('bot'));
 
     const { policy, pools } = offers();
-    // Hot path: a fresh cached answer is decided and sent without a promise.
+    const decideFor = (lookup: VisitorLookup): void | Promise<void> => {
+      const decision = bandits === undefined ? decide(lookup, policy, page) : bandits.decide(visitor.id, (enrol) => decide(lookup, policy, page, enrol));
+      return decision instanceof Promise ? decision.then((d) => respond(res, d, visitor.id, policy, pools)) : respond(res, decision, visitor.id, policy, pools);
+    };
+    // Hot path: a fresh cached answer is decided and sent without a promise (a bandit's new
+    // visitor is enrolled in the store first).
     const cached = cache.peek(visitor.id);
-    if (cached) return respond(res, decide(cached, policy, page), visitor.id, policy, pools);
-    return cache.lookup(visitor.id).then((lookup) => respond(res, decide(lookup, policy, page), visitor.id, policy, pools));
+    if (cached) return decideFor(cached);
+    return cache.lookup(visitor.id).then(decideFor);
   }
 
   function respond(res: Response, decision: Decision, visitorId: string, policy: Policy, pools: OffersSnapshot['pools']): void | Promise<void> {

@@ -1,10 +1,12 @@
 // One simulated bandit experiment, end to end through the allocation code: every 5 simulated
 // minutes visitors arrive; `shouldReallocate` decides whether the Thompson weights are recomputed
-// (`thompsonWeights`, seeded per reallocation); new visitors are placed by `assignAdaptive` against
+// (`banditAllocation` from the arms' counts, as the router does: seeded per reallocation); new visitors are placed by `assignAdaptive` against
 // the current weights, and returning visitors are asked again and must keep their arm. Pure.
+import type { ArmMetrics } from '../../store/store.js';
 import { assignAdaptive } from '../adaptive-assign.js';
+import { banditAllocation } from '../bandit.js';
 import { seededRandom } from '../rng.js';
-import { shouldReallocate, thompsonWeights, type BanditArm } from '../thompson.js';
+import { shouldReallocate, type BanditArm } from '../thompson.js';
 import type { Experiment } from '../types.js';
 import { arrivals, visitorId } from './traffic.js';
 
@@ -45,6 +47,8 @@ export function runBandit(scenario: BanditScenario, run: number): BanditRunOutco
     id: `${scenario.name}-${run}`,
     coverage: 1,
     status: 'running',
+    allocation: 'thompson',
+    allocationMetric: 'conversion',
     variants: scenario.rates.map((_, i) => ({ id: `arm-${i}`, weight: 1, offer: i === 0 ? null : `offer-${i}` })),
   };
   const arms: BanditArm[] = scenario.rates.map(() => ({ exposures: 0, conversions: 0 }));
@@ -61,7 +65,9 @@ export function runBandit(scenario: BanditScenario, run: number): BanditRunOutco
   for (let i = 0; i < intervals; i++) {
     const now = i * INTERVAL_MS;
     if (shouldReallocate(lastReallocation, now)) {
-      weights = thompsonWeights(arms, seededRandom(`${experiment.id}:${now}`), { draws: scenario.draws });
+      // What the router's allocator does with an experiment's results (bandit.ts).
+      const metrics = new Map(arms.map((a, j): [string, ArmMetrics] => [`arm-${j}`, { exposures: a.exposures, conversions: a.conversions, orders: 0, revenue: {} }]));
+      weights = banditAllocation(experiment, metrics, now, scenario.draws).weights;
       lastReallocation = now;
       reallocations += 1;
     }

@@ -162,7 +162,7 @@ describe('holdoutResult: what the offers add', () => {
 
 describe('experimentResult for a bandit', () => {
   it('shows its current weights as shares and no tests: no intervals, decisions, p-values or SRM', () => {
-    const r = experimentResult(experiment, metrics({ control: arm(300, 9), coupon: arm(2700, 160) }), { banditWeights: [0.1, 0.9] });
+    const r = experimentResult(experiment, metrics({ control: arm(300, 9), coupon: arm(2700, 160) }), { bandit: { weights: [0.1, 0.9], chanceToBeBest: [0.02, 0.98] } });
     expect(r.allocation).toBe('thompson');
     expect(r.variants.map((v) => [v.expectedShare, v.vsControl])).toEqual([
       [0.1, null],
@@ -170,9 +170,11 @@ describe('experimentResult for a bandit', () => {
     ]);
     expect(r.sampleRatioMismatch).toBeNull();
     const text = formatResults([r]);
-    expect(text).toContain('bandit (Thompson sampling)');
     expect(text).not.toMatch(/z-test|Welch|lift, difference|decision \(rate/);
     expect(text).toContain('no p-values or intervals');
-    expect(text).toMatch(/coupon\s+welcome-coupon\s+90%\s+2700\s+160\s+5\.93%/);
+    expect(text).toMatch(/coupon\s+welcome-coupon\s+90%\s+2700\s+160\s+5\.93%.*98\.0%$/m);
+    expect(text).toContain('bandit (Thompson sampling on conversion rate)');
+    expect(r.variants.map((v) => v.chanceToBeBest)).toEqual([0.02, 0.98]);
+    expect(r.allocationMetric).toBe('conversion');
   });
 });

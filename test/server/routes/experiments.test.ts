@@ -160,7 +160,7 @@ describe('GET /experiments reports what POST /events counted', () => {
     expect(hero).toMatchObject({ id: 'hero', status: 'running', coverage: 1 });
     const none = { orders: 0, revenue: 0, revenuePerVisitor: 0, averageOrderValue: null };
     expect(hero?.variants).toEqual([
-      { id: 'control', offer: null, expectedShare: 0.5, isControl: true, ...control, conversionRate: control.conversions / control.exposures, ...none, vsControl: null },
+      { id: 'control', offer: null, expectedShare: 0.5, isControl: true, ...control, conversionRate: control.conversions / control.exposures, ...none, chanceToBeBest: null, vsControl: null },
       {
         id: 'coupon',
         offer: 'welcome-coupon',
@@ -169,6 +169,7 @@ describe('GET /experiments reports what POST /events counted', () => {
         ...coupon,
         conversionRate: coupon.conversions / coupon.exposures,
         ...none,
+        chanceToBeBest: null,
         vsControl: {
           conversionRate: expect.objectContaining({ lift: expect.closeTo(coupon.conversions / coupon.exposures / (control.conversions / control.exposures) - 1, 9) }),
           // No revenue anywhere: nothing to compare.
