@@ -9,6 +9,7 @@ import type { OutboxWorker } from './delivery/worker.js';
 import type { GoalOutbox } from './events/outbox.js';
 import type { Readiness } from './health/readiness.js';
 import type { LiveSource } from './live/live-source.js';
+import type { BanditAllocator } from './experiments/bandit-allocator.js';
 import type { Reconciler } from './experiments/reconciler.js';
 import type { Logger } from './logger.js';
 import type { RouterMetrics } from './metrics/router-metrics.js';
@@ -32,6 +33,8 @@ export interface RouterInternals {
   readonly metrics: RouterMetrics;
   /** The DataFast conversion reconciliation; `runOnce()` makes one tick now. */
   readonly reconciler: Reconciler;
+  /** Each bandit's weights in force; `settled(experiment)` waits for a computation in progress. */
+  readonly bandits: BanditAllocator;
 }
 
 const INTERNALS = new WeakMap<object, RouterInternals>();

@@ -293,7 +293,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
-  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics, reconciler: jobs.reconciler };
+  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics, reconciler: jobs.reconciler, bandits: jobs.allocator };
   attachInternals(handler, internals);
   return handler;
 }

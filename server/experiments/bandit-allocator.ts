@@ -75,16 +75,14 @@ export class BanditAllocator {
   }
 
   /**
-   * Resolves once the experiment has weights computed from results — at once if it has, else
-   * after the computation in progress (or one started now); never rejects (a failure leaves the
-   * configured start in force).
+   * The allocation in force once no computation is in progress: starts one when due, and waits
+   * for it (or for the one running). Never rejects: a failure leaves the weights in force (the
+   * configured start before any computation).
    */
   async settled(experiment: Experiment): Promise<BanditAllocation> {
     const s = this.#state(experiment);
-    if (s.computed === null) {
-      this.#startIfDue(experiment, s);
-      await s.running;
-    }
+    this.#startIfDue(experiment, s);
+    await s.running;
     return this.allocation(experiment);
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { SQLITE_FILE } from '../../server/store/sqlite';
 
-export type StoreTable = 'vo_leads' | 'vo_exposures' | 'vo_first_exposures' | 'vo_conversions' | 'vo_orders' | 'vo_coupon_codes' | 'vo_outbox';
+export type StoreTable = 'vo_leads' | 'vo_exposures' | 'vo_first_exposures' | 'vo_conversions' | 'vo_orders' | 'vo_coupon_codes' | 'vo_outbox' | 'vo_enrolments';
 
 /** Takes `table` away from the database in `dataDir`; resolves with the function that puts it back. */
 export function takeTableAway(dataDir: string, table: StoreTable): () => void {
