@@ -211,6 +211,15 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     pausedUntil: () => client.pausedUntil,
     readiness: () => readiness.check(),
     redis: () => shared?.stats() ?? null,
+    reconciler: jobs.reconciler,
+    bandits: {
+      weights: () =>
+        [...policy().experiments.values()].flatMap((e) => {
+          const computed = jobs.allocator.computed(e);
+          return computed === null ? [] : e.variants.map((v, i) => ({ experiment: e.id, variant: v.id, weight: computed.weights[i] ?? 0 }));
+        }),
+      stats: () => jobs.allocator.stats(),
+    },
   });
   const requests = requestMetrics(metrics);
 

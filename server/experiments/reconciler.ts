@@ -81,6 +81,11 @@ export class Reconciler {
     return { ...this.#stats };
   }
 
+  /** The lookup budget: calls a minute configured, and whole calls that may be made now. */
+  budget(): { perMinute: number; available: number } {
+    return { perMinute: this.#o.callsPerMinute, available: this.#budget.available() };
+  }
+
   /** One tick now (what the timer runs); never rejects. Concurrent calls share one tick. */
   runOnce(): Promise<void> {
     this.#running ??= this.#tick()

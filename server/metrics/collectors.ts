@@ -6,6 +6,8 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { VisitorCacheStats } from '../cache/visitor-cache.js';
 import type { OutboxStats } from '../delivery/worker.js';
 import type { GoalOutboxStats } from '../events/outbox.js';
+import type { BanditAllocatorStats } from '../experiments/bandit-allocator.js';
+import type { ReconcilerStats } from '../experiments/reconciler.js';
 import type { ReadinessReport, UpstreamBreaker } from '../health/readiness.js';
 import type { RedisLinkStats } from '../redis/redis-link.js';
 import type { PoolStock } from '../offers/pool-stock.js';
@@ -35,6 +37,10 @@ export interface MetricSources {
   readiness: () => Promise<ReadinessReport>;
   /** The Redis link's state and counts; null without `redisUrl`. */
   redis?: () => RedisLinkStats | null;
+  /** The DataFast reconciliation's counts and its lookup budget. */
+  reconciler?: { stats(): ReconcilerStats; budget(): { perMinute: number; available: number } };
+  /** Each bandit's weights in force, by experiment and variant, and the allocator's counts. */
+  bandits?: { weights(): Array<{ experiment: string; variant: string; weight: number }>; stats(): BanditAllocatorStats };
   now?: () => number;
 }
 
@@ -167,6 +173,21 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
   total('redis_timeouts_total', 'Redis operations that overran their budget.', redis((r) => r.timeouts));
   total('redis_errors_total', 'Redis operations that failed (connection lost, an error reply).', redis((r) => r.errors));
   total('redis_outages_total', 'Times Redis went down for this instance (it then recovers by itself).', redis((r) => r.outages));
+
+  const reconciler = s.reconciler;
+  if (reconciler !== undefined) {
+    total('reconcile_lookups_total', 'DataFast visitor lookups the conversion reconciliation made (this instance).', () => reconciler.stats().looks);
+    total('reconcile_conversions_total', 'Conversions the reconciliation found: DataFast payments after an exposure, one per experiment converted.', () => reconciler.stats().conversions);
+    total('reconcile_failures_total', 'Reconciliation ticks ended early by a failure of the store or DataFast.', () => reconciler.stats().failures);
+    level('reconcile_budget_per_minute', 'DataFast lookups a minute the reconciliation may make (reconcile.callsPerMinute; 0: off).', () => reconciler.budget().perMinute);
+    level('reconcile_budget_available', 'Lookups the reconciliation may make now (its token bucket: at most 10 s worth).', () => reconciler.budget().available);
+  }
+  const bandits = s.bandits;
+  if (bandits !== undefined) {
+    level('bandit_weight', 'Each bandit arm\'s share of new visitors in force on this instance (recomputed at most every 15 minutes).', () => bandits.weights().map((w): [Labels, number] => [{ experiment: w.experiment, variant: w.variant }, w.weight]), ['experiment', 'variant']);
+    total('bandit_reallocations_total', 'Bandit weights computed from results (this instance).', () => bandits.stats().reallocations);
+    total('bandit_read_failures_total', 'Reads of a bandit\'s results that failed (its weights in force stay).', () => bandits.stats().failures);
+  }
 
   level('ready', '1 when the router is ready for traffic (see /readyz), else 0.', async () => ((await s.readiness()).ready ? 1 : 0));
 }

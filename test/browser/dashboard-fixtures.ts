@@ -1,7 +1,8 @@
 // What the dashboard's browser test (and anything that screenshots the dashboard) shows: the
 // built-in offers plus two experiments, one with a clear winner (by the always-valid test, with
 // revenue from orders) and one whose exposures do not follow its weights (a sample ratio
-// mismatch), and a 1 % global holdout, with counts written straight into the store.
+// mismatch), a bandit whose third arm is clearly best, and a 1 % global holdout, with counts
+// written straight into the store.
 import type { DecisionSettings } from '../../server/decision/policy';
 import { HOLDOUT_EXPERIMENT } from '../../server/experiments/holdout';
 import type { Experiment } from '../../server/experiments/types';
@@ -33,8 +34,22 @@ export const GUIDE_COPY: Experiment = {
   ],
 };
 
+/** A Thompson bandit over three arms; `guide` converts at 8 % against 2 and 3 %. */
+export const FIRST_VISIT_BANDIT: Experiment = {
+  id: 'first-visit-bandit',
+  coverage: 1,
+  status: 'running',
+  allocation: 'thompson',
+  allocationMetric: 'conversion',
+  variants: [
+    { id: 'control', weight: 1, offer: null },
+    { id: 'coupon', weight: 1, offer: 'welcome-coupon' },
+    { id: 'guide', weight: 1, offer: 'starter-guide' },
+  ],
+};
+
 export const DASHBOARD_DECISIONS: DecisionSettings = {
-  experiments: [LAUNCH_URGENCY, GUIDE_COPY],
+  experiments: [LAUNCH_URGENCY, GUIDE_COPY, FIRST_VISIT_BANDIT],
   // Small enough that none of the seeded personas is held out (their rows show their rule).
   holdout: 0.01,
   rules: [{ id: 'high-intent-test', when: { segment: ['high'] }, then: { experiment: LAUNCH_URGENCY.id } }],
@@ -46,6 +61,9 @@ const COUNTS: Array<[experiment: string, variant: string, exposures: number, con
   [LAUNCH_URGENCY.id, 'urgency', 405, 40, 59],
   [GUIDE_COPY.id, 'control', 300, 12, null],
   [GUIDE_COPY.id, 'guide', 200, 11, null],
+  [FIRST_VISIT_BANDIT.id, 'control', 150, 3, null],
+  [FIRST_VISIT_BANDIT.id, 'coupon', 160, 5, 40],
+  [FIRST_VISIT_BANDIT.id, 'guide', 900, 72, 40],
   [HOLDOUT_EXPERIMENT, 'holdout', 20, 0, null],
   [HOLDOUT_EXPERIMENT, 'offers', 1980, 60, 55],
 ];

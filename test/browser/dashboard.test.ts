@@ -92,7 +92,7 @@ describe('operator dashboard, open mode (headless Chromium)', () => {
 
   it('shows the experiment results with the sequential decision, revenue, the other methods labelled, and the sample-ratio-mismatch warning', async () => {
     const tables = v.page.locator('visitor-offers-dashboard table.results');
-    expect(await tables.count()).toBe(3);
+    expect(await tables.count()).toBe(4);
     const launch = tables.filter({ has: v.page.locator('caption', { hasText: 'launch-urgency' }) });
     expect(await launch.locator('caption').innerText()).toMatch(/launch-urgency\s+running\s+coverage 100%/);
     const urgency = launch.locator('tbody tr').filter({ hasText: 'popular-plan-urgency' });
@@ -104,6 +104,8 @@ describe('operator dashboard, open mode (headless Chromium)', () => {
     const row = await urgency.innerText();
     expect(row).toMatch(/405\s+40\s+9\.88%\s+\+7\.69 pts\s+\[\+\d\.\d\d pts, \+\d+\.\d\d pts\] · \+352\.1%/);
     expect(row).toMatch(/€5\.83\s+\+€4\.76[\s\S]*€59\.00[\s\S]*wins[\s\S]*revenue: (wins|keep running)/);
+    // Revenue per visitor against control with its always-valid interval.
+    expect(row).toMatch(/€5\.83\s+\+€4\.76\s+\[[+−]€\d+\.\d\d, \+€\d+\.\d\d\] · \+\d+\.\d%/);
     expect(await launch.locator('caption').innerText()).toMatch(/attribution 7 days · revenue in EUR/);
     expect(await launch.locator('thead').innerText()).toMatch(/Rate vs control \(95% CI\)[\s\S]*p, z-test \(fixed\)[\s\S]*P\(beat control\)/i);
     const note = await v.page.locator('visitor-offers-dashboard section[aria-labelledby=experiments-title] > p.note').innerText();
@@ -113,6 +115,15 @@ describe('operator dashboard, open mode (headless Chromium)', () => {
     const holdout = tables.filter({ has: v.page.locator('caption', { hasText: 'Global holdout' }) });
     expect(await holdout.locator('tbody tr').first().innerText()).toMatch(/^holdout \(control\)\s+none\s+1%\s+20\s+0\s+0\.00%/);
     expect(await v.page.locator('visitor-offers-dashboard .experiment p.note').innerText()).toContain('The offers added about 60 conversions and €3,300.00 of revenue');
+
+    // The bandit, as a bandit: shares of new visitors and chances to be best, no tests.
+    const bandit = tables.filter({ has: v.page.locator('caption', { hasText: 'first-visit-bandit' }) });
+    expect(await bandit.locator('caption').innerText()).toMatch(/first-visit-bandit\s+running\s+bandit\s+Thompson sampling on conversion rate/);
+    const banditHead = await bandit.locator('thead').innerText();
+    expect(banditHead).toMatch(/Share of new visitors[\s\S]*Chance to be best/);
+    expect(banditHead).not.toMatch(/vs control|p, z-test|P\(beat control\)|Decision/);
+    expect(await bandit.locator('tbody tr').nth(2).innerText()).toMatch(/^guide\s+starter-guide\s+98%\s+100\.0%\s+900\s+72\s+8\.00%\s+€3\.20\s+€40\.00$/);
+    expect(await bandit.locator('tbody tr').nth(0).innerText()).toMatch(/^control\s+none\s+1%\s+0\.0%\s+150\s+3\s+2\.00%/);
 
     const warning = v.page.locator('visitor-offers-dashboard .warning');
     expect(await warning.count()).toBe(1);

@@ -1,8 +1,9 @@
-// The dashboard's experiments section: one table per experiment (and one for the global holdout)
+// The dashboard's experiments section: one table per experiment (a bandit's: bandit.ts; and one for the global holdout)
 // with exposures, conversions, rate, revenue per visitor and order value per arm; the sequential,
 // always-valid lift intervals and decision first (the dashboard refreshes every 5 s: this is the
 // reading that stays valid); the fixed-horizon p-value and the Bayesian chance beside them, labelled.
 import { html, nothing, type TemplateResult } from 'lit';
+import { banditTable } from './bandit';
 import { money, pct, pValue, signedPct } from './format';
 import type { DashboardSnapshot, ExperimentResult, HoldoutResult, MetricComparison, VariantResult } from './types';
 
@@ -39,23 +40,22 @@ function decisionCell(v: VariantResult): TemplateResult {
 }
 
 function variantRow(v: VariantResult, r: ExperimentResult): TemplateResult {
-  const bandit = r.allocation === 'thompson';
   const rate = v.vsControl?.conversionRate;
   const decided = rate !== undefined && rate !== null && rate.decision !== 'keep-running';
   return html`
     <tr class=${decided ? 'significant' : ''}>
-      <th scope="row">${v.id}${v.isControl && !bandit && v.id !== 'control' ? html` <span class="muted">(control)</span>` : nothing}</th>
+      <th scope="row">${v.id}${v.isControl && v.id !== 'control' ? html` <span class="muted">(control)</span>` : nothing}</th>
       <td>${v.offer === null ? html`<span class="muted">none</span>` : html`<span class="offer-id">${v.offer}</span>`}</td>
       <td class="num">${pct(v.expectedShare, 0)}</td>
       <td class="num">${int.format(v.exposures)}</td>
       <td class="num">${int.format(v.conversions)}</td>
       <td class="num">${pct(v.conversionRate, 2)}</td>
-      <td class="num">${v.isControl || bandit ? html`<span class="muted">—</span>` : liftCell(rate, { kind: 'points' })}</td>
+      <td class="num">${v.isControl ? html`<span class="muted">—</span>` : liftCell(rate, { kind: 'points' })}</td>
       <td class="num">${money(v.revenuePerVisitor, r.currency)}</td>
-      <td class="num">${v.isControl || bandit ? html`<span class="muted">—</span>` : liftCell(v.vsControl?.revenuePerVisitor, { kind: 'money', currency: r.currency })}</td>
+      <td class="num">${v.isControl ? html`<span class="muted">—</span>` : liftCell(v.vsControl?.revenuePerVisitor, { kind: 'money', currency: r.currency })}</td>
       <td class="num">${money(v.averageOrderValue, r.currency)}</td>
       <td>
-        ${bandit ? html`<span class="muted">bandit</span>` : decisionCell(v)}${decided
+        ${decisionCell(v)}${decided
           ? html` <span class="star" aria-hidden="true">★</span><span class="sr-only"> significant</span>`
           : nothing}
       </td>
@@ -117,11 +117,10 @@ function resultTable(r: ExperimentResult, title: TemplateResult, note: TemplateR
 }
 
 function experimentBlock(r: ExperimentResult): TemplateResult {
+  if (r.allocation === 'thompson') return banditTable(r);
   return resultTable(
     r,
-    html`<span class="exp-id">${r.id}</span><span class="pill status-${r.status}">${r.status}</span>${r.allocation === 'thompson'
-        ? html`<span class="pill">bandit</span>`
-        : nothing}`,
+    html`<span class="exp-id">${r.id}</span><span class="pill status-${r.status}">${r.status}</span>`,
   );
 }
 

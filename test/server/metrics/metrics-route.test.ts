@@ -97,6 +97,14 @@ describe('GET /metrics', () => {
       visitor_offers_rate_limit_refusals_total: 'counter',
       visitor_offers_store_writable: 'gauge',
       visitor_offers_ready: 'gauge',
+      visitor_offers_reconcile_lookups_total: 'counter',
+      visitor_offers_reconcile_conversions_total: 'counter',
+      visitor_offers_reconcile_failures_total: 'counter',
+      visitor_offers_reconcile_budget_per_minute: 'gauge',
+      visitor_offers_reconcile_budget_available: 'gauge',
+      visitor_offers_bandit_weight: 'gauge',
+      visitor_offers_bandit_reallocations_total: 'counter',
+      visitor_offers_bandit_read_failures_total: 'counter',
       process_cpu_user_seconds_total: 'counter',
       process_resident_memory_bytes: 'gauge',
       nodejs_eventloop_lag_seconds: 'gauge',
@@ -213,6 +221,48 @@ describe('GET /metrics', () => {
     expect(seen.status).toBe(202);
     expect(await heldAndClaimed()).toEqual([1, 1]);
     expect(await left()).toBe(1);
+  });
+
+  it('shows the reconciliation’s lookups, the conversions it found and its budget', async () => {
+    const experiment = { id: 'hero', coverage: 1, status: 'running' as const, variants: [{ id: 'control', weight: 1, offer: null }, { id: 'coupon', weight: 1, offer: 'welcome-coupon' }] };
+    const m = await mount({ adminToken: TOKEN, experiments: [experiment], rules: [{ id: 'ab', when: {}, then: { experiment: 'hero' } }], reconcile: { callsPerMinute: 600, firstCheckMinutes: 0 } });
+    const before = await scrape(m);
+    expect(before.value('visitor_offers_reconcile_budget_per_minute')).toBe(600);
+    expect(before.value('visitor_offers_reconcile_budget_available')).toBe(100); // 10 s worth
+    expect(before.value('visitor_offers_reconcile_lookups_total')).toBe(0);
+    const [payer, other] = visitorIds(2, 'metrics-reconcile');
+    for (const v of [payer as string, other as string]) {
+      const exposure = { visitorId: v, offerId: null, experiment: { id: 'hero', variant: 'control' } };
+      const res = await request(m.server).post('/visitor-offers/events').set('Origin', m.origin).set('Cookie', `datafast_visitor_id=${v}`).send({ type: 'exposure', offerId: null, token: await signedToken(m.router, exposure) });
+      expect(res.status).toBe(202);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+    suite.sim.addVisitor({
+      visitorId: payer as string,
+      label: 'payer',
+      description: 'paid after the exposure',
+      status: 200,
+      data: { visitorId: payer, identity: {}, activity: { visitCount: 1, pageViewCount: 2, completedGoals: [{ name: 'payment', timestamp: new Date().toISOString(), origin: 'payment_provider' }] }, prediction: null },
+    });
+    await internalsOf(m.router).reconciler.runOnce();
+    const after = await scrape(m);
+    expect(after.value('visitor_offers_reconcile_lookups_total')).toBe(2);
+    expect(after.value('visitor_offers_reconcile_conversions_total')).toBe(1);
+    expect(after.value('visitor_offers_reconcile_failures_total')).toBe(0);
+    expect(after.value('visitor_offers_reconcile_budget_available')).toBeLessThanOrEqual(98);
+  });
+
+  it('shows each bandit arm’s weight in force once computed, and the reallocations', async () => {
+    const bandit = { id: 'duo', coverage: 1, status: 'running' as const, allocation: 'thompson' as const, variants: [{ id: 'a', weight: 1, offer: null }, { id: 'b', weight: 1, offer: 'welcome-coupon' }] };
+    const m = await mount({ adminToken: TOKEN, experiments: [bandit], rules: [{ id: 'all', when: {}, then: { experiment: 'duo' } }] });
+    expect((await scrape(m)).samples.filter((x) => x.name === 'visitor_offers_bandit_weight')).toEqual([]);
+    expect((await offer(m, visitorIds(1, 'metrics-bandit')[0] as string)).body.experiment).toMatchObject({ id: 'duo' });
+    const after = await scrape(m);
+    expect(after.value('visitor_offers_bandit_reallocations_total')).toBe(1);
+    const a = after.value('visitor_offers_bandit_weight', { experiment: 'duo', variant: 'a' });
+    const b = after.value('visitor_offers_bandit_weight', { experiment: 'duo', variant: 'b' });
+    expect(a + b).toBeCloseTo(1, 9);
+    expect(Math.min(a, b)).toBeGreaterThan(0.3); // no results yet: about even
   });
 
   it("does not count a request the router passes on to the host app, nor the scrapes themselves", async () => {
