@@ -34,7 +34,7 @@ export const GUIDE_COPY: Experiment = {
   ],
 };
 
-/** A Thompson bandit over three arms; `guide` converts at 8 % against 2 and 3 %. */
+/** A Thompson bandit over three arms; `guide` converts at 10 % against 2 and 3 %. */
 export const FIRST_VISIT_BANDIT: Experiment = {
   id: 'first-visit-bandit',
   coverage: 1,
@@ -63,7 +63,7 @@ const COUNTS: Array<[experiment: string, variant: string, exposures: number, con
   [GUIDE_COPY.id, 'guide', 200, 11, null],
   [FIRST_VISIT_BANDIT.id, 'control', 150, 3, null],
   [FIRST_VISIT_BANDIT.id, 'coupon', 160, 5, 40],
-  [FIRST_VISIT_BANDIT.id, 'guide', 900, 72, 40],
+  [FIRST_VISIT_BANDIT.id, 'guide', 900, 90, 40],
   [HOLDOUT_EXPERIMENT, 'holdout', 20, 0, null],
   [HOLDOUT_EXPERIMENT, 'offers', 1980, 60, 55],
 ];

@@ -114,15 +114,15 @@ describe('operator dashboard, open mode (headless Chromium)', () => {
     // The global holdout against everyone else, and what the offers added.
     const holdout = tables.filter({ has: v.page.locator('caption', { hasText: 'Global holdout' }) });
     expect(await holdout.locator('tbody tr').first().innerText()).toMatch(/^holdout \(control\)\s+none\s+1%\s+20\s+0\s+0\.00%/);
-    expect(await v.page.locator('visitor-offers-dashboard .experiment p.note').innerText()).toContain('The offers added about 60 conversions and €3,300.00 of revenue');
+    expect(await v.page.locator('visitor-offers-dashboard .experiment:not(.bandit) p.note').innerText()).toContain('The offers added about 60 conversions and €3,300.00 of revenue');
 
     // The bandit, as a bandit: shares of new visitors and chances to be best, no tests.
     const bandit = tables.filter({ has: v.page.locator('caption', { hasText: 'first-visit-bandit' }) });
     expect(await bandit.locator('caption').innerText()).toMatch(/first-visit-bandit\s+running\s+bandit\s+Thompson sampling on conversion rate/);
     const banditHead = await bandit.locator('thead').innerText();
-    expect(banditHead).toMatch(/Share of new visitors[\s\S]*Chance to be best/);
-    expect(banditHead).not.toMatch(/vs control|p, z-test|P\(beat control\)|Decision/);
-    expect(await bandit.locator('tbody tr').nth(2).innerText()).toMatch(/^guide\s+starter-guide\s+98%\s+100\.0%\s+900\s+72\s+8\.00%\s+€3\.20\s+€40\.00$/);
+    expect(banditHead).toMatch(/Share of new visitors[\s\S]*Chance to be best/i);
+    expect(banditHead).not.toMatch(/vs control|p, z-test|P\(beat control\)|Decision/i);
+    expect(await bandit.locator('tbody tr').nth(2).innerText()).toMatch(/^guide\s+starter-guide\s+98%\s+(9[5-9]|100)\.\d%\s+900\s+90\s+10\.00%\s+€4\.00\s+€40\.00$/);
     expect(await bandit.locator('tbody tr').nth(0).innerText()).toMatch(/^control\s+none\s+1%\s+0\.0%\s+150\s+3\s+2\.00%/);
 
     const warning = v.page.locator('visitor-offers-dashboard .warning');
