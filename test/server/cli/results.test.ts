@@ -19,7 +19,10 @@ describe('npm run results', () => {
     writeFileSync(
       offers,
       JSON.stringify({
-        experiments: [{ id: 'hero-test', variants: [{ id: 'control', weight: 1, offer: null }, { id: 'guide', weight: 1, offer: 'starter-guide' }] }],
+        experiments: [
+          { id: 'hero-test', variants: [{ id: 'control', weight: 1, offer: null }, { id: 'guide', weight: 1, offer: 'starter-guide' }] },
+          { id: 'hero-bandit', allocation: 'thompson', variants: [{ id: 'control', weight: 1, offer: null }, { id: 'guide', weight: 1, offer: 'starter-guide' }] },
+        ],
       }),
     );
     const store = await openStore({ dataDir: join(dir, 'data') });
@@ -27,6 +30,13 @@ describe('npm run results', () => {
       const visitor = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
       await store.recordExposure('hero-test', i % 2 === 0 ? 'control' : 'guide', visitor);
       if (i % 4 === 1) await store.recordConversion('hero-test', visitor);
+    }
+    // The bandit's `guide` converts 30 of 100 visitors, `control` 2 of 100.
+    for (let i = 0; i < 200; i++) {
+      const visitor = `00000000-0000-4000-9000-${String(i).padStart(12, '0')}`;
+      const arm = i < 100 ? 'control' : 'guide';
+      await store.recordExposure('hero-bandit', arm, visitor);
+      if ((arm === 'control' && i < 2) || (arm === 'guide' && i < 130)) await store.recordConversion('hero-bandit', visitor);
     }
     await store.close();
   });
@@ -37,6 +47,21 @@ describe('npm run results', () => {
     expect(stdout).toContain('Experiment hero-test');
     expect(stdout).toMatch(/control \(control\)\s+\(none\)\s+50%\s+20\s+0\s/);
     expect(stdout).toMatch(/guide\s+starter-guide\s+50%\s+20\s+10\s+50\.00%/);
+  });
+
+  it('reports a bandit as one: its weights from the counts (1 % floor), the chance each arm is best, no tests', async () => {
+    const { stdout } = await run(process.execPath, [CLI, 'results'], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: offers, DATA_DIR: join(dir, 'data') } });
+    const block = stdout.slice(stdout.indexOf('Experiment hero-bandit'));
+    expect(block).toMatch(/^Experiment hero-bandit \(running, bandit \(Thompson sampling on conversion rate\)/);
+    expect(block).toMatch(/control\s+\(none\)\s+1%\s+100\s+2\s+2\.00%.*\s0\.0%\n/);
+    expect(block).toMatch(/guide\s+starter-guide\s+99%\s+100\s+30\s+30\.00%.*\s100\.0%\n/);
+    expect(block.split('\n\n')[0]).not.toMatch(/z-test|lift|decision|\(control\)/);
+    const { stdout: json } = await run(process.execPath, [CLI, 'results', '--json'], { env: { PATH: process.env.PATH ?? '', OFFERS_CONFIG: offers, DATA_DIR: join(dir, 'data') } });
+    const bandit = (JSON.parse(json) as { experiments: Array<{ id: string; allocation: string; variants: Array<{ expectedShare: number; chanceToBeBest: number; vsControl: unknown }> }> }).experiments[1];
+    expect(bandit?.allocation).toBe('thompson');
+    expect(bandit?.variants.map((v) => v.expectedShare)).toEqual([0.01, 0.99]);
+    expect(bandit?.variants.map((v) => v.vsControl)).toEqual([null, null]);
+    expect(bandit?.variants[1]?.chanceToBeBest).toBeGreaterThan(0.999);
   });
 
   it('says there is no data yet for an empty data directory', async () => {
