@@ -53,6 +53,8 @@ export class BanditEnrolments {
     const seen: { proposal: Proposal | null } = { proposal: null };
     const enrol: Enrol = (e) => {
       if (!isBandit(e)) return assign(e, visitorId);
+      // A stopped bandit enrols nobody (adaptive-assign.ts): no weights needed.
+      if (e.status !== 'running') return null;
       const known = this.#known.get(key(e.id, visitorId)) ?? null;
       const a = assignAdaptive(e, visitorId, this.#o.allocator.weights(e), known);
       if (known === null && a !== null) seen.proposal = { experiment: e, assignment: a };
