@@ -14,7 +14,6 @@ import { DataFastClient } from './datafast/client.js';
 import { OutboxWorker, type LaneSpec } from './delivery/worker.js';
 import { GoalOutbox } from './events/outbox.js';
 import { experimentJobs } from './experiments/experiment-jobs.js';
-import type { Experiment } from './experiments/types.js';
 import { BearerGuard } from './http/auth.js';
 import { RateLimit } from './http/rate-limit.js';
 import { noSniff } from './http/security-headers.js';
@@ -212,14 +211,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     readiness: () => readiness.check(),
     redis: () => shared?.stats() ?? null,
     reconciler: jobs.reconciler,
-    bandits: {
-      weights: () =>
-        [...policy().experiments.values()].flatMap((e) => {
-          const computed = jobs.allocator.computed(e);
-          return computed === null ? [] : e.variants.map((v, i) => ({ experiment: e.id, variant: v.id, weight: computed.weights[i] ?? 0 }));
-        }),
-      stats: () => jobs.allocator.stats(),
-    },
+    bandits: jobs.banditMetrics,
   });
   const requests = requestMetrics(metrics);
 
@@ -232,8 +224,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
-  const weightsInForce = (e: Experiment): number[] | null => jobs.allocator.computed(e)?.weights ?? null;
-  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, weightsInForce, logger }));
+  router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, weightsInForce: jobs.weightsInForce, logger }));
   router.use(
     dashboardRoutes({
       policy,
@@ -243,7 +234,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       adminToken: o.adminToken,
       access: o.dashboard,
       guard,
-      weightsInForce,
+      weightsInForce: jobs.weightsInForce,
       logger,
     }),
   );

@@ -7,9 +7,10 @@ import type { PaymentGoalsLookup } from '../datafast/client.js';
 import type { Decision, Policy } from '../decision/decide.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
-import { BanditAllocator } from './bandit-allocator.js';
+import { BanditAllocator, type BanditAllocatorStats } from './bandit-allocator.js';
 import { BanditEnrolments } from './bandit-enrolment.js';
 import { HoldoutRecorder } from './holdout-recorder.js';
+import type { Experiment } from './types.js';
 import { Reconciler } from './reconciler.js';
 
 export interface ExperimentJobsOptions {
@@ -31,6 +32,10 @@ export interface ExperimentJobs {
   allocator: BanditAllocator;
   /** For /offer: places visitors in bandits and enrols them in the store. */
   bandits: BanditEnrolments;
+  /** A bandit's weights in force here (null until computed), for its results. */
+  weightsInForce: (experiment: Experiment) => number[] | null;
+  /** For /metrics: each configured bandit's weights in force, and the allocator's counts. */
+  banditMetrics: { weights(): Array<{ experiment: string; variant: string; weight: number }>; stats(): BanditAllocatorStats };
 }
 
 export function experimentJobs(o: ExperimentJobsOptions): ExperimentJobs {
@@ -46,5 +51,14 @@ export function experimentJobs(o: ExperimentJobsOptions): ExperimentJobs {
   });
   const allocator = new BanditAllocator({ read: (id, windowMs) => o.store.ready.then((s) => s.experimentMetrics(id, windowMs)), logger: o.logger });
   const bandits = new BanditEnrolments({ store: o.store, allocator, logger: o.logger });
-  return { decided: (visitorId, decision) => holdout.observe(visitorId, decision), reconciler, allocator, bandits };
+  const weightsInForce = (e: Experiment): number[] | null => allocator.computed(e)?.weights ?? null;
+  const banditMetrics = {
+    weights: () =>
+      [...o.policy().experiments.values()].flatMap((e) => {
+        const weights = weightsInForce(e);
+        return weights === null ? [] : e.variants.map((v, i) => ({ experiment: e.id, variant: v.id, weight: weights[i] ?? 0 }));
+      }),
+    stats: () => allocator.stats(),
+  };
+  return { decided: (visitorId, decision) => holdout.observe(visitorId, decision), reconciler, allocator, bandits, weightsInForce, banditMetrics };
 }
