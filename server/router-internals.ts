@@ -13,6 +13,7 @@ import type { Reconciler } from './experiments/reconciler.js';
 import type { Logger } from './logger.js';
 import type { RouterMetrics } from './metrics/router-metrics.js';
 import type { StoreRef } from './store/store-ref.js';
+import type { UpstreamBudget } from './upstream/upstream-budget.js';
 
 export interface RouterInternals {
   readonly cache: VisitorCache;
@@ -32,6 +33,8 @@ export interface RouterInternals {
   readonly metrics: RouterMetrics;
   /** The DataFast conversion reconciliation; `runOnce()` makes one tick now. */
   readonly reconciler: Reconciler;
+  /** The upstream budget; null when calls are not budgeted. */
+  readonly budget: UpstreamBudget | null;
 }
 
 const INTERNALS = new WeakMap<object, RouterInternals>();

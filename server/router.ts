@@ -51,6 +51,8 @@ import { outboxLeaseMs } from './delivery/lease.js';
 import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
 import { DecisionKeys } from './decision-token/decision-keys.js';
+import { UpstreamBudget } from './upstream/upstream-budget.js';
+import { budgeted } from './upstream/budgeted.js';
 
 export type { RouterHealth };
 
@@ -105,8 +107,12 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // pause; each falls back to its own when Redis is down or slow (redis/shared-state.ts).
   const shared = o.redisUrl === null ? null : new SharedState({ url: o.redisUrl, apiKey: df.apiKey, websiteId: df.websiteId, logger, lookupBudgetMs: df.timeoutMs });
   shared?.sharePause(client);
+  // Visitor lookups draw on the upstream budget (one bucket per API key, in Redis when shared):
+  // cold lookups first, refreshes and the reconciliation only while some is left (upstream/).
+  const budget = o.upstream.callsPerMinute === null ? null : new UpstreamBudget({ callsPerMinute: o.upstream.callsPerMinute, shared });
+  if (budget !== null) client.onQuota((quota) => budget.observe(quota));
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
-  const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), { ...o.cache, shared: shared?.visitors });
+  const cache = new VisitorCache((id, priority) => budgeted(budget, priority, () => metrics.upstream('visitors', () => client.getVisitor(id))), { ...o.cache, shared: shared?.visitors });
   const poolSync = new PoolSync();
   // Each visitor's first exposure and claimed code as this instance last read them (offers/facts-cache.ts).
   const facts = new OfferFactsCache(o.cache.max);
@@ -162,7 +168,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: outboxLeaseMs([df.timeoutMs, webhook?.timeoutMs ?? 0], storeDeadlines) });
   const policy = () => offers.current.policy;
   // The holdout's record of decisions, and DataFast payments as conversions (experiments/).
-  const jobs = experimentJobs({ store, policy, fetchPayments: (id) => metrics.upstream('visitors', () => client.getPaymentGoals(id)), reconcile: o.reconcile, timeoutMs: df.timeoutMs, logger });
+  const jobs = experimentJobs({ store, policy, fetchPayments: (id) => budgeted(budget, 'background', () => metrics.upstream('visitors', () => client.getPaymentGoals(id))), reconcile: o.reconcile, timeoutMs: df.timeoutMs, logger });
   const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
   const realtime = shared?.realtime(fetchMap) ?? null;
   const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
@@ -210,6 +216,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     pausedUntil: () => client.pausedUntil,
     readiness: () => readiness.check(),
     redis: () => shared?.stats() ?? null,
+    budget: () => budget?.stats() ?? null,
   });
   const requests = requestMetrics(metrics);
 
@@ -290,7 +297,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
-  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics, reconciler: jobs.reconciler };
+  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics, reconciler: jobs.reconciler, budget };
   attachInternals(handler, internals);
   return handler;
 }

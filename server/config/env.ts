@@ -59,6 +59,7 @@ const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reade
   ['CODES_LOW_STOCK_WARNING', 'codes.lowStockWarning', asNumber],
   ['RECONCILE_CALLS_PER_MINUTE', 'reconcile.callsPerMinute', asNumber],
   ['RECONCILE_FIRST_CHECK_MINUTES', 'reconcile.firstCheckMinutes', asNumber],
+  ['UPSTREAM_CALLS_PER_MINUTE', 'upstream.callsPerMinute', asNumberOrOff],
   ['LOG_LEVEL', 'logLevel', asText],
 ];
 

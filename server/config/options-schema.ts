@@ -113,6 +113,10 @@ const reconcileSchema = obj({
   firstCheckMinutes: z.number().int().min(0).max(1_440).optional(),
 });
 
+const upstreamSchema = obj({
+  callsPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
+});
+
 const metricsSchema = obj({
   public: z.boolean({ error: 'must be true or false' }).optional(),
 });
@@ -156,6 +160,7 @@ export const optionsSchema = obj({
   limits: limitsSchema.optional(),
   codes: codesSchema.optional(),
   reconcile: reconcileSchema.optional(),
+  upstream: upstreamSchema.optional(),
   logger: loggerSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
 });

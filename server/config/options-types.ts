@@ -97,6 +97,22 @@ export interface ReconcileOptions {
   firstCheckMinutes?: number;
 }
 
+/**
+ * The upstream budget: calls to the analytics API per API key, shared by every instance through
+ * Redis when there is one. Past it, a visitor without a record gets no offer (`upstream-budget`)
+ * without a call, and a visitor whose record expired is served that record; new visitors are
+ * looked up before records are refreshed.
+ */
+export interface UpstreamOptions {
+  /**
+   * Calls per minute at most, in any 60 s (1–1000000), or `null` for no budget. Default: the
+   * provider's published limit (PostMetric: 100), none for DataFast (it publishes none). X-RateLimit-
+   * Remaining/-Reset in the provider's answers tighten it further. Env: `UPSTREAM_CALLS_PER_MINUTE`
+   * (a number, or `off` for null).
+   */
+  callsPerMinute?: number | null;
+}
+
 /** Who may read the metrics. */
 export interface MetricsOptions {
   /**
@@ -248,6 +264,8 @@ export interface VisitorOffersOptions extends OffersOptions {
   codes?: CodesOptions;
   /** The DataFast conversion reconciliation: its call budget and first look. */
   reconcile?: ReconcileOptions;
+  /** The budget of calls to the analytics API. */
+  upstream?: UpstreamOptions;
   /** A pino logger. Default: pino to stderr at `logLevel`. */
   logger?: Logger;
   /** Level of the default logger: `fatal`, `error`, `warn`, `info` (default), `debug`, `trace` or `silent`. Env: `LOG_LEVEL`. */

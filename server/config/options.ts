@@ -10,6 +10,7 @@ import { normaliseOffers, type OffersConfig } from './offers-normalise.js';
 import { OFFERS_KEYS, optionsSchema, type LogLevel, type OptionsData } from './options-schema.js';
 import type { VisitorOffersOptions } from './options-types.js';
 import { dropUndefined } from './objects.js';
+import { defaultCallsPerMinute } from '../upstream/token-bucket.js';
 
 export const DEFAULTS = {
   apiUrl: 'https://datafa.st',
@@ -68,6 +69,8 @@ export interface ResolvedOptions {
   codes: { holdMinutes: number; lowStockWarning: number };
   /** The DataFast conversion reconciliation: lookups per minute (0: off), minutes to the first look. */
   reconcile: { callsPerMinute: number; firstCheckMinutes: number };
+  /** Calls per minute to the analytics API at most (upstream/); null: no budget. */
+  upstream: { callsPerMinute: number | null };
   /** The caller's logger, or null for the default one at `logLevel`. */
   logger: Logger | null;
   logLevel: LogLevel;
@@ -153,6 +156,8 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     limits: { ...DEFAULTS.limits, ...dropUndefined(o.limits ?? {}) },
     codes: { ...DEFAULTS.codes, ...dropUndefined(o.codes ?? {}) },
     reconcile: { ...DEFAULTS.reconcile, ...dropUndefined(o.reconcile ?? {}) },
+    // The provider's own limit unless set (null: set to none); DataFast publishes none.
+    upstream: { callsPerMinute: o.upstream?.callsPerMinute === undefined ? defaultCallsPerMinute('datafast') : o.upstream.callsPerMinute },
     logger: (o.logger as Logger | undefined) ?? null,
     logLevel: o.logLevel ?? DEFAULTS.logLevel,
   };

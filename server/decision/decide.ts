@@ -55,7 +55,8 @@ export const DEFAULT_SEGMENT_OFFERS: Readonly<SegmentOffers> = {
 /**
  * Why there is no visitor to decide for, or no decision (`internal-error`: our own failure, logged;
  * `record-too-large`, `record-unreadable`: DataFast sent this visitor's record, but over the size
- * limit or in a shape we cannot read).
+ * limit or in a shape we cannot read; `upstream-budget`: a visitor with no record, not looked up
+ * because the upstream budget had no call left).
  */
 export type NoVisitorReason =
   | 'no-cookie'
@@ -65,6 +66,7 @@ export type NoVisitorReason =
   | 'record-too-large'
   | 'record-unreadable'
   | 'upstream-unavailable'
+  | 'upstream-budget'
   | 'invalid-path'
   | 'internal-error';
 
@@ -149,7 +151,8 @@ export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = 
     case 'unusable':
       return noOffer(lookup.cause === 'too-large' ? 'record-too-large' : 'record-unreadable');
     case 'unavailable':
-      return noOffer('upstream-unavailable');
+      // No call was made: the budget keeps its calls for others (a refresh is served its record instead).
+      return noOffer(lookup.cause === 'budget' ? 'upstream-budget' : 'upstream-unavailable');
     case 'found':
       break;
   }
