@@ -111,9 +111,19 @@ describe('settings', () => {
       limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
       codes: { holdMinutes: 60, lowStockWarning: 100 },
       reconcile: { callsPerMinute: 30, firstCheckMinutes: 60 },
+      upstream: { callsPerMinute: null },
       logger: null,
       logLevel: 'info',
     });
+  });
+
+  it('the upstream budget: none for DataFast unless set, a whole number of calls a minute or null; from UPSTREAM_CALLS_PER_MINUTE (a number or off)', () => {
+    expect(parseOptions({ datafast, upstream: { callsPerMinute: 120 } }).upstream).toEqual({ callsPerMinute: 120 });
+    expect(parseOptions({ datafast, upstream: { callsPerMinute: null } }).upstream).toEqual({ callsPerMinute: null });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', UPSTREAM_CALLS_PER_MINUTE: '90' })).upstream).toEqual({ callsPerMinute: 90 });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', UPSTREAM_CALLS_PER_MINUTE: 'off' })).upstream).toEqual({ callsPerMinute: null });
+    expect(() => parseOptions({ datafast, upstream: { callsPerMinute: 0 } })).toThrow(/upstream\.callsPerMinute/);
+    expect(() => parseOptions({ datafast, upstream: { callsPerMinute: 1.5 } })).toThrow(/upstream\.callsPerMinute/);
   });
 
   it('the store: Postgres with databaseUrl (SQLite in dataDir without), rows kept retentionDays (null: for ever); from DATABASE_URL and RETENTION_DAYS', () => {
