@@ -5,6 +5,7 @@ import { assign } from '../experiments/assign.js';
 import { inHoldout } from '../experiments/holdout.js';
 import type { Assignment, Experiment } from '../experiments/types.js';
 import type { Offer } from './offer.js';
+import type { ScoreSource } from '../scoring/score-source.js';
 import { matches, type CompiledRule, type RuleContext } from './rules.js';
 import { segmentOf, type Segment, type Thresholds } from './segment.js';
 
@@ -18,6 +19,12 @@ export interface Decision {
   segment: Segment;
   /** A short machine word: why this decision (`no-cookie`, `bot`, `rule:<id>` …). */
   reason: string;
+  /**
+   * With the local score on: which model's score placed the visitor, the provider's prediction or
+   * the local score (scoring/). Absent when no score was used (no record; an identified visitor or
+   * customer without a prediction), and always with the local score off.
+   */
+  scoreSource?: ScoreSource;
 }
 
 /** Which offer each segment gets when no rule says otherwise (null = no offer). */

@@ -19,6 +19,8 @@ import type { StoreRef } from '../store/store-ref.js';
 import type { Store } from '../store/store.js';
 import { looksLikeCrawler } from '../user-agent.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
+import type { VisitorLookup } from '../datafast/lookup.js';
+import { scoreLookup, type LocalScoreConfig } from '../scoring/score-source.js';
 
 /** The offers a decision is made with: read once per request, so a reload never changes one midway. */
 export interface OffersSnapshot {
@@ -47,6 +49,8 @@ export interface OfferRouteDeps {
   previewKey?: PreviewKey | null;
   /** Told every decision made for a visitor (the global holdout's record). */
   decided?: (visitorId: string, decision: Decision) => void;
+  /** The local score for visitors without a prediction; default off (then decisions carry no `scoreSource`). */
+  localScore?: LocalScoreConfig | null;
   now?: () => number;
 }
 
@@ -54,7 +58,7 @@ export interface OfferRouteDeps {
 /** Default `keyWaitMs`: well inside the widget's 2 s timeout. */
 export const KEY_WAIT_MS = 1000;
 
-export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, decided, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, decided, localScore = null, now = Date.now }: OfferRouteDeps): RequestHandler {
   const facts = given ?? new OfferFactsCache(10_000, now);
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
@@ -86,10 +90,17 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
     if (looksLikeCrawler(req.get('user-agent'))) return send(res, noOffer('bot'));
 
     const { policy, pools } = offers();
+    const decideFor = (lookup: VisitorLookup): Decision => {
+      // Off, nothing changes: DataFast's default answers stay as they were, without scoreSource.
+      if (localScore === null || localScore.mode === 'off') return decide(lookup, policy, page);
+      const scored = scoreLookup(lookup, localScore, now());
+      const decision = decide(scored.lookup, policy, page);
+      return scored.scoreSource === null ? decision : { ...decision, scoreSource: scored.scoreSource };
+    };
     // Hot path: a fresh cached answer is decided and sent without a promise.
     const cached = cache.peek(visitor.id);
-    if (cached) return respond(res, decide(cached, policy, page), visitor.id, policy, pools);
-    return cache.lookup(visitor.id).then((lookup) => respond(res, decide(lookup, policy, page), visitor.id, policy, pools));
+    if (cached) return respond(res, decideFor(cached), visitor.id, policy, pools);
+    return cache.lookup(visitor.id).then((lookup) => respond(res, decideFor(lookup), visitor.id, policy, pools));
   }
 
   function respond(res: Response, decision: Decision, visitorId: string, policy: Policy, pools: OffersSnapshot['pools']): void | Promise<void> {
