@@ -79,7 +79,7 @@ export function linearScore(s: BehaviourSignals, weights: Readonly<ScoreWeights>
   return z;
 }
 
-/** Grows with the data seen: 0.21 for one page view of one session, 0.601 for 2 sessions and 6 page views, 0.91 for 5 and 20. */
+/** Grows with the data seen: 0.21 for one page view of one session, 0.601 for 2 sessions and 6 page views, 0.908 for 5 and 20. */
 export function localConfidence(s: BehaviourSignals): number {
   const evidence = Math.max(0, s.sessions) + Math.max(0, s.pageViews);
   return round(MAX_LOCAL_CONFIDENCE * (1 - Math.exp(-evidence / CONFIDENCE_SCALE)));

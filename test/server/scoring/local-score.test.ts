@@ -67,10 +67,10 @@ describe('the local score', () => {
     expect(linearScore({ ...REFERENCE, lastSeenAt: NOW - week }, DEFAULT_WEIGHTS, NOW)).toBeLessThan(linearScore(REFERENCE, DEFAULT_WEIGHTS, NOW));
   });
 
-  it('confidence grows with sessions and page views: 0.21, 0.601, 0.91 as documented', () => {
+  it('confidence grows with sessions and page views: 0.21, 0.601, 0.908 as documented', () => {
     expect(localConfidence({ ...REFERENCE, sessions: 1, pageViews: 1 })).toBe(0.21);
     expect(localConfidence({ ...REFERENCE, sessions: 2, pageViews: 6 })).toBe(0.601);
-    expect(localConfidence({ ...REFERENCE, sessions: 5, pageViews: 20 })).toBe(0.91);
+    expect(localConfidence({ ...REFERENCE, sessions: 5, pageViews: 20 })).toBe(0.908);
     fc.assert(
       fc.property(signals, fc.nat(50), (s, more) => {
         expect(localConfidence({ ...s, pageViews: s.pageViews + more })).toBeGreaterThanOrEqual(localConfidence(s));
