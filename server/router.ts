@@ -53,6 +53,7 @@ import { PreviewKey } from './preview/token.js';
 import { DecisionKeys } from './decision-token/decision-keys.js';
 import { UpstreamBudget } from './upstream/upstream-budget.js';
 import { budgeted } from './upstream/budgeted.js';
+import { signalsFromDataFast } from './scoring/signals.js';
 
 export type { RouterHealth };
 
@@ -226,7 +227,12 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(cookieParser());
   router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey, decided: jobs.decided, localScore: o.localScore }));
   router.get('/live', liveHandler({ source: live, logger }));
-  router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
+  // While the local score is on, each exposed visitor's signals are kept for `visitor-offers fit-score`.
+  const signalsOf = o.localScore.mode === 'off' ? undefined : (id: string) => {
+    const visitor = cache.record(id);
+    return visitor === undefined ? null : signalsFromDataFast(visitor);
+  };
+  router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger, ...(signalsOf === undefined ? {} : { signalsOf }) }));
   router.post('/leads', json, leadsHandler({ policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, logger }));

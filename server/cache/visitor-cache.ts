@@ -18,6 +18,7 @@
 // at the same moment on every instance.
 import { LRUCache } from 'lru-cache';
 import type { VisitorLookup } from '../datafast/lookup.js';
+import type { Visitor } from '../datafast/visitor.js';
 import type { CallPriority } from '../upstream/token-bucket.js';
 import { entryBytes } from './entry-size.js';
 import type { CachedLookup } from './visitor-codec.js';
@@ -122,6 +123,12 @@ export class VisitorCache {
       return entry.value;
     }
     return undefined;
+  }
+
+  /** The visitor's record as held, fresh or expired (within its stale-if-error window), else undefined. No I/O, counts nothing. */
+  record(visitorId: string): Visitor | undefined {
+    const entry = this.store.peek(visitorId);
+    return entry !== undefined && entry.value.kind === 'found' && this.now() < entry.staleUntil ? entry.value.visitor : undefined;
   }
 
   /** The answer for a visitor: fresh cache hit, else one shared load per visitor at a time. Never rejects. */

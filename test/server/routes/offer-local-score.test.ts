@@ -13,6 +13,8 @@ import { TEST_SECRET } from '../../support/decision-tokens';
 import { mountRouter, type MountedRouter } from '../../support/mounted-router';
 import { useRouteSuite } from '../../support/route-suite';
 import { uuidFrom } from '../../support/visitor-ids';
+import { waitFor } from '../../support/wait';
+import { internalsOf } from '../../../server/router-internals';
 
 const suite = useRouteSuite('offer-local-score');
 
@@ -87,6 +89,23 @@ describe('GET /offer with the local score when-missing', () => {
   it('weights from the config change the decision', async () => {
     const m = await mount({ localScore: { mode: 'when-missing', weights: { checkout: -6, email: -2 } } });
     expect((await offer(m, WARM.visitorId)).body).toMatchObject({ segment: 'low', scoreSource: 'local' });
+  });
+
+  it("keeps an exposed visitor's signals once, for fit-score", async () => {
+    const m = await mount({ localScore: { mode: 'when-missing' } });
+    const answer = (await offer(m, WARM.visitorId)).body as unknown as { offer: { id: string }; token: string };
+    const expose = () =>
+      fetch(`${m.origin}/visitor-offers/events`, {
+        method: 'POST',
+        headers: { cookie: `datafast_visitor_id=${WARM.visitorId}`, origin: m.origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'exposure', offerId: answer.offer.id, token: answer.token }),
+      });
+    expect((await expose()).status).toBe(202);
+    expect((await expose()).status).toBe(202);
+    const store = await internalsOf(m.router).store.ready;
+    await waitFor(async () => (await store.scoreSamples()).length === 1, 'the signals to be kept');
+    const [sample] = await store.scoreSamples();
+    expect(sample).toMatchObject({ converted: false, signals: { sessions: 4, pageViews: 14, visitedPricing: true, visitedCheckout: true, referrerClass: 'email', device: 'desktop' } });
   });
 
   it('off (the default): a visitor without a prediction stays unknown, and no answer says scoreSource', async () => {
