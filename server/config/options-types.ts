@@ -131,7 +131,7 @@ export interface LocalScoreOptions {
    * `visitor-offers fit-score` prints weights fitted on the site's own visitors in this form.
    * Env: `LOCAL_SCORE_WEIGHTS` (JSON, like `{"pricing":1.2}`).
    */
-  weights?: Partial<Record<'intercept' | 'baseline' | 'sessions' | 'pageViews' | 'recency' | 'sessionMinutes' | 'pricing' | 'checkout' | 'search' | 'social' | 'email' | 'paid' | 'referral' | 'mobile' | 'tablet', number>>;
+  weights?: Partial<Record<'intercept' | 'baseline' | 'sessions' | 'pageViews' | 'recency' | 'sessionMinutes' | 'pricing' | 'checkout' | 'search' | 'social' | 'email' | 'paid' | 'referral' | 'mobile' | 'tablet', number>> & { $comment?: string | string[] };
 }
 
 /** Who may read the metrics. */

@@ -8,7 +8,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { ConfigError } from '../../../server/config/config-error';
 import { loadOffersFile, parseOffers } from '../../../server/config/offers-file';
-import { optionsFromEnv } from '../../../server/config/env';
+import { namedByEnv, optionsFromEnv } from '../../../server/config/env';
+import { DEFAULT_WEIGHTS } from '../../../server/scoring/local-score';
 import { DEFAULTS, parseOptions } from '../../../server/config/options';
 import type { optionsSchema } from '../../../server/config/options-schema';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
@@ -112,9 +113,26 @@ describe('settings', () => {
       codes: { holdMinutes: 60, lowStockWarning: 100 },
       reconcile: { callsPerMinute: 30, firstCheckMinutes: 60 },
       upstream: { callsPerMinute: null },
+      localScore: { mode: 'off', weights: DEFAULT_WEIGHTS },
       logger: null,
       logLevel: 'info',
     });
+  });
+
+  it('the local score: off by default with the documented weights; a mode and some weights, the rest kept; from LOCAL_SCORE and LOCAL_SCORE_WEIGHTS (JSON)', () => {
+    expect(parseOptions({ datafast, localScore: { mode: 'when-missing', weights: { pricing: 2, $comment: 'fitted in March' } } }).localScore).toEqual({ mode: 'when-missing', weights: { ...DEFAULT_WEIGHTS, pricing: 2 } });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', LOCAL_SCORE: 'when-missing', LOCAL_SCORE_WEIGHTS: '{"mobile":-1}' })).localScore).toEqual({ mode: 'when-missing', weights: { ...DEFAULT_WEIGHTS, mobile: -1 } });
+    expect(() => parseOptions({ datafast, localScore: { mode: 'always' as 'off' } })).toThrow(/localScore\.mode/);
+    expect(() => parseOptions({ datafast, localScore: { weights: { pricing: 99 } } })).toThrow(/localScore\.weights\.pricing/);
+    expect(() => parseOptions({ datafast, localScore: { weights: { price: 1 } as never } })).toThrow(/localScore\.weights/);
+    const fromEnv = optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', LOCAL_SCORE_WEIGHTS: '{pricing: 1}' });
+    try {
+      parseOptions(fromEnv);
+      expect.unreachable('not JSON: refused');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(namedByEnv(fromEnv, err as ConfigError).message).toMatch(/^LOCAL_SCORE_WEIGHTS: /);
+    }
   });
 
   it('the upstream budget: none for DataFast unless set, a whole number of calls a minute or null; from UPSTREAM_CALLS_PER_MINUTE (a number or off)', () => {
