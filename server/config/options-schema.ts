@@ -6,7 +6,7 @@ import { trustProxyProblem, type TrustProxySetting } from '../http/trust-proxy.j
 import { obj, offersShape } from './offers-schema.js';
 import { tokenWeakness } from './token-strength.js';
 import { upstreamUrlProblem } from './upstream-url.js';
-import { FEATURES } from '../scoring/local-score.js';
+import { FEATURES, type Feature } from '../scoring/local-score.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** A pino level, or `silent`. */
@@ -121,7 +121,11 @@ const upstreamSchema = obj({
 const weight = z.number().finite().min(-50).max(50);
 const localScoreSchema = obj({
   mode: z.enum(['off', 'when-missing']).optional(),
-  weights: obj(Object.fromEntries(['intercept', 'baseline', ...FEATURES].map((k) => [k, weight.optional()]))).optional(),
+  weights: obj({
+    intercept: weight.optional(),
+    baseline: weight.optional(),
+    ...(Object.fromEntries(FEATURES.map((k) => [k, weight.optional()])) as Record<Feature, z.ZodOptional<typeof weight>>),
+  }).optional(),
 });
 
 const metricsSchema = obj({
