@@ -108,8 +108,9 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // pause; each falls back to its own when Redis is down or slow (redis/shared-state.ts).
   const shared = o.redisUrl === null ? null : new SharedState({ url: o.redisUrl, apiKey: df.apiKey, websiteId: df.websiteId, logger, lookupBudgetMs: df.timeoutMs });
   shared?.sharePause(client);
-  // Visitor lookups draw on the upstream budget (one bucket per API key, in Redis when shared):
-  // cold lookups first, refreshes and the reconciliation only while some is left (upstream/).
+  // Every DataFast call draws on the upstream budget (one bucket per API key, in Redis when shared):
+  // cold lookups first; refreshes, the reconciliation, goals and the realtime map only while some
+  // is left (upstream/).
   const budget = o.upstream.callsPerMinute === null ? null : new UpstreamBudget({ callsPerMinute: o.upstream.callsPerMinute, shared });
   if (budget !== null) client.onQuota((quota) => budget.observe(quota));
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
@@ -151,7 +152,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const leadOf = (id: string) => store.ready.then((s) => s.lead(id));
   const webhook = o.leadsWebhookUrl === null ? null : new LeadWebhook({ url: o.leadsWebhookUrl, lead: leadOf });
   const goals = new GoalOutbox({
-    createGoal: (visitorId, name, metadata) => metrics.upstream('goals', () => client.createGoal(visitorId, name, metadata)),
+    // Goals wait for the budget like background work: visitors are looked up first.
+    createGoal: (visitorId, name, metadata) => budgeted(budget, 'background', () => metrics.upstream('goals', () => client.createGoal(visitorId, name, metadata))),
     // A 429 or failures in a row open the goals breaker: no goal goes before its probe time.
     retryAt: () => client.retryAt('goals'),
     lead: leadOf,
@@ -170,7 +172,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const policy = () => offers.current.policy;
   // The holdout's record of decisions, and DataFast payments as conversions (experiments/).
   const jobs = experimentJobs({ store, policy, fetchPayments: (id) => budgeted(budget, 'background', () => metrics.upstream('visitors', () => client.getPaymentGoals(id))), reconcile: o.reconcile, timeoutMs: df.timeoutMs, logger });
-  const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
+  const fetchMap = () => budgeted(budget, 'background', () => metrics.upstream('realtime', () => client.getRealtimeMap()));
   const realtime = shared?.realtime(fetchMap) ?? null;
   const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
   const limit = (name: string, perMinute: number): RateLimit => new RateLimit({ name, limit: perMinute, windowMs: MINUTE, shared });

@@ -58,7 +58,8 @@ export function bucketConfig(callsPerMinute: number, maxResetMs = DEFAULT_MAX_RE
     callsPerMinute,
     burst,
     ratePerMs: (callsPerMinute - burst) / MINUTE_MS,
-    reserve: burst * REFRESH_RESERVE_SHARE,
+    // Whole calls, and never the whole burst: with a burst of 1 there is no reserve, else a refresh could never go.
+    reserve: Math.floor(burst * REFRESH_RESERVE_SHARE),
     maxResetMs,
   };
 }

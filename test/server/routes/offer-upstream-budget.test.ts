@@ -104,6 +104,26 @@ describe('GET /offer with an upstream budget', () => {
     }
   });
 
+  it('goals wait for the budget without using an attempt (the row stays queued, not failed)', async () => {
+    const m = await mount({ upstream: { callsPerMinute: 6 } }); // a burst of 1, then one every 12 s
+    const [visitor] = visitorIds(1, 'budget-goal');
+    const decision = (await offer(m, visitor ?? '')) as Decision & { token?: string };
+    expect(decision.offer).not.toBeNull();
+    const res = await fetch(`${m.origin}/visitor-offers/events`, {
+      method: 'POST',
+      headers: { cookie: `datafast_visitor_id=${visitor}`, origin: m.origin, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'exposure', offerId: decision.offer?.id, token: decision.token }),
+    });
+    expect(res.status).toBe(202);
+    const internals = internalsOf(m.router);
+    // The lookup took the only token: the goal is refused by the budget, not sent, not failed.
+    await waitFor(() => (internals.budget?.stats().refused.background ?? 0) > 0, 'the goal to meet the budget');
+    expect(suite.sim.callCount('goals')).toBe(0);
+    const { datafast } = await (await internals.store.ready).outboxCounts();
+    expect(datafast.queued + datafast.inFlight).toBe(1);
+    expect(datafast.failed + datafast.rejected).toBe(0);
+  });
+
   it('without a budget (the DataFast default) every cold visitor is looked up', async () => {
     const m = await mount();
     expect(internalsOf(m.router).budget).toBeNull();

@@ -88,6 +88,15 @@ describe('the token bucket', () => {
     expect(take(config, state, T0 + MINUTE, 'background').granted).toBe(true);
   });
 
+  it('whatever the budget, a refresh or background call goes when the bucket is full', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.constantFrom<CallPriority>('refresh', 'background'), (perMinute, p) => {
+        const config = bucketConfig(perMinute);
+        expect(take(config, initialState(config, T0), T0, p).granted).toBe(true);
+      }),
+    );
+  });
+
   it('refills at (callsPerMinute − burst) a minute, and never above the burst', () => {
     const config = bucketConfig(60); // burst 10, 50 a minute: one per 1.2 s
     let state = initialState(config, T0);
