@@ -9,6 +9,8 @@
 //   6–8. state that lasts and scales (bench/state.ts): two instances + Redis against one on the
 //      cached path, lead writes/s on SQLite and Postgres, start-up with 1,000,000 stored exposures.
 //      `npm run bench -- state` runs these sections alone.
+//   9. the upstream budget at 1,000 distinct visitors a minute, in simulated time (bench/budget.ts):
+//      `npm run bench -- budget` runs it alone (the full run does not: its figures are counts, not speeds).
 // Servers run in worker threads (the heap test in a child process with --expose-gc), the load
 // comes from this thread; everything listens on 127.0.0.1 port 0 and stops by itself at the end.
 import { fork } from 'node:child_process';
@@ -24,6 +26,7 @@ import { SIMULATED_DATAFAST_DEFAULTS } from '../demo/simulated-datafast';
 import type { VisitorCacheStats } from '../server/cache/visitor-cache';
 import { fixed, int, line, mb, ok, pad, padEnd, percentile } from './format';
 import { stateSections, stateSummary } from './state';
+import { budgetSection } from './budget';
 import type { Command, CommandMessage, CommandResult, HeapResult, LoopTime, ServerRole, WorkerMessage } from './protocol';
 
 const CONNECTIONS = 50;
@@ -523,4 +526,5 @@ async function stateOnly(): Promise<void> {
 
 if (process.argv[2] === 'big-records') await bigRecords();
 else if (process.argv[2] === 'state') await stateOnly();
+else if (process.argv[2] === 'budget') await budgetSection();
 else await main();

@@ -84,11 +84,24 @@ export interface SimulatedDataFastOptions {
   generateUnknown?: boolean;
   /** Base delay before every response, in ms (benchmarks use 50). */
   latencyMs?: number;
+  /** A rate limit per key, as PostMetric documents one (setRateLimit changes it at run time). */
+  rateLimit?: SimulatedRateLimit | null;
   /**
    * Keep the process alive while listening (the demo wants this). Default false, so a test that
    * forgets close() never holds the run open.
    */
   keepProcessAlive?: boolean;
+}
+
+/**
+ * Requests allowed per fixed window (starting at the first request after it is set): every answer
+ * carries X-RateLimit-Limit, -Remaining and -Reset (seconds until the window ends); past the limit,
+ * 429 with Retry-After. DataFast documents no such headers: this is for the upstream budget's tests.
+ */
+export interface SimulatedRateLimit {
+  limit: number;
+  /** Default 60000. */
+  windowMs?: number;
 }
 
 export interface SimulatedDataFast {
@@ -104,6 +117,8 @@ export interface SimulatedDataFast {
   resetCalls(): void;
   addVisitor(persona: Persona): void;
   setFault(fault: Fault | null, options?: FaultOptions): void;
+  /** Sets (or, with null, removes) the rate limit; a new window starts at the next request. */
+  setRateLimit(rateLimit: SimulatedRateLimit | null): void;
   /** Replace the realtime map `data` (null restores the live seed). */
   setRealtime(data: Record<string, unknown> | null): void;
   /** Stops listening and drops every connection, hung requests included. Idempotent. */
@@ -254,6 +269,8 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
 
   let realtimeOverride: Record<string, unknown> | null = null;
   let active: ActiveFault | null = null;
+  let rateLimit: SimulatedRateLimit | null = options.rateLimit ?? null;
+  let window: { start: number; used: number } | null = null;
   const calls: RecordedCall[] = [];
   const goals: RecordedGoal[] = [];
   const sockets = new Set<Socket>();
@@ -355,6 +372,19 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
     return successReply(realtimeOverride ?? realtimeSeed());
   }
 
+  /** Counts this request against the rate limit: the headers to send, and whether it is over. */
+  function countRequest(): { headers: Record<string, string>; over: boolean } | null {
+    if (rateLimit === null) return null;
+    const windowMs = rateLimit.windowMs ?? 60_000;
+    const now = Date.now();
+    if (window === null || now - window.start >= windowMs) window = { start: now, used: 0 };
+    window.used += 1;
+    const over = window.used > rateLimit.limit;
+    const reset = String(Math.max(1, Math.ceil((window.start + windowMs - now) / 1000)));
+    const headers = { 'x-ratelimit-limit': String(rateLimit.limit), 'x-ratelimit-remaining': String(Math.max(0, rateLimit.limit - window.used)), 'x-ratelimit-reset': reset };
+    return { headers: over ? { ...headers, 'retry-after': reset } : headers, over };
+  }
+
   function send(res: ServerResponse, reply: Reply): void {
     if (res.destroyed || res.writableEnded) return;
     // Serialising per response also hands every caller a fresh copy, so seeds cannot be mutated.
@@ -409,8 +439,12 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
         res.end(text);
         return;
       }
-      default:
-        send(res, normalReply(req, route, query, body));
+      default: {
+        const counted = route.kind === 'other' ? null : countRequest();
+        if (counted === null) return send(res, normalReply(req, route, query, body));
+        const reply = counted.over ? errorReply(429) : normalReply(req, route, query, body);
+        send(res, { ...reply, headers: { ...reply.headers, ...counted.headers } });
+      }
     }
   }
 
@@ -553,6 +587,10 @@ export async function startSimulatedDataFast(options: SimulatedDataFastOptions =
     },
     setRealtime(data) {
       realtimeOverride = data;
+    },
+    setRateLimit(limit) {
+      rateLimit = limit;
+      window = null;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -14,6 +14,7 @@ import type { Reconciler } from './experiments/reconciler.js';
 import type { Logger } from './logger.js';
 import type { RouterMetrics } from './metrics/router-metrics.js';
 import type { StoreRef } from './store/store-ref.js';
+import type { UpstreamBudget } from './upstream/upstream-budget.js';
 
 export interface RouterInternals {
   readonly cache: VisitorCache;
@@ -35,6 +36,8 @@ export interface RouterInternals {
   readonly reconciler: Reconciler;
   /** Each bandit's weights in force; `settled(experiment)` waits for a computation in progress. */
   readonly bandits: BanditAllocator;
+  /** The upstream budget; null when calls are not budgeted. */
+  readonly budget: UpstreamBudget | null;
 }
 
 const INTERNALS = new WeakMap<object, RouterInternals>();

@@ -51,6 +51,9 @@ import { outboxLeaseMs } from './delivery/lease.js';
 import { PoolSync } from './offers/pool-sync.js';
 import { PreviewKey } from './preview/token.js';
 import { DecisionKeys } from './decision-token/decision-keys.js';
+import { UpstreamBudget } from './upstream/upstream-budget.js';
+import { budgeted } from './upstream/budgeted.js';
+import { signalsFromDataFast } from './scoring/signals.js';
 
 export type { RouterHealth };
 
@@ -105,8 +108,13 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   // pause; each falls back to its own when Redis is down or slow (redis/shared-state.ts).
   const shared = o.redisUrl === null ? null : new SharedState({ url: o.redisUrl, apiKey: df.apiKey, websiteId: df.websiteId, logger, lookupBudgetMs: df.timeoutMs });
   shared?.sharePause(client);
+  // Every DataFast call draws on the upstream budget (one bucket per API key, in Redis when shared):
+  // cold lookups first; refreshes, the reconciliation, goals and the realtime map only while some
+  // is left (upstream/).
+  const budget = o.upstream.callsPerMinute === null ? null : new UpstreamBudget({ callsPerMinute: o.upstream.callsPerMinute, shared });
+  if (budget !== null) client.onQuota((quota) => budget.observe(quota));
   // Every DataFast call goes through metrics.upstream, which counts and times it by endpoint and outcome.
-  const cache = new VisitorCache((id) => metrics.upstream('visitors', () => client.getVisitor(id)), { ...o.cache, shared: shared?.visitors });
+  const cache = new VisitorCache((id, priority) => budgeted(budget, priority, () => metrics.upstream('visitors', () => client.getVisitor(id))), { ...o.cache, shared: shared?.visitors });
   const poolSync = new PoolSync();
   // Each visitor's first exposure and claimed code as this instance last read them (offers/facts-cache.ts).
   const facts = new OfferFactsCache(o.cache.max);
@@ -144,7 +152,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const leadOf = (id: string) => store.ready.then((s) => s.lead(id));
   const webhook = o.leadsWebhookUrl === null ? null : new LeadWebhook({ url: o.leadsWebhookUrl, lead: leadOf });
   const goals = new GoalOutbox({
-    createGoal: (visitorId, name, metadata) => metrics.upstream('goals', () => client.createGoal(visitorId, name, metadata)),
+    // Goals wait for the budget like background work: visitors are looked up first.
+    createGoal: (visitorId, name, metadata) => budgeted(budget, 'background', () => metrics.upstream('goals', () => client.createGoal(visitorId, name, metadata))),
     // A 429 or failures in a row open the goals breaker: no goal goes before its probe time.
     retryAt: () => client.retryAt('goals'),
     lead: leadOf,
@@ -162,8 +171,8 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   const outbox = new OutboxWorker({ store, lanes, logger, leaseMs: outboxLeaseMs([df.timeoutMs, webhook?.timeoutMs ?? 0], storeDeadlines) });
   const policy = () => offers.current.policy;
   // The holdout's record of decisions, and DataFast payments as conversions (experiments/).
-  const jobs = experimentJobs({ store, policy, fetchPayments: (id) => metrics.upstream('visitors', () => client.getPaymentGoals(id)), reconcile: o.reconcile, timeoutMs: df.timeoutMs, logger });
-  const fetchMap = () => metrics.upstream('realtime', () => client.getRealtimeMap());
+  const jobs = experimentJobs({ store, policy, fetchPayments: (id) => budgeted(budget, 'background', () => metrics.upstream('visitors', () => client.getPaymentGoals(id))), reconcile: o.reconcile, timeoutMs: df.timeoutMs, logger });
+  const fetchMap = () => budgeted(budget, 'background', () => metrics.upstream('realtime', () => client.getRealtimeMap()));
   const realtime = shared?.realtime(fetchMap) ?? null;
   const live = new LiveSource({ fetch: realtime?.fetcher(o.liveTtlMs) ?? fetchMap, intervalMs: o.liveTtlMs });
   const limit = (name: string, perMinute: number): RateLimit => new RateLimit({ name, limit: perMinute, windowMs: MINUTE, shared });
@@ -212,6 +221,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     redis: () => shared?.stats() ?? null,
     reconciler: jobs.reconciler,
     bandits: jobs.banditMetrics,
+    budget: () => budget?.stats() ?? null,
   });
   const requests = requestMetrics(metrics);
 
@@ -219,9 +229,14 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey, bandits: jobs.bandits, decided: jobs.decided }));
+  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey, bandits: jobs.bandits, decided: jobs.decided, localScore: o.localScore }));
   router.get('/live', liveHandler({ source: live, logger }));
-  router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
+  // While the local score is on, each exposed visitor's signals are kept for `visitor-offers fit-score`.
+  const signalsOf = o.localScore.mode === 'off' ? undefined : (id: string) => {
+    const visitor = cache.record(id);
+    return visitor === undefined ? null : signalsFromDataFast(visitor);
+  };
+  router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger, ...(signalsOf === undefined ? {} : { signalsOf }) }));
   router.post('/leads', json, leadsHandler({ policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
   router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, weightsInForce: jobs.weightsInForce, logger }));
@@ -293,7 +308,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   const metricsOf = metricsHandler(metrics, o.metricsPublic ? { kind: 'public' } : { kind: 'token', adminToken, admit: admitMetrics }, logger);
   handler.metrics = () => metricsOf;
-  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics, reconciler: jobs.reconciler, bandits: jobs.allocator };
+  const internals: RouterInternals = { cache, client, offers, store, keys, outbox, goals, live, logger, readiness, metrics, reconciler: jobs.reconciler, bandits: jobs.allocator, budget };
   attachInternals(handler, internals);
   return handler;
 }

@@ -94,7 +94,7 @@ if ARGV[4] ~= '' and redis.call('GET', KEYS[2]) == ARGV[4] then
 end
 return 1`;
 
-const CAUSES: ReadonlySet<string> = new Set<UnavailableCause>(['timeout', 'network', 'server-error', 'malformed', 'too-large', 'rate-limited', 'auth', 'paused']);
+const CAUSES: ReadonlySet<string> = new Set<UnavailableCause>(['timeout', 'network', 'server-error', 'malformed', 'too-large', 'rate-limited', 'auth', 'paused', 'budget']);
 
 type Script = (...args: Array<string | number | Buffer>) => Promise<unknown>;
 

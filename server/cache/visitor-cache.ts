@@ -18,6 +18,8 @@
 // at the same moment on every instance.
 import { LRUCache } from 'lru-cache';
 import type { VisitorLookup } from '../datafast/lookup.js';
+import type { Visitor } from '../datafast/visitor.js';
+import type { CallPriority } from '../upstream/token-bucket.js';
 import { entryBytes } from './entry-size.js';
 import type { CachedLookup } from './visitor-codec.js';
 import type { CachedAnswer, FleetChange, SharedVisitors } from './shared-visitors.js';
@@ -62,6 +64,13 @@ export interface VisitorCacheStats {
 
 export const DEFAULT_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Loads one visitor's answer. `priority` tells the upstream budget what the call is for: `refresh`
+ * when a record of the visitor is still held (within its stale-if-error window, so it is served if
+ * the call is not made), `cold` when there is none.
+ */
+export type VisitorLoader = (visitorId: string, priority: Extract<CallPriority, 'cold' | 'refresh'>) => Promise<VisitorLookup>;
+
 /** staleUntil equals expiresAt for bot, unknown and unusable. */
 type Entry = CachedAnswer;
 
@@ -72,7 +81,7 @@ function nonNegative(name: string, value: number): number {
 }
 
 export class VisitorCache {
-  private readonly load: (visitorId: string) => Promise<VisitorLookup>;
+  private readonly load: VisitorLoader;
   private readonly store: LRUCache<string, Entry>;
   private readonly inflight = new Map<string, Promise<VisitorLookup>>();
   private readonly ttlMs: number;
@@ -91,7 +100,7 @@ export class VisitorCache {
   private sharedHits = 0;
   private sharedWaits = 0;
 
-  constructor(load: (visitorId: string) => Promise<VisitorLookup>, options: VisitorCacheOptions = {}) {
+  constructor(load: VisitorLoader, options: VisitorCacheOptions = {}) {
     const max = options.max ?? 10_000;
     if (!Number.isInteger(max) || max < 1) throw new RangeError('VisitorCache: max must be a positive integer');
     const maxBytes = options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
@@ -114,6 +123,12 @@ export class VisitorCache {
       return entry.value;
     }
     return undefined;
+  }
+
+  /** The visitor's record as held, fresh or expired (within its stale-if-error window), else undefined. No I/O, counts nothing. */
+  record(visitorId: string): Visitor | undefined {
+    const entry = this.store.peek(visitorId);
+    return entry !== undefined && entry.value.kind === 'found' && this.now() < entry.staleUntil ? entry.value.visitor : undefined;
   }
 
   /** The answer for a visitor: fresh cache hit, else one shared load per visitor at a time. Never rejects. */
@@ -202,7 +217,7 @@ export class VisitorCache {
     this.loads++;
     let answer: VisitorLookup;
     try {
-      answer = await this.load(visitorId);
+      answer = await this.load(visitorId, this.held(visitorId) ? 'refresh' : 'cold');
     } catch (err) {
       this.shared?.publish(visitorId, { kind: 'keep' }, token);
       throw err;
@@ -214,6 +229,12 @@ export class VisitorCache {
     const { answer: settled, change } = this.settle(visitorId, answer);
     this.shared?.publish(visitorId, change, token);
     return settled;
+  }
+
+  /** Whether a found record of the visitor is held that could still be served (stale-if-error). */
+  private held(visitorId: string): boolean {
+    const entry = this.store.peek(visitorId);
+    return entry !== undefined && entry.value.kind === 'found' && this.now() < entry.staleUntil;
   }
 
   /** An entry from Redis, kept here unless this instance already has a newer one. */

@@ -49,6 +49,7 @@ function body(value: CachedLookup): Json[] {
         v.activity.completedGoals.flatMap((g) => [g.name, g.timestamp, ORIGINS.indexOf(g.origin)]),
         v.identified ? 1 : 0,
         p === null ? null : [p.score, p.confidence, p.conversionRate, p.expectedValue],
+        v.pages === undefined ? null : [v.pages.visitedPricing ? 1 : 0, v.pages.visitedCheckout ? 1 : 0, v.pages.avgSessionSeconds],
       ];
     }
   }
@@ -67,15 +68,17 @@ export function decodeLookup(text: string, visitorId: string): CachedLookup | nu
   if (kind === BOT && rest.length === 0) return { kind: 'bot' };
   if (kind === UNKNOWN && rest.length === 0) return { kind: 'unknown' };
   if (kind === UNUSABLE && rest.length === 1 && (rest[0] === 'too-large' || rest[0] === 'malformed')) return { kind: 'unusable', cause: rest[0] };
-  if (kind !== FOUND || rest.length !== 13) return null;
-  const [stale, countryCode, browser, os, deviceType, params, visitCount, pageViewCount, firstVisitAt, lastVisitAt, goals, identified, prediction] = rest;
+  // 13 items were written before the page summary (a 14th) existed: still read.
+  if (kind !== FOUND || (rest.length !== 13 && rest.length !== 14)) return null;
+  const [stale, countryCode, browser, os, deviceType, params, visitCount, pageViewCount, firstVisitAt, lastVisitAt, goals, identified, prediction, pageSummary = null] = rest;
   if (!(stale === 0 || stale === 1) || !(identified === 0 || identified === 1)) return null;
   if (![countryCode, browser, os, deviceType, firstVisitAt, lastVisitAt].every(isTextOrNull)) return null;
   if (!isCount(visitCount) || !isCount(pageViewCount)) return null;
   const paramMap = pairs(params);
   const goalList = completedGoals(goals);
   const scores = predictionOf(prediction);
-  if (paramMap === null || goalList === null || scores === undefined) return null;
+  const pages = pagesOf(pageSummary);
+  if (paramMap === null || goalList === null || scores === undefined || pages === undefined) return null;
   const visitor: Visitor = {
     visitorId,
     identity: {
@@ -94,6 +97,7 @@ export function decodeLookup(text: string, visitorId: string): CachedLookup | nu
     },
     identified: identified === 1,
     prediction: scores,
+    ...(pages === null ? {} : { pages }),
   };
   return stale === 1 ? { kind: 'found', visitor, stale: true } : { kind: 'found', visitor };
 }
@@ -139,4 +143,13 @@ function predictionOf(v: unknown): Visitor['prediction'] | undefined {
   const [score, confidence, conversionRate, expectedValue] = v as unknown[];
   if (!isCount(score) || !isCount(confidence) || !isNumberOrNull(conversionRate) || !isNumberOrNull(expectedValue)) return undefined;
   return { score, confidence, conversionRate, expectedValue };
+}
+
+/** The page summary, null for none, undefined when malformed. */
+function pagesOf(v: unknown): Visitor['pages'] | null | undefined {
+  if (v === null) return null;
+  if (!Array.isArray(v) || v.length !== 3) return undefined;
+  const [pricing, checkout, seconds] = v as unknown[];
+  if (!(pricing === 0 || pricing === 1) || !(checkout === 0 || checkout === 1) || !isNumberOrNull(seconds)) return undefined;
+  return { visitedPricing: pricing === 1, visitedCheckout: checkout === 1, avgSessionSeconds: seconds };
 }

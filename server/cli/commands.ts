@@ -9,6 +9,7 @@ import { decideCommand } from './decide.js';
 import { leads } from './leads.js';
 import { previewLink } from './preview-link.js';
 import { results } from './results.js';
+import { fitScore } from './fit-score.js';
 
 export interface Command {
   args: string;
@@ -40,6 +41,11 @@ export const COMMANDS: Record<string, Command> = {
     args: '[--json]',
     summary: 'the experiment results table from $OFFERS_CONFIG and the store in $DATA_DIR',
     run: (args, env) => results(args, env),
+  },
+  'fit-score': {
+    args: '[--json]',
+    summary: 'fit the local score\'s weights on the visitors and conversions in the store; prints calibration by decile and the weights as options',
+    run: (args, env) => fitScore(args, env),
   },
   leads: {
     args: 'export --format csv|jsonl [--since <date>] [--output <file>] | delete --email <address>',

@@ -9,6 +9,7 @@ import { parseOptions } from '../config/options.js';
 import { DataFastClient } from '../datafast/client.js';
 import type { PageFacts } from '../decision/decide.js';
 import { explain, type Explanation } from '../decision/explain.js';
+import { scoreLookup, type LocalScoreConfig } from '../scoring/score-source.js';
 import type { Offer } from '../decision/offer.js';
 import { createLogger } from '../logger.js';
 import { readPage } from '../http/page-path.js';
@@ -27,16 +28,22 @@ export async function decideCommand(args: string[], env: Env): Promise<number> {
   const logger = createLogger({ level: 'warn', destination: process.stderr });
   let offers: OffersRef;
   let client: DataFastClient;
+  let localScore: LocalScoreConfig;
   try {
     const o = parseOptions(options);
+    localScore = o.localScore;
     offers = new OffersRef(o.offers, logger);
     client = new DataFastClient({ apiKey: o.datafast.apiKey, websiteId: o.datafast.websiteId ?? undefined, apiUrl: o.datafast.apiUrl, timeoutMs: o.datafast.timeoutMs, logger });
   } catch (err) {
     throw err instanceof ConfigError ? namedByEnv(options, err) : err;
   }
   try {
-    const lookup = await client.getVisitor(id.id);
-    const explanation = explain(lookup, offers.current.policy, page);
+    const asked = await client.getVisitor(id.id);
+    // As the router does: with the local score on, a visitor without a prediction is scored here.
+    const scored = localScore.mode === 'off' ? { lookup: asked, scoreSource: null } : scoreLookup(asked, localScore, Date.now());
+    const lookup = scored.lookup;
+    const explained = explain(lookup, offers.current.policy, page);
+    const explanation = scored.scoreSource === null ? explained : { ...explained, decision: { ...explained.decision, scoreSource: scored.scoreSource } };
     if (values.json) console.log(JSON.stringify({ lookup: lookup.kind, ...explanation }, null, 2));
     else console.log(format(id.id, lookup.kind === 'unavailable' || lookup.kind === 'unusable' ? `${lookup.kind} (${lookup.cause})` : lookup.kind, page, explanation, offers.current.policy.thresholds));
     return lookup.kind === 'unavailable' || lookup.kind === 'unusable' ? 1 : 0;
@@ -49,7 +56,8 @@ function format(visitorId: string, lookup: string, page: PageFacts, e: Explanati
   const lines = [`Visitor ${visitorId}: DataFast says ${lookup}`];
   const v = e.visitor;
   if (v) {
-    const prediction = v.score === null ? 'no prediction' : `score ${v.score}, confidence ${v.confidence}`;
+    const source = e.decision.scoreSource === 'local' ? ' (local score: DataFast has no prediction)' : '';
+    const prediction = v.score === null ? 'no prediction' : `score ${v.score}, confidence ${v.confidence}${source}`;
     lines.push(`  ${prediction} → segment ${e.decision.segment} (low < ${t.low}, high > ${t.high}, confidence ≥ ${t.minConfidence})`);
     lines.push(`  ${v.visitCount} visit${v.visitCount === 1 ? '' : 's'} · ${v.country ?? 'no country'} · ${v.device ?? 'no device'} · goals: ${v.goals.join(', ') || 'none'}`);
   }

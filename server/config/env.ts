@@ -20,6 +20,14 @@ const asBoolean: Reader = (text) => (text.toLowerCase() === 'true' ? true : text
 const asNumber: Reader = (text) => (/^[+-]?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
 /** A number, or `off` (any case) for null: none. */
 const asNumberOrOff: Reader = (text) => (text.toLowerCase() === 'off' ? null : asNumber(text));
+/** JSON text (an object of weights); text that is not JSON stays text, for the schema to refuse. */
+const asJson: Reader = (text) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+};
 /** A number of ms, or `off` (any case) for null: no limit. */
 const asMsOrOff: Reader = (text) => (text.toLowerCase() === 'off' ? null : asNumber(text));
 
@@ -59,6 +67,9 @@ const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reade
   ['CODES_LOW_STOCK_WARNING', 'codes.lowStockWarning', asNumber],
   ['RECONCILE_CALLS_PER_MINUTE', 'reconcile.callsPerMinute', asNumber],
   ['RECONCILE_FIRST_CHECK_MINUTES', 'reconcile.firstCheckMinutes', asNumber],
+  ['UPSTREAM_CALLS_PER_MINUTE', 'upstream.callsPerMinute', asNumberOrOff],
+  ['LOCAL_SCORE', 'localScore.mode', asText],
+  ['LOCAL_SCORE_WEIGHTS', 'localScore.weights', asJson],
   ['LOG_LEVEL', 'logLevel', asText],
 ];
 

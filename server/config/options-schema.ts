@@ -6,6 +6,7 @@ import { trustProxyProblem, type TrustProxySetting } from '../http/trust-proxy.j
 import { obj, offersShape } from './offers-schema.js';
 import { tokenWeakness } from './token-strength.js';
 import { upstreamUrlProblem } from './upstream-url.js';
+import { FEATURES, type Feature } from '../scoring/local-score.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /** A pino level, or `silent`. */
@@ -113,6 +114,20 @@ const reconcileSchema = obj({
   firstCheckMinutes: z.number().int().min(0).max(1_440).optional(),
 });
 
+const upstreamSchema = obj({
+  callsPerMinute: z.number().int().min(1).max(1_000_000).nullable().optional(),
+});
+
+const weight = z.number().finite().min(-50).max(50);
+const localScoreSchema = obj({
+  mode: z.enum(['off', 'when-missing']).optional(),
+  weights: obj({
+    intercept: weight.optional(),
+    baseline: weight.optional(),
+    ...(Object.fromEntries(FEATURES.map((k) => [k, weight.optional()])) as Record<Feature, z.ZodOptional<typeof weight>>),
+  }).optional(),
+});
+
 const metricsSchema = obj({
   public: z.boolean({ error: 'must be true or false' }).optional(),
 });
@@ -156,6 +171,8 @@ export const optionsSchema = obj({
   limits: limitsSchema.optional(),
   codes: codesSchema.optional(),
   reconcile: reconcileSchema.optional(),
+  upstream: upstreamSchema.optional(),
+  localScore: localScoreSchema.optional(),
   logger: loggerSchema.optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
 });

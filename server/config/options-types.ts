@@ -97,6 +97,43 @@ export interface ReconcileOptions {
   firstCheckMinutes?: number;
 }
 
+/**
+ * The upstream budget: calls to the analytics API per API key, shared by every instance through
+ * Redis when there is one. Past it, a visitor without a record gets no offer (`upstream-budget`)
+ * without a call, and a visitor whose record expired is served that record; new visitors are
+ * looked up before records are refreshed.
+ */
+export interface UpstreamOptions {
+  /**
+   * Calls per minute at most, in any 60 s (1–1000000), or `null` for no budget. Default: the
+   * provider's published limit (PostMetric: 100), none for DataFast (it publishes none). X-RateLimit-
+   * Remaining/-Reset in the provider's answers tighten it further. Env: `UPSTREAM_CALLS_PER_MINUTE`
+   * (a number, or `off` for null).
+   */
+  callsPerMinute?: number | null;
+}
+
+/**
+ * A score for visitors the provider has no prediction for (scoring/, README "The local score"):
+ * the same 0–100 score and 0–1 confidence, from sessions, page views, recency, session length,
+ * pricing and checkout pages, the first visit's source and the device. Decisions then say
+ * `scoreSource: "local"`.
+ */
+export interface LocalScoreOptions {
+  /**
+   * `when-missing`: score visitors whose prediction is null (DataFast without revenue attribution;
+   * an identified visitor is not scored: DataFast gives customers no prediction). `off`: they stay
+   * `unknown`. Default `off` for DataFast. Env: `LOCAL_SCORE`.
+   */
+  mode?: 'off' | 'when-missing';
+  /**
+   * Weights of the model, each −50 to 50; the ones not given keep their defaults (README's table).
+   * `visitor-offers fit-score` prints weights fitted on the site's own visitors in this form.
+   * Env: `LOCAL_SCORE_WEIGHTS` (JSON, like `{"pricing":1.2}`).
+   */
+  weights?: Partial<Record<'intercept' | 'baseline' | 'sessions' | 'pageViews' | 'recency' | 'sessionMinutes' | 'pricing' | 'checkout' | 'search' | 'social' | 'email' | 'paid' | 'referral' | 'mobile' | 'tablet', number>> & { $comment?: string | string[] };
+}
+
 /** Who may read the metrics. */
 export interface MetricsOptions {
   /**
@@ -248,6 +285,10 @@ export interface VisitorOffersOptions extends OffersOptions {
   codes?: CodesOptions;
   /** The DataFast conversion reconciliation: its call budget and first look. */
   reconcile?: ReconcileOptions;
+  /** The budget of calls to the analytics API. */
+  upstream?: UpstreamOptions;
+  /** The local score, for visitors without a prediction. */
+  localScore?: LocalScoreOptions;
   /** A pino logger. Default: pino to stderr at `logLevel`. */
   logger?: Logger;
   /** Level of the default logger: `fatal`, `error`, `warn`, `info` (default), `debug`, `trace` or `silent`. Env: `LOG_LEVEL`. */

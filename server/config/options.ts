@@ -10,6 +10,9 @@ import { normaliseOffers, type OffersConfig } from './offers-normalise.js';
 import { OFFERS_KEYS, optionsSchema, type LogLevel, type OptionsData } from './options-schema.js';
 import type { VisitorOffersOptions } from './options-types.js';
 import { dropUndefined } from './objects.js';
+import { defaultCallsPerMinute } from '../upstream/token-bucket.js';
+import { DEFAULT_WEIGHTS, type ScoreWeights } from '../scoring/local-score.js';
+import { defaultLocalScoreMode, type LocalScoreConfig } from '../scoring/score-source.js';
 
 export const DEFAULTS = {
   apiUrl: 'https://datafa.st',
@@ -68,6 +71,10 @@ export interface ResolvedOptions {
   codes: { holdMinutes: number; lowStockWarning: number };
   /** The DataFast conversion reconciliation: lookups per minute (0: off), minutes to the first look. */
   reconcile: { callsPerMinute: number; firstCheckMinutes: number };
+  /** Calls per minute to the analytics API at most (upstream/); null: no budget. */
+  upstream: { callsPerMinute: number | null };
+  /** The local score for visitors without a prediction (scoring/). */
+  localScore: LocalScoreConfig;
   /** The caller's logger, or null for the default one at `logLevel`. */
   logger: Logger | null;
   logLevel: LogLevel;
@@ -153,9 +160,22 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     limits: { ...DEFAULTS.limits, ...dropUndefined(o.limits ?? {}) },
     codes: { ...DEFAULTS.codes, ...dropUndefined(o.codes ?? {}) },
     reconcile: { ...DEFAULTS.reconcile, ...dropUndefined(o.reconcile ?? {}) },
+    // The provider's own limit unless set (null: set to none); DataFast publishes none.
+    upstream: { callsPerMinute: o.upstream?.callsPerMinute === undefined ? defaultCallsPerMinute('datafast') : o.upstream.callsPerMinute },
+    localScore: { mode: o.localScore?.mode ?? defaultLocalScoreMode('datafast'), weights: weightsOf(o.localScore?.weights) },
     logger: (o.logger as Logger | undefined) ?? null,
     logLevel: o.logLevel ?? DEFAULTS.logLevel,
   };
+}
+
+/** The given weights over the defaults (a `$comment` beside them is not a weight). */
+function weightsOf(given: Readonly<Record<string, unknown>> | undefined): ScoreWeights {
+  const weights: ScoreWeights = { ...DEFAULT_WEIGHTS };
+  for (const key of Object.keys(weights) as (keyof ScoreWeights)[]) {
+    const value = given?.[key];
+    if (typeof value === 'number') weights[key] = value;
+  }
+  return weights;
 }
 
 function pickOffers(o: OptionsData): Parameters<typeof normaliseOffers>[0] {

@@ -23,6 +23,8 @@ import type { SetTimer } from './upstream-log.js';
 import { answered, unavailable, unusableRecord, type Verdict } from './verdict.js';
 import { parsePaymentGoals, type PaymentGoal } from './payment-goals.js';
 import { parseVisitorResponse } from './visitor.js';
+import { quotaFromHeaders } from '../upstream/rate-limit-headers.js';
+import type { ProviderQuota } from '../upstream/token-bucket.js';
 
 export interface DataFastClientOptions {
   /** `df_…` website key or `dft_…` account token. */
@@ -112,6 +114,7 @@ export class DataFastClient {
   readonly #transport = new Transport();
   readonly #breakers: BreakerSet;
   readonly #authFailures: AuthFailureLog;
+  readonly #quotaListeners = new Set<(quota: ProviderQuota) => void>();
 
   constructor(options: DataFastClientOptions) {
     this.#authorization = `Bearer ${options.apiKey}`;
@@ -147,6 +150,12 @@ export class DataFastClient {
   /** Called with the pause's end (epoch ms) after each 429 (to share it with other instances). */
   onRateLimited(listener: (until: number) => void): () => void {
     return this.#breakers.onRateLimited(listener);
+  }
+
+  /** Called with what an answer's X-RateLimit-Remaining/-Reset say, when it carries both (for the upstream budget). */
+  onQuota(listener: (quota: ProviderQuota) => void): () => void {
+    this.#quotaListeners.add(listener);
+    return () => this.#quotaListeners.delete(listener);
   }
 
   /** Another instance's 429: calls fail fast until `until`, as after one of ours. */
@@ -314,6 +323,10 @@ export class DataFastClient {
       return { kind: 'unavailable', cause: reason === 'aborted' ? 'timeout' : 'network' };
     }
     const { status } = res;
+    if (this.#quotaListeners.size > 0) {
+      const quota = quotaFromHeaders(res.rateLimit, this.#now());
+      if (quota !== null) for (const listener of this.#quotaListeners) listener(quota);
+    }
     if (status === 429) {
       this.#breakers.rateLimited(res.retryAfter);
       return { kind: 'unavailable', cause: 'rate-limited', detail: { status } };

@@ -5,7 +5,8 @@ import type { Visitor } from './visitor.js';
  * Why DataFast could not give an answer this time. None of these is the visitor's fault.
  * `too-large`, `malformed`: the realtime map passed the size limit and was refused unread, or
  * could not be read (a visitor's record is `unusable` instead). `paused`: no call was made,
- * because the breaker for this kind of call is open (after failures in a row, or a 429).
+ * because the breaker for this kind of call is open (after failures in a row, or a 429). `budget`: no
+ * call was made, because the upstream budget (server/upstream/) has no call left for it now.
  */
 export type UnavailableCause =
   | 'timeout'
@@ -15,7 +16,8 @@ export type UnavailableCause =
   | 'too-large'
   | 'rate-limited'
   | 'auth'
-  | 'paused';
+  | 'paused'
+  | 'budget';
 
 export type VisitorLookup =
   /** `stale` is set when the record is an older copy served because DataFast is failing. */

@@ -18,6 +18,8 @@ export interface TransportRequest {
 export interface TransportResponse {
   status: number;
   retryAfter: string | null;
+  /** X-RateLimit-Remaining and X-RateLimit-Reset as sent (upstream/rate-limit-headers.ts reads them). */
+  rateLimit: { remaining: string | null; reset: string | null };
   /** The body as text, or null when not read. */
   body: string | null;
 }
@@ -52,10 +54,11 @@ export class Transport {
       req.on('response', (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         const retryAfter = headerValue(res.headers['retry-after']);
+        const rateLimit = { remaining: headerValue(res.headers['x-ratelimit-remaining']), reset: headerValue(res.headers['x-ratelimit-reset']) };
         if (!init.readBody(status)) {
           res.resume();
           res.on('error', () => undefined);
-          return resolve({ status, retryAfter, body: null });
+          return resolve({ status, retryAfter, rateLimit, body: null });
         }
         // Refused before a byte of it is buffered, let alone parsed.
         const declared = Number(headerValue(res.headers['content-length']) ?? Number.NaN);
@@ -75,7 +78,7 @@ export class Transport {
           chunks.push(chunk);
         });
         res.on('error', () => fail('network'));
-        res.on('end', () => resolve({ status, retryAfter, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status, retryAfter, rateLimit, body: Buffer.concat(chunks).toString('utf8') }));
         // A body cut off mid-way (reset, deadline) ends in 'close' without 'end'.
         res.on('close', () => {
           if (!res.complete) fail('network');

@@ -1,6 +1,6 @@
 // What one call through a breaker comes to: the result its caller gets, and what the breaker is
 // told. Only failures of DataFast or the way to it count against the breaker (FailureCause); a
-// body we refuse (BodyRejection) is reported for the log but is an answer; auth and paused are
+// body we refuse (BodyRejection) is reported for the log but is an answer; auth, paused and budget are
 // answers too (a refused key is logged on its own, and a paused call made none).
 import type { BodyRejection, CallProblem, FailureDetail } from './breaker-view.js';
 import type { UnavailableCause, VisitorLookup } from './lookup.js';
@@ -19,7 +19,7 @@ export function answered<T>(result: T): Verdict<T> {
 /** An unavailable answer; DataFast refusing the credential is an answer as far as the breaker goes. */
 export function unavailable(cause: UnavailableCause, detail?: FailureDetail): Verdict<{ kind: 'unavailable'; cause: UnavailableCause }> {
   const result = { kind: 'unavailable' as const, cause };
-  if (cause === 'auth' || cause === 'paused') return { result, failure: null };
+  if (cause === 'auth' || cause === 'paused' || cause === 'budget') return { result, failure: null };
   return { result, failure: detail === undefined ? { cause } : { cause, detail } };
 }
 

@@ -10,6 +10,7 @@
 // so far, so a body full of junk items costs little (the client refuses bodies over 256 kB).
 import { z } from 'zod';
 import { cut } from './cut.js';
+import { summarisePages, type PageSummary } from './visited-pages.js';
 
 export interface CompletedGoal {
   name: string;
@@ -47,6 +48,8 @@ export interface Visitor {
   /** True when DataFast has an Identify profile; its contents are not kept. */
   identified: boolean;
   prediction: Prediction | null;
+  /** What the local score reads of the visited pages (visited-pages.ts); the pages are not kept. Absent in records cached before it existed. */
+  pages?: PageSummary;
 }
 
 /** The most of each thing a parsed visitor keeps. */
@@ -177,6 +180,8 @@ const visitorDataSchema = z.object({
       lastVisitAt: dateString,
       completedGoals: goalList,
       completedCustomGoals: goalList,
+      visitedPages: z.unknown().optional(),
+      currentUrl: z.unknown().optional(),
     })
     .nullish()
     .catch(null),
@@ -218,6 +223,7 @@ export function parseVisitorResponse(body: unknown): Visitor | null {
       completedGoals: goals,
     },
     identified: d.profile != null && typeof d.profile === 'object',
+    pages: summarisePages(activity?.visitedPages, activity?.currentUrl),
     prediction: d.prediction
       ? {
           score: d.prediction.score,

@@ -5,6 +5,7 @@ import { assign } from '../experiments/assign.js';
 import { inHoldout } from '../experiments/holdout.js';
 import type { Assignment, Experiment } from '../experiments/types.js';
 import type { Offer } from './offer.js';
+import type { ScoreSource } from '../scoring/score-source.js';
 import { matches, type CompiledRule, type RuleContext } from './rules.js';
 import { segmentOf, type Segment, type Thresholds } from './segment.js';
 
@@ -18,6 +19,12 @@ export interface Decision {
   segment: Segment;
   /** A short machine word: why this decision (`no-cookie`, `bot`, `rule:<id>` …). */
   reason: string;
+  /**
+   * With the local score on: which model's score placed the visitor, the provider's prediction or
+   * the local score (scoring/). Absent when no score was used (no record; an identified visitor or
+   * customer without a prediction), and always with the local score off.
+   */
+  scoreSource?: ScoreSource;
 }
 
 /** Which offer each segment gets when no rule says otherwise (null = no offer). */
@@ -55,7 +62,8 @@ export const DEFAULT_SEGMENT_OFFERS: Readonly<SegmentOffers> = {
 /**
  * Why there is no visitor to decide for, or no decision (`internal-error`: our own failure, logged;
  * `record-too-large`, `record-unreadable`: DataFast sent this visitor's record, but over the size
- * limit or in a shape we cannot read).
+ * limit or in a shape we cannot read; `upstream-budget`: a visitor with no record, not looked up
+ * because the upstream budget had no call left).
  */
 export type NoVisitorReason =
   | 'no-cookie'
@@ -65,6 +73,7 @@ export type NoVisitorReason =
   | 'record-too-large'
   | 'record-unreadable'
   | 'upstream-unavailable'
+  | 'upstream-budget'
   | 'invalid-path'
   | 'internal-error';
 
@@ -150,7 +159,8 @@ export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = 
     case 'unusable':
       return noOffer(lookup.cause === 'too-large' ? 'record-too-large' : 'record-unreadable');
     case 'unavailable':
-      return noOffer('upstream-unavailable');
+      // No call was made: the budget keeps its calls for others (a refresh is served its record instead).
+      return noOffer(lookup.cause === 'budget' ? 'upstream-budget' : 'upstream-unavailable');
     case 'found':
       break;
   }

@@ -5,8 +5,8 @@
 // - delivered: done.
 // - refused: the target will never take it (DataFast 400/404; a webhook's 4xx other than 408 and
 //   429); recorded as `rejected`, never retried.
-// - paused: DataFast asked for a pause (429) or its goals breaker is open: not the row's fault, so
-//   no attempt is used; it waits for the pause's end.
+// - paused: DataFast asked for a pause (429), its goals breaker is open, or the upstream budget has
+//   no call to spare now: not the row's fault, so no attempt is used; it waits for the pause's end.
 // - failed: worth another try (a timeout, a reset, a 5xx, 408, 429 from a webhook, 401/403 from
 //   DataFast: a key fixed later makes them go); an attempt is used, and after the last one the row
 //   is `failed`.
@@ -48,7 +48,7 @@ export function goalSendResult(result: GoalResult, retryAt: number, now: number)
     case 'rejected':
       return { kind: 'refused', error: `http-${result.status}` };
     case 'unavailable':
-      if (result.cause === 'paused' || result.cause === 'rate-limited') return { kind: 'paused', until: retryAt > now ? retryAt : now + UNKNOWN_PAUSE_MS };
+      if (result.cause === 'paused' || result.cause === 'rate-limited' || result.cause === 'budget') return { kind: 'paused', until: retryAt > now ? retryAt : now + UNKNOWN_PAUSE_MS };
       return { kind: 'failed', error: result.cause };
   }
 }

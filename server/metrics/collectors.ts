@@ -10,6 +10,7 @@ import type { BanditAllocatorStats } from '../experiments/bandit-allocator.js';
 import type { ReconcilerStats } from '../experiments/reconciler.js';
 import type { ReadinessReport, UpstreamBreaker } from '../health/readiness.js';
 import type { RedisLinkStats } from '../redis/redis-link.js';
+import type { UpstreamBudgetStats } from '../upstream/upstream-budget.js';
 import type { PoolStock } from '../offers/pool-stock.js';
 import type { PoolSync } from '../offers/pool-sync.js';
 import type { CouponStock, Store } from '../store/store.js';
@@ -35,6 +36,8 @@ export interface MetricSources {
   /** Until when DataFast calls are paused after a 429 (epoch ms; 0 when not). */
   pausedUntil: () => number;
   readiness: () => Promise<ReadinessReport>;
+  /** The upstream budget's counts; null when calls are not budgeted. */
+  budget?: () => UpstreamBudgetStats | null;
   /** The Redis link's state and counts; null without `redisUrl`. */
   redis?: () => RedisLinkStats | null;
   /** The DataFast reconciliation's counts and its lookup budget. */
@@ -160,6 +163,13 @@ export function registerCollectors(registry: Registry, s: MetricSources): void {
     ['endpoint'],
   );
   level('upstream_paused_seconds', 'Seconds left of the pause DataFast asked for with a 429; 0 when not paused.', () => Math.max(0, s.pausedUntil() - now()) / 1000);
+
+  const budgetRows = (read: (b: UpstreamBudgetStats) => Record<string, number>) => (): Array<[Labels, number]> => {
+    const stats = s.budget?.() ?? null;
+    return stats === null ? [] : Object.entries(read(stats)).map(([priority, n]): [Labels, number] => [{ priority }, n]);
+  };
+  total('upstream_budget_granted_total', 'Calls to the analytics API the upstream budget let through, by priority (cold, refresh, background); absent without a budget.', budgetRows((b) => b.granted), ['priority']);
+  total('upstream_budget_refused_total', 'Calls the upstream budget refused (none made), by priority; absent without a budget.', budgetRows((b) => b.refused), ['priority']);
 
   level('store_bytes', 'Bytes the store takes (SQLite: the database and its WAL; Postgres: its tables).', async () => (await s.store()?.sizeBytes()) ?? 0);
   total('store_write_failures_total', 'Store writes (transactions) that failed, e.g. on a full disk or a lost database connection.', () => s.store()?.writeStats().failures ?? 0);

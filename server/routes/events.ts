@@ -23,6 +23,7 @@ import type { OfferFactsCache } from '../offers/facts-cache.js';
 import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { Store } from '../store/store.js';
+import type { BehaviourSignals } from '../scoring/signals.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 import { firstIssue, reply } from './reply.js';
 
@@ -39,12 +40,17 @@ export interface EventsRouteDeps {
   logger: Logger;
   /** This instance's copy of offer facts, forgotten when an exposure changes them. */
   facts?: OfferFactsCache;
+  /**
+   * The visitor's behaviour signals as this instance holds them (no I/O), kept with their first
+   * exposure to fit the local score (`visitor-offers fit-score`); absent or null: none kept.
+   */
+  signalsOf?: (visitorId: string) => BehaviourSignals | null;
   now?: () => number;
 }
 
 const UNAVAILABLE = { error: 'events cannot be recorded right now; please try again' };
 
-export function eventsHandler({ policy, store, keys, outbox, allowedOrigins, perIp, perVisitor, logger, facts, now = Date.now }: EventsRouteDeps): RequestHandler {
+export function eventsHandler({ policy, store, keys, outbox, allowedOrigins, perIp, perVisitor, logger, facts, signalsOf, now = Date.now }: EventsRouteDeps): RequestHandler {
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
@@ -81,6 +87,7 @@ export function eventsHandler({ policy, store, keys, outbox, allowedOrigins, per
       return reply(res, 503, UNAVAILABLE);
     }
     if (event.type === 'exposure' && decided !== null && decided.offerId !== null) facts?.forget(decided.offerId, visitor.id);
+    if (event.type === 'exposure' && !goal.duplicate) keepSignals(s, visitor.id);
     if (goal.duplicate) return reply(res, 202, { ok: true, duplicate: true } satisfies Duplicate);
 
     let forwarded = true;
@@ -89,6 +96,15 @@ export function eventsHandler({ policy, store, keys, outbox, allowedOrigins, per
     else forwarded = await outbox.enqueue(s, { key: goal.key, goal: { visitorId: visitor.id, name: GOAL_NAMES[event.type], metadata: goal.metadata } });
     return reply(res, 202, { ok: true, forwarded } satisfies EventAccepted);
   };
+
+  /** Training data is not worth a failed event: written after the answer's facts, its failure only logged. */
+  function keepSignals(s: Store, visitorId: string): void {
+    const signals = signalsOf?.(visitorId) ?? null;
+    if (signals === null) return;
+    s.recordScoreSignals(visitorId, signals, now()).catch((err: unknown) => {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not keep a visitor’s score signals (fit-score loses one sample)');
+    });
+  }
 }
 
 /** What an event sends to DataFast: nothing when it was a duplicate; `queued` when its own write queued it already. */

@@ -21,6 +21,7 @@ import type { StoreRef } from '../store/store-ref.js';
 import type { Store } from '../store/store.js';
 import { looksLikeCrawler } from '../user-agent.js';
 import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
+import { scoreLookup, type LocalScoreConfig } from '../scoring/score-source.js';
 
 /** The offers a decision is made with: read once per request, so a reload never changes one midway. */
 export interface OffersSnapshot {
@@ -51,6 +52,8 @@ export interface OfferRouteDeps {
   bandits?: BanditEnrolments;
   /** Told every decision made for a visitor (the global holdout's record). */
   decided?: (visitorId: string, decision: Decision) => void;
+  /** The local score for visitors without a prediction; default off (then decisions carry no `scoreSource`). */
+  localScore?: LocalScoreConfig | null;
   now?: () => number;
 }
 
@@ -58,7 +61,7 @@ export interface OfferRouteDeps {
 /** Default `keyWaitMs`: well inside the widget's 2 s timeout. */
 export const KEY_WAIT_MS = 1000;
 
-export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, bandits, decided, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, bandits, decided, localScore = null, now = Date.now }: OfferRouteDeps): RequestHandler {
   const facts = given ?? new OfferFactsCache(10_000, now);
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
@@ -90,8 +93,15 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
     if (looksLikeCrawler(req.get('user-agent'))) return send(res, noOffer('bot'));
 
     const { policy, pools } = offers();
+    const decideWith = (lookup: VisitorLookup, enrol?: Parameters<typeof decide>[3]): Decision => {
+      // Off, nothing changes: DataFast's default answers stay as they were, without scoreSource.
+      if (localScore === null || localScore.mode === 'off') return decide(lookup, policy, page, enrol);
+      const scored = scoreLookup(lookup, localScore, now());
+      const decision = decide(scored.lookup, policy, page, enrol);
+      return scored.scoreSource === null ? decision : { ...decision, scoreSource: scored.scoreSource };
+    };
     const decideFor = (lookup: VisitorLookup): void | Promise<void> => {
-      const decision = bandits === undefined ? decide(lookup, policy, page) : bandits.decide(visitor.id, (enrol) => decide(lookup, policy, page, enrol));
+      const decision = bandits === undefined ? decideWith(lookup) : bandits.decide(visitor.id, (enrol) => decideWith(lookup, enrol));
       return decision instanceof Promise ? decision.then((d) => respond(res, d, visitor.id, policy, pools)) : respond(res, decision, visitor.id, policy, pools);
     };
     // Hot path: a fresh cached answer is decided and sent without a promise (a bandit's new

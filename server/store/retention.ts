@@ -16,7 +16,7 @@ const BATCH = 5000;
 
 /** Deletes rows older than `before` (ms epoch) from every table that has a retention. */
 export async function prune(db: Db, before: number, batch = BATCH): Promise<PruneCounts> {
-  const counts: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0, enrolments: 0 };
+  const counts: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0, enrolments: 0, scoreSignals: 0 };
   counts.exposures = await repeat(() =>
     db
       .deleteFrom('vo_exposures')
@@ -75,6 +75,15 @@ export async function prune(db: Db, before: number, batch = BATCH): Promise<Prun
         eb(refTuple('experiment_id', 'visitor_id'), 'in', selectFrom('vo_enrolments').select(['experiment_id', 'visitor_id']).where('at', '<', before).limit(batch).$asTuple('experiment_id', 'visitor_id')),
       )
       .executeTakeFirst(),
+    batch,
+  );
+  // The local score's samples age like the exposures they were taken at.
+  counts.scoreSignals = await repeat(
+    () =>
+      db
+        .deleteFrom('vo_score_signals')
+        .where('visitor_id', 'in', (eb) => eb.selectFrom('vo_score_signals').select('visitor_id').where('at', '<', before).limit(batch))
+        .executeTakeFirst(),
     batch,
   );
   return counts;

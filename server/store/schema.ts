@@ -131,6 +131,14 @@ export interface EnrolmentsTable {
   at: number;
 }
 
+/** A visitor's behaviour signals at their first exposure, for fitting the local score. */
+export interface ScoreSignalsTable {
+  visitor_id: string;
+  /** JSON of BehaviourSignals. */
+  signals: string;
+  at: number;
+}
+
 export interface Database {
   vo_leads: LeadsTable;
   vo_first_exposures: FirstExposuresTable;
@@ -143,6 +151,7 @@ export interface Database {
   vo_outbox: OutboxTable;
   vo_visitor_checks: VisitorChecksTable;
   vo_enrolments: EnrolmentsTable;
+  vo_score_signals: ScoreSignalsTable;
 }
 
 /** Kysely's own bookkeeping tables, named like ours. */

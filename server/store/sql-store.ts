@@ -13,6 +13,9 @@ import { convertAt, experimentMetrics } from './sql-attribution.js';
 import { experimentCounts } from './sql-experiments.js';
 import { enrol, enrolmentOf } from './sql-enrolments.js';
 import { recordOfferExposure } from './sql-exposures.js';
+import { recordScoreSignals, scoreSamples } from './sql-score-signals.js';
+import type { ScoreSample } from '../scoring/fit-weights.js';
+import type { BehaviourSignals } from '../scoring/signals.js';
 import { convert, orderById, orderCount, recordOrder } from './sql-orders.js';
 import type { ArmMetrics, CouponStock, DeliveryTarget, KeyedGoal, Lead, OfferExposure, OfferExposureOutcome, Order, OrderOutcome, OrderReport, OutboxCounts, OutboxEntry, OutboxKind, OutboxSettlement, PendingLead, PruneCounts, Store, StoreKind, StoreWriteStats, VariantCounts, VisitorCheck, VisitorOfferFacts } from './store.js';
 
@@ -260,6 +263,16 @@ export class SqlStore implements Store {
 
   outboxCounts(): Promise<OutboxCounts> {
     return this.#read(() => outboxCounts(this.#b.db, this.#now()));
+  }
+
+  // ---- the local score's training data ----
+
+  recordScoreSignals(visitorId: string, signals: BehaviourSignals, at?: number): Promise<boolean> {
+    return this.#write(() => recordScoreSignals(this.#b.db, visitorId, signals, at ?? this.#now()));
+  }
+
+  scoreSamples(): Promise<ScoreSample[]> {
+    return this.#read(() => scoreSamples(this.#b.db));
   }
 
   // ---- settings ----

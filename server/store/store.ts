@@ -7,6 +7,9 @@
 // "Record once" methods are safe against concurrent callers, in one process and across instances
 // sharing a Postgres database: unique keys in the schema decide, not memory.
 
+import type { ScoreSample } from '../scoring/fit-weights.js';
+import type { BehaviourSignals } from '../scoring/signals.js';
+
 /** Where a stored lead is delivered: DataFast (as a goal) and the owner's webhook. */
 export type DeliveryTarget = 'datafast' | 'webhook';
 
@@ -152,8 +155,8 @@ export interface StoreWriteStats {
   lastFailureCode: string | null;
 }
 
-/** Rows removed by one pruning pass, by table (`outbox`: finished deliveries; `visitorChecks`: DataFast looks not touched since; `enrolments`: a bandit's). */
-export type PruneCounts = Record<'exposures' | 'conversions' | 'firstExposures' | 'orders' | 'outbox' | 'visitorChecks' | 'enrolments', number>;
+/** Rows removed by one pruning pass, by table (`outbox`: finished deliveries; `visitorChecks`: DataFast looks not touched since; `enrolments`: a bandit's; `scoreSignals`: the local score's fitting samples). */
+export type PruneCounts = Record<'exposures' | 'conversions' | 'firstExposures' | 'orders' | 'outbox' | 'visitorChecks' | 'enrolments' | 'scoreSignals', number>;
 
 // ---- the delivery outbox ----
 
@@ -411,6 +414,16 @@ export interface Store {
   /** Rows by kind and state, an aggregate over an index of the rows not delivered. */
   outboxCounts(): Promise<OutboxCounts>;
 
+  // ---- the local score's training data ----
+
+  /** Keeps the visitor's behaviour signals as read at `at` (default now), unless theirs are kept already; true when stored now. */
+  recordScoreSignals(visitorId: string, signals: BehaviourSignals, at?: number): Promise<boolean>;
+  /**
+   * Every visitor with signals kept, oldest first: their signals, when they were read, and whether
+   * the visitor converted after that (a conversion counted in an experiment, or an order).
+   */
+  scoreSamples(): Promise<ScoreSample[]>;
+
   // ---- settings ----
 
   getSetting(key: string): Promise<string | undefined>;
@@ -422,7 +435,7 @@ export interface Store {
 
   /**
    * Deletes exposures, conversions, first exposures, orders, finished outbox rows (delivered,
-   * rejected, failed) and DataFast look records older than `before` (ms epoch), in batches. Leads
+   * rejected, failed), DataFast look records and score signals older than `before` (ms epoch), in batches. Leads
    * and pending deliveries are kept.
    */
   prune(before: number): Promise<PruneCounts>;

@@ -10,6 +10,7 @@ import { leadEmailKey } from './0004-lead-email-key.js';
 import { codeIndex } from './0005-code-index.js';
 import { attribution } from './0006-attribution.js';
 import { enrolments } from './0007-enrolments.js';
+import { scoreSignals } from './0008-score-signals.js';
 
 export function migrationsFor(kind: StoreKind): MigrationProvider {
   const migrations: Record<string, Migration> = {
@@ -20,9 +21,10 @@ export function migrationsFor(kind: StoreKind): MigrationProvider {
     '0005-code-index': codeIndex(),
     '0006-attribution': attribution(),
     '0007-enrolments': enrolments(),
+    '0008-score-signals': scoreSignals(),
   };
   return { getMigrations: () => Promise.resolve(migrations) };
 }
 
 /** The newest migration's name: a reader (`visitor-offers results`) refuses an older schema. */
-export const LATEST_MIGRATION = '0007-enrolments';
+export const LATEST_MIGRATION = '0008-score-signals';

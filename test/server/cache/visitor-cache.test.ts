@@ -46,11 +46,14 @@ function deferred(): Deferred {
  */
 class FakeUpstream {
   readonly calls: string[] = [];
+  /** What each load was told it is for (the upstream budget's priority). */
+  readonly priorities: string[] = [];
   private readonly answers = new Map<string, VisitorLookup | Error>();
   private gate: Deferred | undefined;
 
-  readonly load = async (visitorId: string): Promise<VisitorLookup> => {
+  readonly load = async (visitorId: string, priority: 'cold' | 'refresh'): Promise<VisitorLookup> => {
     this.calls.push(visitorId);
+    this.priorities.push(priority);
     if (this.gate) await this.gate.promise;
     await Promise.resolve(); // an I/O-like hop even when not held
     const answer = this.answers.get(visitorId);
@@ -386,6 +389,40 @@ describe('VisitorCache', () => {
       clock.advance(NEGATIVE_TTL);
       upstream.answer('v1', DOWN);
       expect(await cache.lookup('v1')).toEqual(DOWN);
+    });
+  });
+
+  describe('what a load is for (the upstream budget decides by it)', () => {
+    it('a visitor with no record is a cold load; one whose expired record could still be served is a refresh', async () => {
+      const { upstream, clock, cache } = setup();
+      upstream.answer('v1', found('v1'));
+      await cache.lookup('v1');
+      clock.advance(TTL);
+      await cache.lookup('v1');
+      expect(upstream.priorities).toEqual(['cold', 'refresh']);
+    });
+
+    it('past the stale-if-error window, or after a bot or unknown answer, a load is cold again', async () => {
+      const { upstream, clock, cache } = setup();
+      upstream.answer('v1', found('v1')).answer('v2', UNKNOWN);
+      await cache.lookup('v1');
+      await cache.lookup('v2');
+      clock.advance(TTL + STALE_IF_ERROR);
+      await cache.lookup('v1');
+      await cache.lookup('v2');
+      expect(upstream.priorities).toEqual(['cold', 'cold', 'cold', 'cold']);
+    });
+
+    it('a refresh the budget refuses serves the record held, marked stale; a cold one answers unavailable: budget', async () => {
+      const { upstream, clock, cache } = setup();
+      const original = found('v1');
+      upstream.answer('v1', original);
+      await cache.lookup('v1');
+      clock.advance(TTL);
+      const refused: VisitorLookup = { kind: 'unavailable', cause: 'budget' };
+      upstream.answer('v1', refused).answer('v2', refused);
+      expect(await cache.lookup('v1')).toEqual({ kind: 'found', visitor: original.visitor, stale: true });
+      expect(await cache.lookup('v2')).toEqual(refused);
     });
   });
 

@@ -37,7 +37,8 @@ const visitor: fc.Arbitrary<Visitor> = fc.record({
     }),
     { nil: null },
   ),
-});
+  pages: fc.record({ visitedPricing: fc.boolean(), visitedCheckout: fc.boolean(), avgSessionSeconds: fc.option(fc.nat(), { nil: null }) }),
+}, { requiredKeys: ['visitorId', 'identity', 'activity', 'identified', 'prediction'] });
 
 const lookup: fc.Arbitrary<CachedLookup> = fc.oneof(
   visitor.map((v) => ({ kind: 'found' as const, visitor: v })),

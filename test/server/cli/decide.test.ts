@@ -50,6 +50,36 @@ describe('visitor-offers decide', () => {
     });
   });
 
+  it('with LOCAL_SCORE=when-missing, scores a visitor without a prediction as the router does', async () => {
+    const visitorId = '7d1e2f30-4a5b-4c6d-8e7f-90a1b2c3d4e5';
+    sim.addVisitor({
+      visitorId,
+      label: 'no prediction',
+      description: 'a site without revenue attribution',
+      status: 200,
+      data: {
+        visitorId,
+        identity: { params: { utm_medium: 'email' }, device: { type: 'desktop' } },
+        activity: { visitCount: 4, pageViewCount: 14, lastVisitAt: new Date().toISOString(), currentUrl: '/checkout', visitedPages: [{ url: '/pricing', timestamp: new Date().toISOString() }], completedGoals: [] },
+        prediction: null,
+      },
+    });
+    const r = await cli(['decide', '--visitor', visitorId, '--path', '/pricing', '--json'], { ...env, LOCAL_SCORE: 'when-missing' });
+    expect(r.stderr).toBe('');
+    const printed = JSON.parse(r.stdout) as { decision: Answer & { scoreSource?: string } };
+    const local = await mountRouter({ datafast: { apiKey: SIM.apiKey, apiUrl: sim.url }, offersFile: OFFERS, dataDir: join(dataDir, '..', 'local'), logLevel: 'silent', localScore: { mode: 'when-missing' } });
+    try {
+      const res = await fetch(`${local.origin}/visitor-offers/offer?path=/pricing`, { headers: { cookie: `datafast_visitor_id=${visitorId}` } });
+      const live = (await res.json()) as Answer & { scoreSource?: string };
+      expect(live.scoreSource).toBe('local');
+      expect({ offer: printed.decision.offer?.id ?? null, segment: printed.decision.segment, reason: printed.decision.reason, scoreSource: printed.decision.scoreSource }).toEqual({ offer: live.offer?.id ?? null, segment: live.segment, reason: live.reason, scoreSource: 'local' });
+      const words = await cli(['decide', '--visitor', visitorId, '--path', '/pricing'], { ...env, LOCAL_SCORE: 'when-missing' });
+      expect(words.stdout).toContain('(local score: DataFast has no prediction)');
+    } finally {
+      await local.close();
+    }
+  });
+
   it('explains in words: the prediction and segment, each rule tried, the decision', async () => {
     const r = await cli(['decide', '--visitor', personas.low.visitorId, '--path', '/pricing'], env);
     expect(r.code).toBe(0);

@@ -8,7 +8,8 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { ConfigError } from '../../../server/config/config-error';
 import { loadOffersFile, parseOffers } from '../../../server/config/offers-file';
-import { optionsFromEnv } from '../../../server/config/env';
+import { namedByEnv, optionsFromEnv } from '../../../server/config/env';
+import { DEFAULT_WEIGHTS } from '../../../server/scoring/local-score';
 import { DEFAULTS, parseOptions } from '../../../server/config/options';
 import type { optionsSchema } from '../../../server/config/options-schema';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
@@ -111,9 +112,36 @@ describe('settings', () => {
       limits: { eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 10, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 },
       codes: { holdMinutes: 60, lowStockWarning: 100 },
       reconcile: { callsPerMinute: 30, firstCheckMinutes: 60 },
+      upstream: { callsPerMinute: null },
+      localScore: { mode: 'off', weights: DEFAULT_WEIGHTS },
       logger: null,
       logLevel: 'info',
     });
+  });
+
+  it('the local score: off by default with the documented weights; a mode and some weights, the rest kept; from LOCAL_SCORE and LOCAL_SCORE_WEIGHTS (JSON)', () => {
+    expect(parseOptions({ datafast, localScore: { mode: 'when-missing', weights: { pricing: 2, $comment: 'fitted in March' } } }).localScore).toEqual({ mode: 'when-missing', weights: { ...DEFAULT_WEIGHTS, pricing: 2 } });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', LOCAL_SCORE: 'when-missing', LOCAL_SCORE_WEIGHTS: '{"mobile":-1}' })).localScore).toEqual({ mode: 'when-missing', weights: { ...DEFAULT_WEIGHTS, mobile: -1 } });
+    expect(() => parseOptions({ datafast, localScore: { mode: 'always' as 'off' } })).toThrow(/localScore\.mode/);
+    expect(() => parseOptions({ datafast, localScore: { weights: { pricing: 99 } } })).toThrow(/localScore\.weights\.pricing/);
+    expect(() => parseOptions({ datafast, localScore: { weights: { price: 1 } as never } })).toThrow(/localScore\.weights/);
+    const fromEnv = optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', LOCAL_SCORE_WEIGHTS: '{pricing: 1}' });
+    try {
+      parseOptions(fromEnv);
+      expect.unreachable('not JSON: refused');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(namedByEnv(fromEnv, err as ConfigError).message).toMatch(/^LOCAL_SCORE_WEIGHTS: /);
+    }
+  });
+
+  it('the upstream budget: none for DataFast unless set, a whole number of calls a minute or null; from UPSTREAM_CALLS_PER_MINUTE (a number or off)', () => {
+    expect(parseOptions({ datafast, upstream: { callsPerMinute: 120 } }).upstream).toEqual({ callsPerMinute: 120 });
+    expect(parseOptions({ datafast, upstream: { callsPerMinute: null } }).upstream).toEqual({ callsPerMinute: null });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', UPSTREAM_CALLS_PER_MINUTE: '90' })).upstream).toEqual({ callsPerMinute: 90 });
+    expect(parseOptions(optionsFromEnv({ DATAFAST_API_KEY: 'df_test_key', UPSTREAM_CALLS_PER_MINUTE: 'off' })).upstream).toEqual({ callsPerMinute: null });
+    expect(() => parseOptions({ datafast, upstream: { callsPerMinute: 0 } })).toThrow(/upstream\.callsPerMinute/);
+    expect(() => parseOptions({ datafast, upstream: { callsPerMinute: 1.5 } })).toThrow(/upstream\.callsPerMinute/);
   });
 
   it('the store: Postgres with databaseUrl (SQLite in dataDir without), rows kept retentionDays (null: for ever); from DATABASE_URL and RETENTION_DAYS', () => {

@@ -43,6 +43,7 @@ describe('decide', () => {
       ['DataFast rejected the key', { kind: 'unavailable', cause: 'auth' }, 'upstream-unavailable'],
       ['DataFast is rate limiting', { kind: 'unavailable', cause: 'rate-limited' }, 'upstream-unavailable'],
       ['DataFast sent a malformed body', { kind: 'unavailable', cause: 'malformed' }, 'upstream-unavailable'],
+      ['the upstream budget had no call left', { kind: 'unavailable', cause: 'budget' }, 'upstream-budget'],
       ['the visitor\'s record is over the size limit', { kind: 'unusable', cause: 'too-large' }, 'record-too-large'],
       ['the visitor\'s record cannot be read', { kind: 'unusable', cause: 'malformed' }, 'record-unreadable'],
     ])('gives no offer when %s', (_label, lookup, reason) => {

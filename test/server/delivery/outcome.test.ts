@@ -22,6 +22,10 @@ describe('DataFast goal results', () => {
     expect(goalSendResult({ kind: 'unavailable', cause: 'paused' }, 0, NOW)).toEqual({ kind: 'paused', until: NOW + UNKNOWN_PAUSE_MS });
   });
 
+  it('the upstream budget with no call to spare is a pause too (no attempt used), a second long', () => {
+    expect(goalSendResult({ kind: 'unavailable', cause: 'budget' }, 0, NOW)).toEqual({ kind: 'paused', until: NOW + UNKNOWN_PAUSE_MS });
+  });
+
   it('timeouts, resets, 5xx and a refused key (401/403: fixed later, the goals go) are failures worth a retry', () => {
     for (const cause of ['timeout', 'network', 'server-error', 'auth'] as const) {
       expect(goalSendResult({ kind: 'unavailable', cause }, 0, NOW)).toEqual({ kind: 'failed', error: cause });

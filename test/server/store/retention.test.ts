@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DAY_MS, RetentionTimer } from '../../../server/store/retention';
 import type { PruneCounts } from '../../../server/store/store';
 
-const NONE: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0, enrolments: 0 };
+const NONE: PruneCounts = { exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0, enrolments: 0, scoreSignals: 0 };
 
 afterEach(() => {
   vi.useRealTimers();

@@ -10,6 +10,7 @@ import { describeExposures } from './store-contract-exposures';
 import { describeLeadPages } from './store-contract-lead-pages';
 import { describeOrdersAndCoupons } from './store-contract-orders';
 import { describeOutbox } from './store-contract-outbox';
+import { describeScoreSignals } from './store-contract-score-signals';
 
 export interface OpenedStore {
   store: Store;
@@ -304,7 +305,7 @@ export function describeStoreContract(target: StoreTarget): void {
       await store.recordExposure('exp', 'a', 'new');
       await store.recordFirstExposure('offer', 'new');
       await store.recordOrder({ orderId: 'o-new', visitorId: 'new', value: 2, currency: 'EUR', source: 'page' });
-      expect(await store.prune(cutoff)).toEqual({ exposures: 1, conversions: 1, firstExposures: 1, orders: 1, outbox: 0, visitorChecks: 0, enrolments: 0 });
+      expect(await store.prune(cutoff)).toEqual({ exposures: 1, conversions: 1, firstExposures: 1, orders: 1, outbox: 0, visitorChecks: 0, enrolments: 0, scoreSignals: 0 });
       // The new visitor's order converted them: only the old visitor's rows are gone.
       expect(Object.fromEntries(await store.experimentCounts('exp'))).toEqual({ a: { exposures: 1, conversions: 1 } });
       expect(await store.firstExposure('offer', 'old')).toBeUndefined();
@@ -313,7 +314,7 @@ export function describeStoreContract(target: StoreTarget): void {
       expect(await store.orderCount()).toBe(1);
       expect(await store.leadCount()).toBe(1);
       expect(await store.couponCode('pooled', 'old')).toBe('C1');
-      expect(await store.prune(cutoff)).toEqual({ exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0, enrolments: 0 });
+      expect(await store.prune(cutoff)).toEqual({ exposures: 0, conversions: 0, firstExposures: 0, orders: 0, outbox: 0, visitorChecks: 0, enrolments: 0, scoreSignals: 0 });
       await store.close();
     });
 
@@ -334,4 +335,5 @@ export function describeStoreContract(target: StoreTarget): void {
   describeExposures(target);
   describeAttribution(target);
   describeEnrolments(target);
+  describeScoreSignals(target);
 }
