@@ -159,5 +159,5 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
 }
 
 function pickOffers(o: OptionsData): Parameters<typeof normaliseOffers>[0] {
-  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments, holdout: o.holdout };
+  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments, holdout: o.holdout, identifiedVisitors: o.identifiedVisitors };
 }

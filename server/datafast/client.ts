@@ -22,7 +22,7 @@ import { Transport, TransportError, type TransportResponse } from './transport.j
 import type { SetTimer } from './upstream-log.js';
 import { answered, unavailable, unusableRecord, type Verdict } from './verdict.js';
 import { parsePaymentGoals, type PaymentGoal } from './payment-goals.js';
-import { parseVisitorResponse } from './visitor.js';
+import { parseDataFastVisitor } from './visitor.js';
 
 export interface DataFastClientOptions {
   /** `df_…` website key or `dft_…` account token. */
@@ -164,7 +164,7 @@ export class DataFastClient {
    * or unavailable; at once with cause `paused` while the breaker is open.
    */
   getVisitor(visitorId: string): Promise<VisitorLookup> {
-    return this.#visitorRecord(visitorId, parseVisitorResponse, (visitor): VisitorLookup => ({ kind: 'found', visitor }));
+    return this.#visitorRecord(visitorId, parseDataFastVisitor, (visitor): VisitorLookup => ({ kind: 'found', visitor }));
   }
 
   /** The visitor's payments (payment-goals.ts), for the conversion reconciliation; the other outcomes as getVisitor's. */
