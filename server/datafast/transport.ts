@@ -1,4 +1,4 @@
-// One HTTP exchange with DataFast over node:http(s) and keep-alive agents. Used instead of fetch
+// One HTTP exchange with the analytics API (DataFast or PostMetric) over node:http(s) and keep-alive agents. Used instead of fetch
 // because the uncached /offer path is bound by CPU per upstream call, and this costs about a
 // quarter less than undici's fetch on this path (measured by `npm run bench`).
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
@@ -15,9 +15,17 @@ export interface TransportRequest {
   maxBodyBytes: number;
 }
 
+/** The `X-RateLimit-*` headers of an answer (PostMetric sends them), as given; null when absent. */
+export interface RateLimitHeaders {
+  limit: string | null;
+  remaining: string | null;
+  reset: string | null;
+}
+
 export interface TransportResponse {
   status: number;
   retryAfter: string | null;
+  rateLimit: RateLimitHeaders;
   /** The body as text, or null when not read. */
   body: string | null;
 }
@@ -52,10 +60,15 @@ export class Transport {
       req.on('response', (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         const retryAfter = headerValue(res.headers['retry-after']);
+        const rateLimit: RateLimitHeaders = {
+          limit: headerValue(res.headers['x-ratelimit-limit']),
+          remaining: headerValue(res.headers['x-ratelimit-remaining']),
+          reset: headerValue(res.headers['x-ratelimit-reset']),
+        };
         if (!init.readBody(status)) {
           res.resume();
           res.on('error', () => undefined);
-          return resolve({ status, retryAfter, body: null });
+          return resolve({ status, retryAfter, rateLimit, body: null });
         }
         // Refused before a byte of it is buffered, let alone parsed.
         const declared = Number(headerValue(res.headers['content-length']) ?? Number.NaN);
@@ -75,7 +88,7 @@ export class Transport {
           chunks.push(chunk);
         });
         res.on('error', () => fail('network'));
-        res.on('end', () => resolve({ status, retryAfter, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status, retryAfter, rateLimit, body: Buffer.concat(chunks).toString('utf8') }));
         // A body cut off mid-way (reset, deadline) ends in 'close' without 'end'.
         res.on('close', () => {
           if (!res.complete) fail('network');
