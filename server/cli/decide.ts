@@ -6,19 +6,25 @@ import { namedByEnv, optionsFromEnv } from '../config/env.js';
 import { ConfigError } from '../config/config-error.js';
 import { OffersRef } from '../config/offers-ref.js';
 import { parseOptions } from '../config/options.js';
-import { DataFastClient } from '../datafast/client.js';
+import type { AnalyticsClient } from '../analytics/client.js';
+import { analyticsClient } from '../analytics/connect.js';
 import type { PageFacts } from '../decision/decide.js';
 import { explain, type Explanation } from '../decision/explain.js';
 import type { Offer } from '../decision/offer.js';
 import { createLogger } from '../logger.js';
 import { readPage } from '../http/page-path.js';
-import { readVisitorId } from '../visitor-id.js';
+import { readPostMetricId, readVisitorId } from '../visitor-id.js';
 import { parse, UsageError } from './args.js';
 
 export async function decideCommand(args: string[], env: Env): Promise<number> {
   const { values } = parse(args, { visitor: { type: 'string' }, path: { type: 'string' }, referrer: { type: 'string' }, json: { type: 'boolean' } });
-  const id = readVisitorId(values.visitor);
-  if (id.kind !== 'valid') throw new UsageError(values.visitor === undefined ? '--visitor is required' : '--visitor must be a DataFast visitor id (a UUID v4)');
+  // The id rule of the provider the environment names (checked before anything else is read).
+  const postmetric = env.ANALYTICS_PROVIDER?.trim().toLowerCase() === 'postmetric';
+  const id = (postmetric ? readPostMetricId : readVisitorId)(values.visitor);
+  if (id.kind !== 'valid') {
+    const rule = postmetric ? 'a PostMetric visitor id (1–128 letters, digits, _ and -)' : 'a DataFast visitor id (a UUID v4)';
+    throw new UsageError(values.visitor === undefined ? '--visitor is required' : `--visitor must be ${rule}`);
+  }
   const page = readPage(values.path ?? '/', values.referrer);
   if (page === null) throw new UsageError('--path must be a page path starting with "/"');
 
@@ -26,11 +32,11 @@ export async function decideCommand(args: string[], env: Env): Promise<number> {
   // Problems from a client or file are logged to stderr; stdout stays the answer.
   const logger = createLogger({ level: 'warn', destination: process.stderr });
   let offers: OffersRef;
-  let client: DataFastClient;
+  let client: AnalyticsClient;
   try {
     const o = parseOptions(options);
     offers = new OffersRef(o.offers, logger);
-    client = new DataFastClient({ apiKey: o.datafast.apiKey, websiteId: o.datafast.websiteId ?? undefined, apiUrl: o.datafast.apiUrl, timeoutMs: o.datafast.timeoutMs, logger });
+    client = analyticsClient(o, logger);
   } catch (err) {
     throw err instanceof ConfigError ? namedByEnv(options, err) : err;
   }

@@ -12,6 +12,7 @@
 // an attempt that timed out may still have created the goal, so retrying is the outbox's
 // decision (server/delivery/), made with backoff.
 import type { Logger } from 'pino';
+import type { AnalyticsClient } from '../analytics/client.js';
 import { UpstreamHttp } from '../analytics/upstream-http.js';
 import { AuthFailureLog } from './auth-failure-log.js';
 import { isBodyRejection, type BreakerSettings, type BreakerView, type UpstreamEndpoint } from './breaker.js';
@@ -80,7 +81,7 @@ export function authMode(apiKey: string): 'website-key' | 'account-token' {
   return apiKey.startsWith('dft_') ? 'account-token' : 'website-key';
 }
 
-export class DataFastClient {
+export class DataFastClient implements AnalyticsClient {
   readonly #http: UpstreamHttp;
   readonly #log: Logger;
 
