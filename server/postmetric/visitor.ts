@@ -108,7 +108,7 @@ export function parsePostMetricVisitor(body: unknown): Visitor | null {
       avgSessionSeconds: durations.length === 0 ? null : Math.round(durations.reduce((a, b) => a + b, 0) / durations.length),
       visitedPricing: pages.some((p) => p.path !== null && isPricingPath(p.path)),
       visitedCheckout: pages.some((p) => p.path !== null && isCheckoutPath(p.path)),
-      referrerHost: referrerHostOf(pages.find((p) => p.referrer !== null)?.referrer ?? null),
+      referrerHost: referrerHostOf(pages.find((p) => p.referrer)?.referrer ?? null),
     },
   };
 }
