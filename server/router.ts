@@ -232,6 +232,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       coupons: () => store.ready.then((s) => stock.report(s, offers.current.pools, poolSync)),
       fetchMap: realtime?.fetcher(DASHBOARD_INTERVAL_MS) ?? fetchMap,
       adminToken: o.adminToken,
+      provider: df.provider,
       access: o.dashboard,
       guard,
       logger,

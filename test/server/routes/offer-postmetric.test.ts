@@ -114,3 +114,15 @@ describe('decision tokens for PostMetric ids', () => {
     expect(res.body.error).toBe('no valid postmetric_visitor_id cookie or X-Visitor-Id header');
   });
 });
+
+describe('which provider is active', () => {
+  it('is named by health() and the dashboard data', async () => {
+    const m = await mount({ dashboard: 'open' });
+    expect(m.router.health().provider).toBe('postmetric');
+    const data = await request(m.server).get('/visitor-offers/dashboard/data');
+    expect(data.status).toBe(200);
+    expect(data.body.provider).toBe('postmetric');
+    // PostMetric has no realtime map: the dashboard says so instead of failing.
+    expect(data.body.activeVisitors).toBeNull();
+  });
+});
