@@ -58,11 +58,13 @@ export async function startDemo({ env, logger, publicDir }: DemoOptions): Promis
 
   // The same demo on either provider: a simulated one unless its key is set.
   const sim = live || postmetric ? null : await startSimulatedDataFast({ keepProcessAlive: true });
-  const pmSim = live || !postmetric ? null : await startSimulatedPostMetric({ keepProcessAlive: true });
+  // The site's persona switcher sets datafast_visitor_id: the simulated PostMetric answers any id,
+  // so each persona is a PostMetric visitor too (generated from its id), read from that cookie.
+  const pmSim = live || !postmetric ? null : await startSimulatedPostMetric({ keepProcessAlive: true, generateUnknown: true });
   const effective = sim
     ? { ...settings, DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_WEBSITE_ID: undefined, DATAFAST_API_URL: sim.url }
     : pmSim
-      ? { ...settings, POSTMETRIC_API_KEY: SIMULATED_POSTMETRIC_DEFAULTS.apiKey, POSTMETRIC_API_URL: pmSim.url }
+      ? { ...settings, POSTMETRIC_API_KEY: SIMULATED_POSTMETRIC_DEFAULTS.apiKey, POSTMETRIC_API_URL: pmSim.url, VISITOR_COOKIE: settings.VISITOR_COOKIE ?? 'datafast_visitor_id' }
       : settings;
   const closeSims = async (): Promise<void> => {
     await sim?.close();
