@@ -223,7 +223,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.get('/live', liveHandler({ source: live, logger }));
   router.post('/events', json, eventsHandler({ visitorSource, policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger }));
   router.post('/leads', json, leadsHandler({ visitorSource, policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
-  router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
+  router.post('/conversions', ...conversionsHandlers({ provider: df.provider, store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, logger }));
   router.use(
     dashboardRoutes({

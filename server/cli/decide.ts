@@ -44,15 +44,16 @@ export async function decideCommand(args: string[], env: Env): Promise<number> {
     const lookup = await client.getVisitor(id.id);
     const explanation = explain(lookup, offers.current.policy, page);
     if (values.json) console.log(JSON.stringify({ lookup: lookup.kind, ...explanation }, null, 2));
-    else console.log(format(id.id, lookup.kind === 'unavailable' || lookup.kind === 'unusable' ? `${lookup.kind} (${lookup.cause})` : lookup.kind, page, explanation, offers.current.policy.thresholds));
+    else console.log(format(`${id.id}: ${client.provider === 'postmetric' ? 'PostMetric' : 'DataFast'}`, lookup.kind === 'unavailable' || lookup.kind === 'unusable' ? `${lookup.kind} (${lookup.cause})` : lookup.kind, page, explanation, offers.current.policy.thresholds));
     return lookup.kind === 'unavailable' || lookup.kind === 'unusable' ? 1 : 0;
   } finally {
     client.close();
   }
 }
 
-function format(visitorId: string, lookup: string, page: PageFacts, e: Explanation, t: { low: number; high: number; minConfidence: number }): string {
-  const lines = [`Visitor ${visitorId}: DataFast says ${lookup}`];
+/** `who`: the visitor id and the provider that answered (`<id>: DataFast`). */
+function format(who: string, lookup: string, page: PageFacts, e: Explanation, t: { low: number; high: number; minConfidence: number }): string {
+  const lines = [`Visitor ${who} says ${lookup}`];
   const v = e.visitor;
   if (v) {
     const prediction = v.score === null ? 'no prediction' : `score ${v.score}, confidence ${v.confidence}`;

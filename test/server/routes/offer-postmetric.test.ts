@@ -126,3 +126,16 @@ describe('which provider is active', () => {
     expect(data.body.activeVisitors).toBeNull();
   });
 });
+
+describe('POST /conversions with PostMetric', () => {
+  const TOKEN = 'conv-token-for-postmetric-Hs7Kq2Lm9Xz4Vb1N';
+  it('takes a PostMetric visitor id as given, and forwards the order as a goal with its value', async () => {
+    const m = await mount({ conversionsToken: TOKEN });
+    const post = (body: unknown) => request(m.server).post('/visitor-offers/conversions').set('Authorization', `Bearer ${TOKEN}`).send(body as object);
+    const res = await post({ visitorId: 'Visitor_123', orderId: 'order-1', value: 49, currency: 'USD' });
+    expect(res.status).toBe(201);
+    await waitFor(() => suite.pm.goals.length > 0, 'the conversion goal');
+    expect(suite.pm.goals[0]).toMatchObject({ event: 'offer_conversion', visitorId: 'Visitor_123', value: 49 });
+    expect((await post({ visitorId: 'not/an id', orderId: 'order-2' })).body.error).toMatch(/^visitorId: expected a PostMetric visitor id/);
+  });
+});
