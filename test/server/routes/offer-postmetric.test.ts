@@ -18,7 +18,7 @@ const SECRET = 'postmetric-route-secret-Zq8Lw3Nf6Tb1Yx9Kc4Hv';
 const KNOWN = POSTMETRIC_PERSONA_IDS.pricingReturning;
 
 async function mount(extra: Partial<VisitorOffersOptions> = {}): Promise<MountedRouter> {
-  return suite.track(await mountRouter({ ...suite.analytics({ timeoutMs: 400 }), dataDir: suite.baseDir, logger: suite.log.logger, secret: SECRET, ...extra }));
+  return suite.track(await mountRouter({ ...suite.analytics({ timeoutMs: 1500 }), dataDir: suite.baseDir, logger: suite.log.logger, secret: SECRET, ...extra }));
 }
 const offer = (m: MountedRouter) => request(m.server).get('/visitor-offers/offer').query({ path: '/pricing' });
 

@@ -32,7 +32,7 @@ describe.each(['datafast', 'postmetric'] as SuiteProvider[])('GET /offer against
   const side = SIDES[provider];
   const suite = useRouteSuite(`offer-${provider}`, { provider, sim: { generateUnknown: true }, pm: { generateUnknown: true, rateLimitPerMinute: 100_000 } });
 
-  async function mount(extra: Partial<VisitorOffersOptions> = {}, settings: Parameters<typeof suite.analytics>[0] = { timeoutMs: 400 }): Promise<MountedRouter> {
+  async function mount(extra: Partial<VisitorOffersOptions> = {}, settings: Parameters<typeof suite.analytics>[0] = { timeoutMs: 1500 }): Promise<MountedRouter> {
     return suite.track(await mountRouter({ ...suite.analytics(settings), dataDir: suite.baseDir, logger: suite.log.logger, secret: 'offers-test-secret-9f3KqZ7vB2xW5mN8pL4tR6yH1', ...extra }));
   }
   const ask = (m: MountedRouter, visitor: string) => request(m.server).get('/visitor-offers/offer').query({ path: '/pricing' }).set('Cookie', `${side.cookie}=${visitor}`);
@@ -121,5 +121,41 @@ describe.each(['datafast', 'postmetric'] as SuiteProvider[])('GET /offer against
     expect(goal?.authorization).toBe(`Bearer ${side.key}`);
     expect(JSON.stringify(goal?.body)).toContain('offer_exposure');
     expect(JSON.stringify(goal?.body)).toContain(visitor);
+  });
+
+  describe('the visitor lookups breaker', () => {
+    const THRESHOLD = 3;
+    const COOL_DOWN = 30_000;
+    const mountBreaker = async (): Promise<MountedRouter> => {
+      vi.useFakeTimers({ toFake: ['Date'], now: 1_700_000_000_000 });
+      return mount({ cache: { ttlMs: 60_000, staleIfErrorMs: 300_000 } }, { timeoutMs: 300, breaker: { failureThreshold: THRESHOLD, coolDownMs: COOL_DOWN } });
+    };
+
+    it('opens after failures in a row; then cold visitors get upstream-unavailable and cached ones their offer, without a call', async () => {
+      const m = await mountBreaker();
+      const known = (await ask(m, side.known)).body.reason as string;
+      vi.setSystemTime(Date.now() + 61_000);
+      suite.upstream.setFault({ kind: 'hang' }, { match: 'visitors' });
+      for (let i = 0; i < THRESHOLD; i++) expect((await ask(m, side.fresh(`open-${i}`))).body.reason).toBe('upstream-unavailable');
+      expect(internalsOf(m.router).client.breakers.visitors.state()).toBe('open');
+      suite.upstream.resetCalls();
+      expect((await ask(m, side.fresh('cold-while-open'))).body).toMatchObject({ offer: null, reason: 'upstream-unavailable' });
+      expect((await ask(m, side.known)).body.reason).toBe(known);
+      expect(suite.upstream.callCount('visitors')).toBe(0);
+    });
+
+    it('lets one probe through after the cool-down, and closes when it succeeds', async () => {
+      const m = await mountBreaker();
+      suite.upstream.setFault({ kind: 'status', status: 502 }, { match: 'visitors' });
+      for (let i = 0; i < THRESHOLD; i++) expect((await ask(m, side.fresh(`fail-${i}`))).body.reason).toBe('upstream-unavailable');
+      const breaker = internalsOf(m.router).client.breakers.visitors;
+      expect(breaker.state()).toBe('open');
+      suite.upstream.setFault(null);
+      suite.upstream.resetCalls();
+      vi.setSystemTime(Date.now() + COOL_DOWN);
+      expect((await ask(m, side.known)).body.reason).toMatch(/^rule:/);
+      expect(suite.upstream.callCount('visitors')).toBe(1);
+      expect(breaker.state()).toBe('closed');
+    });
   });
 });
