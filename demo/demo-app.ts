@@ -11,6 +11,7 @@ import type { VisitorOffersOptions } from '../server/config/options-types';
 import type { Logger } from '../server/logger';
 import { internalsOf } from '../server/router-internals';
 import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type SimulatedDataFast } from './simulated-datafast';
+import { SIMULATED_POSTMETRIC_DEFAULTS, startSimulatedPostMetric, type SimulatedPostMetric } from './simulated-postmetric';
 import { siteRoutes } from './site/routes';
 
 export interface Demo {
@@ -22,6 +23,8 @@ export interface Demo {
   offersConfigPath: string;
   dataDir: string;
   sim: SimulatedDataFast | null;
+  /** The simulated PostMetric, with ANALYTICS_PROVIDER=postmetric and no POSTMETRIC_API_KEY. */
+  pmSim: SimulatedPostMetric | null;
   close(): Promise<void>;
 }
 
@@ -47,13 +50,26 @@ export function demoFile(name: string): string {
 const blank = (v: string | undefined): boolean => v === undefined || v.trim() === '';
 
 export async function startDemo({ env, logger, publicDir }: DemoOptions): Promise<Demo> {
-  const live = !blank(env.DATAFAST_API_KEY);
+  const postmetric = env.ANALYTICS_PROVIDER?.trim().toLowerCase() === 'postmetric';
+  const live = postmetric ? !blank(env.POSTMETRIC_API_KEY) : !blank(env.DATAFAST_API_KEY);
   const defaults: Record<string, string> = { HOST: '127.0.0.1', OFFERS_CONFIG: demoFile('offers.demo.json'), DATA_DIR: DEMO_DATA_DIR };
   const settings: Record<string, string | undefined> = { ...env };
   for (const [name, value] of Object.entries(defaults)) if (blank(settings[name])) settings[name] = value;
 
-  const sim = live ? null : await startSimulatedDataFast({ keepProcessAlive: true });
-  const effective = sim ? { ...settings, DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_WEBSITE_ID: undefined, DATAFAST_API_URL: sim.url } : settings;
+  // The same demo on either provider: a simulated one unless its key is set.
+  const sim = live || postmetric ? null : await startSimulatedDataFast({ keepProcessAlive: true });
+  // The site's persona switcher sets datafast_visitor_id: the simulated PostMetric answers any id,
+  // so each persona is a PostMetric visitor too (generated from its id), read from that cookie.
+  const pmSim = live || !postmetric ? null : await startSimulatedPostMetric({ keepProcessAlive: true, generateUnknown: true });
+  const effective = sim
+    ? { ...settings, DATAFAST_API_KEY: SIMULATED_DATAFAST_DEFAULTS.apiKey, DATAFAST_WEBSITE_ID: undefined, DATAFAST_API_URL: sim.url }
+    : pmSim
+      ? { ...settings, POSTMETRIC_API_KEY: SIMULATED_POSTMETRIC_DEFAULTS.apiKey, POSTMETRIC_API_URL: pmSim.url, VISITOR_COOKIE: settings.VISITOR_COOKIE ?? 'datafast_visitor_id' }
+      : settings;
+  const closeSims = async (): Promise<void> => {
+    await sim?.close();
+    await pmSim?.close();
+  };
   let listen: ServerSettings;
   let options: VisitorOffersOptions;
   try {
@@ -61,19 +77,23 @@ export async function startDemo({ env, logger, publicDir }: DemoOptions): Promis
     // The operator dashboard is open on simulated data; with real visitors it stays behind ADMIN_TOKEN.
     options = { ...optionsFromEnv(effective), dashboard: live ? 'protected' : 'open' };
   } catch (err) {
-    await sim?.close();
+    await closeSims();
     throw err;
   }
-  const modeLine = live
-    ? `LIVE: the real DataFast at ${options.datafast.apiUrl ?? 'https://datafa.st'} (DATAFAST_API_KEY is set)`
-    : `Simulated DataFast at ${sim?.url} with seeded visitors (set DATAFAST_API_KEY to go live)`;
+  const modeLine = postmetric
+    ? live
+      ? `LIVE: the real PostMetric at ${options.postmetric?.apiUrl ?? '(POSTMETRIC_API_URL)'} (POSTMETRIC_API_KEY is set)`
+      : `Simulated PostMetric at ${pmSim?.url} with seeded visitors (set POSTMETRIC_API_KEY and POSTMETRIC_API_URL to go live)`
+    : live
+      ? `LIVE: the real DataFast at ${options.datafast?.apiUrl ?? 'https://datafa.st'} (DATAFAST_API_KEY is set)`
+      : `Simulated DataFast at ${sim?.url} with seeded visitors (set DATAFAST_API_KEY to go live)`;
 
   const site = siteRoutes({ publicDir: publicDir ?? fileURLToPath(new URL('./public/', import.meta.url)), live, modeLine });
   let standalone;
   try {
     standalone = createApp(options, logger, site);
   } catch (err) {
-    await sim?.close();
+    await closeSims();
     throw err;
   }
   const { app, router } = standalone;
@@ -87,7 +107,7 @@ export async function startDemo({ env, logger, publicDir }: DemoOptions): Promis
     });
   } catch (err) {
     await router.close(200);
-    await sim?.close();
+    await closeSims();
     throw err;
   }
   const { port } = server.address() as AddressInfo;
@@ -99,11 +119,12 @@ export async function startDemo({ env, logger, publicDir }: DemoOptions): Promis
     offersConfigPath: options.offersFile ?? defaults.OFFERS_CONFIG ?? '',
     dataDir: options.dataDir ?? DEMO_DATA_DIR,
     sim,
+    pmSim,
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await router.close(200);
-      await sim?.close();
+      await closeSims();
     },
   };
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Decision } from './decision/decide.js';
 import type { PublicOffer } from './decision/offer.js';
 import type { Segment } from './decision/segment.js';
-import { readVisitorId } from './visitor-id.js';
+import { readPostMetricId, readVisitorId, type VisitorIdResult } from './visitor-id.js';
 
 import type { Trigger } from './decision/offer.js';
 /** The `reason` of a decision made without a visitor record (`upstream-budget`, `upstream-unavailable`, `bot` …); else `rule:<id>`, `holdout`, a preview's. */
@@ -200,19 +200,28 @@ export interface ErrorResponse {
   error: string;
 }
 
+/** The body of `POST /conversions` with a visitor id checked by `rule` (and kept as `rule` reads it). */
+const conversionBodyOf = (rule: (v: unknown) => VisitorIdResult, expected: string) =>
+  z
+    .strictObject({
+      /** The visitor's analytics cookie, as the backend read it. */
+      visitorId: z
+        .string()
+        .refine((v) => rule(v).kind === 'valid', expected)
+        .transform((v) => {
+          const id = rule(v);
+          return id.kind === 'valid' ? id.id : v;
+        }),
+      orderId: orderFields.orderId,
+      value: orderFields.value.optional(),
+      currency: orderFields.currency.optional(),
+    })
+    .superRefine(checkOrder);
+
 /** `POST /conversions` from the site's backend or payment webhook handler. */
-export const conversionBody = z
-  .strictObject({
-    /** The visitor's datafast_visitor_id cookie, as the backend read it. */
-    visitorId: z
-      .string()
-      .refine((v) => readVisitorId(v).kind === 'valid', 'expected the datafast_visitor_id cookie (a UUID v4)')
-      .transform((v) => v.toLowerCase()),
-    orderId: orderFields.orderId,
-    value: orderFields.value.optional(),
-    currency: orderFields.currency.optional(),
-  })
-  .superRefine(checkOrder);
+export const conversionBody = conversionBodyOf(readVisitorId, 'expected the datafast_visitor_id cookie (a UUID v4)');
+/** The same with PostMetric: its visitor id (1–128 letters, digits, _ and -), as given. */
+export const postMetricConversionBody = conversionBodyOf(readPostMetricId, 'expected a PostMetric visitor id (1–128 letters, digits, _ and -)');
 export type ConversionBody = z.input<typeof conversionBody>;
 
 /** `POST /conversions` → 201: stored now; `counted`: the experiments whose conversion it raised; `forwarded`: queued for DataFast. */

@@ -3,7 +3,7 @@
 // router is a request handler with close() and health().
 import type { VisitorCache } from './cache/visitor-cache.js';
 import type { OffersRef } from './config/offers-ref.js';
-import type { DataFastClient } from './datafast/client.js';
+import type { AnalyticsClient } from './analytics/client.js';
 import type { DecisionKeys } from './decision-token/decision-keys.js';
 import type { OutboxWorker } from './delivery/worker.js';
 import type { GoalOutbox } from './events/outbox.js';
@@ -18,7 +18,7 @@ import type { UpstreamBudget } from './upstream/upstream-budget.js';
 
 export interface RouterInternals {
   readonly cache: VisitorCache;
-  readonly client: DataFastClient;
+  readonly client: AnalyticsClient;
   readonly offers: OffersRef;
   readonly store: StoreRef;
   /** The decision tokens' keys (`load()` resolves once a generated secret is read from the store). */

@@ -10,7 +10,7 @@ import { ConfigError } from './config/config-error.js';
 import { namedByEnv } from './config/env.js';
 import { parseOptions, type ResolvedOptions } from './config/options.js';
 import type { VisitorOffersOptions } from './config/options-types.js';
-import { DataFastClient } from './datafast/client.js';
+import { activeAnalytics, analyticsClient } from './analytics/connect.js';
 import { OutboxWorker, type LaneSpec } from './delivery/worker.js';
 import { GoalOutbox } from './events/outbox.js';
 import { experimentJobs } from './experiments/experiment-jobs.js';
@@ -53,7 +53,7 @@ import { PreviewKey } from './preview/token.js';
 import { DecisionKeys } from './decision-token/decision-keys.js';
 import { UpstreamBudget } from './upstream/upstream-budget.js';
 import { budgeted } from './upstream/budgeted.js';
-import { signalsFromDataFast } from './scoring/signals.js';
+import { signalsOf, type BehaviourSignals } from './scoring/signals.js';
 
 export type { RouterHealth };
 
@@ -101,9 +101,11 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
     throw err instanceof ConfigError ? namedByEnv(options, err) : err;
   }
 
-  const df = o.datafast;
+  // The provider's client (DataFast or PostMetric); everything after it is the same for both.
+  const df = activeAnalytics(o);
+  const visitorSource = { provider: df.provider, cookie: o.visitorCookie };
   const metrics = new RouterMetrics();
-  const client = new DataFastClient({ apiKey: df.apiKey, websiteId: df.websiteId ?? undefined, apiUrl: df.apiUrl, timeoutMs: df.timeoutMs, breaker: df.breaker, logger });
+  const client = analyticsClient(o, logger);
   // With Redis, instances share the visitor cache, the rate limits, the realtime map and the 429
   // pause; each falls back to its own when Redis is down or slow (redis/shared-state.ts).
   const shared = o.redisUrl === null ? null : new SharedState({ url: o.redisUrl, apiKey: df.apiKey, websiteId: df.websiteId, logger, lookupBudgetMs: df.timeoutMs });
@@ -229,16 +231,16 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   router.use(requests.start);
   router.use(noSniff);
   router.use(cookieParser());
-  router.get('/offer', offerHandler({ cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey, bandits: jobs.bandits, decided: jobs.decided, localScore: o.localScore }));
+  router.get('/offer', offerHandler({ visitorSource, cache, offers: () => offers.current, store, poolSync, stock, holdMs: o.codes.holdMinutes * MINUTE, logger, keys, facts, previewKey, bandits: jobs.bandits, decided: jobs.decided, localScore: o.localScore }));
   router.get('/live', liveHandler({ source: live, logger }));
   // While the local score is on, each exposed visitor's signals are kept for `visitor-offers fit-score`.
-  const signalsOf = o.localScore.mode === 'off' ? undefined : (id: string) => {
+  const exposureSignals = o.localScore.mode === 'off' ? undefined : (id: string): BehaviourSignals | null => {
     const visitor = cache.record(id);
-    return visitor === undefined ? null : signalsFromDataFast(visitor);
+    return visitor === undefined ? null : signalsOf(visitor);
   };
-  router.post('/events', json, eventsHandler({ policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger, ...(signalsOf === undefined ? {} : { signalsOf }) }));
-  router.post('/leads', json, leadsHandler({ policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
-  router.post('/conversions', ...conversionsHandlers({ store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
+  router.post('/events', json, eventsHandler({ visitorSource, policy, store, keys, facts, outbox: goals, allowedOrigins: o.allowedOrigins, perIp: eventsPerIp, perVisitor: eventsPerVisitor, logger, ...(exposureSignals === undefined ? {} : { signalsOf: exposureSignals }) }));
+  router.post('/leads', json, leadsHandler({ visitorSource, policy, store, keys, deliverTo: leadTargets, queued: () => outbox.kick(), allowedOrigins: o.allowedOrigins, perIp: leadsPerIp, logger }));
+  router.post('/conversions', ...conversionsHandlers({ provider: df.provider, store, outbox: goals, tokens: [o.adminToken, o.conversionsToken], perIp: conversionsPerIp, guard, logger }));
   router.get('/experiments', experimentsHandler({ policy, store, adminToken: o.adminToken, guard, weightsInForce: jobs.weightsInForce, logger }));
   router.use(
     dashboardRoutes({
@@ -247,6 +249,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
       coupons: () => store.ready.then((s) => stock.report(s, offers.current.pools, poolSync)),
       fetchMap: realtime?.fetcher(DASHBOARD_INTERVAL_MS) ?? fetchMap,
       adminToken: o.adminToken,
+      provider: df.provider,
       access: o.dashboard,
       guard,
       weightsInForce: jobs.weightsInForce,
@@ -287,6 +290,7 @@ export function visitorOffers(options: VisitorOffersOptions): VisitorOffersRoute
   };
   handler.health = () =>
     routerHealth({
+      provider: df.provider,
       readiness,
       breakers,
       pausedUntil: () => client.pausedUntil,

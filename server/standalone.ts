@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError } from './config/config-error.js';
 import { optionsFromEnv, serverSettingsFromEnv, type Env, type ServerSettings } from './config/env.js';
+import type { VisitorOffersOptions } from './config/options-types.js';
 import { DEFAULTS } from './config/options.js';
 import { authMode } from './datafast/client.js';
 import { createLogger } from './logger.js';
@@ -67,7 +68,7 @@ export async function serve(env: Env): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   logger.info(
-    { host: settings.host, port, datafast: publicOrigin(options.datafast.apiUrl ?? DEFAULTS.apiUrl), auth: authMode(options.datafast.apiKey), limits: limitsOf(server) },
+    { host: settings.host, port, ...upstreamOf(options), limits: limitsOf(server) },
     `visitor-offers listening on http://${settings.host}:${port}/visitor-offers`,
   );
 
@@ -97,4 +98,10 @@ function publicOrigin(url: string): string {
   } catch {
     return '(invalid URL)';
   }
+}
+
+/** Which analytics API the server asks, by origin only (never a key or a path). */
+function upstreamOf(options: VisitorOffersOptions): Record<string, string> {
+  if (options.provider === 'postmetric') return { provider: 'postmetric', postmetric: publicOrigin(options.postmetric?.apiUrl ?? '') };
+  return { datafast: publicOrigin(options.datafast?.apiUrl ?? DEFAULTS.apiUrl), auth: authMode(options.datafast?.apiKey ?? '') };
 }

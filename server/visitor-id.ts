@@ -13,3 +13,18 @@ export function readVisitorId(cookieValue: unknown): VisitorIdResult {
   const id = cookieValue.toLowerCase();
   return UUID_V4.test(id) ? { kind: 'valid', id } : { kind: 'invalid' };
 }
+
+/** PostMetric's ids (its docs show `visitor_123`): a strict charset and length, never the UUID rule. */
+const POSTMETRIC_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Reads a PostMetric visitor id (from its cookie or the widget's header); kept as given: its ids are case-sensitive. */
+export function readPostMetricId(value: unknown): VisitorIdResult {
+  if (value === undefined || value === null || value === '') return { kind: 'none' };
+  if (typeof value !== 'string' || !POSTMETRIC_ID.test(value)) return { kind: 'invalid' };
+  return { kind: 'valid', id: value };
+}
+
+/** The id rule of each analytics provider. */
+export function visitorIdReader(provider: 'datafast' | 'postmetric'): (value: unknown) => VisitorIdResult {
+  return provider === 'postmetric' ? readPostMetricId : readVisitorId;
+}

@@ -29,5 +29,6 @@ export function entryBytes(value: VisitorLookup, key: string): number {
   for (const [k, p] of Object.entries(v.identity.params)) bytes += PER_PARAM + str(k) + str(p);
   bytes += str(v.activity.firstVisitAt) + str(v.activity.lastVisitAt);
   for (const g of v.activity.completedGoals) bytes += PER_GOAL + str(g.name) + str(g.timestamp);
+  if (v.behaviour !== undefined) bytes += PER_GOAL + str(v.behaviour.referrerHost);
   return Math.max(1, Math.ceil(bytes));
 }

@@ -1,10 +1,10 @@
 // A cached visitor answer as a short JSON array, for the shared cache in Redis: the visitor record
-// is already cut to what decisions use (datafast/visitor.ts), and here it loses its field names and
+// is already cut to what decisions use (analytics/visitor.ts), and here it loses its field names and
 // its visitor id (the caller knows whom it asked about: the id is the lookup's key, never stored).
 // A record of a few goals and params is 150–300 bytes. decode() trusts nothing: anything not
 // exactly this shape is null, and the caller asks DataFast instead.
 import type { VisitorLookup } from '../datafast/lookup.js';
-import type { CompletedGoal, Visitor } from '../datafast/visitor.js';
+import type { CompletedGoal, Visitor, VisitorBehaviour } from '../analytics/visitor.js';
 
 /** Bumped when the layout changes: a record of another layout is not read. */
 const FORMAT = 1;
@@ -49,7 +49,8 @@ function body(value: CachedLookup): Json[] {
         v.activity.completedGoals.flatMap((g) => [g.name, g.timestamp, ORIGINS.indexOf(g.origin)]),
         v.identified ? 1 : 0,
         p === null ? null : [p.score, p.confidence, p.conversionRate, p.expectedValue],
-        v.pages === undefined ? null : [v.pages.visitedPricing ? 1 : 0, v.pages.visitedCheckout ? 1 : 0, v.pages.avgSessionSeconds],
+        // Last and only when known, so a record without it reads as before.
+        ...(v.behaviour === undefined ? [] : [behaviourOf(v.behaviour)]),
       ];
     }
   }
@@ -68,17 +69,16 @@ export function decodeLookup(text: string, visitorId: string): CachedLookup | nu
   if (kind === BOT && rest.length === 0) return { kind: 'bot' };
   if (kind === UNKNOWN && rest.length === 0) return { kind: 'unknown' };
   if (kind === UNUSABLE && rest.length === 1 && (rest[0] === 'too-large' || rest[0] === 'malformed')) return { kind: 'unusable', cause: rest[0] };
-  // 13 items were written before the page summary (a 14th) existed: still read.
   if (kind !== FOUND || (rest.length !== 13 && rest.length !== 14)) return null;
-  const [stale, countryCode, browser, os, deviceType, params, visitCount, pageViewCount, firstVisitAt, lastVisitAt, goals, identified, prediction, pageSummary = null] = rest;
+  const [stale, countryCode, browser, os, deviceType, params, visitCount, pageViewCount, firstVisitAt, lastVisitAt, goals, identified, prediction, behaviour] = rest;
   if (!(stale === 0 || stale === 1) || !(identified === 0 || identified === 1)) return null;
   if (![countryCode, browser, os, deviceType, firstVisitAt, lastVisitAt].every(isTextOrNull)) return null;
   if (!isCount(visitCount) || !isCount(pageViewCount)) return null;
   const paramMap = pairs(params);
   const goalList = completedGoals(goals);
   const scores = predictionOf(prediction);
-  const pages = pagesOf(pageSummary);
-  if (paramMap === null || goalList === null || scores === undefined || pages === undefined) return null;
+  const behaved = rest.length === 14 ? readBehaviour(behaviour) : undefined;
+  if (paramMap === null || goalList === null || scores === undefined || behaved === null) return null;
   const visitor: Visitor = {
     visitorId,
     identity: {
@@ -97,7 +97,7 @@ export function decodeLookup(text: string, visitorId: string): CachedLookup | nu
     },
     identified: identified === 1,
     prediction: scores,
-    ...(pages === null ? {} : { pages }),
+    ...(behaved === undefined ? {} : { behaviour: behaved }),
   };
   return stale === 1 ? { kind: 'found', visitor, stale: true } : { kind: 'found', visitor };
 }
@@ -145,11 +145,14 @@ function predictionOf(v: unknown): Visitor['prediction'] | undefined {
   return { score, confidence, conversionRate, expectedValue };
 }
 
-/** The page summary, null for none, undefined when malformed. */
-function pagesOf(v: unknown): Visitor['pages'] | null | undefined {
-  if (v === null) return null;
-  if (!Array.isArray(v) || v.length !== 3) return undefined;
-  const [pricing, checkout, seconds] = v as unknown[];
-  if (!(pricing === 0 || pricing === 1) || !(checkout === 0 || checkout === 1) || !isNumberOrNull(seconds)) return undefined;
-  return { visitedPricing: pricing === 1, visitedCheckout: checkout === 1, avgSessionSeconds: seconds };
+function behaviourOf(b: VisitorBehaviour): Json[] {
+  return [b.avgSessionSeconds, b.visitedPricing ? 1 : 0, b.visitedCheckout ? 1 : 0, b.referrerHost];
+}
+
+/** The behaviour, or null when malformed. */
+function readBehaviour(v: unknown): VisitorBehaviour | null {
+  if (!Array.isArray(v) || v.length !== 4) return null;
+  const [avg, pricing, checkout, host] = v as unknown[];
+  if (!isNumberOrNull(avg) || !(pricing === 0 || pricing === 1) || !(checkout === 0 || checkout === 1) || !isTextOrNull(host)) return null;
+  return { avgSessionSeconds: avg, visitedPricing: pricing === 1, visitedCheckout: checkout === 1, referrerHost: host as string | null };
 }

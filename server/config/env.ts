@@ -40,6 +40,10 @@ const VARIABLES: ReadonlyArray<readonly [name: string, path: string, read: Reade
   ['DATAFAST_BREAKER_FAILURES', 'datafast.breaker.failureThreshold', asNumber],
   ['DATAFAST_BREAKER_WINDOW_MS', 'datafast.breaker.failureWindowMs', asNumber],
   ['DATAFAST_BREAKER_COOL_DOWN_MS', 'datafast.breaker.coolDownMs', asNumber],
+  ['ANALYTICS_PROVIDER', 'provider', (text) => text.toLowerCase()],
+  ['POSTMETRIC_API_KEY', 'postmetric.apiKey', asText],
+  ['POSTMETRIC_API_URL', 'postmetric.apiUrl', asText],
+  ['VISITOR_COOKIE', 'visitorCookie', asText],
   ['OFFERS_CONFIG', 'offersFile', asText],
   ['DATA_DIR', 'dataDir', asText],
   ['DATABASE_URL', 'databaseUrl', asText],
@@ -104,6 +108,12 @@ export function optionsFromEnv(env: Env): VisitorOffersOptions {
     for (const key of keys) node = (node[key] ??= {}) as Record<string, unknown>;
     node[last] = value;
     given.set(path, value);
+  }
+  // The chosen provider's settings always exist, so a missing key is named by its variable; the
+  // other provider's are dropped when none of them was given.
+  if (options.provider === 'postmetric') {
+    options.postmetric ??= {};
+    if (Object.keys(options.datafast as object).length === 0) delete options.datafast;
   }
   Object.defineProperty(options, FROM_ENV, { value: given, enumerable: true });
   return options as unknown as VisitorOffersOptions;

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Problem } from './config-error.js';
 
 /** Keys whose values are never echoed in a message: they may be real secrets in the wrong place. */
-const SECRET_KEYS = new Set(['datafast', 'apiKey', 'adminToken', 'conversionsToken', 'secret', 'previousSecret', 'leadsWebhookUrl', 'apiUrl']);
+const SECRET_KEYS = new Set(['datafast', 'postmetric', 'apiKey', 'adminToken', 'conversionsToken', 'secret', 'previousSecret', 'leadsWebhookUrl', 'apiUrl']);
 
 interface IssueLike {
   code?: string;

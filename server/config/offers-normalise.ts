@@ -10,7 +10,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { SegmentOffers } from '../decision/decide.js';
 import { BUILT_IN_OFFERS, type Offer, type OfferKind, type Placement, type Trigger } from '../decision/offer.js';
 import type { Rule, RuleAction, RuleConditions } from '../decision/rules.js';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../decision/segment.js';
+import { DEFAULT_THRESHOLDS, type IdentifiedPolicy, type Thresholds } from '../decision/segment.js';
 import { DEFAULT_ATTRIBUTION_DAYS, type Experiment, type Variant } from '../experiments/types.js';
 import type { Problem } from './config-error.js';
 import { closest } from './messages.js';
@@ -44,6 +44,8 @@ export interface OffersConfig {
   experiments: Experiment[];
   /** Share of visitors held out of every offer (0: none). */
   holdout: number;
+  /** Only when set; else DEFAULT_IDENTIFIED. */
+  identifiedVisitors?: Partial<IdentifiedPolicy>;
 }
 
 export function normaliseOffers(data: OffersData, baseDir: string, problems: Problem[]): OffersConfig {
@@ -86,7 +88,8 @@ export function normaliseOffers(data: OffersData, baseDir: string, problems: Pro
 
   // A stable reading order: by section, then by item index; checks of one item keep their order.
   problems.sort((x, y) => sectionRank(x.place) - sectionRank(y.place) || itemIndex(x.place) - itemIndex(y.place));
-  return { thresholds, bySegment, offers, rules, experiments, holdout: data.holdout ?? 0 };
+  const identified = dropUndefined({ withoutPrediction: data.identifiedVisitors?.withoutPrediction, leadMagnets: data.identifiedVisitors?.leadMagnets });
+  return { thresholds, bySegment, offers, rules, experiments, holdout: data.holdout ?? 0, ...(data.identifiedVisitors === undefined ? {} : { identifiedVisitors: identified }) };
 }
 
 /** ` (did you mean "launch-week"?)` for an id one typo away from a defined one, else ''. */

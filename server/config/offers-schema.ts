@@ -214,6 +214,15 @@ export const offersShape = {
     .max(0.5)
     .optional()
     .describe('Share of visitors who never see any offer (by a hash of their id), to measure what the offers add; default 0.'),
+  identifiedVisitors: obj({
+    withoutPrediction: z
+      .enum(['customer', 'unknown'])
+      .optional()
+      .describe('Segment of an identified visitor (a profile with a userId) whose prediction is null; DataFast gives customers none (default "customer").'),
+    leadMagnets: z.boolean().optional().describe('Whether identified visitors, whose email is known, may get a lead magnet (default false).'),
+  })
+    .optional()
+    .describe('How visitors the analytics tool has identified are treated.'),
 };
 
 export const offersFileSchema = obj({ $schema: z.string().optional(), ...offersShape });

@@ -2,6 +2,7 @@
 // `visitorOffers(options)` and the standalone server's environment both end here, so a setting is
 // checked the same way wherever it comes from, before anything is opened.
 import { z } from 'zod';
+import { PROVIDERS } from '../analytics/client.js';
 import { trustProxyProblem, type TrustProxySetting } from '../http/trust-proxy.js';
 import { obj, offersShape } from './offers-schema.js';
 import { tokenWeakness } from './token-strength.js';
@@ -81,6 +82,23 @@ const datafastSchema = obj({
   }
 });
 
+const MISSING_POSTMETRIC_KEY = 'is missing: pass your PostMetric API key (website settings → API Keys)';
+const MISSING_POSTMETRIC_URL = 'is missing: PostMetric documents no public host, give your API\'s base URL (like https://postmetric.example.com)';
+
+const postmetricSchema = obj({
+  apiKey: z
+    .string({ error: (iss) => (iss.input === undefined ? MISSING_POSTMETRIC_KEY : undefined) })
+    .min(1, MISSING_POSTMETRIC_KEY)
+    // It goes into an HTTP header: anything else there would fail every call, not start-up.
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  apiUrl: z.string({ error: (iss) => (iss.input === undefined ? MISSING_POSTMETRIC_URL : undefined) }).pipe(upstreamUrl('the key belongs in the API key setting (POSTMETRIC_API_KEY)')),
+  timeoutMs: ms(1, 60_000).optional(),
+  breaker: breakerSchema.optional(),
+});
+
+// A cookie name as RFC 6265 allows it (an HTTP token), of a sensible length.
+const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, 'must be a cookie name: letters, digits and !#$%&\'*+-.^_`|~ (up to 64)');
+
 const cacheSchema = obj({
   max: z.number().int().min(1).max(10_000_000).optional(),
   maxBytes: z.number().int().min(65_536).max(8 * 1024 ** 3).optional(),
@@ -147,7 +165,10 @@ const offersAsWritten = { $schema: z.string().optional(), ...offersShape };
 
 export const optionsSchema = obj({
   ...offersAsWritten,
-  datafast: datafastSchema,
+  provider: z.enum(PROVIDERS, { error: 'must be "datafast" or "postmetric"' }).optional(),
+  datafast: datafastSchema.optional(),
+  postmetric: postmetricSchema.optional(),
+  visitorCookie: cookieName.optional(),
   offersFile: z.string().trim().min(1, 'must not be empty').optional(),
   watchOffersFile: z.boolean().optional(),
   decisions: obj(offersAsWritten).optional(),

@@ -175,6 +175,20 @@ export interface OffersOptions {
   experiments?: OffersInput['experiments'];
   /** Share of visitors (0–0.5) who never see any offer, to read what the offers add. Default 0. */
   holdout?: OffersInput['holdout'];
+  /** How identified visitors are treated: `withoutPrediction` ("customer", default, or "unknown") and `leadMagnets` (default false). */
+  identifiedVisitors?: OffersInput['identifiedVisitors'];
+}
+
+/** PostMetric's API (docs.postmetric.io), asked about visitors and sent goals with provider `postmetric`. */
+export interface PostMetricOptions {
+  /** Bearer API key (website settings → API Keys). Env: `POSTMETRIC_API_KEY`. Never logged or sent to a browser. */
+  apiKey: string;
+  /** Base URL of your PostMetric API (its docs give only a placeholder host): `https://`, `http://` only to localhost. Required. Env: `POSTMETRIC_API_URL`. */
+  apiUrl: string;
+  /** Budget for one call, its retry included, in ms (1–60000). Default 1500. */
+  timeoutMs?: number;
+  /** Its circuit breakers, as DataFast's. */
+  breaker?: BreakerOptions;
 }
 
 /**
@@ -183,8 +197,17 @@ export interface OffersOptions {
  * a mistake throws a `ConfigError` naming the option before anything is opened.
  */
 export interface VisitorOffersOptions extends OffersOptions {
-  /** The DataFast API. */
-  datafast: DataFastOptions;
+  /** Which analytics API is asked about visitors and sent goals: `datafast` (default) or `postmetric`. Env: `ANALYTICS_PROVIDER`. */
+  provider?: 'datafast' | 'postmetric';
+  /** The DataFast API; required with provider `datafast`. */
+  datafast?: DataFastOptions;
+  /** The PostMetric API; required with provider `postmetric`. */
+  postmetric?: PostMetricOptions;
+  /**
+   * The analytics cookie holding the visitor id. Default `datafast_visitor_id` (DataFast), or
+   * `postmetric_visitor_id` (PostMetric, whose docs name no cookie). Env: `VISITOR_COOKIE`.
+   */
+  visitorCookie?: string;
   /**
    * Path of an offers file to load instead of giving the offers inline. It is watched: a changed
    * file is re-read and re-checked, and a bad one is logged and ignored (the old one stays).

@@ -2,6 +2,7 @@
 // current ones, defaults filled in, the offers normalised. Pure: nothing is read or opened here,
 // so a mistake is reported before the router touches a file, a socket or a timer.
 import type { Logger } from 'pino';
+import type { Provider } from '../analytics/client.js';
 import { DEFAULT_BREAKER_SETTINGS } from '../datafast/breaker.js';
 import type { TrustProxySetting } from '../http/trust-proxy.js';
 import { ConfigError, type Problem } from './config-error.js';
@@ -37,8 +38,20 @@ export const DEFAULTS = {
  */
 export type OffersSource = { kind: 'inline'; config: OffersConfig; place: '' | 'decisions.' } | { kind: 'file'; path: string; watch: boolean };
 
+/** The analytics cookie's default name per provider (PostMetric documents none: ours, documented in the README). */
+export const DEFAULT_VISITOR_COOKIES: Readonly<Record<Provider, string>> = { datafast: 'datafast_visitor_id', postmetric: 'postmetric_visitor_id' };
+
+type BreakerResolved = { failureThreshold: number; failureWindowMs: number; coolDownMs: number };
+
 export interface ResolvedOptions {
-  datafast: { apiKey: string; websiteId: string | null; apiUrl: string; timeoutMs: number; breaker: { failureThreshold: number; failureWindowMs: number; coolDownMs: number } };
+  /** Which analytics API is asked about visitors and sent goals. */
+  provider: Provider;
+  /** null only with provider `postmetric` and no DataFast settings. */
+  datafast: { apiKey: string; websiteId: string | null; apiUrl: string; timeoutMs: number; breaker: BreakerResolved } | null;
+  /** null unless given. */
+  postmetric: { apiKey: string; apiUrl: string; timeoutMs: number; breaker: BreakerResolved } | null;
+  /** The analytics cookie the visitor id is read from. */
+  visitorCookie: string;
   offers: OffersSource;
   cache: { max: number; maxBytes: number; ttlMs: number; negativeTtlMs: number; staleIfErrorMs: number };
   liveTtlMs: number;
@@ -128,17 +141,34 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     problems.push(...found.map((p) => (fromAlias ? { place: `decisions.${p.place}`, problem: p.problem } : p)));
     offers = { kind: 'inline', config, place: fromAlias ? 'decisions.' : '' };
   }
+  const provider = o.provider ?? 'datafast';
+  if (provider === 'datafast' && o.datafast === undefined) {
+    problems.push({ place: 'datafast', problem: 'is required with provider "datafast" (the default): give { apiKey }, or set provider to "postmetric"' });
+  }
+  if (provider === 'postmetric' && o.postmetric === undefined) {
+    problems.push({ place: 'postmetric', problem: 'is required with provider "postmetric": give { apiKey, apiUrl }' });
+  }
   if (problems.length > 0) throw ConfigError.of(problems);
 
   const d = o.datafast;
+  const pm = o.postmetric;
   return {
-    datafast: {
-      apiKey: d.apiKey,
-      websiteId: d.websiteId ?? null,
-      apiUrl: d.apiUrl ?? DEFAULTS.apiUrl,
-      timeoutMs: d.timeoutMs ?? DEFAULTS.timeoutMs,
-      breaker: { ...DEFAULTS.breaker, ...dropUndefined(d.breaker ?? {}) },
-    },
+    provider,
+    datafast:
+      d === undefined
+        ? null
+        : {
+            apiKey: d.apiKey,
+            websiteId: d.websiteId ?? null,
+            apiUrl: d.apiUrl ?? DEFAULTS.apiUrl,
+            timeoutMs: d.timeoutMs ?? DEFAULTS.timeoutMs,
+            breaker: { ...DEFAULTS.breaker, ...dropUndefined(d.breaker ?? {}) },
+          },
+    postmetric:
+      pm === undefined
+        ? null
+        : { apiKey: pm.apiKey, apiUrl: pm.apiUrl, timeoutMs: pm.timeoutMs ?? DEFAULTS.timeoutMs, breaker: { ...DEFAULTS.breaker, ...dropUndefined(pm.breaker ?? {}) } },
+    visitorCookie: o.visitorCookie ?? DEFAULT_VISITOR_COOKIES[provider],
     offers,
     cache: { ...DEFAULTS.cache, ...dropUndefined({ max: o.cache?.max, maxBytes: o.cache?.maxBytes, ttlMs: o.cache?.ttlMs, negativeTtlMs: o.cache?.negativeTtlMs, staleIfErrorMs: o.cache?.staleIfErrorMs }) },
     liveTtlMs: o.cache?.liveTtlMs ?? o.liveIntervalMs ?? DEFAULTS.liveTtlMs,
@@ -161,8 +191,8 @@ export function parseOptions(input: VisitorOffersOptions): ResolvedOptions {
     codes: { ...DEFAULTS.codes, ...dropUndefined(o.codes ?? {}) },
     reconcile: { ...DEFAULTS.reconcile, ...dropUndefined(o.reconcile ?? {}) },
     // The provider's own limit unless set (null: set to none); DataFast publishes none.
-    upstream: { callsPerMinute: o.upstream?.callsPerMinute === undefined ? defaultCallsPerMinute('datafast') : o.upstream.callsPerMinute },
-    localScore: { mode: o.localScore?.mode ?? defaultLocalScoreMode('datafast'), weights: weightsOf(o.localScore?.weights) },
+    upstream: { callsPerMinute: o.upstream?.callsPerMinute === undefined ? defaultCallsPerMinute(provider) : o.upstream.callsPerMinute },
+    localScore: { mode: o.localScore?.mode ?? defaultLocalScoreMode(provider), weights: weightsOf(o.localScore?.weights) },
     logger: (o.logger as Logger | undefined) ?? null,
     logLevel: o.logLevel ?? DEFAULTS.logLevel,
   };
@@ -179,5 +209,5 @@ function weightsOf(given: Readonly<Record<string, unknown>> | undefined): ScoreW
 }
 
 function pickOffers(o: OptionsData): Parameters<typeof normaliseOffers>[0] {
-  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments, holdout: o.holdout };
+  return { thresholds: o.thresholds, bySegment: o.bySegment, offers: o.offers, rules: o.rules, experiments: o.experiments, holdout: o.holdout, identifiedVisitors: o.identifiedVisitors };
 }

@@ -57,6 +57,8 @@ export interface DashboardPayment {
 }
 
 export interface DashboardSnapshot {
+  /** The analytics API in use (`datafast` or `postmetric`); set by the dashboard route. */
+  provider?: 'datafast' | 'postmetric';
   /** ISO time this snapshot was assembled. */
   generatedAt: string;
   /** ISO time the realtime map arrived from DataFast; null without a map. */

@@ -22,6 +22,8 @@ export interface BreakerSetOptions {
   maxPauseMs: number;
   now?: () => number;
   setTimer?: SetTimer;
+  /** The upstream's name in log lines. Default 'DataFast'. */
+  upstream?: string;
 }
 
 export class BreakerSet {
@@ -31,6 +33,7 @@ export class BreakerSet {
   readonly #now: () => number;
   readonly #defaultRetryAfterMs: number;
   readonly #maxPauseMs: number;
+  readonly #upstream: string;
   /** Until when the last 429 asked us to wait (epoch ms). */
   #rateLimitedUntil = 0;
   readonly #rateLimitedListeners = new Set<(until: number) => void>();
@@ -42,10 +45,11 @@ export class BreakerSet {
     this.#now = options.now ?? Date.now;
     this.#defaultRetryAfterMs = options.defaultRetryAfterMs;
     this.#maxPauseMs = options.maxPauseMs;
+    this.#upstream = options.upstream ?? 'DataFast';
     const make = (endpoint: UpstreamEndpoint): CircuitBreaker => new CircuitBreaker({ endpoint, ...options.settings, now: this.#now });
     this.#breakers = { visitors: make('visitors'), realtime: make('realtime'), goals: make('goals') };
     this.views = Object.freeze({ ...this.#breakers });
-    const logOptions = { logger: options.logger, timeoutMs: options.timeoutMs, now: this.#now, ...(options.setTimer ? { setTimer: options.setTimer } : {}) };
+    const logOptions = { logger: options.logger, timeoutMs: options.timeoutMs, now: this.#now, upstream: this.#upstream, ...(options.setTimer ? { setTimer: options.setTimer } : {}) };
     this.#logs = UPSTREAM_ENDPOINTS.map((e) => new UpstreamLog(this.#breakers[e], logOptions));
   }
 
@@ -59,7 +63,7 @@ export class BreakerSet {
     const until = this.#now() + pauseMs;
     this.#rateLimitedUntil = Math.max(this.#rateLimitedUntil, until);
     for (const e of UPSTREAM_ENDPOINTS) this.#breakers[e].trip('rate-limited', until);
-    this.#log.warn({ pauseMs }, 'DataFast rate limit reached (429): every call fails fast until Retry-After, then one probe per kind of call');
+    this.#log.warn({ pauseMs }, `${this.#upstream} rate limit reached (429): every call fails fast until Retry-After, then one probe per kind of call`);
     for (const listener of [...this.#rateLimitedListeners]) {
       try {
         listener(until);
@@ -85,7 +89,7 @@ export class BreakerSet {
     if (end <= now || end <= this.#rateLimitedUntil) return;
     this.#rateLimitedUntil = end;
     for (const e of UPSTREAM_ENDPOINTS) this.#breakers[e].trip('rate-limited', end);
-    this.#log.warn({ pauseMs: end - now }, 'DataFast rate limit reached by another instance (429): every call fails fast until its Retry-After, then one probe per kind of call');
+    this.#log.warn({ pauseMs: end - now }, `${this.#upstream} rate limit reached by another instance (429): every call fails fast until its Retry-After, then one probe per kind of call`);
   }
 
   /** Until when a 429 asked us to wait (epoch ms), or 0 once that time has passed. */

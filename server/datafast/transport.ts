@@ -1,4 +1,4 @@
-// One HTTP exchange with DataFast over node:http(s) and keep-alive agents. Used instead of fetch
+// One HTTP exchange with the analytics API (DataFast or PostMetric) over node:http(s) and keep-alive agents. Used instead of fetch
 // because the uncached /offer path is bound by CPU per upstream call, and this costs about a
 // quarter less than undici's fetch on this path (measured by `npm run bench`).
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
@@ -15,11 +15,17 @@ export interface TransportRequest {
   maxBodyBytes: number;
 }
 
+/** The `X-RateLimit-*` headers of an answer (PostMetric sends them), as given; null when absent. */
+export interface RateLimitHeaders {
+  limit: string | null;
+  remaining: string | null;
+  reset: string | null;
+}
+
 export interface TransportResponse {
   status: number;
   retryAfter: string | null;
-  /** X-RateLimit-Remaining and X-RateLimit-Reset as sent (upstream/rate-limit-headers.ts reads them). */
-  rateLimit: { remaining: string | null; reset: string | null };
+  rateLimit: RateLimitHeaders;
   /** The body as text, or null when not read. */
   body: string | null;
 }
@@ -54,7 +60,11 @@ export class Transport {
       req.on('response', (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         const retryAfter = headerValue(res.headers['retry-after']);
-        const rateLimit = { remaining: headerValue(res.headers['x-ratelimit-remaining']), reset: headerValue(res.headers['x-ratelimit-reset']) };
+        const rateLimit: RateLimitHeaders = {
+          limit: headerValue(res.headers['x-ratelimit-limit']),
+          remaining: headerValue(res.headers['x-ratelimit-remaining']),
+          reset: headerValue(res.headers['x-ratelimit-reset']),
+        };
         if (!init.readBody(status)) {
           res.resume();
           res.on('error', () => undefined);

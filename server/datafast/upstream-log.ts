@@ -24,6 +24,8 @@ export interface UpstreamLogOptions {
   now?: () => number;
   /** Default: setTimeout, unref'd. */
   setTimer?: SetTimer;
+  /** The upstream's name in log lines. Default 'DataFast'. */
+  upstream?: string;
 }
 
 interface Window {
@@ -51,7 +53,7 @@ const NAMES: Record<BreakerView['endpoint'], string> = {
 export function describeFailure(cause: CallProblem, detail: FailureDetail | undefined, timeoutMs: number): string {
   switch (cause) {
     case 'timeout':
-      return `no answer within ${timeoutMs} ms (DataFast slow or hanging)`;
+      return `no answer within ${timeoutMs} ms (slow or hanging)`;
     case 'network':
       return 'connection refused, reset or cut off';
     case 'server-error':
@@ -68,6 +70,7 @@ export function describeFailure(cause: CallProblem, detail: FailureDetail | unde
 export class UpstreamLog {
   readonly #log: Logger;
   readonly #timeoutMs: number;
+  readonly #upstream: string;
   readonly #now: () => number;
   readonly #setTimer: SetTimer;
   readonly #breaker: BreakerView;
@@ -78,6 +81,7 @@ export class UpstreamLog {
     this.#breaker = breaker;
     this.#log = options.logger;
     this.#timeoutMs = options.timeoutMs;
+    this.#upstream = options.upstream ?? 'DataFast';
     this.#now = options.now ?? Date.now;
     this.#setTimer = options.setTimer ?? defaultSetTimer;
     this.#unsubscribe = [breaker.onCall((c) => this.#onCall(c)), breaker.onTransition((t) => this.#onTransition(t))];
@@ -110,7 +114,7 @@ export class UpstreamLog {
     const scope = isBodyRejection(cause) ? ' (that answer only: not counted against the breaker)' : '';
     this.#log.warn(
       { endpoint: this.#breaker.endpoint, cause, ...call.detail },
-      `DataFast ${NAMES[this.#breaker.endpoint]}: ${describeFailure(cause, call.detail, this.#timeoutMs)}${scope}; further failures are counted in a summary each minute`,
+      `${this.#upstream} ${NAMES[this.#breaker.endpoint]}: ${describeFailure(cause, call.detail, this.#timeoutMs)}${scope}; further failures are counted in a summary each minute`,
     );
   }
 
@@ -120,19 +124,19 @@ export class UpstreamLog {
     if (t.to === 'open') {
       const seconds = t.retryAt === null ? 0 : Math.max(0, Math.round((t.retryAt - t.at) / 1000));
       if (t.reason === 'rate-limited') {
-        this.#log.debug(fields, `DataFast ${name}: breaker open for ${seconds} s after a 429`);
+        this.#log.debug(fields, `${this.#upstream} ${name}: breaker open for ${seconds} s after a 429`);
       } else if (t.from === 'half-open') {
-        this.#log.warn(fields, `DataFast ${name}: the probe failed (${t.reason}); calls keep failing fast for ${seconds} s more`);
+        this.#log.warn(fields, `${this.#upstream} ${name}: the probe failed (${t.reason}); calls keep failing fast for ${seconds} s more`);
       } else {
         this.#log.warn(
           { ...fields, failures: t.failures },
-          `DataFast ${name}: breaker open after ${t.failures} failures in a row (last: ${t.reason}); calls fail fast for ${seconds} s, then one probe`,
+          `${this.#upstream} ${name}: breaker open after ${t.failures} failures in a row (last: ${t.reason}); calls fail fast for ${seconds} s, then one probe`,
         );
       }
     } else if (t.to === 'half-open') {
-      this.#log.info(fields, `DataFast ${name}: cool-down over, letting one probe through`);
+      this.#log.info(fields, `${this.#upstream} ${name}: cool-down over, letting one probe through`);
     } else {
-      this.#log.info(fields, `DataFast ${name}: answering again, breaker closed`);
+      this.#log.info(fields, `${this.#upstream} ${name}: answering again, breaker closed`);
     }
   }
 
@@ -160,7 +164,7 @@ export class UpstreamLog {
       .join(', ');
     this.#log.warn(
       { endpoint: this.#breaker.endpoint, failures: byCause, refused: w.refused, succeeded: w.successes, breaker: this.#breaker.state() },
-      `DataFast ${NAMES[this.#breaker.endpoint]} in the last minute: ${failed} failed${causes ? ` (${causes})` : ''}, ${w.refused} refused by the open breaker, ${w.successes} succeeded`,
+      `${this.#upstream} ${NAMES[this.#breaker.endpoint]} in the last minute: ${failed} failed${causes ? ` (${causes})` : ''}, ${w.refused} refused by the open breaker, ${w.successes} succeeded`,
     );
   }
 }

@@ -4,6 +4,9 @@
 // page views less than 30 minutes apart (the usual analytics definition; DataFast documents no
 // session list here). Bounded: at most `MAX_PAGES_SCANNED` items are looked at.
 
+import { isCheckoutPath, isPricingPath } from '../analytics/visitor.js';
+
+/** Pricing and checkout pages are those of analytics/visitor.ts, the same for every provider. */
 export interface PageSummary {
   visitedPricing: boolean;
   visitedCheckout: boolean;
@@ -13,9 +16,6 @@ export interface PageSummary {
 
 export const MAX_PAGES_SCANNED = 2_000;
 const SESSION_GAP_MS = 30 * 60_000;
-/** Path segments that mark a pricing page, and a checkout page (cart, billing, payment…). */
-export const PRICING_PAGE = /(^|\/)(pricing|prices|plans?)(\/|$|\?|#|\.)/i;
-export const CHECKOUT_PAGE = /(^|\/)(checkout|cart|basket|billing|payment|subscribe|order)(\/|$|\?|#|\.)/i;
 
 export function summarisePages(items: unknown, currentUrl: unknown): PageSummary {
   const urls: string[] = typeof currentUrl === 'string' ? [currentUrl] : [];
@@ -32,8 +32,8 @@ export function summarisePages(items: unknown, currentUrl: unknown): PageSummary
     }
   }
   return {
-    visitedPricing: urls.some((u) => PRICING_PAGE.test(u)),
-    visitedCheckout: urls.some((u) => CHECKOUT_PAGE.test(u)),
+    visitedPricing: urls.some(isPricingPath),
+    visitedCheckout: urls.some(isCheckoutPath),
     avgSessionSeconds: averageSessionSeconds(times),
   };
 }

@@ -10,47 +10,11 @@
 // so far, so a body full of junk items costs little (the client refuses bodies over 256 kB).
 import { z } from 'zod';
 import { cut } from './cut.js';
-import { summarisePages, type PageSummary } from './visited-pages.js';
+import { VISITOR_PARAMS, type CompletedGoal, type Visitor, type VisitorBehaviour } from '../analytics/visitor.js';
+import { summarisePages } from './visited-pages.js';
 
-export interface CompletedGoal {
-  name: string;
-  timestamp: string | null;
-  origin: 'manual' | 'payment_provider' | null;
-}
-
-export interface Prediction {
-  /** 0–100, 50 is the site's baseline. */
-  score: number;
-  /** 0–1; DataFast: "don't make important decisions if confidence is < 0.5". */
-  confidence: number;
-  conversionRate: number | null;
-  expectedValue: number | null;
-}
-
-/** What we keep of a visitor: enough to decide, nothing that identifies a person. */
-export interface Visitor {
-  visitorId: string;
-  identity: {
-    countryCode: string | null;
-    browser: string | null;
-    os: string | null;
-    deviceType: string | null;
-    /** First-session parameters: ref, source, via, utm_source … utm_term. */
-    params: Record<string, string>;
-  };
-  activity: {
-    visitCount: number;
-    pageViewCount: number;
-    firstVisitAt: string | null;
-    lastVisitAt: string | null;
-    completedGoals: CompletedGoal[];
-  };
-  /** True when DataFast has an Identify profile; its contents are not kept. */
-  identified: boolean;
-  prediction: Prediction | null;
-  /** What the local score reads of the visited pages (visited-pages.ts); the pages are not kept. Absent in records cached before it existed. */
-  pages?: PageSummary;
-}
+export type { CompletedGoal, Prediction, Visitor } from '../analytics/visitor.js';
+export { VISITOR_PARAMS } from '../analytics/visitor.js';
 
 /** The most of each thing a parsed visitor keeps. */
 export const VISITOR_LIMITS = Object.freeze({
@@ -70,8 +34,6 @@ export const VISITOR_LIMITS = Object.freeze({
   visitorIdLength: 128,
 });
 
-/** The first-session params the rules and the explanation read (utm_* and ref), plus source and via. */
-export const VISITOR_PARAMS: readonly string[] = ['ref', 'source', 'via', 'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term'];
 
 const cutTo = (max: number) => (v: string | null | undefined): string | null => (v == null ? null : cut(v, max));
 const nullableString = z.string().nullish().catch(null);
@@ -223,7 +185,6 @@ export function parseVisitorResponse(body: unknown): Visitor | null {
       completedGoals: goals,
     },
     identified: d.profile != null && typeof d.profile === 'object',
-    pages: summarisePages(activity?.visitedPages, activity?.currentUrl),
     prediction: d.prediction
       ? {
           score: d.prediction.score,
@@ -233,4 +194,20 @@ export function parseVisitorResponse(body: unknown): Visitor | null {
         }
       : null,
   };
+}
+
+/**
+ * DataFast's visitor as the client hands it on: parseVisitorResponse's record with its behaviour
+ * (pricing and checkout visits and session length, from `visitedPages` and `currentUrl`). DataFast
+ * reports no referrer on this endpoint: it stays unknown.
+ */
+export function parseDataFastVisitor(body: unknown): Visitor | null {
+  const visitor = parseVisitorResponse(body);
+  return visitor === null ? null : { ...visitor, behaviour: behaviourOf(body) };
+}
+
+function behaviourOf(body: unknown): VisitorBehaviour {
+  const activity = (body as { data?: { activity?: unknown } }).data?.activity;
+  const { visitedPages, currentUrl } = typeof activity === 'object' && activity !== null ? (activity as Record<string, unknown>) : {};
+  return { ...summarisePages(visitedPages, currentUrl), referrerHost: null };
 }

@@ -1,13 +1,13 @@
 // Turns what we know of a request into the decision the widget receives. Pure: no I/O, no clock.
+import type { Visitor } from '../analytics/visitor.js';
 import type { VisitorLookup } from '../datafast/lookup.js';
-import type { Visitor } from '../datafast/visitor.js';
 import { assign } from '../experiments/assign.js';
 import { inHoldout } from '../experiments/holdout.js';
 import type { Assignment, Experiment } from '../experiments/types.js';
 import type { Offer } from './offer.js';
 import type { ScoreSource } from '../scoring/score-source.js';
 import { matches, type CompiledRule, type RuleContext } from './rules.js';
-import { segmentOf, type Segment, type Thresholds } from './segment.js';
+import { DEFAULT_IDENTIFIED, segmentOf, type IdentifiedPolicy, type Segment, type Thresholds } from './segment.js';
 
 /** What is decided for one page view. */
 export interface Decision {
@@ -38,6 +38,8 @@ export interface Policy {
   experiments: ReadonlyMap<string, Experiment>;
   /** Share of visitors held out of every offer (experiments/holdout.ts); 0: none. */
   holdout: number;
+  /** How identified visitors are treated; absent: DEFAULT_IDENTIFIED. */
+  identified?: IdentifiedPolicy;
 }
 
 /** What the request tells us besides the visitor: the page being viewed. */
@@ -141,7 +143,18 @@ export function decisionOf(policy: Policy, segment: Segment, walk: RuleWalk): De
 
 /** What a request tells the rules: the visitor, their segment and the page. */
 export function ruleContext(visitor: Visitor, policy: Policy, page: PageFacts): RuleContext {
-  return { visitor, segment: segmentOf(visitor, policy.thresholds), path: page.path, query: page.query, referrer: page.referrer };
+  return { visitor, segment: segmentOf(visitor, policy.thresholds, policy.identified ?? DEFAULT_IDENTIFIED), path: page.path, query: page.query, referrer: page.referrer };
+}
+
+/**
+ * An identified visitor's email is already known: a lead magnet decided for them is withheld
+ * (no offer, reason `identified-visitor`) unless the policy allows it. Any experiment stays in the
+ * answer; nothing is shown, so no exposure is counted for it.
+ */
+export function withheldForIdentified(decision: Decision, visitor: Visitor, policy: Policy): Decision {
+  const allowed = (policy.identified ?? DEFAULT_IDENTIFIED).leadMagnets;
+  if (allowed || !visitor.identified || decision.offer?.kind !== 'lead_magnet') return decision;
+  return { ...decision, offer: null, reason: 'identified-visitor' };
 }
 
 /**
@@ -166,7 +179,7 @@ export function decide(lookup: VisitorLookup, policy: Policy, page: PageFacts = 
   }
   const ctx = ruleContext(lookup.visitor, policy, page);
   if (inHoldout(lookup.visitor.visitorId, policy.holdout)) return holdoutDecision(ctx.segment);
-  return decisionOf(policy, ctx.segment, walkRules(policy, ctx, enrol));
+  return withheldForIdentified(decisionOf(policy, ctx.segment, walkRules(policy, ctx, enrol)), lookup.visitor, policy);
 }
 
 /** A visitor of the global holdout: no offer, no experiment, whatever the rules say. */

@@ -3,7 +3,7 @@
 // same walk over the rules that decide() takes, so the two cannot disagree.
 import type { VisitorLookup } from '../datafast/lookup.js';
 import { inHoldout } from '../experiments/holdout.js';
-import { decide, decisionOf, holdoutDecision, ruleContext, walkRules, type Decision, type PageFacts, type Policy } from './decide.js';
+import { decide, decisionOf, holdoutDecision, ruleContext, walkRules, withheldForIdentified, type Decision, type PageFacts, type Policy } from './decide.js';
 import { firstFailedCondition, type RuleConditions, type RuleContext } from './rules.js';
 
 export type RuleStep =
@@ -43,7 +43,7 @@ export function explain(lookup: VisitorLookup, policy: Policy, page: PageFacts):
     }
   });
   return {
-    decision: walk === null ? holdoutDecision(ctx.segment) : decisionOf(policy, ctx.segment, walk),
+    decision: walk === null ? holdoutDecision(ctx.segment) : withheldForIdentified(decisionOf(policy, ctx.segment, walk), v, policy),
     visitor: {
       score: v.prediction?.score ?? null,
       confidence: v.prediction?.confidence ?? null,

@@ -5,7 +5,7 @@ import type { Experiment } from '../experiments/types.js';
 import { DEFAULT_SEGMENT_OFFERS, type Policy, type SegmentOffers } from './decide.js';
 import { BUILT_IN_OFFERS, type Offer } from './offer.js';
 import { compileRules, type Rule } from './rules.js';
-import { DEFAULT_THRESHOLDS, type Thresholds } from './segment.js';
+import { DEFAULT_IDENTIFIED, DEFAULT_THRESHOLDS, type IdentifiedPolicy, type Thresholds } from './segment.js';
 
 export interface DecisionSettings {
   thresholds?: Partial<Thresholds>;
@@ -19,6 +19,8 @@ export interface DecisionSettings {
   experiments?: Experiment[];
   /** Share of visitors who get no offer at all (the global holdout), 0–1; default 0. */
   holdout?: number;
+  /** How identified visitors are treated; default DEFAULT_IDENTIFIED. */
+  identifiedVisitors?: Partial<IdentifiedPolicy>;
 }
 
 export function buildPolicy(settings: DecisionSettings = {}): Policy {
@@ -31,5 +33,6 @@ export function buildPolicy(settings: DecisionSettings = {}): Policy {
     rules: compileRules(settings.rules ?? []),
     experiments: new Map((settings.experiments ?? []).map((e) => [e.id, e])),
     holdout: settings.holdout ?? 0,
+    identified: { ...DEFAULT_IDENTIFIED, ...settings.identifiedVisitors },
   };
 }

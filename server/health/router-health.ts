@@ -7,6 +7,8 @@ import type { Readiness, StoreHealth, UpstreamBreaker } from './readiness.js';
 
 /** The router's state, as `health()` reports it. */
 export interface RouterHealth {
+  /** The analytics API visitors are looked up in and goals sent to: `datafast` or `postmetric`. */
+  provider: 'datafast' | 'postmetric';
   /** `ok` when ready for traffic, `degraded` when not (see `reasons`); offers are still answered either way. */
   status: 'ok' | 'degraded';
   /**
@@ -50,6 +52,7 @@ export interface RouterHealth {
 }
 
 export interface RouterHealthSources {
+  provider: 'datafast' | 'postmetric';
   readiness: Readiness;
   breakers: () => readonly UpstreamBreaker[];
   pausedUntil: () => number;
@@ -64,6 +67,7 @@ export function routerHealth(s: RouterHealthSources): RouterHealth {
   const r = s.readiness.current();
   const { queued, inFlight, failed, rejected, delivered, dropped, capacity } = s.outbox();
   return {
+    provider: s.provider,
     status: r.ready ? 'ok' : 'degraded',
     ready: r.ready,
     reasons: r.reasons,

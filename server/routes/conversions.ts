@@ -6,7 +6,7 @@
 // an `offer_conversion` goal, queued in the store's outbox by the order's own transaction: the
 // order and its goal are stored together or not at all, so a restart loses neither.
 import express, { type RequestHandler } from 'express';
-import { conversionBody, type ConversionCreated, type Duplicate } from '../contract.js';
+import { conversionBody, postMetricConversionBody, type ConversionCreated, type Duplicate } from '../contract.js';
 import { conversionMetadata, GOAL_NAMES } from '../datafast/goals.js';
 import { orderKey, type GoalOutbox } from '../events/outbox.js';
 import { addressKey } from '../http/client-key.js';
@@ -25,10 +25,12 @@ export interface ConversionsRouteDeps {
   /** Checks the token (wrong ones throttled and logged per client address). */
   guard: BearerGuard;
   logger: Logger;
+  /** Whose visitor ids the body carries: DataFast's UUIDs (default) or PostMetric's ids. */
+  provider?: 'datafast' | 'postmetric';
 }
 
 /** The route's handlers in order: access (enabled, rate limit, token), then body, then the order. */
-export function conversionsHandlers({ store, outbox, tokens, perIp, guard, logger }: ConversionsRouteDeps): RequestHandler[] {
+export function conversionsHandlers({ store, outbox, tokens, perIp, guard, logger, provider = 'datafast' }: ConversionsRouteDeps): RequestHandler[] {
   const accepted = tokens.filter((t): t is string => t !== null);
 
   // Before the body is read: a disabled route or a missing token answers the same whatever is sent.
@@ -43,7 +45,7 @@ export function conversionsHandlers({ store, outbox, tokens, perIp, guard, logge
   };
 
   const record: RequestHandler = async (req, res) => {
-    const parsed = conversionBody.safeParse(req.body);
+    const parsed = (provider === 'postmetric' ? postMetricConversionBody : conversionBody).safeParse(req.body);
     if (!parsed.success) return reply(res, 400, { error: firstIssue(parsed.error) });
     const { visitorId, orderId, value = null, currency = null } = parsed.data;
 

@@ -38,6 +38,8 @@ export interface DashboardRoutesOptions {
   fetchMap: () => Promise<LiveFetchResult>;
   /** Null: the protected dashboard is disabled (404). */
   adminToken: string | null;
+  /** The analytics API in use, shown on the dashboard. Default `datafast`. */
+  provider?: 'datafast' | 'postmetric';
   access: DashboardAccess;
   /** Checks the admin token (throttled and logged per client address). */
   guard: BearerGuard;
@@ -98,7 +100,7 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
       coupons,
       now: now(),
     });
-    reply(res, 200, snapshot);
+    reply(res, 200, { provider: options.provider ?? 'datafast', ...snapshot });
   });
 
   return router;

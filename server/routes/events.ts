@@ -24,10 +24,13 @@ import type { Logger } from '../logger.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { Store } from '../store/store.js';
 import type { BehaviourSignals } from '../scoring/signals.js';
-import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
+import { noVisitorError, postedVisitor, type VisitorSource } from '../http/request-visitor.js';
+import { VISITOR_COOKIE } from '../visitor-id.js';
 import { firstIssue, reply } from './reply.js';
 
 export interface EventsRouteDeps {
+  /** Where the visitor id is read (provider and cookie); default DataFast's cookie. */
+  visitorSource?: VisitorSource;
   /** The current policy, read once per request (offers can be reloaded). */
   policy: () => Policy;
   store: StoreRef;
@@ -50,12 +53,12 @@ export interface EventsRouteDeps {
 
 const UNAVAILABLE = { error: 'events cannot be recorded right now; please try again' };
 
-export function eventsHandler({ policy, store, keys, outbox, allowedOrigins, perIp, perVisitor, logger, facts, signalsOf, now = Date.now }: EventsRouteDeps): RequestHandler {
+export function eventsHandler({ visitorSource = { provider: 'datafast', cookie: VISITOR_COOKIE }, policy, store, keys, outbox, allowedOrigins, perIp, perVisitor, logger, facts, signalsOf, now = Date.now }: EventsRouteDeps): RequestHandler {
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
-    const visitor = readVisitorId(req.cookies?.[VISITOR_COOKIE]);
-    if (visitor.kind !== 'valid') return reply(res, 400, { error: 'no valid datafast_visitor_id cookie' });
+    const visitor = await postedVisitor(req, visitorSource, keys, now());
+    if (visitor.kind !== 'valid') return reply(res, 400, { error: noVisitorError(visitorSource) });
     for (const [limiter, key] of [
       [perIp, addressKey(req.ip)],
       [perVisitor, visitor.id],

@@ -14,10 +14,13 @@ import { checkOrigin } from '../http/same-origin.js';
 import type { Logger } from '../logger.js';
 import type { DeliveryTarget } from '../store/store.js';
 import type { StoreRef } from '../store/store-ref.js';
-import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
+import { noVisitorError, postedVisitor, type VisitorSource } from '../http/request-visitor.js';
+import { VISITOR_COOKIE } from '../visitor-id.js';
 import { firstIssue, reply } from './reply.js';
 
 export interface LeadsRouteDeps {
+  /** Where the visitor id is read (provider and cookie); default DataFast's cookie. */
+  visitorSource?: VisitorSource;
   /** The current policy, read once per request (offers can be reloaded). */
   policy: () => Policy;
   store: StoreRef;
@@ -35,7 +38,7 @@ export interface LeadsRouteDeps {
 
 const NOT_STORED = { error: 'the lead could not be stored; please try again' };
 
-export function leadsHandler({ policy, store, keys, deliverTo, queued, allowedOrigins, perIp, logger, now = Date.now }: LeadsRouteDeps): RequestHandler {
+export function leadsHandler({ visitorSource = { provider: 'datafast', cookie: VISITOR_COOKIE }, policy, store, keys, deliverTo, queued, allowedOrigins, perIp, logger, now = Date.now }: LeadsRouteDeps): RequestHandler {
   return async (req, res) => {
     const origin = checkOrigin(req, allowedOrigins);
     if (!origin.ok) return reply(res, 403, { error: `cross-origin request refused (${origin.reason})` });
@@ -47,8 +50,8 @@ export function leadsHandler({ policy, store, keys, deliverTo, queued, allowedOr
     if (policy().offers.get(offerId)?.kind !== 'lead_magnet') {
       return reply(res, 400, { error: `offerId: "${offerId}" is not a lead magnet offer` });
     }
-    const cookie = readVisitorId(req.cookies?.[VISITOR_COOKIE]);
-    if (cookie.kind !== 'valid') return reply(res, 400, { error: 'no valid datafast_visitor_id cookie' });
+    const cookie = await postedVisitor(req, visitorSource, keys, now());
+    if (cookie.kind !== 'valid') return reply(res, 400, { error: noVisitorError(visitorSource) });
     const held = keys.current ?? (await keys.load().catch(() => null));
     if (held === null) return reply(res, 503, NOT_STORED);
     const checked = checkDecisionToken(held, token, cookie.id, offerId, now());

@@ -20,8 +20,9 @@ import type { PreviewKey } from '../preview/token.js';
 import type { StoreRef } from '../store/store-ref.js';
 import type { Store } from '../store/store.js';
 import { looksLikeCrawler } from '../user-agent.js';
-import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 import { scoreLookup, type LocalScoreConfig } from '../scoring/score-source.js';
+import { requestVisitor, type VisitorSource } from '../http/request-visitor.js';
+import { VISITOR_COOKIE } from '../visitor-id.js';
 
 /** The offers a decision is made with: read once per request, so a reload never changes one midway. */
 export interface OffersSnapshot {
@@ -30,6 +31,8 @@ export interface OffersSnapshot {
 }
 
 export interface OfferRouteDeps {
+  /** Where the visitor id is read (provider, cookie, and PostMetric's X-Visitor-Id header); default DataFast's cookie. */
+  visitorSource?: VisitorSource;
   cache: VisitorCache;
   offers: () => OffersSnapshot;
   store: StoreRef;
@@ -61,8 +64,11 @@ export interface OfferRouteDeps {
 /** Default `keyWaitMs`: well inside the widget's 2 s timeout. */
 export const KEY_WAIT_MS = 1000;
 
-export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, bandits, decided, localScore = null, now = Date.now }: OfferRouteDeps): RequestHandler {
+export function offerHandler({ visitorSource = { provider: 'datafast', cookie: VISITOR_COOKIE }, cache, offers, store, poolSync, stock, holdMs, logger, keys, keyWaitMs = KEY_WAIT_MS, facts: given, previewKey = null, bandits, decided, localScore = null, now = Date.now }: OfferRouteDeps): RequestHandler {
   const facts = given ?? new OfferFactsCache(10_000, now);
+  // With PostMetric the answer also varies with X-Visitor-Id (its id when no cookie is readable).
+  const vary = visitorSource.provider === 'postmetric' ? 'Cookie, X-Visitor-Id' : 'Cookie';
+  const send = (res: Response, body: OfferResponse): void => sendAs(vary, res, body);
   // Upstream trouble never gets here (the cache answers 'unavailable'): what does is our own fault.
   const fail = (res: Response, err: unknown): void => {
     logger.error({ err: err instanceof Error ? (err.stack ?? err.message) : String(err) }, 'offer decision failed');
@@ -87,7 +93,7 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
       const answer = previewAnswer({ target: q['visitor-offers-preview'], token: q['visitor-offers-token'], page, policy: offers().policy, key: previewKey, now: now() });
       return answer instanceof Promise ? answer.then((body) => send(res, body)) : send(res, answer);
     }
-    const visitor = readVisitorId(req.cookies?.[VISITOR_COOKIE]);
+    const visitor = requestVisitor(req, visitorSource);
     if (visitor.kind === 'none') return send(res, noOffer('no-cookie'));
     if (visitor.kind === 'invalid') return send(res, noOffer('invalid-cookie'));
     if (looksLikeCrawler(req.get('user-agent'))) return send(res, noOffer('bot'));
@@ -169,7 +175,7 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
     }
     if (body.offer === null && e === null) return send(res, body);
     const claims = { visitorId, offerId: body.offer?.id ?? null, experiment: e === null ? null : { id: e.id, variant: e.variant } };
-    const withToken = (held: KeyList | null): void => send(res, held === null ? body : { ...body, token: signDecision(held[0], claims, now()) });
+    const withToken = (held: KeyList | null): void => send(res, held === null ? body : { ...body, token: signDecision(held[0], claims, now(), visitorSource.provider === 'postmetric' ? 'text' : 'uuid') });
     if (keys.current !== null) return withToken(keys.current);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waited = new Promise<null>((resolve) => (timer = setTimeout(resolve, keyWaitMs, null)));
@@ -180,14 +186,14 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
   }
 }
 
-function send(res: Response, body: OfferResponse): void {
+function sendAs(vary: string, res: Response, body: OfferResponse): void {
   const text = JSON.stringify(body);
   // The decision is this visitor's own: no shared cache may keep it, and it varies with the cookie.
   // Written directly (no res.json) because an ETag on a no-store answer is wasted work.
   res.writeHead(200, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'private, no-store',
-    vary: 'Cookie',
+    vary,
     'content-length': Buffer.byteLength(text),
     'x-content-type-options': 'nosniff',
   });

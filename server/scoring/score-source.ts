@@ -6,7 +6,7 @@
 import type { VisitorLookup } from '../datafast/lookup.js';
 import { isCustomer } from '../decision/segment.js';
 import { localPrediction, type ScoreWeights } from './local-score.js';
-import { signalsFromDataFast } from './signals.js';
+import { signalsOf } from './signals.js';
 
 export type LocalScoreMode = 'off' | 'when-missing';
 
@@ -34,6 +34,6 @@ export function scoreLookup(lookup: VisitorLookup, config: LocalScoreConfig, now
   const visitor = lookup.visitor;
   if (visitor.prediction !== null) return { lookup, scoreSource: 'provider' };
   if (config.mode === 'off' || visitor.identified || isCustomer(visitor)) return { lookup, scoreSource: null };
-  const prediction = localPrediction(signalsFromDataFast(visitor), config.weights, now);
+  const prediction = localPrediction(signalsOf(visitor), config.weights, now);
   return { lookup: { ...lookup, visitor: { ...visitor, prediction } }, scoreSource: 'local' };
 }

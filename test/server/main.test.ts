@@ -92,6 +92,7 @@ describe('npm run serve with good settings', () => {
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(200);
       expect(await health.json()).toEqual({
+        provider: 'datafast',
         status: 'ok',
         ready: true,
         reasons: [],

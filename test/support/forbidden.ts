@@ -1,8 +1,9 @@
 // What a browser must never receive: the secrets and every piece of personal data in the seeds.
 import { personas } from '../../demo/personas';
 import { SIMULATED_DATAFAST_DEFAULTS } from '../../demo/simulated-datafast';
+import { SIMULATED_POSTMETRIC_DEFAULTS } from '../../demo/simulated-postmetric';
 
-export const SECRETS = [SIMULATED_DATAFAST_DEFAULTS.apiKey, SIMULATED_DATAFAST_DEFAULTS.accountToken];
+export const SECRETS = [SIMULATED_DATAFAST_DEFAULTS.apiKey, SIMULATED_DATAFAST_DEFAULTS.accountToken, SIMULATED_POSTMETRIC_DEFAULTS.apiKey];
 
 /** Field names that would mean the visitor record leaked. */
 export const FORBIDDEN_KEYS = ['email', 'name', 'userId', 'metadata', 'city', 'region', 'latitude', 'longitude', 'profile', 'identity', 'activity', 'prediction'];

@@ -1,16 +1,38 @@
-// The shared frame of the route test files: one simulated DataFast and one temp directory per
-// file, a fresh log per test, every mounted router closed after its test, and no secret in any log.
+// The shared frame of the route test files: one simulated analytics API (DataFast by default, or
+// PostMetric with `provider: 'postmetric'`) and one temp directory per file, a fresh log per test,
+// every mounted router closed after its test, and no secret in any log.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { startSimulatedDataFast, type SimulatedDataFast, type SimulatedDataFastOptions } from '../../demo/simulated-datafast';
+import { SIMULATED_DATAFAST_DEFAULTS, startSimulatedDataFast, type Fault, type RecordedCall, type SimulatedDataFast, type SimulatedDataFastOptions } from '../../demo/simulated-datafast';
+import { SIMULATED_POSTMETRIC_DEFAULTS, startSimulatedPostMetric, type SimulatedPostMetric, type SimulatedPostMetricOptions } from '../../demo/simulated-postmetric';
+import type { VisitorOffersOptions } from '../../server/config/options-types';
 import { SECRETS } from './forbidden';
 import { captureLog, type CapturedLog } from './log-capture';
 import type { MountedRouter } from './mounted-router';
 
+/** What the route tests need of either simulated API. */
+export interface SimulatedUpstream {
+  readonly url: string;
+  readonly calls: RecordedCall[];
+  callCount(filter?: 'visitors' | 'goals'): number;
+  resetCalls(): void;
+  setFault(fault: Fault | null, options?: { times?: number; match?: 'visitors' | 'goals' | 'all' }): void;
+}
+
+export type SuiteProvider = 'datafast' | 'postmetric';
+
 export interface RouteSuite {
+  readonly provider: SuiteProvider;
+  /** The simulated DataFast (with provider `datafast`, the default). */
   readonly sim: SimulatedDataFast;
+  /** The simulated PostMetric (with provider `postmetric`). */
+  readonly pm: SimulatedPostMetric;
+  /** Whichever simulated API this file runs against. */
+  readonly upstream: SimulatedUpstream;
+  /** The router options that point at it (`timeoutMs` and `breaker` as given). */
+  analytics(settings?: { timeoutMs?: number; breaker?: { failureThreshold?: number; failureWindowMs?: number; coolDownMs?: number } }): Pick<VisitorOffersOptions, 'provider' | 'datafast' | 'postmetric'>;
   readonly log: CapturedLog;
   /** A temp directory for this file, removed after it. */
   readonly baseDir: string;
@@ -20,25 +42,31 @@ export interface RouteSuite {
 
 export function useRouteSuite(
   name: string,
-  options: { sim?: SimulatedDataFastOptions; secrets?: readonly string[]; closeTimeoutMs?: number } = {},
+  options: { provider?: SuiteProvider; sim?: SimulatedDataFastOptions; pm?: SimulatedPostMetricOptions; secrets?: readonly string[]; closeTimeoutMs?: number } = {},
 ): RouteSuite {
+  const provider = options.provider ?? 'datafast';
   let sim: SimulatedDataFast | undefined;
+  let pm: SimulatedPostMetric | undefined;
   let log: CapturedLog | undefined;
   let baseDir: string | undefined;
   const mounted: MountedRouter[] = [];
   const secrets = [...SECRETS, ...(options.secrets ?? [])];
 
   beforeAll(async () => {
-    sim = await startSimulatedDataFast(options.sim);
+    if (provider === 'postmetric') pm = await startSimulatedPostMetric(options.pm);
+    else sim = await startSimulatedDataFast(options.sim);
     baseDir = mkdtempSync(join(tmpdir(), `vo-${name}-`));
   });
   afterAll(async () => {
     await sim?.close();
+    await pm?.close();
     if (baseDir) rmSync(baseDir, { recursive: true, force: true });
   });
   beforeEach(() => {
     sim?.setFault(null);
     sim?.resetCalls();
+    pm?.setFault(null);
+    pm?.resetCalls();
     log = captureLog();
   });
   afterEach(async () => {
@@ -51,8 +79,19 @@ export function useRouteSuite(
     return value;
   };
   return {
+    provider,
     get sim() {
       return started(sim, 'sim');
+    },
+    get pm() {
+      return started(pm, 'pm');
+    },
+    get upstream(): SimulatedUpstream {
+      return provider === 'postmetric' ? started(pm, 'pm') : started(sim, 'sim');
+    },
+    analytics(settings = {}) {
+      if (provider === 'postmetric') return { provider: 'postmetric', postmetric: { apiKey: options.pm?.apiKey ?? SIMULATED_POSTMETRIC_DEFAULTS.apiKey, apiUrl: started(pm, 'pm').url, ...settings } };
+      return { datafast: { apiKey: options.sim?.apiKey ?? SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: started(sim, 'sim').url, ...settings } };
     },
     get log() {
       return started(log, 'log');

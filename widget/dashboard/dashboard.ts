@@ -285,6 +285,7 @@ export class VisitorOffersDashboard extends LitElement {
     return html`
       <footer class="foot">
         <p>
+          Analytics provider: <strong>${d.provider === 'postmetric' ? 'PostMetric' : 'DataFast'}</strong>.
           Refreshes every ${this._intervalMs / 1000} s while this tab is visible.
           ${lag === null ? nothing : html`DataFast's realtime map was fetched ${lag < 2 ? 'just now' : `${lag} s before this snapshot`} (at most every 5 s).`}
           Visitor ids are shortened; names, emails, cities and coordinates never reach this page.

@@ -114,13 +114,13 @@ describe('the environment, read as the standalone server reads it', () => {
       const { listen, options } = fromEnv(minimal({ PORT: '', HOST: '  ', DATAFAST_API_URL: '', LOG_LEVEL: '', REDIS_URL: '', OFFERS_CONFIG: ' ' }));
       expect(listen).toEqual({ port: 3000, host: '0.0.0.0', logLevel: 'info', maxConnections: null, headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
       expect(options.redisUrl).toBeNull();
-      expect(options.datafast.apiUrl).toBe('https://datafa.st');
+      expect(options.datafast?.apiUrl).toBe('https://datafa.st');
       expect(options.logLevel).toBe('info');
       expect(options.offers.kind).toBe('inline');
     });
 
     it('trims surrounding whitespace from the key', () => {
-      expect(fromEnv({ DATAFAST_API_KEY: `  ${KEY}\n` }).options.datafast.apiKey).toBe(KEY);
+      expect(fromEnv({ DATAFAST_API_KEY: `  ${KEY}\n` }).options.datafast?.apiKey).toBe(KEY);
     });
   });
 
@@ -218,7 +218,7 @@ describe('the environment, read as the standalone server reads it', () => {
     });
 
     it('accepts a local http URL (tests point it at a local server)', () => {
-      expect(fromEnv(minimal({ DATAFAST_API_URL: 'http://localhost:4010' })).options.datafast.apiUrl).toBe('http://localhost:4010');
+      expect(fromEnv(minimal({ DATAFAST_API_URL: 'http://localhost:4010' })).options.datafast?.apiUrl).toBe('http://localhost:4010');
     });
   });
 
@@ -272,10 +272,10 @@ describe('the environment, read as the standalone server reads it', () => {
 
   describe('the DataFast call, breaker, cache, limits and readiness variables', () => {
     it.each<[name: string, text: string, read: (o: ResolvedOptions) => unknown, value: unknown]>([
-      ['DATAFAST_TIMEOUT_MS', '2500', (o) => o.datafast.timeoutMs, 2500],
-      ['DATAFAST_BREAKER_FAILURES', '3', (o) => o.datafast.breaker.failureThreshold, 3],
-      ['DATAFAST_BREAKER_WINDOW_MS', '20000', (o) => o.datafast.breaker.failureWindowMs, 20_000],
-      ['DATAFAST_BREAKER_COOL_DOWN_MS', '10000', (o) => o.datafast.breaker.coolDownMs, 10_000],
+      ['DATAFAST_TIMEOUT_MS', '2500', (o) => o.datafast?.timeoutMs, 2500],
+      ['DATAFAST_BREAKER_FAILURES', '3', (o) => o.datafast?.breaker.failureThreshold, 3],
+      ['DATAFAST_BREAKER_WINDOW_MS', '20000', (o) => o.datafast?.breaker.failureWindowMs, 20_000],
+      ['DATAFAST_BREAKER_COOL_DOWN_MS', '10000', (o) => o.datafast?.breaker.coolDownMs, 10_000],
       ['CACHE_MAX_BYTES', '67108864', (o) => o.cache.maxBytes, 64 * 1024 * 1024],
       ['LIMIT_EVENTS_PER_MINUTE_PER_IP', '600', (o) => o.limits.eventsPerMinutePerIp, 600],
       ['LIMIT_EVENTS_PER_MINUTE_PER_VISITOR', '120', (o) => o.limits.eventsPerMinutePerVisitor, 120],
@@ -302,7 +302,7 @@ describe('the environment, read as the standalone server reads it', () => {
 
     it('leaves the other settings of a group at their defaults', () => {
       const { options } = fromEnv(minimal({ DATAFAST_BREAKER_FAILURES: '2', LIMIT_LEADS_PER_MINUTE_PER_IP: '30' }));
-      expect(options.datafast.breaker).toEqual({ failureThreshold: 2, failureWindowMs: 60_000, coolDownMs: 30_000 });
+      expect(options.datafast?.breaker).toEqual({ failureThreshold: 2, failureWindowMs: 60_000, coolDownMs: 30_000 });
       expect(options.limits).toEqual({ eventsPerMinutePerIp: 300, eventsPerMinutePerVisitor: 60, leadsPerMinutePerIp: 30, conversionsPerMinute: 600, authFailuresPerMinutePerIp: 10 });
     });
 
@@ -483,7 +483,7 @@ describe('a problem is named by the variable only while the option holds its val
   it('names datafast.breaker.failureThreshold, not DATAFAST_BREAKER_FAILURES, for a value set in code over it', () => {
     const env = optionsFromEnv(minimal({ DATAFAST_BREAKER_FAILURES: '0' }));
     expect(problem(env)).toMatch(/^DATAFAST_BREAKER_FAILURES: /);
-    expect(problem({ ...env, datafast: { ...env.datafast, breaker: { failureThreshold: -2 } } })).toMatch(/^datafast\.breaker\.failureThreshold: /);
+    expect(problem({ ...env, datafast: { apiKey: '', ...env.datafast, breaker: { failureThreshold: -2 } } })).toMatch(/^datafast\.breaker\.failureThreshold: /);
   });
 
   it('leaves options not made from the environment alone', () => {

@@ -90,6 +90,9 @@ describe('a mistake in the offers reads the same wherever the offers come from',
 describe('settings', () => {
   it('take the documented defaults', () => {
     expect(parseOptions({ datafast })).toEqual({
+      provider: 'datafast',
+      postmetric: null,
+      visitorCookie: 'datafast_visitor_id',
       datafast: { apiKey: 'df_test_key', websiteId: null, apiUrl: 'https://datafa.st', timeoutMs: 1500, breaker: { failureThreshold: 5, failureWindowMs: 60_000, coolDownMs: 30_000 } },
       offers: { kind: 'inline', place: '', config: { thresholds: {}, bySegment: {}, offers: [], rules: [], experiments: [], holdout: 0 } },
       cache: DEFAULTS.cache,

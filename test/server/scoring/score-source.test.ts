@@ -17,7 +17,7 @@ function visitor(over: Partial<Visitor> = {}): Visitor {
     activity: { visitCount: 3, pageViewCount: 9, firstVisitAt: null, lastVisitAt: new Date(NOW).toISOString(), completedGoals: [] },
     identified: false,
     prediction: null,
-    pages: { visitedPricing: true, visitedCheckout: false, avgSessionSeconds: 240 },
+    behaviour: { visitedPricing: true, visitedCheckout: false, avgSessionSeconds: 240, referrerHost: null },
     ...over,
   };
 }

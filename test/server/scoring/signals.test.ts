@@ -1,8 +1,19 @@
-// Behaviour signals from a DataFast record: counts, last visit, the page summary, the first
+// Behaviour signals from a visitor record: counts, last visit, the page summary, the first
 // visit's source class and the device class.
 import { describe, expect, it } from 'vitest';
-import { parseVisitorResponse } from '../../../server/datafast/visitor';
-import { deviceClassOf, referrerClassOf, signalsFromDataFast } from '../../../server/scoring/signals';
+import { parseDataFastVisitor } from '../../../server/datafast/visitor';
+import { deviceClassOf, referrerClassOf as classOfVisitor } from '../../../server/analytics/behaviour';
+import type { Visitor } from '../../../server/analytics/visitor';
+import { signalsOf } from '../../../server/scoring/signals';
+
+const referrerClassOf = (params: Record<string, string>): string =>
+  classOfVisitor({
+    visitorId: 'x',
+    identity: { countryCode: null, browser: null, os: null, deviceType: null, params },
+    activity: { visitCount: 0, pageViewCount: 0, firstVisitAt: null, lastVisitAt: null, completedGoals: [] },
+    identified: false,
+    prediction: null,
+  } satisfies Visitor);
 
 describe('referrerClassOf', () => {
   it.each([
@@ -37,9 +48,9 @@ describe('deviceClassOf', () => {
   });
 });
 
-describe('signalsFromDataFast', () => {
+describe('signalsOf', () => {
   it('reads a record', () => {
-    const visitor = parseVisitorResponse({
+    const raw = {
       status: 'success',
       data: {
         visitorId: 'b971cbbf-7ce2-4925-902b-8f95a5fb3449',
@@ -56,9 +67,9 @@ describe('signalsFromDataFast', () => {
         },
         prediction: null,
       },
-    });
-    expect(visitor).not.toBeNull();
-    expect(signalsFromDataFast(visitor ?? (undefined as never))).toEqual({
+    };
+    expect(parseDataFastVisitor(raw)).not.toBeNull();
+    expect(signalsOf(parseDataFastVisitor(raw) ?? (undefined as never))).toEqual({
       sessions: 4,
       pageViews: 11,
       lastSeenAt: Date.parse('2026-02-06T05:27:20.000Z'),
@@ -70,8 +81,8 @@ describe('signalsFromDataFast', () => {
     });
   });
 
-  it('a record cached before the page summary existed reads as no pricing, no checkout, no session length', () => {
-    const s = signalsFromDataFast({
+  it('a record without behaviour (cached before it existed, or a provider that reports none) reads as no pricing, no checkout, no session length', () => {
+    const s = signalsOf({
       visitorId: 'x',
       identity: { countryCode: null, browser: null, os: null, deviceType: null, params: {} },
       activity: { visitCount: 0, pageViewCount: 0, firstVisitAt: null, lastVisitAt: 'not a date', completedGoals: [] },
