@@ -114,6 +114,7 @@ function normaliseOffer(o: OfferData, place: string, baseDir: string, add: Add):
     trigger: o.trigger ? toTrigger(o.trigger) : { ...defaults.trigger },
     headline: o.headline,
     body: o.body,
+    ...dropUndefined({ image: o.image, strings: o.strings && dropUndefined(o.strings) }),
   };
   switch (o.kind) {
     case 'coupon': {

@@ -4,6 +4,7 @@
 // language and normalised by offers-normalise.ts: a single string where a list is expected, a
 // trigger written as "immediate", `"$comment"` keys in every object.
 import { z } from 'zod';
+import { UI_STRING_KEYS, UI_STRING_MAX } from '../offers/ui-strings.js';
 import { unknownKeysMessage } from './messages.js';
 
 export const SEGMENTS = ['low', 'average', 'high', 'customer', 'unknown'] as const;
@@ -61,12 +62,28 @@ export const triggerSchema = z
   .union([triggerShorthand, triggerObject])
   .describe('When the offer shows: "immediate", "exit-intent", {"type":"delay","seconds":5} or {"type":"scroll","percent":50}.');
 
+// Same origin only: a path ("/img/guide.png") or a relative one ("img/guide.png"); never a scheme,
+// a protocol-relative "//host", a backslash or whitespace. A strict CSP (img-src 'self') allows it,
+// and no third party learns who saw the offer.
+const imagePath = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(1024)
+  .refine(
+    (p) => !/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith('//') && !/[\\\s]/.test(p),
+    'expected an image on your own site: a path like "/images/guide.png" (no http://, no //host)',
+  );
+const uiStrings = obj(Object.fromEntries(UI_STRING_KEYS.map((k) => [k, text(UI_STRING_MAX).optional()])) as Record<(typeof UI_STRING_KEYS)[number], z.ZodOptional<ReturnType<typeof text>>>);
+
 const offerBase = {
   id: offerId.describe('Unique id, named by rules and experiments and sent in events.'),
   placement: z.enum(PLACEMENTS).optional().describe('Default: coupon slide-in, urgency bar, lead magnet inline.'),
   trigger: triggerSchema.optional(),
   headline: text(TEXT_LIMITS.headline),
   body: text(TEXT_LIMITS.body),
+  image: imagePath.optional().describe('A picture served by your own site, shown instead of the kind\'s icon: "/images/guide.png".'),
+  strings: uiStrings.optional().describe('The widget\'s own words for this offer, in any language: {"copyCode": "Copier le code"}.'),
 };
 
 export const offerSchema = z.discriminatedUnion('kind', [

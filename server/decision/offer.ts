@@ -1,5 +1,6 @@
 // The offer shapes the decision carries to the widget, and the built-in offers used when the
 // site owner has not written any. Display fields only: nothing here is about the visitor.
+import type { UiStrings } from '../offers/ui-strings.js';
 
 /** A coupon for the unlikely to buy, urgency for high potential, a lead magnet where data is thin. */
 export type OfferKind = 'coupon' | 'urgency' | 'lead_magnet';
@@ -19,6 +20,10 @@ interface OfferBase {
   trigger: Trigger;
   headline: string;
   body: string;
+  /** A picture from the site's own origin (a path like /img/guide.png), shown beside the headline instead of the kind's icon. */
+  image?: string;
+  /** The widget's words changed for this offer (in every language). */
+  strings?: Partial<UiStrings>;
 }
 
 export interface CouponOffer extends OfferBase {
