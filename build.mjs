@@ -53,7 +53,7 @@ rmSync(WIDGET_DIR, { recursive: true, force: true }); // no stale hashed copies
 const minifyCss = {
   name: 'minify-css-template',
   setup(b) {
-    b.onLoad({ filter: /widget[\\/]styles\.ts$/ }, async ({ path }) => {
+    b.onLoad({ filter: /widget[\\/][\w-]*styles\.ts$/ }, async ({ path }) => {
       const source = readFileSync(path, 'utf8');
       const [whole, text] = /= css`([^`]*)`/.exec(source) ?? [];
       if (whole === undefined) throw new Error(`${path}: no css\`…\` template found`);

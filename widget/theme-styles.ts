@@ -1,0 +1,78 @@
+// The element's look on top of styles.ts: the host page's font, dark-scheme defaults, the picture
+// beside the headline, the lead's success state, and small-screen layouts. build.mjs minifies this
+// css`` text like styles.ts's.
+//
+// Dark defaults (prefers-color-scheme: dark), contrast from sRGB relative luminance:
+//   text #f9fafb on #1f2937 ..................................... 14.7:1
+//   accent #a5b4fc on #1f2937 (code, focus ring, icons) ......... 7.6:1
+//   accent text #1e1b4b on #a5b4fc (buttons, badge) ............. 8.6:1
+//   form error #fca5a5 on #1f2937 ............................... 7.9:1
+// A site's own --visitor-offer-bg / -fg / -accent / -accent-fg win in both schemes.
+import { css } from 'lit';
+
+export const themeStyles = css`
+:host {
+  /* the page's own typeface unless --visitor-offer-font says otherwise */
+  font-family: var(--visitor-offer-font, inherit);
+  font-size: 15px;
+  line-height: 1.45;
+  --ok: #15803d;
+  --er: #b91c1c;
+  --ln: rgba(17, 24, 39, .4);
+}
+@media (prefers-color-scheme: dark) {
+  :host {
+    --a: var(--visitor-offer-accent, #a5b4fc);
+    --af: var(--visitor-offer-accent-fg, #1e1b4b);
+    --b: var(--visitor-offer-bg, #1f2937);
+    --f: var(--visitor-offer-fg, #f9fafb);
+    --ok: #4ade80;
+    --er: #fca5a5;
+    --ln: rgba(249, 250, 251, .5);
+  }
+  .c { box-shadow: 0 18px 40px -12px rgba(0, 0, 0, .6), 0 0 0 1px rgba(249, 250, 251, .16) }
+}
+input { border-color: var(--ln) }
+.err { color: var(--er) }
+/* headline row: the picture, then badge and headline; the right padding keeps clear of the close
+   button, so a long badge never runs under it */
+.hd { display: flex; align-items: flex-start; gap: 12px; margin: 0 0 10px; padding-right: 30px }
+.hd > div { min-width: 0 }
+.hd h2 { margin: 0 }
+.hd .e { margin: 2px 0 6px }
+.v {
+  flex: none;
+  display: grid; place-items: center;
+  width: 44px; height: 44px;
+  border-radius: 12px;
+  overflow: hidden;
+  background: color-mix(in srgb, var(--a) 16%, var(--b));
+  color: var(--a);
+}
+.v img { width: 100%; height: 100%; object-fit: cover }
+.i { width: 24px; height: 24px }
+/* each kind its own shape: a round tag, a square clock, a tall document */
+.coupon .v { border-radius: 50% }
+.urgency .v { border-radius: 8px }
+.lead_magnet .v { width: 40px; height: 48px; border-radius: 6px 14px 6px 6px }
+/* the lead's success state: a check, the thanks, what happens next */
+.ok { display: flex; gap: 12px; align-items: flex-start; margin: 4px 0 0 }
+.ok .v { width: 36px; height: 36px; border-radius: 50%; background: var(--ok); color: var(--b) }
+.ok p { margin: 0 }
+.ok strong { display: block; font-size: 1.1em }
+.bar .hd { margin: 0; padding: 0; align-items: center; gap: 10px }
+.bar .v { width: 30px; height: 30px }
+.bar .i { width: 18px; height: 18px }
+.bar .hd .e { margin: 0 }
+/* phones: compact, one left alignment, a slide-in never taller than 35 % of the screen */
+@media (max-width: 480px) {
+  .c { padding: 14px 16px }
+  h2 { font-size: 1.1em }
+  p { margin-bottom: 8px }
+  .row { margin-bottom: 8px }
+  .v { width: 36px; height: 36px; border-radius: 10px }
+  .slide-in { left: 8px; right: 8px; bottom: 8px; width: auto; max-height: 35vh; overflow-y: auto }
+  .bar { justify-content: flex-start; text-align: left; padding: 8px 48px 8px 12px; gap: 6px 10px }
+  .bar .v, .bar [part=body] { display: none }
+}
+`;
