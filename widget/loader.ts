@@ -4,7 +4,8 @@
 // ready — appends one to <body> with the script tag's data-* settings. Sets up
 // window.visitorOffers.convert() for the page's own conversion reports.
 import { convert } from './convert';
-import { setDefaultEndpoint, VisitorOffer } from './visitor-offer';
+import { setDefaultEndpoint } from './endpoint';
+import { VisitorOffer } from './visitor-offer';
 
 const TAG = 'visitor-offer';
 /** data-<name> on the script tag becomes <name> on the mounted element. */
@@ -22,7 +23,7 @@ try {
   // no usable script URL (bundled into something else): keep /visitor-offers
 }
 
-if (!customElements.get(TAG)) customElements.define(TAG, VisitorOffer);
+if (!customElements.get(TAG)) VisitorOffer.define(TAG);
 
 function mount(): void {
   if (document.querySelector(TAG) || !document.body) return;
