@@ -24,8 +24,8 @@ export function deadline(o: PublicOffer, shownAt: number): number | null {
 /** Seconds left at which the countdown is announced (the timer itself is not a live region). */
 const MILESTONES = [600, 300, 60];
 
-/** What to announce when the seconds left went from `before` (Infinity: first tick) to `left`, or ''. */
-export function milestone(before: number, left: number): string {
+/** The minutes left to announce when the seconds left went from `before` (Infinity: first tick) to `left`, or 0. */
+export function milestone(before: number, left: number): number {
   const passed = MILESTONES.find((m) => before > m && left <= m);
-  return before !== Infinity && passed ? `${passed / 60} minute${passed > 60 ? 's' : ''} left` : '';
+  return before !== Infinity && passed ? passed / 60 : 0;
 }

@@ -11,7 +11,9 @@ export function getDecision(endpoint: string, page: string, timeoutMs: number): 
   let pending = decisions.get(key);
   if (!pending) {
     const referrer = document.referrer;
-    const url = `${endpoint}/offer?path=${encodeURIComponent(page)}${referrer ? `&referrer=${encodeURIComponent(referrer)}` : ''}${previewQuery}`;
+    // The page's language picks the widget's words (the server sends what differs from English).
+    const lang = document.documentElement.lang;
+    const url = `${endpoint}/offer?path=${encodeURIComponent(page)}${referrer ? `&referrer=${encodeURIComponent(referrer)}` : ''}${lang ? `&lang=${encodeURIComponent(lang)}` : ''}${previewQuery}`;
     pending = load(url, timeoutMs);
     decisions.set(key, pending);
   }

@@ -2,7 +2,7 @@
 // server; a strict CSP's img-src 'self' allows it) or the kind's icon. Icons are inline SVG in the
 // shadow root: no request, no inline style, nothing a CSP blocks. Both sit in a fixed 44 px box,
 // so a late or failed image never moves anything.
-import { svg, type TemplateResult } from 'lit';
+import { svg, type TemplateResult } from 'lit/html.js';
 import type { PublicOffer } from './types';
 
 const PATHS: Record<PublicOffer['kind'] | 'done', TemplateResult> = {

@@ -5,8 +5,9 @@
 // CSSOM, which a strict CSP (style-src 'self') allows, unlike a style attribute or <style>.
 import type { Cancel } from './types';
 
-const HIDDEN = 'position:fixed;left:8px;top:8px;z-index:2147483001;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap';
-const SHOWN = 'position:fixed;left:8px;top:8px;z-index:2147483001;padding:8px 14px;border-radius:8px;background:#111827;color:#fff;font:600 15px/1.4 system-ui,sans-serif;outline:2px solid #fff;outline-offset:-4px';
+const AT = 'position:fixed;left:8px;top:8px;z-index:2147483001;';
+const HIDDEN = `${AT}clip-path:inset(50%)`;
+const SHOWN = `${AT}padding:8px 14px;background:#111827;color:#fff;font:600 15px system-ui`;
 
 /**
  * Adds the skip link as the first element of <body>; `go` is called with the element focused
@@ -17,18 +18,17 @@ export function addSkipLink(label: string, go: (from: Element | null) => void): 
   a.href = '#';
   a.textContent = label;
   a.setAttribute('data-visitor-offer-skip', '');
-  const look = (css: string) => () => void (a.style.cssText = css);
-  look(HIDDEN)();
   let from: Element | null = null;
-  a.addEventListener('focus', (e) => {
+  a.style.cssText = HIDDEN;
+  a.onfocus = (e) => {
     from = e.relatedTarget instanceof Element ? e.relatedTarget : null;
-    look(SHOWN)();
-  });
-  a.addEventListener('blur', look(HIDDEN));
-  a.addEventListener('click', (e) => {
+    a.style.cssText = SHOWN;
+  };
+  a.onblur = () => (a.style.cssText = HIDDEN);
+  a.onclick = (e) => {
     e.preventDefault();
     go(from);
-  });
+  };
   document.body.prepend(a);
   return () => a.remove();
 }

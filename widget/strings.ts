@@ -34,6 +34,3 @@ export function say(own: Partial<UiStrings> | undefined, key: UiStringKey, vars:
   const text = (typeof own?.[key] === 'string' ? own[key] : undefined) ?? EN[key];
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in vars ? String(vars[name]) : whole));
 }
-
-/** The language the widget asks words for: the element's own `lang`, else its nearest ancestor's. */
-export const langOf = (el: Element): string => el.closest('[lang]')?.getAttribute('lang') ?? '';

@@ -8,7 +8,7 @@
 //   accent text #1e1b4b on #a5b4fc (buttons, badge) ............. 8.6:1
 //   form error #fca5a5 on #1f2937 ............................... 7.9:1
 // A site's own --visitor-offer-bg / -fg / -accent / -accent-fg win in both schemes.
-import { css } from 'lit';
+import { css } from './reactive';
 
 export const themeStyles = css`
 :host {
@@ -49,30 +49,30 @@ input { border-color: var(--ln) }
   background: color-mix(in srgb, var(--a) 16%, var(--b));
   color: var(--a);
 }
-.v img { width: 100%; height: 100%; object-fit: cover }
+.v { position: relative }
+/* the image covers the icon, which shows again if the image fails (it is removed) */
+.v img { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: cover }
 .i { width: 24px; height: 24px }
-/* each kind its own shape: a round tag, a square clock, a tall document */
+/* the coupon's icon is round, the others' square */
 .coupon .v { border-radius: 50% }
-.urgency .v { border-radius: 8px }
-.lead_magnet .v { width: 40px; height: 48px; border-radius: 6px 14px 6px 6px }
 /* the lead's success state: a check, the thanks, what happens next */
 .ok { display: flex; gap: 12px; align-items: flex-start; margin: 4px 0 0 }
 .ok .v { width: 36px; height: 36px; border-radius: 50%; background: var(--ok); color: var(--b) }
 .ok p { margin: 0 }
 .ok strong { display: block; font-size: 1.1em }
-.bar .hd { margin: 0; padding: 0; align-items: center; gap: 10px }
+.bar .hd { margin: 0; padding: 0; align-items: center }
 .bar .v { width: 30px; height: 30px }
-.bar .i { width: 18px; height: 18px }
 .bar .hd .e { margin: 0 }
 /* phones: compact, one left alignment, a slide-in never taller than 35 % of the screen */
 @media (max-width: 480px) {
   .c { padding: 14px 16px }
   h2 { font-size: 1.1em }
-  p { margin-bottom: 8px }
-  .row { margin-bottom: 8px }
-  .v { width: 36px; height: 36px; border-radius: 10px }
+  p, .row { margin-bottom: 8px }
+  .v { width: 36px; height: 36px }
   .slide-in { left: 8px; right: 8px; bottom: 8px; width: auto; max-height: 35vh; overflow-y: auto }
-  .bar { justify-content: flex-start; text-align: left; padding: 8px 48px 8px 12px; gap: 6px 10px }
+  .bar { flex-direction: column; align-items: flex-start; text-align: left; padding: 8px 48px 8px 12px; gap: 6px }
   .bar .v, .bar [part=body] { display: none }
+  .bar .row { flex-wrap: nowrap }
+  .bar .fine { font-size: .7em }
 }
 `;

@@ -36,7 +36,10 @@ import { isPlacement, whenPlaceable } from './placement';
 import { preview } from './preview';
 import { ReactiveBase } from './reactive';
 import { whenSeen } from './seen';
+import { addSkipLink } from './skip-link';
+import { say } from './strings';
 import { styles } from './styles';
+import { themeStyles } from './theme-styles';
 import { view, type OfferView } from './templates';
 import { armTrigger, later } from './triggers';
 import type { Cancel, EventType, OfferEventDetail, OfferResponse, Placement, PublicCouponOffer, PublicOffer } from './types';
@@ -50,7 +53,7 @@ const CLOSED = 4;
 const num = (value: number | null | undefined, fallback: number): number => (Number.isFinite(value) ? (value as number) : fallback);
 
 export class VisitorOffer extends ReactiveBase implements OfferView {
-  static override styles = styles;
+  static override styles = styles + themeStyles;
   static override properties: typeof ReactiveBase.properties = {
     endpoint: {},
     placement: {},
@@ -86,8 +89,8 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   private decision_: OfferResponse | null = null;
   until_: number | null = null;
   private secondsLeft_ = Infinity;
-  /** Where focus goes back to when the modal closes. */
-  private back_: HTMLElement | null = null;
+  /** Where focus goes back to when the offer closes: where it was before the modal opened, or before it moved into the offer. */
+  private back_: Element | null = null;
   private stops_: Cancel[] = [];
   private ticking_: Cancel | undefined;
   private run_ = 0;
@@ -98,6 +101,11 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     this.debug = this.copied_ = false;
     this.phase_ = this.now_ = this.viewers_ = 0;
     this.msg_ = this.lead_ = '';
+    // Focus arriving from the page (a composed event: relatedTarget is the page's element).
+    this.addEventListener('focusin', (e) => {
+      const from = e.relatedTarget;
+      if (from instanceof Element && !this.contains(from) && from !== this && !from.hasAttribute('data-visitor-offer-skip')) this.back_ = from;
+    });
   }
 
   override connectedCallback(): void {
@@ -189,7 +197,14 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
         return;
       }
     } else if (this.where_ !== 'inline') {
-      this.msg_ = `Offer: ${this.label_()}`; // bar and slide-in never take focus: announce them once
+      this.msg_ = say(o.strings, 'announce', { headline: this.label_() }); // bar and slide-in never take focus: announce them once
+      // …and are rendered last in the page: the skip link is its first Tab stop.
+      this.stops_.push(
+        addSkipLink(say(o.strings, 'skip'), (from) => {
+          this.back_ = from;
+          this.renderRoot.querySelector<HTMLElement>('.c')?.focus();
+        }),
+      );
     }
     this.seen_(dialog ? null : this.renderRoot.querySelector('.c'), o.id);
   }
@@ -204,10 +219,11 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   private tick_(): void {
     this.now_ = Date.now();
     const left = Math.ceil(((this.until_ as number) - this.now_) / 1000);
-    const said = milestone(this.secondsLeft_, left);
-    if (said) this.msg_ = said;
+    const s = (this.offer_ as PublicOffer).strings;
+    const minutes = milestone(this.secondsLeft_, left);
+    if (minutes) this.msg_ = minutes > 1 ? say(s, 'minutesLeft', { n: minutes }) : say(s, 'minuteLeft');
     if (left <= 0) {
-      this.msg_ = 'This offer has ended';
+      this.msg_ = say(s, 'ended');
       this.ticking_?.();
     }
     this.secondsLeft_ = left;
@@ -246,7 +262,8 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     this.stop_();
     rememberDismissal((this.offer_ as PublicOffer).id);
     this.report_('dismiss', 'dismiss');
-    this.back_?.focus(); // set for the modal only: where focus was before it opened
+    // Back where it was (focus inside the offer would otherwise fall to <body>).
+    if (this.back_ instanceof HTMLElement || this.back_ instanceof SVGElement) this.back_.focus();
   }
 
   /** Escape closes (bar and slide-in when focus is inside; the dialog natively too); Tab cycles in the modal. */
@@ -266,7 +283,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     const button = e.currentTarget as HTMLElement;
     if (!(await copyCode((this.offer_ as PublicCouponOffer).code, button, this.renderRoot.querySelector('code')))) return;
     this.copied_ = true;
-    this.msg_ = 'Code copied';
+    this.msg_ = say((this.offer_ as PublicOffer).strings, 'codeCopied');
     this.stops_.push(
       later(2500, () => {
         pinWidth(button);
@@ -282,19 +299,23 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     if (!input || this.lead_ === 'busy') return;
     const email = input.value.trim();
     if (!EMAIL.test(email)) {
-      input.setCustomValidity('Please enter a valid email address.');
-      input.reportValidity();
+      // Marked invalid and described by the message (the form is novalidate: no browser bubble).
+      this.lead_ = 'invalid';
+      this.msg_ = this.leadError_();
+      input.focus();
       return;
     }
     this.lead_ = 'busy';
     const status = await sendLead(this.api_, email, (this.offer_ as PublicOffer).id, this.decision_?.token);
     this.lead_ = status === 202 ? 'done' : status === 400 ? 'bad' : 'error';
-    this.msg_ = status === 202 ? 'Thank you! Check your inbox.' : this.leadError_();
+    const o = this.offer_ as PublicOffer;
+    this.msg_ = status === 202 ? `${say(o.strings, 'leadDone')} ${say(o.strings, 'leadNext', { asset: o.kind === 'lead_magnet' ? o.assetName : '' })}` : this.leadError_();
     if (status === 202) this.report_(null, 'lead'); // the server counts the lead as the conversion
   }
 
   leadError_(): string {
-    return this.lead_ === 'bad' ? 'Please check your email address.' : 'Something went wrong. Please try again.';
+    const s = this.offer_?.strings;
+    return say(s, this.lead_ === 'invalid' ? 'emailInvalid' : this.lead_ === 'bad' ? 'leadBad' : 'leadError');
   }
 
   override render(): TemplateResult | typeof nothing {
