@@ -6,7 +6,7 @@
 import type { Cancel } from './types';
 
 const AT = 'position:fixed;left:8px;top:8px;z-index:2147483001;';
-const HIDDEN = `${AT}clip-path:inset(50%)`;
+const HIDDEN = `${AT}width:1px;height:1px;overflow:hidden;clip-path:inset(50%)`;
 const SHOWN = `${AT}padding:8px 14px;background:#111827;color:#fff;font:600 15px system-ui`;
 
 /**
