@@ -14,6 +14,8 @@ export const themeStyles = css`
 :host {
   /* the page's own typeface unless --visitor-offer-font says otherwise */
   font-family: var(--visitor-offer-font, inherit);
+  /* one alignment, whatever the page's text-align around the element */
+  text-align: start;
   font-size: 15px;
   line-height: 1.45;
   --ok: #15803d;
@@ -70,9 +72,11 @@ input { border-color: var(--ln) }
   p, .row { margin-bottom: 8px }
   .v { width: 36px; height: 36px }
   .slide-in { left: 8px; right: 8px; bottom: 8px; width: auto; max-height: 35vh; overflow-y: auto }
-  .bar { flex-direction: column; align-items: flex-start; text-align: left; padding: 8px 48px 8px 12px; gap: 6px }
+  .bar { flex-direction: column; flex-wrap: nowrap; align-items: flex-start; text-align: left; padding: 8px 48px 8px 12px; gap: 6px }
   .bar .v, .bar [part=body] { display: none }
-  .bar .row { flex-wrap: nowrap }
+  .bar form { align-self: stretch }
+  .bar .row { flex: 1 1 100%; flex-wrap: nowrap }
+  .bar input { width: 0 }
   .bar .fine { font-size: .7em }
 }
 `;
