@@ -2,11 +2,14 @@
 // beside the headline, the lead's success state, and small-screen layouts. build.mjs minifies this
 // css`` text like styles.ts's.
 //
-// Dark defaults (prefers-color-scheme: dark), contrast from sRGB relative luminance:
-//   text #f9fafb on #1f2937 ..................................... 14.7:1
-//   accent #a5b4fc on #1f2937 (code, focus ring, icons) ......... 7.6:1
-//   accent text #1e1b4b on #a5b4fc (buttons, badge) ............. 8.6:1
-//   form error #fca5a5 on #1f2937 ............................... 7.9:1
+// Dark defaults (prefers-color-scheme: dark, unless theme="light"), contrast from sRGB relative
+// luminance:
+//   text #f9fafb on #1f2937 ...................................... 14.05:1
+//   buttons and badge: the accent as in light (#fff on #4338ca) ..... 7.90:1
+//   the accent as text on the dark card (code, icons, focus ring) is mixed 45 % with white, so a
+//   site's accent chosen for a white card still reads: #4338ca → #aaa5e7 6.46:1, a teal #0f766e →
+//   #93c1be 7.42:1, even #111827 → #94979e 5.02:1 (6.25, 6.96, 5.08 on the code's tint)
+//   form error #fca5a5 on #1f2937 ................................ 7.73:1
 // A site's own --visitor-offer-bg / -fg / -accent / -accent-fg win in both schemes.
 import { css } from './reactive';
 
@@ -23,17 +26,18 @@ export const themeStyles = css`
   --ln: rgba(17, 24, 39, .4);
 }
 @media (prefers-color-scheme: dark) {
-  :host {
-    --a: var(--visitor-offer-accent, #a5b4fc);
-    --af: var(--visitor-offer-accent-fg, #1e1b4b);
+  :host(:not([theme=light])) {
     --b: var(--visitor-offer-bg, #1f2937);
     --f: var(--visitor-offer-fg, #f9fafb);
+    --al: color-mix(in srgb, var(--a) 45%, #fff);
     --ok: #4ade80;
     --er: #fca5a5;
     --ln: rgba(249, 250, 251, .5);
   }
-  .c { box-shadow: 0 18px 40px -12px rgba(0, 0, 0, .6), 0 0 0 1px rgba(249, 250, 251, .16) }
+  :host(:not([theme=light])) .c { box-shadow: 0 18px 40px -12px rgba(0, 0, 0, .6), 0 0 0 1px rgba(249, 250, 251, .16) }
 }
+code { color: var(--al, var(--a)); border-color: var(--al, var(--a)) }
+:focus-visible { outline-color: var(--al, var(--a)) }
 input { border-color: var(--ln) }
 .err { color: var(--er) }
 /* headline row: the picture, then badge and headline; the right padding keeps clear of the close
@@ -49,7 +53,7 @@ input { border-color: var(--ln) }
   border-radius: 12px;
   overflow: hidden;
   background: color-mix(in srgb, var(--a) 16%, var(--b));
-  color: var(--a);
+  color: var(--al, var(--a));
 }
 .v { position: relative }
 /* the image covers the icon, which shows again if the image fails (it is removed) */

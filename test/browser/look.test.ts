@@ -121,7 +121,7 @@ describe.concurrent('the look of an offer (headless Chromium)', () => {
   });
 
   for (const kind of KINDS) {
-    it(`${kind}: dark defaults under prefers-color-scheme: dark, light otherwise; a site's colours win in both`, async ({ expect }) => {
+    it(`${kind}: dark defaults under prefers-color-scheme: dark (not with theme="light"), light otherwise; a site's colours win in both`, async ({ expect }) => {
       const colours = async (v: Visit) =>
         v.page.locator('visitor-offer [part=container]').evaluate((el) => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]);
       const light = await open(`look-${kind}-slide-in`, { colorScheme: 'light' });
@@ -129,6 +129,16 @@ describe.concurrent('the look of an offer (headless Chromium)', () => {
       await light.close();
       const dark = await open(`look-${kind}-slide-in`, { colorScheme: 'dark' });
       expect(await colours(dark)).toEqual(['rgb(31, 41, 55)', 'rgb(249, 250, 251)']);
+      // The accent as text on the dark card is lightened (the code), the buttons keep it.
+      const code = await dark.page.locator('visitor-offer [part=container]').evaluate((el) => {
+        const c = el.querySelector('[part=code], [part=visual]');
+        return c ? getComputedStyle(c).color : '';
+      });
+      expect(code).not.toBe('rgb(67, 56, 202)');
+      // theme="light" keeps the light look whatever the visitor's setting.
+      await dark.page.evaluate(() => document.querySelector('visitor-offer')?.setAttribute('theme', 'light'));
+      expect(await colours(dark)).toEqual(['rgb(255, 255, 255)', 'rgb(17, 24, 39)']);
+      await dark.page.evaluate(() => document.querySelector('visitor-offer')?.removeAttribute('theme'));
       await dark.page.evaluate(() => document.querySelector<HTMLElement>('visitor-offer')?.style.setProperty('--visitor-offer-bg', 'rgb(1, 2, 3)'));
       expect((await colours(dark))[0]).toBe('rgb(1, 2, 3)');
       await dark.close();
@@ -150,7 +160,7 @@ describe.concurrent('the look of an offer (headless Chromium)', () => {
 
     const en = await open('look-coupon-slide-in');
     const answer = en.requests.find((r) => r.path.includes('/offer?'));
-    expect(answer?.path).toContain('lang=en');
+    expect(answer?.path).not.toContain('lang='); // English is built in: nothing to ask for
     expect(await en.page.locator('visitor-offer [part=button]').innerText()).toBe('Copy code');
     await en.close();
     // No French in the script every visitor downloads.
