@@ -9,8 +9,9 @@
 // @attr max-views     how often an offer may be shown per 24 h in this browser (default 5)
 // @attr timeout       ms to wait for /offer before giving up and rendering nothing (default 2000)
 // @attr debug         logs why nothing is shown, with console.debug
+// @attr theme         "light" keeps the light look under prefers-color-scheme: dark
 // @slot headline, body — replace the offer's texts
-// @csspart container, headline, body, code, button, close
+// @csspart container, visual, image, headline, body, code, button, close, success
 // @event visitor-offer-shown, visitor-offer-click, visitor-offer-dismiss, visitor-offer-lead —
 //   bubbling and composed, detail { offerId, experiment, variant } (offerId null for a control),
 //   plus `preview: true` on a preview page view (preview.ts), which sends nothing
