@@ -13,6 +13,7 @@ import type { Rule, RuleAction, RuleConditions } from '../decision/rules.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../decision/segment.js';
 import { DEFAULT_ATTRIBUTION_DAYS, type Experiment, type Variant } from '../experiments/types.js';
 import type { Problem } from './config-error.js';
+import type { UiStrings } from '../offers/ui-strings.js';
 import { closest } from './messages.js';
 import { SEGMENTS, type ExperimentData, type OfferData, type OffersData, type RuleData } from './offers-schema.js';
 import { dropUndefined } from './objects.js';
@@ -44,6 +45,8 @@ export interface OffersConfig {
   experiments: Experiment[];
   /** Share of visitors held out of every offer (0: none). */
   holdout: number;
+  /** The site's own widget words by lower-case language tag, over the shipped tables. */
+  lang?: Record<string, Partial<UiStrings>>;
 }
 
 export function normaliseOffers(data: OffersData, baseDir: string, problems: Problem[]): OffersConfig {
@@ -86,7 +89,8 @@ export function normaliseOffers(data: OffersData, baseDir: string, problems: Pro
 
   // A stable reading order: by section, then by item index; checks of one item keep their order.
   problems.sort((x, y) => sectionRank(x.place) - sectionRank(y.place) || itemIndex(x.place) - itemIndex(y.place));
-  return { thresholds, bySegment, offers, rules, experiments, holdout: data.holdout ?? 0 };
+  const lang = data.lang && Object.fromEntries(Object.entries(data.lang).map(([tag, words]) => [tag.toLowerCase(), dropUndefined(words)]));
+  return { thresholds, bySegment, offers, rules, experiments, holdout: data.holdout ?? 0, ...(lang ? { lang } : {}) };
 }
 
 /** ` (did you mean "launch-week"?)` for an id one typo away from a defined one, else ''. */

@@ -217,6 +217,13 @@ export const offersShape = {
   offers: z.array(offerSchema).optional(),
   rules: z.array(ruleSchema).optional().describe('Checked top to bottom; the first whose conditions all hold decides.'),
   experiments: z.array(experimentSchema).optional(),
+  lang: z
+    .record(
+      z.string().regex(/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i, 'expected a language tag, like "de" or "pt-BR"'),
+      uiStrings,
+    )
+    .optional()
+    .describe('The widget\'s words by page language ({"de": {"copyCode": "Code kopieren"}}), over the shipped tables (en, fr).'),
   holdout: z
     .number()
     .min(0)

@@ -91,15 +91,20 @@ export function readLang(value: unknown): string | null {
   return typeof value === 'string' && value.length <= 35 && TAG.test(value) ? value.toLowerCase() : null;
 }
 
+/** The site's own tables (the offers file's `lang`), by lower-case language tag. */
+export type LangTables = Readonly<Record<string, Partial<UiStrings>>>;
+
 /**
- * What the widget must change from its English defaults for a page in `lang` and an offer's own
- * `strings` (which win in every language), or undefined when nothing differs.
+ * What the widget must change from its English defaults for a page in `lang`, or undefined when
+ * nothing differs. First found wins, key by key: the offer's own `strings`, the site's table for
+ * the tag, for its primary subtag, then the shipped table for the tag, for its primary subtag.
  */
-export function uiStringsFor(lang: string | null, own: Partial<UiStrings> | undefined): Partial<UiStrings> | undefined {
-  const table = lang === null ? undefined : (BUILT_IN_LANGS[lang] ?? BUILT_IN_LANGS[lang.split('-')[0] ?? '']);
+export function uiStringsFor(lang: string | null, own: Partial<UiStrings> | undefined, site: LangTables = {}): Partial<UiStrings> | undefined {
+  const primary = lang?.split('-')[0] ?? '';
+  const tables = lang === null ? [] : [site[lang], site[primary], BUILT_IN_LANGS[lang], BUILT_IN_LANGS[primary]];
   const out: Partial<UiStrings> = {};
   for (const key of UI_STRING_KEYS) {
-    const value = own?.[key] ?? table?.[key];
+    const value = own?.[key] ?? tables.map((t) => t?.[key]).find((v) => v !== undefined);
     if (value !== undefined && value !== EN[key]) out[key] = value;
   }
   return Object.keys(out).length > 0 ? out : undefined;

@@ -13,7 +13,7 @@ import { OfferFactsCache } from '../offers/facts-cache.js';
 import type { PoolStock } from '../offers/pool-stock.js';
 import type { PoolSync } from '../offers/pool-sync.js';
 import { NO_FACTS, needsFacts, publicOffer, type Materialized } from '../offers/public-offer.js';
-import { readLang, uiStringsFor } from '../offers/ui-strings.js';
+import { readLang, uiStringsFor, type LangTables } from '../offers/ui-strings.js';
 import { previewAnswer } from '../preview/answer.js';
 import type { PreviewKey } from '../preview/token.js';
 import type { StoreRef } from '../store/store-ref.js';
@@ -25,6 +25,8 @@ import { readVisitorId, VISITOR_COOKIE } from '../visitor-id.js';
 export interface OffersSnapshot {
   readonly policy: Policy;
   readonly pools: ReadonlyMap<string, readonly string[]>;
+  /** The offers file's own words by language (`lang`). */
+  readonly config?: { readonly lang?: LangTables };
 }
 
 export interface OfferRouteDeps {
@@ -75,6 +77,7 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
   function decideRequest(req: Request, res: Response): void | Promise<void> {
     // The page's language picks the widget's words (sent with the offer, see send()).
     res.locals.lang = readLang(req.query.lang);
+    res.locals.langTables = offers().config?.lang;
     const page = readPage(req.query.path, req.query.referrer);
     if (page === null) return send(res, noOffer('invalid-path'));
     // A preview needs no visitor, cookie or DataFast, and touches no store (preview/answer.ts).
@@ -167,7 +170,7 @@ export function offerHandler({ cache, offers, store, poolSync, stock, holdMs, lo
 function send(res: Response, decided: OfferResponse): void {
   const offer = decided.offer;
   const lang = typeof res.locals.lang === 'string' ? res.locals.lang : null;
-  const body = offer === null ? decided : { ...decided, offer: { ...offer, strings: uiStringsFor(lang, offer.strings) } };
+  const body = offer === null ? decided : { ...decided, offer: { ...offer, strings: uiStringsFor(lang, offer.strings, res.locals.langTables as LangTables | undefined) } };
   const text = JSON.stringify(body);
   // The decision is this visitor's own: no shared cache may keep it, and it varies with the cookie.
   // Written directly (no res.json) because an ETag on a no-store answer is wasted work.

@@ -41,3 +41,15 @@ describe('offer strings', () => {
     expect(check({ strings: { close: '  ' } }).ok).toBe(false);
   });
 });
+
+describe('the lang table', () => {
+  it('keeps each language’s words under its lower-case tag', () => {
+    const c = checkOffers({ lang: { 'pt-BR': { close: 'Fechar' }, de: { copyCode: 'Code kopieren' } } });
+    expect(c.ok && c.config.lang).toEqual({ 'pt-br': { close: 'Fechar' }, de: { copyCode: 'Code kopieren' } });
+  });
+
+  it('refuses a tag that is not a language, and an unknown word', () => {
+    expect(checkOffers({ lang: { german: { close: 'x' } } }).ok).toBe(false);
+    expect(checkOffers({ lang: { de: { clsoe: 'x' } } }).ok).toBe(false);
+  });
+});

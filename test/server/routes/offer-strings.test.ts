@@ -16,10 +16,10 @@ const LOW = personas.low.visitorId;
 const coupon = (fields: Partial<Offer> = {}): Offer =>
   ({ id: 'c', kind: 'coupon', placement: 'slide-in', trigger: { type: 'immediate' }, headline: 'H', body: 'B', code: 'X1', codePool: null, discountLabel: '10%', expiresInMinutes: null, ...fields }) as Offer;
 
-async function mount(offer: Offer): Promise<MountedRouter> {
+async function mount(offer: Offer, lang?: Record<string, Record<string, string>>): Promise<MountedRouter> {
   const options: VisitorOffersOptions = {
     datafast: { apiKey: SIM.apiKey, apiUrl: suite.sim.url, timeoutMs: 400 },
-    decisions: { offers: [offer], rules: [{ id: 'everyone', when: {}, then: { offer: offer.id } }] },
+    decisions: { offers: [offer], rules: [{ id: 'everyone', when: {}, then: { offer: offer.id } }], ...(lang ? { lang } : {}) },
     dataDir: suite.baseDir,
     logger: suite.log.logger,
   };
@@ -62,6 +62,13 @@ describe('the widget’s words in the offer answer', () => {
     expect((await get(m)).body.offer.strings).toEqual({ copyCode: 'Grab it' });
     const fr = (await get(m, 'fr')).body.offer.strings;
     expect(fr).toMatchObject({ copyCode: 'Grab it', close: 'Fermer' });
+  });
+
+  it('the offers file’s own `lang` table: a new language, and a shipped one changed key by key', async () => {
+    const m = await mount(coupon(), { de: { copyCode: 'Code kopieren', close: 'Schließen' }, FR: { close: 'Fermer l’offre' } });
+    expect((await get(m, 'de-CH')).body.offer.strings).toEqual({ copyCode: 'Code kopieren', close: 'Schließen' });
+    expect((await get(m, 'fr')).body.offer.strings).toMatchObject({ close: 'Fermer l’offre', copyCode: 'Copier le code' });
+    expect((await get(m)).body.offer).not.toHaveProperty('strings');
   });
 
   it('an image path travels with the offer', async () => {
