@@ -4,7 +4,7 @@
 // focused, and leads into the offer; it leaves with the offer and never exists for inline offers.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { appeared, catalogue, coupon, focusInfo, offerTag, pageFor, paras, settledProbe } from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { startHarness, STRICT_CSP, type Harness, type Visit } from './harness';
 
 const now = { type: 'immediate' } as const;
 const PLACEMENTS = ['inline', 'bar', 'slide-in'] as const;
@@ -20,9 +20,9 @@ describe.concurrent('focus around an offer (headless Chromium)', () => {
     await h?.close();
   });
 
-  const open = async (placement: (typeof PLACEMENTS)[number]): Promise<Visit> => {
+  const open = async (placement: (typeof PLACEMENTS)[number], csp?: string): Promise<Visit> => {
     const body = `<header><a id="home" href="#top">Home</a></header><main><h1>Focus</h1><button id="mine" type="button">Mine</button>${offerTag({ page: pageFor(`focus-${placement}`) })}${paras(1, 3)}<a id="last" href="#end">Last</a></main>`;
-    const v = await h.visit(h.hostPage({ body, head: '<link rel="stylesheet" href="/assets/reserve.css">' }), { persona: 'low', context: { reducedMotion: 'reduce' } });
+    const v = await h.visit(h.hostPage({ body, head: '<link rel="stylesheet" href="/assets/reserve.css">', ...(csp ? { csp } : {}) }), { persona: 'low', context: { reducedMotion: 'reduce' } });
     await appeared(v.page);
     return v;
   };
@@ -75,6 +75,18 @@ describe.concurrent('focus around an offer (headless Chromium)', () => {
       await v.close();
     });
   }
+
+  it('the skip link works under a strict CSP (its styles are CSSOM): hidden, then shown on focus, no violation', async ({ expect }) => {
+    const v = await open('slide-in', STRICT_CSP);
+    const skip = v.page.locator('[data-visitor-offer-skip]');
+    const size = () => skip.evaluate((el) => el.getBoundingClientRect().width);
+    expect(await size()).toBeLessThanOrEqual(1);
+    await skip.focus();
+    expect(await size()).toBeGreaterThan(40);
+    expect((await v.probe()).violations).toEqual([]);
+    expect(v.consoleErrors).toEqual([]);
+    await v.close();
+  });
 
   it('inline: no skip link (it is in the page where it was placed)', async ({ expect }) => {
     const v = await open('inline');
