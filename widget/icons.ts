@@ -18,4 +18,4 @@ const PATHS: Record<PublicOffer['kind'] | 'done', TemplateResult> = {
 
 /** The kind's icon (or the success check), decorative: the headline says what it is. */
 export const icon = (name: keyof typeof PATHS): TemplateResult =>
-  svg`<svg class="i" viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${PATHS[name]}</svg>`;
+  svg`<svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${PATHS[name]}</svg>`;

@@ -47,6 +47,7 @@ input { border-color: var(--ln) }
 .hd h2 { margin: 0 }
 .hd .e { margin: 2px 0 6px }
 .v {
+  position: relative;
   flex: none;
   display: grid; place-items: center;
   width: 44px; height: 44px;
@@ -55,10 +56,8 @@ input { border-color: var(--ln) }
   background: color-mix(in srgb, var(--a) 16%, var(--b));
   color: var(--al, var(--a));
 }
-.v { position: relative }
 /* the image covers the icon, which shows again if the image fails (it is removed) */
 .v img { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: cover }
-.i { width: 24px; height: 24px }
 /* the coupon's icon is round, the others' square */
 .coupon .v { border-radius: 50% }
 /* the lead's success state: a check, the thanks, what happens next */
