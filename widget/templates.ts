@@ -4,8 +4,8 @@
 // the element).
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import { clock } from './countdown';
-import { preview } from './preview';
-import type { LeadMagnetOffer, Placement, PublicOffer } from './types';
+import { shared } from './shared';
+import type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer } from './types';
 
 /** What the templates read from <visitor-offer>. */
 export interface OfferView {
@@ -22,6 +22,10 @@ export interface OfferView {
   onKey_(e: KeyboardEvent): void;
   copy_(e: Event): Promise<void>;
   submit_(e: SubmitEvent): Promise<void>;
+  /** In the page's flow (inline, or a push bar). */
+  inFlow_: boolean;
+  /** The call to action was followed. */
+  follow_(): void;
 }
 
 export function view(v: OfferView, o: PublicOffer, where: Placement): TemplateResult {
@@ -29,7 +33,7 @@ export function view(v: OfferView, o: PublicOffer, where: Placement): TemplateRe
   if (where === 'modal') {
     return html`<dialog part="container" class="c" aria-labelledby="h" @close=${v.dismiss_} @keydown=${v.onKey_}>${content}</dialog>`;
   }
-  return html`<div part="container" class="c ${where}" role="region" aria-label=${v.label_()} @keydown=${v.onKey_}>${content}</div>`;
+  return html`<div part="container" class="c ${where}${where === 'bar' && v.inFlow_ ? ' push' : ''}" role="region" aria-label=${v.label_()} @keydown=${v.onKey_}>${content}</div>`;
 }
 
 function badge(o: PublicOffer): TemplateResult | typeof nothing {
@@ -40,9 +44,17 @@ function badge(o: PublicOffer): TemplateResult | typeof nothing {
 function kind(v: OfferView, o: PublicOffer): TemplateResult {
   if (o.kind === 'lead_magnet') return form(v, o);
   if (o.kind === 'urgency') {
-    return html`${timer(v, 'Ends in')}${v.viewers_ > 1 ? html`<p class="t live">${v.viewers_} people are viewing now</p>` : nothing}`;
+    return html`${timer(v, 'Ends in')}${v.viewers_ > 1 ? html`<p class="t live">${v.viewers_} people are viewing now</p>` : nothing}${cta(v, o)}`;
   }
-  return html`<div class="row k"><code part="code">${o.code}</code><button class="b" part="button" @click=${v.copy_}>${v.copied_ ? html`Copied ✓` : html`Copy code`}</button></div>${timer(v, 'Code expires in')}`;
+  return html`<div class="row k"><code part="code">${o.code}</code><button class="b" part="button" @click=${v.copy_}>${v.copied_ ? html`Copied ✓` : html`Copy code`}</button></div>${cta(v, o)}${timer(v, 'Code expires in')}`;
+}
+
+// The server accepts only these (offers schema); checked again here, as any link the page gets.
+const LINK = /^(https?:\/\/|\/(?![/\\]))/i;
+
+function cta(v: OfferView, o: PublicCouponOffer | PublicUrgencyOffer): TemplateResult | typeof nothing {
+  const c = o.cta;
+  return c && LINK.test(c.url) ? html`<a class="b cta" part="cta" href=${c.url} @click=${v.follow_}>${c.label}</a>` : nothing;
 }
 
 function timer(v: OfferView, label: string): TemplateResult | typeof nothing {
@@ -52,7 +64,7 @@ function timer(v: OfferView, label: string): TemplateResult | typeof nothing {
 }
 
 function form(v: OfferView, o: LeadMagnetOffer): TemplateResult {
-  if (v.lead_ === 'done') return html`<p class="t">${preview ? 'Preview — not sent. ' : ''}Thank you! ${o.assetName} is on its way: check your inbox.</p>`;
+  if (v.lead_ === 'done') return html`<p class="t">${shared.preview ? 'Preview — not sent. ' : ''}Thank you! ${o.assetName} is on its way: check your inbox.</p>`;
   const busy = v.lead_ === 'busy';
   const error = v.lead_ === 'bad' || v.lead_ === 'error';
   return html`<form @submit=${v.submit_} aria-busy=${busy}><label for="e">Email address</label><div class="row"><input id="e" name="email" type="email" required autocomplete="email" placeholder="you@example.com" aria-invalid=${v.lead_ === 'bad'} aria-describedby=${error ? 'err' : nothing} @input=${(e: Event) => (e.target as HTMLInputElement).setCustomValidity('')}><button class="b" part="button" aria-disabled=${busy}>${busy ? 'Sending…' : o.buttonLabel}</button></div>${error ? html`<p class="err" id="err">${v.leadError_()}</p>` : nothing}<p class="fine">${o.consentText}</p></form>`;
