@@ -9,6 +9,8 @@
 //   6–8. state that lasts and scales (bench/state.ts): two instances + Redis against one on the
 //      cached path, lead writes/s on SQLite and Postgres, start-up with 1,000,000 stored exposures.
 //      `npm run bench -- state` runs these sections alone.
+//   9. the widget per page view (bench/widget.ts): bytes without and with an offer, and the time
+//      from /offer's answer to an immediate offer on screen. `npm run bench -- widget` alone.
 // Servers run in worker threads (the heap test in a child process with --expose-gc), the load
 // comes from this thread; everything listens on 127.0.0.1 port 0 and stops by itself at the end.
 import { fork } from 'node:child_process';
@@ -24,6 +26,7 @@ import { SIMULATED_DATAFAST_DEFAULTS } from '../demo/simulated-datafast';
 import type { VisitorCacheStats } from '../server/cache/visitor-cache';
 import { fixed, int, line, mb, ok, pad, padEnd, percentile } from './format';
 import { stateSections, stateSummary } from './state';
+import { widgetSection, widgetSummary } from './widget';
 import type { Command, CommandMessage, CommandResult, HeapResult, LoopTime, ServerRole, WorkerMessage } from './protocol';
 
 const CONNECTIONS = 50;
@@ -486,6 +489,7 @@ async function main(): Promise<void> {
     await bigRecords();
     line();
     const state = await stateSections(simFast);
+    const widget = await widgetSection();
 
     const grown = h.heapFull - h.heapBefore;
     line('summary');
@@ -500,6 +504,7 @@ async function main(): Promise<void> {
       `heap: +${mb(grown)} MB for ${int(h.sizeFull)} cached visitors (${int(grown / h.sizeFull)} bytes/visitor); size after +${int(h.extraInserted)} more: ${int(h.sizeAfterExtra)} ${ok(h.sizeFull === h.bound && h.sizeAfterExtra === h.bound)}`,
     );
     for (const l of stateSummary(state)) line(l);
+    for (const l of widgetSummary(widget)) line(l);
     line(`(whole bench ${fixed((performance.now() - started) / 1000, 1)} s)`);
   } finally {
     for (const w of workers) await w.stop();
@@ -523,4 +528,5 @@ async function stateOnly(): Promise<void> {
 
 if (process.argv[2] === 'big-records') await bigRecords();
 else if (process.argv[2] === 'state') await stateOnly();
+else if (process.argv[2] === 'widget') await widgetSection();
 else await main();

@@ -8,7 +8,7 @@ import type { Segment } from './decision/segment.js';
 import { readVisitorId } from './visitor-id.js';
 
 import type { Trigger } from './decision/offer.js';
-export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from './decision/offer.js';
+export type { Cta, LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from './decision/offer.js';
 
 /** The experiment arm a visitor is in, as `GET /offer` tells the browser. */
 export interface OfferExperiment {

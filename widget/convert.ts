@@ -23,7 +23,7 @@ export async function convert(c?: Conversion): Promise<boolean> {
     // keepalive: sent even when the page navigates away right after calling. The options are in
     // events.ts's order, which gzip finds cheaper.
     const body = JSON.stringify({ ...c, type: 'conversion' } satisfies ConversionEvent);
-    return !preview && (await fetch(`${apiOf(document.querySelector<HTMLElement & { endpoint?: string | null }>('visitor-offer'))}/events`, { method: 'POST', body, keepalive: true })).ok;
+    return !preview && (await fetch(`${apiOf({ endpoint: document.querySelector('visitor-offer')?.getAttribute('endpoint') })}/events`, { method: 'POST', body, keepalive: true })).ok;
   } catch {
     return false;
   }

@@ -1,5 +1,5 @@
 // The lead magnet's form: the email check and the POST {endpoint}/leads.
-import { preview } from './preview';
+import { shared } from './shared';
 
 // Our own check on top of type=email: something@domain.tld, as the server's check wants.
 export const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*\.[^\s@.]{2,}$/;
@@ -7,7 +7,7 @@ export const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*\.[^\s@.]{2,}$/;
 /** POSTs the lead; the HTTP status, or 0 when the server could not be reached. A preview succeeds without sending. */
 export async function sendLead(api: string, email: string, offerId: string, token: string | undefined): Promise<number> {
   try {
-    const res = preview ? { status: 202 } : await fetch(`${api}/leads`, {
+    const res = shared.preview ? { status: 202 } : await fetch(`${api}/leads`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email, offerId, token }),

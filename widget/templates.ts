@@ -5,9 +5,9 @@
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import { clock } from './countdown';
 import { icon } from './icons';
-import { preview } from './preview';
+import { shared } from './shared';
 import { say } from './strings';
-import type { LeadMagnetOffer, Placement, PublicOffer } from './types';
+import type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer } from './types';
 
 /** What the templates read from <visitor-offer>. */
 export interface OfferView {
@@ -24,6 +24,10 @@ export interface OfferView {
   onKey_(e: KeyboardEvent): void;
   copy_(e: Event): Promise<void>;
   submit_(e: SubmitEvent): Promise<void>;
+  /** In the page's flow (inline, or a push bar). */
+  inFlow_: boolean;
+  /** The call to action was followed. */
+  follow_(): void;
 }
 
 export function view(v: OfferView, o: PublicOffer, where: Placement): TemplateResult {
@@ -31,7 +35,7 @@ export function view(v: OfferView, o: PublicOffer, where: Placement): TemplateRe
   if (where === 'modal') {
     return html`<dialog part="container" class="c ${o.kind}" aria-labelledby="h" @close=${v.dismiss_} @keydown=${v.onKey_}>${content}</dialog>`;
   }
-  return html`<div part="container" class="c ${where} ${o.kind}" tabindex="-1" role="region" aria-label=${v.label_()} @keydown=${v.onKey_}>${content}</div>`;
+  return html`<div part="container" class="c ${where}${where === 'bar' && v.inFlow_ ? ' push' : ''} ${o.kind}" tabindex="-1" role="region" aria-label=${v.label_()} @keydown=${v.onKey_}>${content}</div>`;
 }
 
 /** The offer's own image over the kind's icon (which shows if the image fails to load), in a fixed box. */
@@ -47,9 +51,17 @@ function badge(o: PublicOffer): TemplateResult | typeof nothing {
 function kind(v: OfferView, o: PublicOffer): TemplateResult {
   if (o.kind === 'lead_magnet') return form(v, o);
   if (o.kind === 'urgency') {
-    return html`${timer(v, o, 'endsIn')}${v.viewers_ > 1 ? html`<p class="t live">${say(o.strings, 'viewing', { n: v.viewers_ })}</p>` : nothing}`;
+    return html`${timer(v, o, 'endsIn')}${v.viewers_ > 1 ? html`<p class="t live">${say(o.strings, 'viewing', { n: v.viewers_ })}</p>` : nothing}${cta(v, o)}`;
   }
-  return html`<div class="row k"><code part="code">${o.code}</code><button class="b" part="button" @click=${v.copy_}>${v.copied_ ? html`${say(o.strings, 'copied')} ✓` : html`${say(o.strings, 'copyCode')}`}</button></div>${timer(v, o, 'codeExpiresIn')}`;
+  return html`<div class="row k"><code part="code">${o.code}</code><button class="b" part="button" @click=${v.copy_}>${v.copied_ ? html`${say(o.strings, 'copied')} ✓` : html`${say(o.strings, 'copyCode')}`}</button></div>${cta(v, o)}${timer(v, o, 'codeExpiresIn')}`;
+}
+
+// The server accepts only these (offers schema); checked again here, as any link the page gets.
+const LINK = /^(https?:\/\/|\/(?![/\\]))/i;
+
+function cta(v: OfferView, o: PublicCouponOffer | PublicUrgencyOffer): TemplateResult | typeof nothing {
+  const c = o.cta;
+  return c && LINK.test(c.url) ? html`<a class="b cta" part="cta" href=${c.url} @click=${v.follow_}>${c.label}</a>` : nothing;
 }
 
 function timer(v: OfferView, o: PublicOffer, label: 'endsIn' | 'codeExpiresIn'): TemplateResult | typeof nothing {
@@ -62,7 +74,7 @@ function form(v: OfferView, o: LeadMagnetOffer): TemplateResult {
   const s = o.strings;
   if (v.lead_ === 'done') {
     // The success state: a check, the thanks, the asset's name and what happens next.
-    return html`<div class="ok" part="success"><div class="v">${icon('done')}</div><p><strong>${say(s, 'leadDone')}</strong>${preview ? `${say(s, 'previewNotSent')} ` : ''}${say(s, 'leadNext', { asset: o.assetName })}</p></div>`;
+    return html`<div class="ok" part="success"><div class="v">${icon('done')}</div><p><strong>${say(s, 'leadDone')}</strong>${shared.preview ? `${say(s, 'previewNotSent')} ` : ''}${say(s, 'leadNext', { asset: o.assetName })}</p></div>`;
   }
   const busy = v.lead_ === 'busy';
   // invalid: our own check refused it; bad: the server did (400); error: anything else

@@ -2,40 +2,31 @@
 // trigger and shows it as an inline card, a top bar, a slide-in or a modal dialog — the element's
 // lifecycle and its handlers; what it looks like is templates.ts, where it goes placement.ts.
 //
-// @attr endpoint      base URL of the API (default: the directory the widget script was loaded from)
-// @attr placement     inline | bar | slide-in | modal — overrides the decision's placement
-// @attr page          the page path sent to /offer (default: location.pathname + location.search)
-// @attr dismiss-days  how long a dismissal is remembered (default 7)
-// @attr max-views     how often an offer may be shown per 24 h in this browser (default 5)
-// @attr timeout       ms to wait for /offer before giving up and rendering nothing (default 2000)
-// @attr debug         logs why nothing is shown, with console.debug
-// @attr theme         "light" keeps the light look under prefers-color-scheme: dark
-// @slot headline, body — replace the offer's texts
-// @csspart container, visual, image, headline, body, code, button, close, success
-// @event visitor-offer-shown, visitor-offer-click, visitor-offer-dismiss, visitor-offer-lead —
-//   bubbling and composed, detail { offerId, experiment, variant } (offerId null for a control),
-//   plus `preview: true` on a preview page view (preview.ts), which sends nothing
+// Attributes (endpoint, placement, accept, push, page, dismiss-days, max-views, timeout, debug, theme),
+// slots, parts and the visitor-offer-* events are documented in README.md (Put the widget on your
+// pages); the events' detail is { offerId, experiment, variant } (offerId null for a control),
+// plus `preview: true` on a preview page view, which sends nothing.
+// Defined by render.ts, the rendering chunk the loader (loader.ts) imports when there is an offer.
 //
 // Lifecycle: IDLE (renders nothing) → ARMED (decision kept, trigger waiting; only an empty,
-// invisible live region) → MEASURING (inline only: laid out out of flow, invisible, to learn
-// whether it fits the space the page reserved) → SHOWN → CLOSED (nothing again). Any failure
-// stays in IDLE.
+// invisible live region) → MEASURING (in the flow only — inline, push bar: laid out out of flow,
+// invisible, to learn whether it fits the space the page reserved) → SHOWN → CLOSED (nothing
+// again). Any failure stays in IDLE.
 //
 // Members ending in `_` are private: build.mjs shortens their names (esbuild mangleProps), which
 // keeps the rendering chunk inside its gzip budget. Public attributes/properties have plain names.
 import { html, nothing, type TemplateResult } from 'lit/html.js';
 import { copyCode, pinWidth } from './copy-code';
 import { deadline, milestone } from './countdown';
-import { getDecision } from './decision';
 import { apiOf } from './endpoint';
 import { track } from './events';
-import { deepActive } from './focus';
+import { cycleTab, deepActive } from './focus';
 import { EMAIL, sendLead } from './lead-form';
 import { activeVisitors } from './live';
 import { claim, firstTime, release, rememberDismissal, rememberView, suppressed } from './memory';
-import { isPlacement, whenPlaceable } from './placement';
-import { preview } from './preview';
+import { declined, FLOAT_MS, overflow, wanted, whenOutOfView } from './placement';
 import { ReactiveBase } from './reactive';
+import { shared } from './shared';
 import { whenSeen } from './seen';
 import { addSkipLink } from './skip-link';
 import { say } from './strings';
@@ -63,6 +54,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     maxViews: { type: Number, attribute: 'max-views' },
     timeout: { type: Number },
     debug: { type: Boolean },
+    push: { type: Boolean },
     phase_: { state: true },
     now_: { state: true },
     msg_: { state: true },
@@ -78,6 +70,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   declare maxViews: number | null;
   declare timeout: number | null;
   declare debug: boolean;
+  declare push: boolean;
   declare private phase_: number;
   declare now_: number;
   /** Text of the polite live region. */
@@ -88,6 +81,8 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   declare viewers_: number;
 
   private decision_: OfferResponse | null = null;
+  /** An inline offer whose place stayed in view too long: shown as a slide-in. */
+  private float_ = false;
   until_: number | null = null;
   private secondsLeft_ = Infinity;
   /** Where focus goes back to when the offer closes: where it was before the modal opened, or before it moved into the offer. */
@@ -99,7 +94,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   constructor() {
     super();
     this.endpoint = this.placement = this.page = this.dismissDays = this.maxViews = this.timeout = null;
-    this.debug = this.copied_ = false;
+    this.debug = this.push = this.copied_ = false;
     this.phase_ = this.now_ = this.viewers_ = 0;
     this.msg_ = this.lead_ = '';
     // Focus arriving from the page (a composed event: relatedTarget is the page's element).
@@ -133,8 +128,21 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     return this.decision_?.offer ?? null;
   }
 
+  /** The placement asked for (attribute, else decision). */
+  private get wanted_(): Placement | undefined {
+    return wanted(this.placement, this.offer_?.placement);
+  }
+
+  /** Where it shows: inline floats as a slide-in on the drop-in element, or when its place could not take it. */
   private get where_(): Placement | undefined {
-    return [this.placement, this.offer_?.placement].find(isPlacement);
+    const p = this.wanted_;
+    return p === 'inline' && (this.float_ || shared.dropIn === this) ? 'slide-in' : p;
+  }
+
+  /** In the page's flow: inline, or a bar in `push` mode (until it floats). */
+  get inFlow_(): boolean {
+    const p = this.where_;
+    return p === 'inline' || (p === 'bar' && this.push && !this.float_);
   }
 
   private log_(...what: unknown[]): void {
@@ -144,7 +152,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   private async start_(): Promise<void> {
     const run = ++this.run_;
     this.phase_ = IDLE;
-    const d = await getDecision(this.api_, this.page || location.pathname + location.search, num(this.timeout, 2000));
+    const d = await shared.decide(this.api_, this.page || location.pathname + location.search, num(this.timeout, 2000));
     if (run !== this.run_) return;
     this.decision_ = d;
     // An arm without offer (a control) shows nothing, but goes through what its stand-in offer
@@ -152,10 +160,15 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     const shown = d?.offer;
     const o = shown ?? d?.experiment?.as;
     if (!o) return this.log_('no offer:', d ? d.reason : 'no decision');
-    const why = suppressed(o.id, num(this.dismissDays, 7), num(this.maxViews, 5)) ?? (claim(o.id, this) ? null : 'shown by another element');
-    if (why || (shown && !this.where_)) return this.log_(o.id, why ?? 'unknown placement');
+    const p = this.wanted_;
+    const why =
+      (shown && (p ? declined(this, p, shared.dropIn === this) : 'unknown placement')) ||
+      suppressed(o.id, num(this.dismissDays, 7), num(this.maxViews, 5)) ||
+      (claim(o.id, this) ? null : 'shown by another element');
+    if (why) return this.log_(o.id, why);
+    this.log_(o.id, 'waiting for its trigger:', o.trigger.type);
     this.phase_ = ARMED;
-    this.stops_.push(armTrigger(o.trigger, () => (shown ? void this.reveal_(run) : this.seen_(null, o.id))));
+    this.stops_.push(armTrigger(o.trigger, () => (shown ? void this.reveal_(run) : this.seen_(null, o.id)), shared.answered.get(this)));
   }
 
   /** Reports the exposure once `target` (null: the page) has been seen, once per offer and page view. */
@@ -176,20 +189,30 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
       this.every_(30_000, () => document.visibilityState === 'visible' && void this.loadLive_());
     }
     start();
-    if (this.where_ === 'inline') {
+    if (this.inFlow_) {
       this.phase_ = MEASURING;
-      await this.updateComplete;
-      // More than the reserved space would push what follows: shown once that is not seen.
-      await whenPlaceable(this, this.renderRoot.querySelector('.m'), this.stops_);
-      if (run !== this.run_) return;
+      await this.done_;
+      // More than the reserved space would push what follows: shown once that is not seen, or
+      // else floated, so that it is seen all the same.
+      const over = overflow(this, this.root_.querySelector('.m'));
+      if (over) {
+        const what = this.where_ === 'bar' ? 'bar (push)' : 'inline';
+        this.log_(o.id, `${what}: needs ${over[0]} px, its place has ${over[1]} px; shown once the place is out of view, or floating after ${FLOAT_MS} ms`);
+        this.float_ = !(await whenOutOfView(this, FLOAT_MS, this.stops_));
+        if (run !== this.run_) return;
+        if (this.float_) this.log_(o.id, `${what}: its place stayed in view; shown as a ${this.where_}`);
+      }
       start(); // a countdown from first display starts now
     }
     this.phase_ = SHOWN;
     rememberView(o.id);
     if (this.until_ !== null) this.ticking_ = this.every_(1000, () => this.tick_());
-    await this.updateComplete;
+    await this.done_;
     if (run !== this.run_) return;
-    const dialog = this.renderRoot.querySelector('dialog');
+    // Laid out in the page: with the loader's 'visitor-offers:answer', the time an offer takes
+    // from /offer's answer to the screen (npm run bench).
+    performance.mark('visitor-offers:visible');
+    const dialog = this.root_.querySelector('dialog');
     if (dialog) {
       this.back_ = deepActive();
       try {
@@ -203,11 +226,11 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
       this.stops_.push(
         addSkipLink(say(o.strings, 'skip'), (from) => {
           this.back_ = from;
-          this.renderRoot.querySelector<HTMLElement>('.c')?.focus();
+          this.root_.querySelector<HTMLElement>('.c')?.focus();
         }),
       );
     }
-    this.seen_(dialog ? null : this.renderRoot.querySelector('.c'), o.id);
+    this.seen_(dialog ? null : this.root_.querySelector('.c'), o.id);
   }
 
   private every_(ms: number, fn: () => void): Cancel {
@@ -236,7 +259,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
 
   private detail_(): OfferEventDetail {
     const e = this.decision_?.experiment;
-    return { offerId: this.offer_?.id ?? null, experiment: e?.id ?? null, variant: e?.variant ?? null, ...(preview && { preview }) };
+    return { offerId: this.offer_?.id ?? null, experiment: e?.id ?? null, variant: e?.variant ?? null, ...(shared.preview && { preview: true as const }) };
   }
 
   /** Sends `type` to /events (unless null) and dispatches `visitor-offer-<name>`. */
@@ -252,7 +275,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
 
   // Event handlers are methods: Lit calls them with `this` = the element.
   close_(): void {
-    const dialog = this.renderRoot.querySelector('dialog');
+    const dialog = this.root_.querySelector('dialog');
     if (dialog) dialog.close(); // its close event dismisses
     else this.dismiss_();
   }
@@ -270,19 +293,13 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   /** Escape closes (bar and slide-in when focus is inside; the dialog natively too); Tab cycles in the modal. */
   onKey_(e: KeyboardEvent): void {
     if (e.key === 'Escape') this.close_();
-    if (e.key !== 'Tab' || this.where_ !== 'modal') return;
-    const all = [...this.renderRoot.querySelectorAll<HTMLElement>('button,input')];
-    const [first, last] = e.shiftKey ? [all.at(-1), all[0]] : [all[0], all.at(-1)];
-    if (this.shadowRoot?.activeElement === last) {
-      e.preventDefault();
-      first?.focus();
-    }
+    if (e.key === 'Tab' && this.where_ === 'modal') cycleTab(this.root_, e);
   }
 
   async copy_(e: Event): Promise<void> {
     this.report_('click', 'click');
     const button = e.currentTarget as HTMLElement;
-    if (!(await copyCode((this.offer_ as PublicCouponOffer).code, button, this.renderRoot.querySelector('code')))) return;
+    if (!(await copyCode((this.offer_ as PublicCouponOffer).code, button, this.root_.querySelector('code')))) return;
     this.copied_ = true;
     this.msg_ = say((this.offer_ as PublicOffer).strings, 'codeCopied');
     this.stops_.push(
@@ -296,7 +313,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
 
   async submit_(e: SubmitEvent): Promise<void> {
     e.preventDefault();
-    const input = this.renderRoot.querySelector('input');
+    const input = this.root_.querySelector('input');
     if (!input || this.lead_ === 'busy') return;
     const email = input.value.trim();
     if (!EMAIL.test(email)) {
@@ -312,6 +329,10 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     const o = this.offer_ as PublicOffer;
     this.msg_ = status === 202 ? `${say(o.strings, 'leadDone')} ${say(o.strings, 'leadNext', { asset: o.kind === 'lead_magnet' ? o.assetName : '' })}` : this.leadError_();
     if (status === 202) this.report_(null, 'lead'); // the server counts the lead as the conversion
+  }
+
+  follow_(): void {
+    this.report_('click', 'click'); // sent by beacon if the page is left at once
   }
 
   leadError_(): string {

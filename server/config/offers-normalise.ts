@@ -140,13 +140,14 @@ function normaliseOffer(o: OfferData, place: string, baseDir: string, add: Add):
         codePool: pool === null ? null : isAbsolute(pool) ? resolve(pool) : resolve(baseDir, pool),
         discountLabel: o.discountLabel,
         expiresInMinutes: o.expiresInMinutes ?? null,
+        ...(o.cta && { cta: { label: o.cta.label, url: o.cta.url } }),
       };
     }
     case 'urgency': {
       const deadline = o.deadline ?? null;
       const countdownMinutes = o.countdownMinutes ?? null;
       if (deadline !== null && countdownMinutes !== null) add(`${place}.countdownMinutes`, 'set either "deadline" or "countdownMinutes", not both');
-      return { id: o.id, kind: 'urgency', ...base, deadline, countdownMinutes, showLiveActivity: o.showLiveActivity ?? false };
+      return { id: o.id, kind: 'urgency', ...base, deadline, countdownMinutes, showLiveActivity: o.showLiveActivity ?? false, ...(o.cta && { cta: { label: o.cta.label, url: o.cta.url } }) };
     }
     case 'lead_magnet':
       return { id: o.id, kind: 'lead_magnet', ...base, assetName: o.assetName, buttonLabel: o.buttonLabel, consentText: o.consentText };

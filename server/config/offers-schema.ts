@@ -17,6 +17,7 @@ export const TEXT_LIMITS = {
   assetName: 120,
   buttonLabel: 40,
   consentText: 600,
+  ctaLabel: 40,
 } as const;
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -75,6 +76,15 @@ const imagePath = z
     'expected an image on your own site: a path like "/images/guide.png" (no http://, no //host)',
   );
 const uiStrings = obj(Object.fromEntries(UI_STRING_KEYS.map((k) => [k, text(UI_STRING_MAX).optional()])) as Record<(typeof UI_STRING_KEYS)[number], z.ZodOptional<ReturnType<typeof text>>>);
+/** http(s), or a path on the site itself ("/pricing", not "//other.site"): nothing else is a link the widget follows. */
+const ctaUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((u) => /^https?:\/\/[^\s/?#]+[^\s]*$/i.test(u) || /^\/(?![/\\])[^\s]*$/.test(u), 'expected an http(s) URL or a path on this site starting with "/", like "/checkout?coupon={code}"');
+const cta = obj({ label: text(TEXT_LIMITS.ctaLabel), url: ctaUrl })
+  .optional()
+  .describe('A call to action: {"label":"Start free trial","url":"/signup"}; a coupon\'s url may carry {code}, replaced by the visitor\'s code.');
 
 const offerBase = {
   id: offerId.describe('Unique id, named by rules and experiments and sent in events.'),
@@ -107,6 +117,7 @@ export const offerSchema = z.discriminatedUnion('kind', [
       .describe('A file of single-use codes, one per line, relative to the offers file.'),
     discountLabel: text(TEXT_LIMITS.discountLabel),
     expiresInMinutes: minutes.nullable().optional().describe("Minutes from the visitor's first exposure until the code expires."),
+    cta,
   }),
   obj({
     ...offerBase,
@@ -117,6 +128,7 @@ export const offerSchema = z.discriminatedUnion('kind', [
       .optional(),
     countdownMinutes: minutes.nullable().optional().describe("A countdown from the visitor's first exposure."),
     showLiveActivity: z.boolean().optional().describe('Show "N people are viewing now".'),
+    cta: cta.refine((c) => !c?.url.includes('{code}'), { message: 'only a coupon has a {code} to put in its URL', path: ['url'] }),
   }),
   obj({
     ...offerBase,

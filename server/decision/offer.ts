@@ -14,6 +14,16 @@ export type Trigger =
   | { type: 'scroll'; percent: number }
   | { type: 'exit-intent' };
 
+/**
+ * A call to action: a link shown with the offer, its click reported as a `click` event. `url` is
+ * http(s) or a same-site path; a coupon's may carry `{code}`, replaced by the visitor's code
+ * (URL-encoded) before it reaches the browser.
+ */
+export interface Cta {
+  label: string;
+  url: string;
+}
+
 interface OfferBase {
   id: string;
   placement: Placement;
@@ -35,6 +45,8 @@ export interface CouponOffer extends OfferBase {
   discountLabel: string;
   /** Minutes from the visitor's first exposure until the code expires; null for no expiry. */
   expiresInMinutes: number | null;
+  /** Only when configured. */
+  cta?: Cta;
 }
 
 export interface UrgencyOffer extends OfferBase {
@@ -45,6 +57,8 @@ export interface UrgencyOffer extends OfferBase {
   countdownMinutes: number | null;
   /** Show "N people are viewing now" from /live. */
   showLiveActivity: boolean;
+  /** Only when configured. */
+  cta?: Cta;
 }
 
 export interface LeadMagnetOffer extends OfferBase {

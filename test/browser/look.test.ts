@@ -163,8 +163,10 @@ describe.concurrent('the look of an offer (headless Chromium)', () => {
     expect(answer?.path).not.toContain('lang='); // English is built in: nothing to ask for
     expect(await en.page.locator('visitor-offer [part=button]').innerText()).toBe('Copy code');
     await en.close();
-    // No French in the script every visitor downloads.
-    const bundle = readFileSync('dist/widget/widget.js', 'utf8');
+    // No French in the scripts a visitor downloads (the loader and the rendering chunk).
+    const chunk = (JSON.parse(readFileSync('dist/widget/manifest.json', 'utf8')) as { chunk?: string }).chunk ?? '';
+    expect(chunk).not.toBe('');
+    const bundle = readFileSync('dist/widget/widget.js', 'utf8') + readFileSync(`dist/widget/${chunk}`, 'utf8');
     expect(bundle).not.toContain('Copier');
     expect(bundle).not.toContain('Fermer');
   });
