@@ -45,15 +45,20 @@ await build({ entryPoints: { 'server/cli': './server/cli/main.ts' }, outdir: 'di
 // The demo's static files sit beside its bundle, as they sit beside its source.
 cpSync('demo/public', 'dist/demo/public', { recursive: true });
 
-// The widget: dist/widget/widget.js (ESM) and widget.iife.js (classic <script>), minified, with
-// linked source maps; plus content-hashed copies for long caching and a manifest naming them.
+// The widget, minified, with linked source maps, in two parts:
+// - the loader, dist/widget/widget.js (ESM) and widget.iife.js (classic <script>): asks /offer;
+//   all a visitor without an offer downloads;
+// - the rendering chunk, widget-render.<hash>.js (ESM, lit-html and the element), which the
+//   loader imports from beside its own URL only when there is an offer. Built first: the loader
+//   carries its content-hashed name, so the chunk is cached for good and a new loader names a new one.
+// Plus content-hashed copies of the loader for long caching, and a manifest naming them all.
 const WIDGET_DIR = 'dist/widget';
 rmSync(WIDGET_DIR, { recursive: true, force: true }); // no stale hashed copies
 // widget/styles.ts is written for reading; its css`` text is minified here, as esbuild's CSS.
 const minifyCss = {
   name: 'minify-css-template',
   setup(b) {
-    b.onLoad({ filter: /widget[\\/]styles\.ts$/ }, async ({ path }) => {
+    b.onLoad({ filter: /widget[\\/][\w-]*styles\.ts$/ }, async ({ path }) => {
       const source = readFileSync(path, 'utf8');
       const [whole, text] = /= css`([^`]*)`/.exec(source) ?? [];
       if (whole === undefined) throw new Error(`${path}: no css\`…\` template found`);
@@ -63,7 +68,6 @@ const minifyCss = {
   },
 };
 const widget = {
-  entryPoints: { widget: './widget/loader.ts' },
   outdir: WIDGET_DIR,
   bundle: true,
   platform: 'browser',
@@ -72,20 +76,30 @@ const widget = {
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
   minify: true,
   // Private members are named with a trailing underscore (widget/visitor-offer.ts): shortened.
+  // Each build shortens them its own way: what the loader hands the chunk has plain names.
   mangleProps: /[^_]_$/,
   reserveProps: /^(id|dir)$/,
   sourcemap: 'linked',
-  // Lit's licence notices go to widget.js.LEGAL.txt (served beside it), linked from the bundle.
+  // Lit's licence notices go to <file>.LEGAL.txt (served beside it), linked from the chunk.
   legalComments: 'linked',
   logLevel: 'warning',
   plugins: [minifyCss],
 };
+const chunkBuild = await build({
+  ...widget,
+  entryPoints: { 'widget-render': './widget/render.ts' },
+  entryNames: '[name].[hash]',
+  format: 'esm',
+  metafile: true,
+});
+const chunk = Object.keys(chunkBuild.metafile.outputs).find((f) => f.endsWith('.js')).slice(WIDGET_DIR.length + 1);
+const loader = { ...widget, entryPoints: { widget: './widget/loader.ts' }, define: { VISITOR_OFFERS_CHUNK: JSON.stringify(chunk) } };
 await Promise.all([
   // The operator dashboard (widget/dashboard, served as /dashboard.js) rides along in the ESM build
   // only; it is not part of the widget's size budget.
-  build({ ...widget, entryPoints: { ...widget.entryPoints, dashboard: './widget/dashboard/index.ts' }, format: 'esm' }),
+  build({ ...loader, entryPoints: { ...loader.entryPoints, dashboard: './widget/dashboard/index.ts' }, format: 'esm' }),
   // A classic script has no import.meta: the loader uses document.currentScript there.
-  build({ ...widget, format: 'iife', entryNames: '[name].iife', define: { 'import.meta.url': '""' } }),
+  build({ ...loader, format: 'iife', entryNames: '[name].iife', define: { ...loader.define, 'import.meta.url': '""' } }),
 ]);
 
 /** Copies <name>.js and its map to <name>.<hash8>.js(.map); returns the hashed file name. */
@@ -101,6 +115,7 @@ const manifest = {
   iife: 'widget.iife.js',
   hashed: hashedCopy('widget'),
   hashedIife: hashedCopy('widget.iife'),
+  chunk,
   dashboard: 'dashboard.js',
 };
 writeFileSync(`${WIDGET_DIR}/manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);

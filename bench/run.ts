@@ -11,6 +11,8 @@
 //      `npm run bench -- state` runs these sections alone.
 //   9. the upstream budget at 1,000 distinct visitors a minute, in simulated time (bench/budget.ts):
 //      `npm run bench -- budget` runs it alone (the full run does not: its figures are counts, not speeds).
+//  10. the widget per page view (bench/widget.ts): bytes without and with an offer, and the time
+//      from /offer's answer to an immediate offer on screen. `npm run bench -- widget` alone.
 // Servers run in worker threads (the heap test in a child process with --expose-gc), the load
 // comes from this thread; everything listens on 127.0.0.1 port 0 and stops by itself at the end.
 import { fork } from 'node:child_process';
@@ -27,6 +29,7 @@ import type { VisitorCacheStats } from '../server/cache/visitor-cache';
 import { fixed, int, line, mb, ok, pad, padEnd, percentile } from './format';
 import { stateSections, stateSummary } from './state';
 import { budgetSection } from './budget';
+import { widgetSection, widgetSummary } from './widget';
 import type { Command, CommandMessage, CommandResult, HeapResult, LoopTime, ServerRole, WorkerMessage } from './protocol';
 
 const CONNECTIONS = 50;
@@ -489,6 +492,7 @@ async function main(): Promise<void> {
     await bigRecords();
     line();
     const state = await stateSections(simFast);
+    const widget = await widgetSection();
 
     const grown = h.heapFull - h.heapBefore;
     line('summary');
@@ -503,6 +507,7 @@ async function main(): Promise<void> {
       `heap: +${mb(grown)} MB for ${int(h.sizeFull)} cached visitors (${int(grown / h.sizeFull)} bytes/visitor); size after +${int(h.extraInserted)} more: ${int(h.sizeAfterExtra)} ${ok(h.sizeFull === h.bound && h.sizeAfterExtra === h.bound)}`,
     );
     for (const l of stateSummary(state)) line(l);
+    for (const l of widgetSummary(widget)) line(l);
     line(`(whole bench ${fixed((performance.now() - started) / 1000, 1)} s)`);
   } finally {
     for (const w of workers) await w.stop();
@@ -527,4 +532,5 @@ async function stateOnly(): Promise<void> {
 if (process.argv[2] === 'big-records') await bigRecords();
 else if (process.argv[2] === 'state') await stateOnly();
 else if (process.argv[2] === 'budget') await budgetSection();
+else if (process.argv[2] === 'widget') await widgetSection();
 else await main();

@@ -10,7 +10,7 @@ import { readPostMetricId, readVisitorId, type VisitorIdResult } from './visitor
 import type { Trigger } from './decision/offer.js';
 /** The `reason` of a decision made without a visitor record (`upstream-budget`, `upstream-unavailable`, `bot` …); else `rule:<id>`, `holdout`, a preview's. */
 export type { NoVisitorReason } from './decision/decide.js';
-export type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from './decision/offer.js';
+export type { Cta, LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer, Trigger } from './decision/offer.js';
 
 /** The experiment arm a visitor is in, as `GET /offer` tells the browser. */
 export interface OfferExperiment {

@@ -6,7 +6,7 @@
 // refused it (no DataFast cookie, a bad field) or could not be reached. Never throws or logs.
 import type { ConversionEvent } from '../server/contract';
 import { preview } from './preview';
-import { apiOf, type VisitorOffer } from './visitor-offer';
+import { apiOf } from './endpoint';
 
 /** What a page passes to `convert()`: a value needs its currency and the order id (a string, or an integer like 1001). */
 export type Conversion = Omit<ConversionEvent, 'type'>;
@@ -23,7 +23,7 @@ export async function convert(c?: Conversion): Promise<boolean> {
     // keepalive: sent even when the page navigates away right after calling. The options are in
     // events.ts's order, which gzip finds cheaper.
     const body = JSON.stringify({ ...c, type: 'conversion' } satisfies ConversionEvent);
-    return !preview && (await fetch(`${apiOf(document.querySelector<VisitorOffer>('visitor-offer'))}/events`, { method: 'POST', body, keepalive: true })).ok;
+    return !preview && (await fetch(`${apiOf({ endpoint: document.querySelector('visitor-offer')?.getAttribute('endpoint') })}/events`, { method: 'POST', body, keepalive: true })).ok;
   } catch {
     return false;
   }

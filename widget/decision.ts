@@ -11,7 +11,10 @@ export function getDecision(endpoint: string, page: string, timeoutMs: number): 
   let pending = decisions.get(key);
   if (!pending) {
     const referrer = document.referrer;
-    const url = `${endpoint}/offer?path=${encodeURIComponent(page)}${referrer ? `&referrer=${encodeURIComponent(referrer)}` : ''}${previewQuery}`;
+    // A page in another language than English (built in) asks for its words: the server sends
+    // what differs from English.
+    const lang = document.documentElement.lang;
+    const url = `${endpoint}/offer?path=${encodeURIComponent(page)}${referrer ? `&referrer=${encodeURIComponent(referrer)}` : ''}${lang && !/^en\b/i.test(lang) ? `&lang=${encodeURIComponent(lang)}` : ''}${previewQuery}`;
     pending = load(url, timeoutMs);
     decisions.set(key, pending);
   }

@@ -3,7 +3,7 @@
 // the tab hidden), everything still queued goes out at once with navigator.sendBeacon; fetch
 // keepalive is the fallback when a beacon is refused. Both send the JSON as text/plain (no header
 // to set, no CORS preflight), which the server reads as JSON.
-import { preview } from './preview';
+import { shared } from './shared';
 import type { EventType, OfferEventBody } from './types';
 
 type Queued = [url: string, json: string];
@@ -36,7 +36,7 @@ function flush(useBeacon = leaving()): void {
 
 /** Queues one event with the decision's token (the server reads the experiment and variant from it). A preview sends none. */
 export function track(endpoint: string, type: EventType, offerId: string | null, token: string | undefined): void {
-  if (preview) return;
+  if (shared.preview) return;
   queue.push([`${endpoint}/events`, JSON.stringify({ type, offerId, token } satisfies OfferEventBody)]);
   if (leaving()) return flush();
   if (!scheduled) {

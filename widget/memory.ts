@@ -9,7 +9,7 @@
 // Plus the page-view guard, in module memory: an offer claimed by one <visitor-offer> is not shown
 // by another on the same page view, and its exposure is sent once.
 
-import { preview } from './preview';
+import { shared } from './shared';
 
 const KEY = 'visitor-offers';
 const DAY = 86_400_000;
@@ -33,7 +33,7 @@ function read(): Store {
 }
 
 function update(id: string, change: (seen: Seen, now: number) => void): void {
-  if (preview) return;
+  if (shared.preview) return;
   try {
     const store = read();
     const now = Date.now();
@@ -50,7 +50,7 @@ const recentViews = (seen: Seen | undefined, now: number): number[] =>
 
 /** Why an offer must not be shown now, or null. */
 export function suppressed(id: string, dismissDays: number, maxViews: number): 'dismissed' | 'capped' | null {
-  if (preview) return null;
+  if (shared.preview) return null;
   const seen = read()[id];
   const now = Date.now();
   if (typeof seen?.d === 'number' && now - seen.d < dismissDays * DAY) return 'dismissed';

@@ -10,7 +10,7 @@
 //   form error text #b91c1c on #fff ........................... 6.47:1
 //   live-activity dot #16a34a on #fff (decoration) ............ 3.30:1
 // Themes change them through --visitor-offer-accent / -accent-fg / -bg / -fg: keep the pairs AA.
-import { css } from 'lit';
+import { css } from './reactive';
 
 export const styles = css`
 :host {
@@ -45,14 +45,18 @@ export const styles = css`
 /* .c's position: relative must not undo the UA's position: fixed of a modal dialog (scrolled pages) */
 dialog.c { position: fixed }
 .slide-in { right: 16px; bottom: 16px; width: min(370px, calc(100vw - 32px)) }
+/* the bar: at the bottom of the viewport, where it never covers the site's header and its buttons */
 .bar {
-  top: 0; left: 0; right: 0;
+  bottom: 0; left: 0; right: 0;
   display: flex; flex-wrap: wrap; align-items: center; justify-content: center; gap: 6px 16px;
   border-radius: 0;
-  border-bottom: 3px solid var(--a);
+  border-top: 3px solid var(--a);
   padding: 10px 56px 10px 20px;
-  animation-name: down;
+  animation-name: up;
 }
+/* push: in the page's flow at the element's place, the element sticky at the top */
+:host([push]) { position: sticky; top: 0; z-index: 2147483000 }
+.bar.push { position: relative; border-top: 0; border-bottom: 3px solid var(--a); animation-name: down }
 dialog { width: min(440px, calc(100vw - 32px)); padding: 28px }
 dialog::backdrop { background: rgba(17, 24, 39, .55) }
 h2 { margin: 0 28px 6px 0; font-size: 1.25em; line-height: 1.25 }
@@ -97,6 +101,9 @@ button, input { font: inherit }
   cursor: pointer;
 }
 .b:hover { filter: brightness(1.15) }
+/* the call to action: a link that looks like the button */
+.cta { display: inline-block; margin: 0 0 12px; text-decoration: none }
+.bar .cta { margin: 0 }
 .b[aria-disabled=true] { opacity: .7; cursor: progress }
 .x {
   position: absolute; top: 10px; right: 10px;
@@ -137,5 +144,6 @@ input {
 .sr, .bar label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap }
 @keyframes in { from { opacity: 0; transform: translateY(14px) } }
 @keyframes down { from { transform: translateY(-100%) } }
+@keyframes up { from { transform: translateY(100%) } }
 @media (prefers-reduced-motion: reduce) { * { animation: none !important } }
 `;

@@ -2,6 +2,8 @@
 // is called at most once. The decision is fetched before any trigger is armed.
 //
 // Edge cases, decided here:
+// - delay: counted from `since`, when /offer answered (the loader notes it), so loading the
+//   rendering chunk meanwhile does not lengthen it.
 // - scroll: percent of the scrollable distance, scrollY / (scrollHeight − innerHeight). A page that
 //   cannot scroll (or not by more than 1 px) can never reach it, so there the offer fires once the
 //   visitor has been on the page for 5 s (measured from navigation start); a page that became
@@ -46,7 +48,8 @@ function once(fire: () => void): { go: () => void; stops: Cancel[]; cancel: Canc
 
 export const immediate = (fire: () => void): Cancel => later(0, fire);
 
-export const afterDelay = (seconds: number, fire: () => void): Cancel => later(Math.max(0, seconds) * 1000, fire);
+export const afterDelay = (seconds: number, fire: () => void, since = performance.now()): Cancel =>
+  later(Math.max(0, seconds * 1000 - (performance.now() - since)), fire);
 
 export function onScroll(percent: number, fire: () => void): Cancel {
   const t = once(fire);
@@ -91,12 +94,12 @@ function fastScrollUp(go: () => void): Cancel {
   });
 }
 
-export function armTrigger(trigger: Trigger, fire: () => void): Cancel {
+export function armTrigger(trigger: Trigger, fire: () => void, since?: number): Cancel {
   switch (trigger.type) {
     case 'immediate':
       return immediate(fire);
     case 'delay':
-      return afterDelay(trigger.seconds, fire);
+      return afterDelay(trigger.seconds, fire, since);
     case 'scroll':
       return onScroll(trigger.percent, fire);
     case 'exit-intent':

@@ -13,6 +13,7 @@ import type { Rule, RuleAction, RuleConditions } from '../decision/rules.js';
 import { DEFAULT_THRESHOLDS, type IdentifiedPolicy, type Thresholds } from '../decision/segment.js';
 import { DEFAULT_ATTRIBUTION_DAYS, type Experiment, type Variant } from '../experiments/types.js';
 import type { Problem } from './config-error.js';
+import type { UiStrings } from '../offers/ui-strings.js';
 import { closest } from './messages.js';
 import { SEGMENTS, type ExperimentData, type OfferData, type OffersData, type RuleData } from './offers-schema.js';
 import { dropUndefined } from './objects.js';
@@ -46,6 +47,8 @@ export interface OffersConfig {
   holdout: number;
   /** Only when set; else DEFAULT_IDENTIFIED. */
   identifiedVisitors?: Partial<IdentifiedPolicy>;
+  /** The site's own widget words by lower-case language tag, over the shipped tables. */
+  lang?: Record<string, Partial<UiStrings>>;
 }
 
 export function normaliseOffers(data: OffersData, baseDir: string, problems: Problem[]): OffersConfig {
@@ -89,7 +92,17 @@ export function normaliseOffers(data: OffersData, baseDir: string, problems: Pro
   // A stable reading order: by section, then by item index; checks of one item keep their order.
   problems.sort((x, y) => sectionRank(x.place) - sectionRank(y.place) || itemIndex(x.place) - itemIndex(y.place));
   const identified = dropUndefined({ withoutPrediction: data.identifiedVisitors?.withoutPrediction, leadMagnets: data.identifiedVisitors?.leadMagnets });
-  return { thresholds, bySegment, offers, rules, experiments, holdout: data.holdout ?? 0, ...(data.identifiedVisitors === undefined ? {} : { identifiedVisitors: identified }) };
+  const lang = data.lang && Object.fromEntries(Object.entries(data.lang).map(([tag, words]) => [tag.toLowerCase(), dropUndefined(words)]));
+  return {
+    thresholds,
+    bySegment,
+    offers,
+    rules,
+    experiments,
+    holdout: data.holdout ?? 0,
+    ...(data.identifiedVisitors === undefined ? {} : { identifiedVisitors: identified }),
+    ...(lang ? { lang } : {}),
+  };
 }
 
 /** ` (did you mean "launch-week"?)` for an id one typo away from a defined one, else ''. */
@@ -117,6 +130,7 @@ function normaliseOffer(o: OfferData, place: string, baseDir: string, add: Add):
     trigger: o.trigger ? toTrigger(o.trigger) : { ...defaults.trigger },
     headline: o.headline,
     body: o.body,
+    ...dropUndefined({ image: o.image, strings: o.strings && dropUndefined(o.strings) }),
   };
   switch (o.kind) {
     case 'coupon': {
@@ -138,13 +152,14 @@ function normaliseOffer(o: OfferData, place: string, baseDir: string, add: Add):
         codePool: pool === null ? null : isAbsolute(pool) ? resolve(pool) : resolve(baseDir, pool),
         discountLabel: o.discountLabel,
         expiresInMinutes: o.expiresInMinutes ?? null,
+        ...(o.cta && { cta: { label: o.cta.label, url: o.cta.url } }),
       };
     }
     case 'urgency': {
       const deadline = o.deadline ?? null;
       const countdownMinutes = o.countdownMinutes ?? null;
       if (deadline !== null && countdownMinutes !== null) add(`${place}.countdownMinutes`, 'set either "deadline" or "countdownMinutes", not both');
-      return { id: o.id, kind: 'urgency', ...base, deadline, countdownMinutes, showLiveActivity: o.showLiveActivity ?? false };
+      return { id: o.id, kind: 'urgency', ...base, deadline, countdownMinutes, showLiveActivity: o.showLiveActivity ?? false, ...(o.cta && { cta: { label: o.cta.label, url: o.cta.url } }) };
     }
     case 'lead_magnet':
       return { id: o.id, kind: 'lead_magnet', ...base, assetName: o.assetName, buttonLabel: o.buttonLabel, consentText: o.consentText };

@@ -4,6 +4,7 @@
 // language and normalised by offers-normalise.ts: a single string where a list is expected, a
 // trigger written as "immediate", `"$comment"` keys in every object.
 import { z } from 'zod';
+import { UI_STRING_KEYS, UI_STRING_MAX } from '../offers/ui-strings.js';
 import { unknownKeysMessage } from './messages.js';
 
 export const SEGMENTS = ['low', 'average', 'high', 'customer', 'unknown'] as const;
@@ -16,6 +17,7 @@ export const TEXT_LIMITS = {
   assetName: 120,
   buttonLabel: 40,
   consentText: 600,
+  ctaLabel: 40,
 } as const;
 
 const ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -61,12 +63,37 @@ export const triggerSchema = z
   .union([triggerShorthand, triggerObject])
   .describe('When the offer shows: "immediate", "exit-intent", {"type":"delay","seconds":5} or {"type":"scroll","percent":50}.');
 
+// Same origin only: a path ("/img/guide.png") or a relative one ("img/guide.png"); never a scheme,
+// a protocol-relative "//host", a backslash or whitespace. A strict CSP (img-src 'self') allows it,
+// and no third party learns who saw the offer.
+const imagePath = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(1024)
+  .refine(
+    (p) => !/^[a-z][a-z0-9+.-]*:/i.test(p) && !p.startsWith('//') && !/[\\\s]/.test(p),
+    'expected an image on your own site: a path like "/images/guide.png" (no http://, no //host)',
+  );
+const uiStrings = obj(Object.fromEntries(UI_STRING_KEYS.map((k) => [k, text(UI_STRING_MAX).optional()])) as Record<(typeof UI_STRING_KEYS)[number], z.ZodOptional<ReturnType<typeof text>>>);
+/** http(s), or a path on the site itself ("/pricing", not "//other.site"): nothing else is a link the widget follows. */
+const ctaUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine((u) => /^https?:\/\/[^\s/?#]+[^\s]*$/i.test(u) || /^\/(?![/\\])[^\s]*$/.test(u), 'expected an http(s) URL or a path on this site starting with "/", like "/checkout?coupon={code}"');
+const cta = obj({ label: text(TEXT_LIMITS.ctaLabel), url: ctaUrl })
+  .optional()
+  .describe('A call to action: {"label":"Start free trial","url":"/signup"}; a coupon\'s url may carry {code}, replaced by the visitor\'s code.');
+
 const offerBase = {
   id: offerId.describe('Unique id, named by rules and experiments and sent in events.'),
   placement: z.enum(PLACEMENTS).optional().describe('Default: coupon slide-in, urgency bar, lead magnet inline.'),
   trigger: triggerSchema.optional(),
   headline: text(TEXT_LIMITS.headline),
   body: text(TEXT_LIMITS.body),
+  image: imagePath.optional().describe('A picture served by your own site, shown instead of the kind\'s icon: "/images/guide.png".'),
+  strings: uiStrings.optional().describe('The widget\'s own words for this offer, in any language: {"copyCode": "Copier le code"}.'),
 };
 
 export const offerSchema = z.discriminatedUnion('kind', [
@@ -90,6 +117,7 @@ export const offerSchema = z.discriminatedUnion('kind', [
       .describe('A file of single-use codes, one per line, relative to the offers file.'),
     discountLabel: text(TEXT_LIMITS.discountLabel),
     expiresInMinutes: minutes.nullable().optional().describe("Minutes from the visitor's first exposure until the code expires."),
+    cta,
   }),
   obj({
     ...offerBase,
@@ -100,6 +128,7 @@ export const offerSchema = z.discriminatedUnion('kind', [
       .optional(),
     countdownMinutes: minutes.nullable().optional().describe("A countdown from the visitor's first exposure."),
     showLiveActivity: z.boolean().optional().describe('Show "N people are viewing now".'),
+    cta: cta.refine((c) => !c?.url.includes('{code}'), { message: 'only a coupon has a {code} to put in its URL', path: ['url'] }),
   }),
   obj({
     ...offerBase,
@@ -208,6 +237,13 @@ export const offersShape = {
   offers: z.array(offerSchema).optional(),
   rules: z.array(ruleSchema).optional().describe('Checked top to bottom; the first whose conditions all hold decides.'),
   experiments: z.array(experimentSchema).optional(),
+  lang: z
+    .record(
+      z.string().regex(/^[a-z]{2,3}(-[a-z0-9]{1,8})*$/i, 'expected a language tag, like "de" or "pt-BR"'),
+      uiStrings,
+    )
+    .optional()
+    .describe('The widget\'s words by page language ({"de": {"copyCode": "Code kopieren"}}), over the shipped tables (en, fr).'),
   holdout: z
     .number()
     .min(0)

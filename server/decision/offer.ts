@@ -1,5 +1,6 @@
 // The offer shapes the decision carries to the widget, and the built-in offers used when the
 // site owner has not written any. Display fields only: nothing here is about the visitor.
+import type { UiStrings } from '../offers/ui-strings.js';
 
 /** A coupon for the unlikely to buy, urgency for high potential, a lead magnet where data is thin. */
 export type OfferKind = 'coupon' | 'urgency' | 'lead_magnet';
@@ -13,12 +14,26 @@ export type Trigger =
   | { type: 'scroll'; percent: number }
   | { type: 'exit-intent' };
 
+/**
+ * A call to action: a link shown with the offer, its click reported as a `click` event. `url` is
+ * http(s) or a same-site path; a coupon's may carry `{code}`, replaced by the visitor's code
+ * (URL-encoded) before it reaches the browser.
+ */
+export interface Cta {
+  label: string;
+  url: string;
+}
+
 interface OfferBase {
   id: string;
   placement: Placement;
   trigger: Trigger;
   headline: string;
   body: string;
+  /** A picture from the site's own origin (a path like /img/guide.png), shown beside the headline instead of the kind's icon. */
+  image?: string;
+  /** The widget's words changed for this offer (in every language). */
+  strings?: Partial<UiStrings>;
 }
 
 export interface CouponOffer extends OfferBase {
@@ -30,6 +45,8 @@ export interface CouponOffer extends OfferBase {
   discountLabel: string;
   /** Minutes from the visitor's first exposure until the code expires; null for no expiry. */
   expiresInMinutes: number | null;
+  /** Only when configured. */
+  cta?: Cta;
 }
 
 export interface UrgencyOffer extends OfferBase {
@@ -40,6 +57,8 @@ export interface UrgencyOffer extends OfferBase {
   countdownMinutes: number | null;
   /** Show "N people are viewing now" from /live. */
   showLiveActivity: boolean;
+  /** Only when configured. */
+  cta?: Cta;
 }
 
 export interface LeadMagnetOffer extends OfferBase {

@@ -2,7 +2,7 @@
 // single-use pool when configured) and the times that are theirs (expiry counted from their first
 // exposure). Pure: the facts come from the store (one query, only for offers that need them) and a
 // pool code is held for the visitor by the caller when `hold` asks for one (their exposure claims it).
-import type { Offer, PublicOffer } from '../decision/offer.js';
+import type { Cta, Offer, PublicOffer } from '../decision/offer.js';
 import type { VisitorOfferFacts } from '../store/store.js';
 
 export type WithdrawnReason = 'coupon-pool-empty' | 'coupon-expired' | 'deadline-passed';
@@ -19,6 +19,9 @@ export interface NeedsCode {
 export const NO_FACTS: VisitorOfferFacts = { firstExposureAt: null, code: null };
 
 const MINUTE = 60_000;
+
+/** The call to action with the visitor's own code in its URL, URL-encoded, wherever it says `{code}`. */
+export const withCodeIn = (cta: Cta, code: string): Cta => ({ label: cta.label, url: cta.url.replaceAll('{code}', encodeURIComponent(code)) });
 
 /** Whether the offer depends on the visitor's stored facts (first exposure, pool code): if not, the store is not asked. */
 export function needsFacts(offer: Offer): boolean {
@@ -48,7 +51,8 @@ export function publicOffer(offer: Offer, facts: VisitorOfferFacts, now: number)
       if (expiresAtMs !== null && expiresAtMs <= now) return { offer: null, reason: 'coupon-expired' };
       const { codePool: _pool, code: fixed, ...display } = offer;
       const expiresAt = expiresAtMs === null ? null : new Date(expiresAtMs).toISOString();
-      const withCode = (code: string | null): Materialized => (code === null ? { offer: null, reason: 'coupon-pool-empty' } : { offer: { ...display, code, expiresAt } });
+      const withCode = (code: string | null): Materialized =>
+        code === null ? { offer: null, reason: 'coupon-pool-empty' } : { offer: { ...display, code, expiresAt, ...(display.cta && { cta: withCodeIn(display.cta, code) }) } };
       if (fixed !== null) return withCode(fixed);
       if (facts.code !== null) return withCode(facts.code);
       return { hold: true, withCode };

@@ -1,4 +1,4 @@
-// GET /offer?path=/pricing&referrer=… — the decision for the visitor in the cookie. Always 200 JSON:
+// GET /offer?path=/pricing&referrer=…&lang=fr — the decision for the visitor in the cookie. Always 200 JSON:
 // a failure anywhere becomes a safe "no offer" with its reason, never an error page for the widget.
 import type { Request, RequestHandler, Response } from 'express';
 import type { VisitorCache } from '../cache/visitor-cache.js';
@@ -15,6 +15,7 @@ import { OfferFactsCache } from '../offers/facts-cache.js';
 import type { PoolStock } from '../offers/pool-stock.js';
 import type { PoolSync } from '../offers/pool-sync.js';
 import { NO_FACTS, needsFacts, publicOffer, type Materialized } from '../offers/public-offer.js';
+import { readLang, uiStringsFor, type LangTables } from '../offers/ui-strings.js';
 import { previewAnswer } from '../preview/answer.js';
 import type { PreviewKey } from '../preview/token.js';
 import type { StoreRef } from '../store/store-ref.js';
@@ -28,6 +29,8 @@ import { VISITOR_COOKIE } from '../visitor-id.js';
 export interface OffersSnapshot {
   readonly policy: Policy;
   readonly pools: ReadonlyMap<string, readonly string[]>;
+  /** The offers file's own words by language (`lang`). */
+  readonly config?: { readonly lang?: LangTables };
 }
 
 export interface OfferRouteDeps {
@@ -85,6 +88,9 @@ export function offerHandler({ visitorSource = { provider: 'datafast', cookie: V
   };
 
   function decideRequest(req: Request, res: Response): void | Promise<void> {
+    // The page's language picks the widget's words (sent with the offer, see send()).
+    res.locals.lang = readLang(req.query.lang);
+    res.locals.langTables = offers().config?.lang;
     const page = readPage(req.query.path, req.query.referrer);
     if (page === null) return send(res, noOffer('invalid-path'));
     // A preview needs no visitor, cookie or DataFast, and touches no store (preview/answer.ts).
@@ -186,7 +192,10 @@ export function offerHandler({ visitorSource = { provider: 'datafast', cookie: V
   }
 }
 
-function sendAs(vary: string, res: Response, body: OfferResponse): void {
+function sendAs(vary: string, res: Response, decided: OfferResponse): void {
+  const offer = decided.offer;
+  const lang = typeof res.locals.lang === 'string' ? res.locals.lang : null;
+  const body = offer === null ? decided : { ...decided, offer: { ...offer, strings: uiStringsFor(lang, offer.strings, res.locals.langTables as LangTables | undefined) } };
   const text = JSON.stringify(body);
   // The decision is this visitor's own: no shared cache may keep it, and it varies with the cookie.
   // Written directly (no res.json) because an ETag on a no-store answer is wasted work.

@@ -1,6 +1,8 @@
 // GET /widget.js and friends — the browser bundle built by build.mjs into dist/widget:
 //   /widget.js, /widget.iife.js              ETag (content hash), public, max-age=300, 304 on If-None-Match
 //   /widget.<hash8>.js, /widget.iife.<hash8>.js   public, max-age=31536000, immutable
+//   /widget-render.<hash>.js                 the rendering chunk the loader imports when there is an
+//                                            offer (manifest `chunk`), cached like the hashed files
 //   /dashboard.js                            the operator dashboard's bundle, cached like widget.js
 //   the .LEGAL.txt licence notices beside each of them, and their .map files with `sourceMaps:
 //   'public'` only. Otherwise a map is not served (404) and the bundles are served without their
@@ -29,6 +31,8 @@ interface WidgetManifest {
   iife: string;
   hashed: string;
   hashedIife?: string;
+  /** The rendering chunk (content-hashed), which widget.js imports beside itself. */
+  chunk?: string;
   /** The operator dashboard (routes/dashboard.ts loads it). */
   dashboard?: string;
 }
@@ -81,6 +85,7 @@ function catalogue(manifest: WidgetManifest, maps: boolean): Map<string, string>
   add(manifest.iife, SHORT);
   add(manifest.hashed, IMMUTABLE);
   add(manifest.hashedIife, IMMUTABLE);
+  add(manifest.chunk, IMMUTABLE);
   add(manifest.dashboard, SHORT);
   return files;
 }

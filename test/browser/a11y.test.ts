@@ -227,7 +227,7 @@ describe.concurrent('accessibility (headless Chromium)', () => {
           if (reducedMotion === 'reduce') {
             expect([name, running]).toEqual(['none', 0]);
           } else {
-            expect(name).toBe(placement === 'bar' ? 'down' : 'in');
+            expect(name).toBe(placement === 'bar' ? 'up' : 'in');
           }
         }
         await v.close();

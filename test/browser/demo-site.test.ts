@@ -163,7 +163,7 @@ describe('the demo site in headless Chromium', () => {
       let where = 'unknown';
       if (el.tagName === 'DIALOG') where = el.matches(':modal') ? 'modal' : 'dialog';
       else if (css.position === 'fixed') {
-        if (r.top === 0 && Math.round(r.width) === innerWidth) where = 'bar';
+        if (Math.round(r.bottom) === innerHeight && Math.round(r.width) === innerWidth) where = 'bar';
         else if (Math.abs(innerWidth - r.right - 16) < 2 && Math.abs(innerHeight - r.bottom - 16) < 2) where = 'slide-in';
       } else if (root.host.closest('.offer-band')) where = 'inline';
       const kind = el.querySelector('[part=code]') ? 'coupon' : el.querySelector('input[type=email]') ? 'lead_magnet' : el.querySelector('[role=timer]') ? 'urgency' : 'unknown';

@@ -59,7 +59,7 @@ describe('widget smoke (headless Chromium)', () => {
     const csp = await h.visit(h.hostPage({ title: 'Strict CSP', csp: STRICT_CSP }), { persona: 'high' });
     const bar = csp.page.locator('visitor-offer [part=container]');
     await bar.waitFor({ state: 'visible', timeout: 5000 });
-    expect(await bar.evaluate((el) => [getComputedStyle(el).position, getComputedStyle(el).top])).toEqual(['fixed', '0px']);
+    expect(await bar.evaluate((el) => [getComputedStyle(el).position, getComputedStyle(el).bottom])).toEqual(['fixed', '0px']);
     expect(csp.consoleErrors).toEqual([]);
     await csp.close();
   });

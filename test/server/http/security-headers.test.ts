@@ -62,6 +62,9 @@ const post =
   (path: string, body: string, headers: Record<string, string> = {}): Send =>
   (origin) =>
     fetch(api(origin, path), { method: 'POST', body, headers: { 'content-type': 'application/json', origin, ...headers } });
+/** The built rendering chunk's file name (dist/widget/manifest.json), read when a test runs. */
+const builtChunk = (): string => (JSON.parse(readFileSync(join(WIDGET_DIR, 'manifest.json'), 'utf8')) as { chunk: string }).chunk;
+
 const fetchGet =
   (path: string, headers: Record<string, string> = {}): Send =>
   (origin) =>
@@ -80,7 +83,8 @@ const ROUTER_REQUESTS: Array<[label: string, status: number, send: Send]> = [
   ['the dashboard page', 200, fetchGet('/dashboard')],
   ['the dashboard data without a token', 401, fetchGet('/dashboard/data')],
   ['widget.js', 200, fetchGet('/widget.js')],
-  ['the widget licence notice', 200, fetchGet('/widget.js.LEGAL.txt')],
+  ['the rendering chunk', 200, (origin) => fetchGet(`/${builtChunk()}`)(origin)],
+  ['the widget licence notice (Lit, in the chunk)', 200, (origin) => fetchGet(`/${builtChunk()}.LEGAL.txt`)(origin)],
   ['dashboard.js', 200, fetchGet('/dashboard.js')],
 ];
 

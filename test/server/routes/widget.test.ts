@@ -29,7 +29,8 @@ function fakeBundle(): string {
     'widget.iife.js': '(()=>{})();\n',
     'widget.0123abcd.js': 'console.log("esm");\n//# sourceMappingURL=widget.0123abcd.js.map\n',
     'widget.0123abcd.js.map': '{"version":3,"mappings":""}',
-    'manifest.json': JSON.stringify({ esm: 'widget.js', iife: 'widget.iife.js', hashed: 'widget.0123abcd.js' }),
+    'widget-render.AB12CD34.js': 'export function start(){}\n',
+    'manifest.json': JSON.stringify({ esm: 'widget.js', iife: 'widget.iife.js', hashed: 'widget.0123abcd.js', chunk: 'widget-render.AB12CD34.js' }),
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
@@ -77,6 +78,16 @@ describe('widget routes', () => {
     expect((await request(a).get('/visitor-offers/widget.0123abcd.js.map')).headers['cache-control']).toContain('immutable');
     const legal = await request(a).get('/visitor-offers/widget.js.LEGAL.txt');
     expect(legal.headers['content-type']).toBe('text/plain; charset=utf-8');
+  });
+
+  it('serves the rendering chunk the manifest names as immutable, and no other chunk name', async () => {
+    const a = app({ dir });
+    const chunk = await request(a).get('/visitor-offers/widget-render.AB12CD34.js');
+    expect(chunk.status).toBe(200);
+    expect(chunk.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(chunk.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(chunk.headers['access-control-allow-origin']).toBe('*'); // a module imported across origins needs CORS
+    expect((await request(a).get('/visitor-offers/widget-render.ZZZZZZZZ.js')).status).toBe(404);
   });
 
   it('passes anything else on (no file outside the manifest is readable)', async () => {
