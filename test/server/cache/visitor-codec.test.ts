@@ -37,7 +37,7 @@ const visitor: fc.Arbitrary<Visitor> = fc.record({
     }),
     { nil: null },
   ),
-  pages: fc.record({ visitedPricing: fc.boolean(), visitedCheckout: fc.boolean(), avgSessionSeconds: fc.option(fc.nat(), { nil: null }) }),
+  behaviour: fc.record({ avgSessionSeconds: fc.option(fc.nat(), { nil: null }), visitedPricing: fc.boolean(), visitedCheckout: fc.boolean(), referrerHost: fc.option(fc.domain(), { nil: null }) }),
 }, { requiredKeys: ['visitorId', 'identity', 'activity', 'identified', 'prediction'] });
 
 const lookup: fc.Arbitrary<CachedLookup> = fc.oneof(

@@ -121,7 +121,6 @@ describe('parseVisitorResponse', () => {
           completedGoals: [{ name: 'newsletter_signup', timestamp: '2025-04-11T03:38:54.253Z', origin: null }],
         },
         identified: true,
-        pages: { visitedPricing: false, visitedCheckout: false, avgSessionSeconds: 0 },
         prediction: { score: 72, confidence: 0.831, conversionRate: 0.0138, expectedValue: 3.089 },
       });
     });
@@ -148,7 +147,6 @@ describe('parseVisitorResponse', () => {
         },
         identified: true,
         // A day apart: two sessions of one page view each.
-        pages: { visitedPricing: true, visitedCheckout: false, avgSessionSeconds: 0 },
         prediction: { score: 38, confidence: 0.64, conversionRate: 0.004, expectedValue: 0.98 },
       });
     });

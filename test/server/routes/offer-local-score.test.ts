@@ -79,10 +79,10 @@ describe('GET /offer with the local score when-missing', () => {
     expect((await offer(m, personas.low.visitorId)).body).toMatchObject({ segment: 'low', scoreSource: 'provider' });
   });
 
-  it('does not score an identified visitor without a prediction (DataFast gives customers none)', async () => {
+  it('does not score an identified visitor without a prediction: a customer (DataFast gives customers none)', async () => {
     const m = await mount({ localScore: { mode: 'when-missing' } });
     const body = (await offer(m, IDENTIFIED.visitorId)).body;
-    expect(body.segment).toBe('unknown');
+    expect(body.segment).toBe('customer');
     expect(body).not.toHaveProperty('scoreSource');
   });
 
