@@ -332,7 +332,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   }
 
   follow_(): void {
-    this.report_('click', 'click'); // sent by beacon if the page is left at once
+    this.report_('click', 'click'); // a beacon, sent before the link's navigation starts
   }
 
   leadError_(): string {
