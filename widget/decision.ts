@@ -1,6 +1,8 @@
 // GET {endpoint}/offer, once per page view: one promise per endpoint + page, shared by every
 // <visitor-offer> on the page. Any failure (network, timeout, non-200, bad JSON, unexpected shape)
 // resolves to null — the widget then renders nothing — and never throws or logs an error.
+// Where PostMetric's browser script runs, its visitor id goes along as X-Visitor-Id (the server
+// uses it when no analytics cookie is readable).
 import { previewQuery } from './preview';
 import type { OfferResponse } from './types';
 
@@ -21,11 +23,32 @@ export function getDecision(endpoint: string, page: string, timeoutMs: number): 
   return pending;
 }
 
+declare global {
+  interface Window {
+    postMetric?: { getVisitorId?: () => unknown };
+  }
+}
+
+/**
+ * window.postMetric.getVisitorId(), when the page has that API and it gives a PostMetric id (the
+ * server's rule: 1–128 letters, digits, _ or -; anything else could not even be a header value);
+ * else undefined. A missing or throwing API is no id, never an error.
+ */
+function postMetricId(): string | undefined {
+  try {
+    const id = window.postMetric?.getVisitorId?.();
+    return typeof id === 'string' && /^[\w-]{1,128}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function load(url: string, timeoutMs: number): Promise<OfferResponse | null> {
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const res = await fetch(url, { signal: abort.signal });
+    const id = postMetricId();
+    const res = await fetch(url, { signal: abort.signal, ...(id && { headers: { 'x-visitor-id': id } }) });
     // The body is read under the same deadline: a server that stalls mid-body is a timeout too.
     const body: unknown = res.status === 200 ? await res.json() : null;
     return isDecision(body) ? body : null;
