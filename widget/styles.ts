@@ -24,7 +24,14 @@ export const styles = css`
   --f:var(--visitor-offer-fg,#111827);
   --r:var(--visitor-offer-radius,14px);
   --r2:calc(var(--r)*.6);
-  font: 15px/1.45 var(--visitor-offer-font,system-ui,sans-serif);
+  --ok:#15803d;
+  --er:#b91c1c;
+  --ln:rgba(17,24,39,.4);
+  font: 15px/1.45 system-ui, sans-serif;
+  /* the page's own typeface unless --visitor-offer-font says otherwise */
+  font-family: var(--visitor-offer-font, inherit);
+  /* one alignment, whatever the page's text-align around the element */
+  text-align: start;
 }
 :host([hidden]) { display: none }
 * { box-sizing: border-box }
@@ -81,12 +88,12 @@ p { margin: 0 0 14px }
 .row { display: flex; flex-wrap: wrap; gap: 8px; margin: 0 0 12px }
 code {
   flex: 1 1 8em;
-  border: 1.5px dashed var(--a);
+  border: 1.5px dashed var(--al, var(--a));
   border-radius: var(--r2);
   padding: 9px 12px;
   background: var(--b);
   background: color-mix(in srgb, var(--a) 8%, var(--b));
-  color: var(--a);
+  color: var(--al, var(--a));
   font: 700 1.05em/1.4 ui-monospace, monospace; letter-spacing: .1em; text-align: center;
 }
 button, input { font: inherit }
@@ -117,7 +124,7 @@ button, input { font: inherit }
 }
 .bar .x { top: calc(50% - 16px) }
 .x:hover { opacity: 1; background: rgba(127, 127, 127, .15) }
-:focus-visible { outline: 2px solid var(--a); outline-offset: 2px }
+:focus-visible { outline: 2px solid var(--al, var(--a)); outline-offset: 2px }
 /* countdown and live activity */
 .t { margin: 0; font-size: .88em; opacity: .8; font-variant-numeric: tabular-nums }
 .live:before {
@@ -132,13 +139,13 @@ label { display: block; margin: 0 0 4px; font-size: .85em; font-weight: 600 }
 input {
   flex: 1 1 11em;
   min-width: 0;
-  border: 1.5px solid rgba(17, 24, 39, .4);
+  border: 1.5px solid var(--ln);
   border-radius: var(--r2);
   padding: 8px 12px;
   background: var(--b);
   color: var(--f);
 }
-.err { margin: 0 0 10px; color: #b91c1c; font-weight: 600 }
+.err { margin: 0 0 10px; color: var(--er); font-weight: 600 }
 .fine { margin: 0; font-size: .78em; opacity: .8 }
 /* visually hidden, still read: the polite live region; the bar's email label */
 .sr, .bar label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap }

@@ -1,4 +1,4 @@
-// The element's look on top of styles.ts: the host page's font, dark-scheme defaults, the picture
+// The element's look on top of styles.ts: dark-scheme defaults, the picture
 // beside the headline, the lead's success state, and small-screen layouts. build.mjs minifies this
 // css`` text like styles.ts's.
 //
@@ -14,17 +14,6 @@
 import { css } from './reactive';
 
 export const themeStyles = css`
-:host {
-  /* the page's own typeface unless --visitor-offer-font says otherwise */
-  font-family: var(--visitor-offer-font, inherit);
-  /* one alignment, whatever the page's text-align around the element */
-  text-align: start;
-  font-size: 15px;
-  line-height: 1.45;
-  --ok: #15803d;
-  --er: #b91c1c;
-  --ln: rgba(17, 24, 39, .4);
-}
 @media (prefers-color-scheme: dark) {
   :host(:not([theme=light])) {
     --b: var(--visitor-offer-bg, #1f2937);
@@ -36,10 +25,6 @@ export const themeStyles = css`
   }
   :host(:not([theme=light])) .c { box-shadow: 0 18px 40px -12px rgba(0, 0, 0, .6), 0 0 0 1px rgba(249, 250, 251, .16) }
 }
-code { color: var(--al, var(--a)); border-color: var(--al, var(--a)) }
-:focus-visible { outline-color: var(--al, var(--a)) }
-input { border-color: var(--ln) }
-.err { color: var(--er) }
 /* headline row: the picture, then badge and headline; the right padding keeps clear of the close
    button, so a long badge never runs under it */
 .hd { display: flex; align-items: flex-start; gap: 12px; margin: 0 0 10px; padding-right: 30px }

@@ -10,10 +10,10 @@ const DIR = fileURLToPath(new URL('../../dist/widget/', import.meta.url));
 // the loader and the rendering chunk (lit-html and the element).
 const LOADER_BUDGET = 2.5 * 1024;
 // The target is 10 KB (10,240 B); lit-html (3.1 KB) and the styles (1.3 KB) leave too little for
-// the element as it is, so this is the ceiling it must not grow past until it is trimmed there.
-// The look and accessibility work (kind icons, dark and phone styles, the English words table,
-// the skip link) added ~1.6 KB to the 11.5 KB this was: 13,216 B measured when it was set.
-const OFFER_BUDGET = 13 * 1024;
+// the element as it is, so this is the ceiling it must not grow past until it is trimmed there
+// (splitting the chunk per offer kind is the next step). Measured when it was set: 13,141 B (loader
+// 1,575, ESM and IIFE, + chunk 11,566).
+const OFFER_BUDGET = 13_150;
 
 const read = (name: string): string => {
   const file = join(DIR, name);
