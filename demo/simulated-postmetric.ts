@@ -55,6 +55,8 @@ export interface SimulatedPostMetric {
   readonly calls: RecordedCall[];
   readonly goals: RecordedPostMetricGoal[];
   callCount(filter?: PostMetricCallFilter): number;
+  /** How many answers were 429 (its own rate limit, or an injected `rate-limit` fault). */
+  rateLimitedCount(): number;
   /** Empties `calls` and `goals`, and starts a fresh rate-limit window. */
   resetCalls(): void;
   addVisitor(persona: PostMetricPersona): void;
@@ -119,6 +121,7 @@ export async function startSimulatedPostMetric(options: SimulatedPostMetricOptio
   let active: { fault: Fault; match: PostMetricFaultMatch; remaining: number | null } | null = null;
   let window = { start: now(), used: 0 };
   const calls: RecordedCall[] = [];
+  let rateLimited = 0;
   const goals: RecordedPostMetricGoal[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -174,6 +177,7 @@ export async function startSimulatedPostMetric(options: SimulatedPostMetricOptio
 
   function send(res: ServerResponse, reply: Reply, rateHeaders: Record<string, string>): void {
     if (res.destroyed || res.writableEnded) return;
+    if (reply.status === 429) rateLimited++;
     const text = JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...rateHeaders, ...reply.headers });
     res.end(text);
@@ -294,8 +298,10 @@ export async function startSimulatedPostMetric(options: SimulatedPostMetricOptio
     callCount(filter) {
       return filter ? calls.filter((c) => routeOf(c.method, c.path) === filter).length : calls.length;
     },
+    rateLimitedCount: () => rateLimited,
     resetCalls() {
       calls.length = 0;
+      rateLimited = 0;
       goals.length = 0;
       window = { start: now(), used: 0 };
     },
