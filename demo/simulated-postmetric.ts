@@ -60,6 +60,8 @@ export interface SimulatedPostMetric {
   /** Empties `calls` and `goals`, and starts a fresh rate-limit window. */
   resetCalls(): void;
   addVisitor(persona: PostMetricPersona): void;
+  /** Changes the requests a minute per key (null: back to the one it started with); the window starts afresh. */
+  setRateLimit(perMinute: number | null): void;
   setFault(fault: Fault | null, options?: PostMetricFaultOptions): void;
   close(): Promise<void>;
 }
@@ -108,7 +110,8 @@ function hugeRecord(envelope: unknown, bytes: number): string {
 
 export async function startSimulatedPostMetric(options: SimulatedPostMetricOptions = {}): Promise<SimulatedPostMetric> {
   const apiKey = options.apiKey ?? SIMULATED_POSTMETRIC_DEFAULTS.apiKey;
-  const limit = options.rateLimitPerMinute ?? SIMULATED_POSTMETRIC_DEFAULTS.rateLimitPerMinute;
+  const startLimit = options.rateLimitPerMinute ?? SIMULATED_POSTMETRIC_DEFAULTS.rateLimitPerMinute;
+  let limit = startLimit;
   const latencyMs = Math.max(0, options.latencyMs ?? 0);
   const keepAlive = options.keepProcessAlive ?? false;
   const now = options.now ?? Date.now;
@@ -306,6 +309,10 @@ export async function startSimulatedPostMetric(options: SimulatedPostMetricOptio
       window = { start: now(), used: 0 };
     },
     addVisitor,
+    setRateLimit(perMinute) {
+      limit = perMinute ?? startLimit;
+      window = { start: now(), used: 0 };
+    },
     setFault(fault, faultOptions = {}) {
       if (fault === null) {
         active = null;
