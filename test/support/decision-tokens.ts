@@ -4,7 +4,7 @@
 import request from 'supertest';
 import type { Server } from 'node:http';
 import type { OfferResponse } from '../../server/contract';
-import { DecisionKey, signDecision, type DecisionClaims } from '../../server/decision-token/token';
+import { DecisionKey, signDecision, type DecisionClaims, type VisitorIdKind } from '../../server/decision-token/token';
 import { internalsOf } from '../../server/router-internals';
 import type { VisitorOffersRouter } from '../../server/router';
 
@@ -25,10 +25,10 @@ export async function tokenFor(server: Server, visitorId: string, path = '/'): P
   return body.token;
 }
 
-/** A token for `claims`, signed by the router's own signing key as at `now`. */
-export async function signedToken(router: VisitorOffersRouter, claims: DecisionClaims, now = Date.now()): Promise<string> {
+/** A token for `claims`, signed by the router's own signing key as at `now` (PostMetric's ids with `ids: 'text'`). */
+export async function signedToken(router: VisitorOffersRouter, claims: DecisionClaims, now = Date.now(), ids: VisitorIdKind = 'uuid'): Promise<string> {
   const [key] = await internalsOf(router).keys.load();
-  return signDecision(key, claims, now);
+  return signDecision(key, claims, now, ids);
 }
 
 /** A token signed with TEST_SECRET, for a server started with it (`secret` / VISITOR_OFFERS_SECRET). */
