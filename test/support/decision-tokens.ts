@@ -11,9 +11,9 @@ import type { VisitorOffersRouter } from '../../server/router';
 /** A secret that passes the strength rules, for routers whose secret a test sets. */
 export const TEST_SECRET = 'decision-secret-for-tests-7Hq2vLx9Rk4mWp8Zt';
 
-/** GET /offer as the widget asks it, with the visitor's cookie. */
-export async function offerFor(server: Server, visitorId: string, path = '/'): Promise<OfferResponse> {
-  const res = await request(server).get(`/visitor-offers/offer?path=${encodeURIComponent(path)}`).set('Cookie', `datafast_visitor_id=${visitorId}`);
+/** GET /offer as the widget asks it, with the visitor's cookie (PostMetric's: `cookie: 'postmetric_visitor_id'`). */
+export async function offerFor(server: Server, visitorId: string, path = '/', cookie = 'datafast_visitor_id'): Promise<OfferResponse> {
+  const res = await request(server).get(`/visitor-offers/offer?path=${encodeURIComponent(path)}`).set('Cookie', `${cookie}=${visitorId}`);
   if (res.status !== 200) throw new Error(`GET /offer answered ${res.status}`);
   return res.body as OfferResponse;
 }
