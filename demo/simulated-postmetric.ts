@@ -55,9 +55,13 @@ export interface SimulatedPostMetric {
   readonly calls: RecordedCall[];
   readonly goals: RecordedPostMetricGoal[];
   callCount(filter?: PostMetricCallFilter): number;
+  /** How many answers were 429 (its own rate limit, or an injected `rate-limit` fault). */
+  rateLimitedCount(): number;
   /** Empties `calls` and `goals`, and starts a fresh rate-limit window. */
   resetCalls(): void;
   addVisitor(persona: PostMetricPersona): void;
+  /** Changes the requests a minute per key (null: back to the one it started with); the window starts afresh. */
+  setRateLimit(perMinute: number | null): void;
   setFault(fault: Fault | null, options?: PostMetricFaultOptions): void;
   close(): Promise<void>;
 }
@@ -106,7 +110,8 @@ function hugeRecord(envelope: unknown, bytes: number): string {
 
 export async function startSimulatedPostMetric(options: SimulatedPostMetricOptions = {}): Promise<SimulatedPostMetric> {
   const apiKey = options.apiKey ?? SIMULATED_POSTMETRIC_DEFAULTS.apiKey;
-  const limit = options.rateLimitPerMinute ?? SIMULATED_POSTMETRIC_DEFAULTS.rateLimitPerMinute;
+  const startLimit = options.rateLimitPerMinute ?? SIMULATED_POSTMETRIC_DEFAULTS.rateLimitPerMinute;
+  let limit = startLimit;
   const latencyMs = Math.max(0, options.latencyMs ?? 0);
   const keepAlive = options.keepProcessAlive ?? false;
   const now = options.now ?? Date.now;
@@ -119,6 +124,7 @@ export async function startSimulatedPostMetric(options: SimulatedPostMetricOptio
   let active: { fault: Fault; match: PostMetricFaultMatch; remaining: number | null } | null = null;
   let window = { start: now(), used: 0 };
   const calls: RecordedCall[] = [];
+  let rateLimited = 0;
   const goals: RecordedPostMetricGoal[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -174,6 +180,7 @@ export async function startSimulatedPostMetric(options: SimulatedPostMetricOptio
 
   function send(res: ServerResponse, reply: Reply, rateHeaders: Record<string, string>): void {
     if (res.destroyed || res.writableEnded) return;
+    if (reply.status === 429) rateLimited++;
     const text = JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...rateHeaders, ...reply.headers });
     res.end(text);
@@ -294,12 +301,18 @@ export async function startSimulatedPostMetric(options: SimulatedPostMetricOptio
     callCount(filter) {
       return filter ? calls.filter((c) => routeOf(c.method, c.path) === filter).length : calls.length;
     },
+    rateLimitedCount: () => rateLimited,
     resetCalls() {
       calls.length = 0;
+      rateLimited = 0;
       goals.length = 0;
       window = { start: now(), used: 0 };
     },
     addVisitor,
+    setRateLimit(perMinute) {
+      limit = perMinute ?? startLimit;
+      window = { start: now(), used: 0 };
+    },
     setFault(fault, faultOptions = {}) {
       if (fault === null) {
         active = null;

@@ -93,7 +93,8 @@ export function dashboardRoutes(options: DashboardRoutesOptions): Router {
     const snapshot = dashboardSnapshot({
       map: realtime?.map ?? null,
       mapFetchedAt: realtime?.fetchedAt ?? null,
-      realtimeProblem: source.stats().lastFailure,
+      // PostMetric has no realtime map at all: say so, not the `paused` its client answers with.
+      realtimeProblem: options.provider === 'postmetric' ? 'not-supported' : source.stats().lastFailure,
       policy: current,
       results,
       holdout,

@@ -100,19 +100,27 @@ export function take(config: BucketConfig, state: BucketState, now: number, prio
 }
 
 /**
+ * Reset times within this of each other name one window: Reset comes in whole seconds (a delay is
+ * rounded, an epoch time cut), so two answers of one window can differ by up to a second.
+ */
+export const RESET_JITTER_MS = 1_000;
+
+/**
  * What the provider said after a call: until its window ends, no more calls than it says are left
- * (less those made since). It only ever tightens: within one window the lowest count is believed.
- * A Reset in the past is ignored; one further than `maxResetMs` is cut to it.
+ * (less those made since). Within one window it only ever tightens (the lowest count is believed).
+ * A Reset later than the held one names a new window (the provider started counting afresh before
+ * our rounded reset came): its count replaces the old. An answer from an earlier window (out of
+ * order) says nothing about this one. A Reset in the past is ignored; one further than `maxResetMs`
+ * is cut to it.
  */
 export function observe(config: BucketConfig, state: BucketState, now: number, quota: ProviderQuota): BucketState {
   const s = refill(config, state, now);
   if (!Number.isFinite(quota.remaining) || quota.remaining < 0 || !(quota.resetAt > now)) return s;
   const resetAt = Math.min(quota.resetAt, now + config.maxResetMs);
   const remaining = Math.floor(quota.remaining);
-  // Answers arrive out of order: within one window only the lowest count is believed.
-  const sameWindow = s.quotaRemaining !== null;
-  const quotaRemaining = s.quotaRemaining === null ? remaining : Math.min(s.quotaRemaining, remaining);
-  return { ...s, quotaRemaining, quotaResetAt: sameWindow ? Math.max(s.quotaResetAt, resetAt) : resetAt };
+  if (s.quotaRemaining === null || resetAt > s.quotaResetAt + RESET_JITTER_MS) return { ...s, quotaRemaining: remaining, quotaResetAt: resetAt };
+  if (resetAt < s.quotaResetAt - RESET_JITTER_MS) return s;
+  return { ...s, quotaRemaining: Math.min(s.quotaRemaining, remaining), quotaResetAt: Math.max(s.quotaResetAt, resetAt) };
 }
 
 /** The provider's own limit where it publishes one (PostMetric: 100 a minute per key); null: none known, unlimited unless configured. */

@@ -9,7 +9,7 @@
 // refills less). `name` is the keyring's pseudonym of the API key (redis/keyring.ts), never the key.
 import type { RedisKeyring } from '../redis/keyring.js';
 import { LOCAL, type RedisLink } from '../redis/redis-link.js';
-import { bucketConfig, initialState, observe, reserveFor, take, type BucketConfig, type BucketState, type CallPriority, type ProviderQuota } from './token-bucket.js';
+import { bucketConfig, initialState, observe, RESET_JITTER_MS, reserveFor, take, type BucketConfig, type BucketState, type CallPriority, type ProviderQuota } from './token-bucket.js';
 
 export interface UpstreamBudgetOptions {
   callsPerMinute: number;
@@ -50,16 +50,19 @@ redis.call('HSET', KEYS[1], 't', tostring(tokens), 'a', tostring(at), 'q', quota
 redis.call('PEXPIRE', KEYS[1], math.max(tonumber(ARGV[5]), resetAt - now))
 return granted`;
 
-// KEYS[1] the bucket. ARGV: now, burst, remaining, resetAt, ttl ms. Only ever lowers the quota within a window.
+// KEYS[1] the bucket. ARGV: now, burst, remaining, resetAt, ttl ms, reset jitter ms. Only ever lowers
+// the quota within a window; a later window's count replaces it, an earlier window's is ignored.
 const OBSERVE = `
 local now = tonumber(ARGV[1])
 local remaining = tonumber(ARGV[3])
 local resetAt = tonumber(ARGV[4])
+local jitter = tonumber(ARGV[6])
 local s = redis.call('HMGET', KEYS[1], 't', 'a', 'q', 'r')
 local quota = tonumber(s[3])
 local oldReset = tonumber(s[4]) or 0
 if quota and now >= oldReset then quota = nil end
-if quota then
+if quota and resetAt < oldReset - jitter then return 0 end
+if quota and resetAt <= oldReset + jitter then
   remaining = math.min(quota, remaining)
   resetAt = math.max(oldReset, resetAt)
 end
@@ -104,7 +107,7 @@ export class UpstreamBudget {
     if (redis === null) return;
     const resetAt = Math.min(quota.resetAt, now + this.config.maxResetMs);
     if (!(resetAt > now) || !(quota.remaining >= 0)) return;
-    void redis.link.run(() => redis.observe(redis.key, now, this.config.burst, Math.floor(quota.remaining), resetAt, KEY_TTL_MS));
+    void redis.link.run(() => redis.observe(redis.key, now, this.config.burst, Math.floor(quota.remaining), resetAt, KEY_TTL_MS, RESET_JITTER_MS));
   }
 
   stats(): UpstreamBudgetStats {

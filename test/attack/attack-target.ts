@@ -1,17 +1,20 @@
 // The target of the attack suite: the standalone app (router at /visitor-offers, /healthz, the
-// final 404) on a real socket, with every protected route enabled, against the simulated DataFast;
-// its log captured, unhandled rejections counted, and raw HTTP requests with a deadline.
+// final 404) on a real socket, with every protected route enabled, against the simulated DataFast
+// or the simulated PostMetric; its log captured, unhandled rejections counted, and raw HTTP
+// requests with a deadline.
 import { mkdtempSync } from 'node:fs';
 import { request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulatedDataFast, SIMULATED_DATAFAST_DEFAULTS as SIM, type SimulatedDataFast } from '../../demo/simulated-datafast';
+import { startSimulatedDataFast, SIMULATED_DATAFAST_DEFAULTS } from '../../demo/simulated-datafast';
+import { SIMULATED_POSTMETRIC_DEFAULTS, startSimulatedPostMetric } from '../../demo/simulated-postmetric';
 import { createApp } from '../../server/app';
 import { createLimitedServer, defaultMaxConnections, SERVER_LIMITS } from '../../server/server-limits';
 import type { VisitorOffersOptions } from '../../server/config/options-types';
 import type { VisitorOffersRouter } from '../../server/router';
 import { captureLog, type CapturedLog } from '../support/log-capture';
-import { DecisionKey, signDecision } from '../../server/decision-token/token';
+import type { SimulatedUpstream, SuiteProvider } from '../support/route-suite';
+import { DecisionKey, signDecision, type VisitorIdKind } from '../../server/decision-token/token';
 
 /** `ATTACK_SCALE=full` (npm run attack) runs the full sizes; npm test the quick ones. */
 export const FULL = process.env.ATTACK_SCALE === 'full';
@@ -21,9 +24,9 @@ export const CONVERSIONS_TOKEN = 'attack-conv-9b3e7f1a5c2d8064b7e1f3a9c5d2e8b4';
 /** The decision tokens' secret: never in an answer or a log line. */
 export const DECISION_SECRET = 'attack-decisions-3c8e1f7a9b2d4065c1e7f3a8b9d2';
 
-/** A decision token the target accepts, as its GET /offer would sign it for `offerId` (no experiment). */
-export const decisionToken = (visitorId: string, offerId: string): string =>
-  signDecision(DecisionKey.fromSecret(DECISION_SECRET), { visitorId, offerId, experiment: null }, Date.now());
+/** A decision token the target accepts, as its GET /offer would sign it for `offerId` (no experiment); PostMetric's ids with `ids: 'text'`. */
+export const decisionToken = (visitorId: string, offerId: string, ids: VisitorIdKind = 'uuid'): string =>
+  signDecision(DecisionKey.fromSecret(DECISION_SECRET), { visitorId, offerId, experiment: null }, Date.now(), ids);
 
 export interface RawRequest {
   method: string;
@@ -40,9 +43,17 @@ export interface RawAnswer {
   ms: number;
 }
 
+/** What differs by provider for an attacker: the key to look for, the cookie the visitor id is read from. */
+export const PROVIDERS = {
+  datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, cookie: 'datafast_visitor_id' },
+  postmetric: { apiKey: SIMULATED_POSTMETRIC_DEFAULTS.apiKey, cookie: 'postmetric_visitor_id' },
+} as const;
+
 export interface AttackTarget {
   origin: string;
-  sim: SimulatedDataFast;
+  provider: SuiteProvider;
+  /** The simulated analytics API it calls. */
+  sim: SimulatedUpstream;
   log: CapturedLog;
   router: VisitorOffersRouter;
   /** Unhandled rejections and uncaught exceptions seen since start. */
@@ -51,8 +62,14 @@ export interface AttackTarget {
   close(): Promise<void>;
 }
 
-export async function startAttackTarget(extra: Partial<VisitorOffersOptions> = {}): Promise<AttackTarget> {
-  const sim = await startSimulatedDataFast({ generateUnknown: true });
+export async function startAttackTarget(extra: Partial<VisitorOffersOptions> = {}, provider: SuiteProvider = 'datafast'): Promise<AttackTarget> {
+  // PostMetric's own limit (100 a minute) is lifted: the attack is on the app, not on the quota.
+  const sim = provider === 'postmetric' ? await startSimulatedPostMetric({ generateUnknown: true, rateLimitPerMinute: 1_000_000 }) : await startSimulatedDataFast({ generateUnknown: true });
+  const analytics: Partial<VisitorOffersOptions> =
+    provider === 'postmetric'
+      ? // Nor does its default budget stand between the attack and the app's answers.
+        { provider: 'postmetric', postmetric: { apiKey: SIMULATED_POSTMETRIC_DEFAULTS.apiKey, apiUrl: sim.url, timeoutMs: 400 }, upstream: { callsPerMinute: null } }
+      : { datafast: { apiKey: SIMULATED_DATAFAST_DEFAULTS.apiKey, apiUrl: sim.url, timeoutMs: 400 } };
   const log = captureLog('debug');
   const crashes: unknown[] = [];
   const onCrash = (err: unknown): void => void crashes.push(err);
@@ -60,7 +77,7 @@ export async function startAttackTarget(extra: Partial<VisitorOffersOptions> = {
   process.on('uncaughtException', onCrash);
   const { app, router } = createApp(
     {
-      datafast: { apiKey: SIM.apiKey, apiUrl: sim.url, timeoutMs: 400 },
+      ...analytics,
       offersFile: 'demo/offers.demo.json',
       watchOffersFile: false,
       dataDir: mkdtempSync(join(tmpdir(), 'vo-attack-')),
@@ -99,6 +116,7 @@ export async function startAttackTarget(extra: Partial<VisitorOffersOptions> = {
 
   return {
     origin,
+    provider,
     sim,
     log,
     router,

@@ -4,16 +4,16 @@
 import request from 'supertest';
 import type { Server } from 'node:http';
 import type { OfferResponse } from '../../server/contract';
-import { DecisionKey, signDecision, type DecisionClaims } from '../../server/decision-token/token';
+import { DecisionKey, signDecision, type DecisionClaims, type VisitorIdKind } from '../../server/decision-token/token';
 import { internalsOf } from '../../server/router-internals';
 import type { VisitorOffersRouter } from '../../server/router';
 
 /** A secret that passes the strength rules, for routers whose secret a test sets. */
 export const TEST_SECRET = 'decision-secret-for-tests-7Hq2vLx9Rk4mWp8Zt';
 
-/** GET /offer as the widget asks it, with the visitor's cookie. */
-export async function offerFor(server: Server, visitorId: string, path = '/'): Promise<OfferResponse> {
-  const res = await request(server).get(`/visitor-offers/offer?path=${encodeURIComponent(path)}`).set('Cookie', `datafast_visitor_id=${visitorId}`);
+/** GET /offer as the widget asks it, with the visitor's cookie (PostMetric's: `cookie: 'postmetric_visitor_id'`). */
+export async function offerFor(server: Server, visitorId: string, path = '/', cookie = 'datafast_visitor_id'): Promise<OfferResponse> {
+  const res = await request(server).get(`/visitor-offers/offer?path=${encodeURIComponent(path)}`).set('Cookie', `${cookie}=${visitorId}`);
   if (res.status !== 200) throw new Error(`GET /offer answered ${res.status}`);
   return res.body as OfferResponse;
 }
@@ -25,10 +25,10 @@ export async function tokenFor(server: Server, visitorId: string, path = '/'): P
   return body.token;
 }
 
-/** A token for `claims`, signed by the router's own signing key as at `now`. */
-export async function signedToken(router: VisitorOffersRouter, claims: DecisionClaims, now = Date.now()): Promise<string> {
+/** A token for `claims`, signed by the router's own signing key as at `now` (PostMetric's ids with `ids: 'text'`). */
+export async function signedToken(router: VisitorOffersRouter, claims: DecisionClaims, now = Date.now(), ids: VisitorIdKind = 'uuid'): Promise<string> {
   const [key] = await internalsOf(router).keys.load();
-  return signDecision(key, claims, now);
+  return signDecision(key, claims, now, ids);
 }
 
 /** A token signed with TEST_SECRET, for a server started with it (`secret` / VISITOR_OFFERS_SECRET). */

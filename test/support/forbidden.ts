@@ -1,5 +1,6 @@
 // What a browser must never receive: the secrets and every piece of personal data in the seeds.
 import { personas } from '../../demo/personas';
+import { postMetricPersonas } from '../../demo/postmetric-personas';
 import { SIMULATED_DATAFAST_DEFAULTS } from '../../demo/simulated-datafast';
 import { SIMULATED_POSTMETRIC_DEFAULTS } from '../../demo/simulated-postmetric';
 
@@ -34,4 +35,14 @@ export function keysOf(value: unknown, acc: string[] = []): string[] {
     }
   }
   return acc;
+}
+
+/** Values only a PostMetric visitor record holds (its session ids), so one in an answer or a log line means the record leaked. */
+export function postMetricRecordValues(): string[] {
+  const out: string[] = [];
+  for (const p of Object.values(postMetricPersonas)) {
+    const sessions = (p.data?.sessions ?? []) as Array<{ sessionId?: unknown }>;
+    for (const s of sessions) if (typeof s.sessionId === 'string') out.push(s.sessionId);
+  }
+  return out;
 }

@@ -261,7 +261,9 @@ export class VisitorOffersDashboard extends LitElement {
     const realtime =
       d !== null && d.activeVisitors === null
         ? html`<div class="banner warn" role="status">
-            DataFast's realtime map is unavailable${d.realtimeProblem ? html` (<code>${d.realtimeProblem}</code>)` : nothing}: no active
+            ${d.provider === 'postmetric'
+              ? 'PostMetric has no realtime map'
+              : html`DataFast's realtime map is unavailable${d.realtimeProblem ? html` (<code>${d.realtimeProblem}</code>)` : nothing}`}: no active
             visitors, events or payments to show. Experiment results below are current.
           </div>`
         : nothing;

@@ -2,11 +2,14 @@
 // DataFast has no prediction for (no revenue attribution) is placed by the local score and the
 // decision says `scoreSource: "local"`; a visitor with a prediction keeps DataFast's
 // (`provider`); an identified one is not scored; with the local score off nothing changes; and
-// the answer carries no visitor data either way.
+// the answer carries no visitor data either way. With PostMetric (no prediction at all) the same
+// model places every visitor by default, weights change it, signals are kept, and `off` leaves
+// them unknown.
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { personas, type Persona } from '../../../demo/personas';
+import type { PostMetricPersona } from '../../../demo/postmetric-personas';
 import { SIMULATED_DATAFAST_DEFAULTS as SIM } from '../../../demo/simulated-datafast';
 import type { VisitorOffersOptions } from '../../../server/config/options-types';
 import { TEST_SECRET } from '../../support/decision-tokens';
@@ -114,5 +117,83 @@ describe('GET /offer with the local score when-missing', () => {
     expect(warm).toMatchObject({ segment: 'unknown', reason: 'rule:default-unknown' });
     expect(warm).not.toHaveProperty('scoreSource');
     expect((await offer(m, personas.low.visitorId)).body).not.toHaveProperty('scoreSource');
+  });
+});
+
+/** A PostMetric record (sessions and page views, never a prediction) in its GET /api/v1/visitor shape. */
+function postMetricVisitor(label: string, o: { sessions: number; minutes: number; lastMsAgo: number; pages: string[]; referrer: string; device: string }): PostMetricPersona {
+  const visitorId = `pm_local_${label}`;
+  const sessions = Array.from({ length: o.sessions }, (_, i) => ({
+    sessionId: `session_${visitorId}_${i}`,
+    firstVisitAt: ago(o.lastMsAgo + i * DAY + o.minutes * 60_000),
+    lastSeenAt: ago(o.lastMsAgo + i * DAY),
+    pageViews: 3,
+    duration: o.minutes * 60,
+    device: o.device,
+    browser: 'firefox',
+    os: 'linux',
+    country: 'DE',
+  }));
+  const pageViews = o.pages.map((path, i) => ({ path, title: path, timestamp: ago(o.lastMsAgo + (o.pages.length - i) * 60_000), referrer: i === 0 ? o.referrer : '' }));
+  return {
+    visitorId,
+    label,
+    description: 'a PostMetric record',
+    status: 200,
+    data: { visitorId, sessionCount: o.sessions, pageViewCount: o.sessions * 3, firstVisit: ago(o.lastMsAgo + o.sessions * DAY), lastVisit: ago(o.lastMsAgo), sessions, pageViews },
+  };
+}
+
+describe('GET /offer with PostMetric, scored locally by default', () => {
+  const pm = useRouteSuite('offer-local-score-postmetric', { provider: 'postmetric', pm: { rateLimitPerMinute: 100_000 } });
+  const PM_WARM = postMetricVisitor('warm', { sessions: 4, minutes: 12, lastMsAgo: 5 * 60_000, pages: ['/?utm_medium=email&utm_source=weekly', '/pricing', '/checkout'], referrer: '', device: 'desktop' });
+  const PM_COLD = postMetricVisitor('cold', { sessions: 3, minutes: 1, lastMsAgo: 20 * DAY, pages: ['/blog/a'], referrer: 'https://facebook.com/', device: 'mobile' });
+
+  async function mountPm(options: Partial<VisitorOffersOptions> = {}): Promise<MountedRouter> {
+    for (const p of [PM_WARM, PM_COLD]) pm.pm.addVisitor(p);
+    return pm.track(await mountRouter({ ...pm.analytics(), dataDir: mkdtempSync(join(pm.baseDir, 'data-')), secret: TEST_SECRET, logger: pm.log.logger, ...options }));
+  }
+  async function pmOffer(m: MountedRouter, visitor: string): Promise<{ text: string; body: { offer: { id: string } | null; segment: string; reason: string; scoreSource?: string; token?: string } }> {
+    const res = await fetch(`${m.origin}/visitor-offers/offer?path=/features`, { headers: { cookie: `postmetric_visitor_id=${visitor}` } });
+    const text = await res.text();
+    return { text, body: JSON.parse(text) as { offer: { id: string } | null; segment: string; reason: string; scoreSource?: string; token?: string } };
+  }
+
+  it('places a warm visitor high (urgency) and a cold one low (coupon), saying scoreSource local, and sends nothing of the record', async () => {
+    const m = await mountPm();
+    const warm = await pmOffer(m, PM_WARM.visitorId);
+    expect(warm.body).toMatchObject({ segment: 'high', reason: 'rule:default-high', scoreSource: 'local', offer: { id: 'popular-plan-urgency' } });
+    const cold = await pmOffer(m, PM_COLD.visitorId);
+    expect(cold.body).toMatchObject({ segment: 'low', reason: 'rule:default-low', scoreSource: 'local', offer: { id: 'welcome-coupon' } });
+    for (const text of [warm.text, cold.text]) for (const secret of ['weekly', 'facebook', '/checkout', 'session_', 'sessions', '"score"', 'confidence']) expect(text).not.toContain(secret);
+  });
+
+  it('weights from the config change the decision', async () => {
+    const m = await mountPm({ localScore: { mode: 'when-missing', weights: { checkout: -6, email: -2 } } });
+    expect((await pmOffer(m, PM_WARM.visitorId)).body).toMatchObject({ segment: 'low', scoreSource: 'local' });
+  });
+
+  it("keeps an exposed visitor's signals once, for fit-score", async () => {
+    const m = await mountPm();
+    const answer = (await pmOffer(m, PM_WARM.visitorId)).body;
+    const expose = () =>
+      fetch(`${m.origin}/visitor-offers/events`, {
+        method: 'POST',
+        headers: { cookie: `postmetric_visitor_id=${PM_WARM.visitorId}`, origin: m.origin, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'exposure', offerId: answer.offer?.id, token: answer.token }),
+      });
+    expect((await expose()).status).toBe(202);
+    expect((await expose()).status).toBe(202);
+    const store = await internalsOf(m.router).store.ready;
+    await waitFor(async () => (await store.scoreSamples()).length === 1, 'the signals to be kept');
+    const [sample] = await store.scoreSamples();
+    expect(sample).toMatchObject({ converted: false, signals: { sessions: 4, pageViews: 12, visitedPricing: true, visitedCheckout: true, referrerClass: 'email', device: 'desktop' } });
+  });
+
+  it('off: a PostMetric visitor stays unknown, and no answer says scoreSource', async () => {
+    const m = await mountPm({ localScore: { mode: 'off' } });
+    const warm = (await pmOffer(m, PM_WARM.visitorId)).body;
+    expect(warm).toMatchObject({ segment: 'unknown', reason: 'rule:default-unknown' });
+    expect(warm).not.toHaveProperty('scoreSource');
   });
 });

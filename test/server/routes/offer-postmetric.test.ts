@@ -124,6 +124,7 @@ describe('which provider is active', () => {
     expect(data.body.provider).toBe('postmetric');
     // PostMetric has no realtime map: the dashboard says so instead of failing.
     expect(data.body.activeVisitors).toBeNull();
+    expect(data.body.realtimeProblem).toBe('not-supported');
   });
 });
 

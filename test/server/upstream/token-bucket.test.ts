@@ -141,6 +141,26 @@ describe("the provider's X-RateLimit count", () => {
     expect(take(config, first.state, T0 + 21, 'cold').granted).toBe(false);
   });
 
+  it("takes a new window's count when an answer names a later reset, though the old rounded reset has not come", () => {
+    const config = bucketConfig(600);
+    // The provider's window ends at T0 + 30.2 s; its Reset, in whole seconds, says T0 + 31 s.
+    let state = observe(config, initialState(config, T0), T0, { remaining: 1, resetAt: T0 + 31_000 });
+    // At T0 + 30.5 s a call lands in its next window: 99 left until T0 + 91 s.
+    state = observe(config, state, T0 + 30_500, { remaining: 99, resetAt: T0 + 91_000 });
+    expect(state).toMatchObject({ quotaRemaining: 99, quotaResetAt: T0 + 91_000 });
+    expect(take(config, state, T0 + 30_600, 'cold').granted).toBe(true);
+    expect(take(config, state, T0 + 30_600, 'refresh').granted).toBe(true);
+  });
+
+  it("ignores a late answer from an earlier window, and treats resets a second apart as one window", () => {
+    const config = bucketConfig(600);
+    let state = observe(config, initialState(config, T0), T0, { remaining: 40, resetAt: T0 + 60_000 });
+    state = observe(config, state, T0 + 10, { remaining: 0, resetAt: T0 + 1_000 });
+    expect(state).toMatchObject({ quotaRemaining: 40, quotaResetAt: T0 + 60_000 });
+    state = observe(config, state, T0 + 20, { remaining: 30, resetAt: T0 + 60_900 });
+    expect(state).toMatchObject({ quotaRemaining: 30, quotaResetAt: T0 + 60_900 });
+  });
+
   it('holds its last calls for cold lookups too', () => {
     const config = bucketConfig(600); // reserve 50
     const state = observe(config, initialState(config, T0), T0, { remaining: 20, resetAt: T0 + 30_000 });

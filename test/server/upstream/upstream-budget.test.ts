@@ -78,6 +78,21 @@ describe('UpstreamBudget on one Redis', () => {
     expect(await b.budget.take('cold')).toBe(true);
   });
 
+  it("a later window's count replaces the shared one; a late answer from an earlier window does not", async () => {
+    const a = await instance(600);
+    const b = await instance(600);
+    a.budget.observe({ remaining: 0, resetAt: clock.t + 31_000 });
+    await waitFor(async () => (await raw.keys('vo:budget:*')).length === 1, 'the quota to reach Redis');
+    const [key] = await raw.keys('vo:budget:*');
+    await waitFor(async () => (await raw.hget(key ?? '', 'q')) === '0', 'the first count');
+    expect(await b.budget.take('cold')).toBe(false);
+    // The provider's next window began before our rounded reset: 5 left until a minute later.
+    b.budget.observe({ remaining: 5, resetAt: clock.t + 91_000 });
+    await waitFor(async () => (await raw.hget(key ?? '', 'q')) === '5', 'the new window to reach Redis');
+    a.budget.observe({ remaining: 0, resetAt: clock.t + 31_000 });
+    expect(await takeAll(a.budget, 'cold')).toBe(5);
+  });
+
   it('sites with different API keys have buckets of their own, under names that are not the key', async () => {
     const a = await instance(6);
     const other = await instance(6, 'df_another_site_key');
