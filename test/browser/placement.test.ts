@@ -76,7 +76,7 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
       await v.page.clock.runFor(200);
       await debugLine(v, 'shown as a slide-in');
       await v.page.clock.resume(); // frames again, for the layout-shift probe
-      await expect.poll(() => seen(v.page)).toMatchObject({ where: 'slide-in', inViewport: true, opaque: true, visibility: 'visible', host: 'slot' });
+      await expect.poll(() => seen(v.page), { timeout: 5000 }).toMatchObject({ where: 'slide-in', inViewport: true, opaque: true, visibility: 'visible', host: 'slot' });
       expect((await settledProbe(v)).cls).toBeLessThan(0.01);
       expect(v.scriptErrors).toEqual([]);
       await v.close();
@@ -89,7 +89,7 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
       // Visibility is reported in rendered frames, which a paused page clock holds back: time runs
       // from here (the 1 s float fallback is far longer than the one frame this takes).
       await v.page.clock.resume();
-      await expect.poll(() => seen(v.page).then((s) => s?.where)).toBe('inline');
+      await expect.poll(() => seen(v.page).then((s) => s?.where), { timeout: 5000 }).toBe('inline');
       expect((await settledProbe(v)).cls).toBeLessThan(0.01);
       await v.close();
     });
@@ -102,7 +102,7 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
       const v = await visit(path, context);
       await armed(v.page);
       await v.page.clock.runFor(10);
-      await expect.poll(() => seen(v.page)).toMatchObject({ where: 'inline', inViewport: true, opaque: true, host: 'slot' });
+      await expect.poll(() => seen(v.page), { timeout: 5000 }).toMatchObject({ where: 'inline', inViewport: true, opaque: true, host: 'slot' });
       await v.page.clock.resume();
       expect((await settledProbe(v)).cls).toBeLessThan(0.01);
       await v.close();
@@ -113,7 +113,7 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
       const v = await visit(h.hostPage({ script, body: `<main><h1>Drop-in</h1>${paras(1, 3)}</main>` }), context);
       await armed(v.page);
       await v.page.clock.runFor(10);
-      await expect.poll(() => seen(v.page)).toMatchObject({ where: 'slide-in', inViewport: true, opaque: true, host: 'drop-in' });
+      await expect.poll(() => seen(v.page), { timeout: 5000 }).toMatchObject({ where: 'slide-in', inViewport: true, opaque: true, host: 'drop-in' });
       await v.page.clock.resume();
       expect((await settledProbe(v)).cls).toBeLessThan(0.01);
       await v.close();
@@ -125,7 +125,7 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
     const body = `<main><h1>Accept</h1>${paras(1, 30)}${offerTag({ id: 'slot', accept: 'inline', page: pageFor(INLINE) })}${paras(13, 2)}</main>`;
     const v = await visit(h.hostPage({ script, body }), VIEWPORTS.desktop);
     await v.page.clock.resume(); // the slot is below the fold: its visibility comes in rendered frames
-    await expect.poll(() => seen(v.page).then((s) => s && [s.where, s.host])).toEqual(['inline', 'slot']);
+    await expect.poll(() => seen(v.page).then((s) => s && [s.where, s.host]), { timeout: 5000 }).toEqual(['inline', 'slot']);
     expect(await v.page.evaluate(() => document.querySelectorAll('visitor-offer').length)).toBe(2); // the slot and the drop-in
     await debugLine(v, 'inline: left to the placed <visitor-offer>');
     await frames(v.page, 3);
@@ -138,8 +138,10 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
     const script = `<script type="module" src="/visitor-offers/widget.js" data-page="${pageFor(BAR)}"></script>`;
     const body = `<main><h1>Accept bar</h1>${para(1)}${offerTag({ id: 'slot', accept: 'inline', page: pageFor(BAR), debug: true })}${paras(2, 3)}</main>`;
     const v = await visit(h.hostPage({ script, body }), VIEWPORTS.desktop);
+    // The drop-in (last in <body>) has its decision and waits for its trigger.
+    await v.page.waitForFunction(() => !!document.body.lastElementChild?.shadowRoot?.querySelector('[aria-live]'), undefined, { polling: 20 });
     await v.page.clock.runFor(10);
-    await expect.poll(() => seen(v.page)).toMatchObject({ where: 'bar', inViewport: true, host: 'drop-in' });
+    await expect.poll(() => seen(v.page), { timeout: 5000 }).toMatchObject({ where: 'bar', inViewport: true, host: 'drop-in' });
     await v.page.clock.resume();
     await debugLine(v, 'not accepted here (accept="inline"): bar');
     expect(await widgetState(v.page)).toMatchObject({ container: false, height: 0 }); // the slot: nothing
