@@ -79,7 +79,11 @@ describe.concurrent('lead magnet form (headless Chromium)', () => {
     // Typing again clears our custom message.
     await input(v).fill('someone@example.com');
     expect((await validity(v)).valid).toBe(true);
-    await v.page.waitForTimeout(200);
+    // A request the page makes after the submissions: the page's requests are seen in the order it
+    // makes them, so a POST /leads from a submission would have been seen before this one.
+    const barrier = '/favicon.ico?after-submissions';
+    await v.page.evaluate((url) => fetch(url).then(() => undefined), barrier);
+    await expect.poll(() => v.allRequests.some((r) => r.path === barrier)).toBe(true);
     expect(leadPosts(v)).toEqual([]);
     expect((await v.probe()).events.filter((e) => e.type === 'visitor-offer-lead')).toEqual([]);
     expect(v.consoleErrors).toEqual([]);
