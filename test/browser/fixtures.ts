@@ -216,13 +216,35 @@ export async function frames(page: Page, n = 2): Promise<void> {
   );
 }
 
+/**
+ * Records (page clock) when an inline offer was first measured — its invisible copy (`.m`) entered
+ * a shadow root — which is when its float fallback's wait starts: window.__measuredAt.
+ */
+const MEASURED_PROBE = `(() => {
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attach.call(this, init);
+    new MutationObserver(() => {
+      if (window.__measuredAt === undefined && root.querySelector('.m')) window.__measuredAt = performance.now();
+    }).observe(root, { childList: true, subtree: true });
+    return root;
+  };
+})();`;
+
 /** Visits with the page's clock installed and paused before navigation: no page time passes until the test lets it (runFor). */
 export async function visitPaused(h: Harness, path: string, options: VisitOptions = {}): Promise<Visit> {
   const v = await h.visit(path, { ...options, navigate: false });
+  await v.context.addInitScript({ content: MEASURED_PROBE });
   await v.page.clock.install();
   await v.page.clock.pauseAt(Date.now() + 1000);
   await v.page.goto(v.url);
   return v;
+}
+
+/** When the inline offer was first measured (page clock, performance.now()), on a visitPaused page. */
+export async function measuredAt(page: Page): Promise<number> {
+  const handle = await page.waitForFunction(() => (window as unknown as { __measuredAt?: number }).__measuredAt, undefined, { polling: 20 });
+  return (await handle.jsonValue()) as number;
 }
 
 /** Runs the paused page clock until performance.now() is `ms` (from navigation start, on a first navigation). */

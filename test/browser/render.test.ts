@@ -25,7 +25,7 @@ import {
   offerTag,
   pageFor,
   para,
-  pageTime,
+  measuredAt,
   paras,
   PLACEMENTS,
   RESERVE_HEIGHT,
@@ -257,18 +257,14 @@ describe.concurrent('each kind in each placement (headless Chromium)', () => {
       await roomy.close();
       expect(full).toBeGreaterThan(100);
       const tight = withRoom(Math.floor(full) - 10);
-      const v = await h.visit(h.hostPage({ body: tight }), { persona: 'high', navigate: false });
       // The page's clock holds the float fallback's 1 s still while the test looks.
-      await v.page.clock.install();
-      await v.page.clock.pauseAt(Date.now() + 1000);
-      await v.page.goto(v.url);
+      const v = await visitPaused(h, h.hostPage({ body: tight }), { persona: 'high' });
       const before = await v.page.locator('#p2').boundingBox();
       await v.page.clock.runFor(10); // the trigger fires
-      await v.page.waitForFunction(() => !!document.querySelector('visitor-offer')?.shadowRoot?.querySelector('.m'), undefined, { polling: 20 });
-      const measuredAt = await pageTime(v.page); // the float fallback's wait starts as it is measured
+      const measured = await measuredAt(v.page); // the float fallback's wait starts as it is measured
       expect(await containerOf(v.page).isVisible()).toBe(false); // measured, too tall, in view: not in its place
       expect(await v.page.locator('#p2').boundingBox()).toEqual(before);
-      await runUntil(v.page, measuredAt + FLOAT_MS - 1);
+      await runUntil(v.page, measured + FLOAT_MS - 1);
       expect(await containerOf(v.page).isVisible()).toBe(false); // still waiting for its place to leave the view
       await v.page.clock.runFor(1); // its place stayed in view for FLOAT_MS: it floats instead
       expect(await containerOf(v.page).evaluate((c) => c.classList.contains('slide-in'))).toBe(true);
