@@ -282,6 +282,20 @@ export async function untilIntersection(target: Locator, accept: (ratio: number)
   }
 }
 
+/**
+ * On a visitPaused page whose offer has an immediate trigger: fires it, waits until the offer is
+ * at least half in view (a modal counts as seen without), and lets a second of page time pass —
+ * the offer has been seen, and its exposure is queued.
+ */
+export async function seenForASecond(v: Visit): Promise<void> {
+  await armed(v.page);
+  await v.page.clock.runFor(10); // the immediate trigger fires
+  await appeared(v.page);
+  const container = containerOf(v.page);
+  if (!(await container.evaluate((el) => el.tagName === 'DIALOG'))) await untilIntersection(container, halfInView);
+  await v.page.clock.runFor(1010);
+}
+
 /** At least half in view, as the widget's "seen" needs. */
 export const halfInView = (ratio: number): boolean => ratio >= 0.5;
 /** Less than half in view. */
