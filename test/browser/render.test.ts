@@ -213,6 +213,7 @@ describe.concurrent('each kind in each placement (headless Chromium)', () => {
 <script>setTimeout(() => { const d = document.createElement('div'); d.style.height = '200px'; document.getElementById('slot').append(d); }, 300);</script>`,
     });
     const v = await visitPaused(h, path);
+    await frames(v.page, 3); // painted first: an insertion before the first paint moves nothing seen
     await v.page.clock.runFor(300); // the page's own timer inserts the content
     await expect.poll(async () => (await v.probe()).cls).toBeGreaterThan(0);
     await v.close();
