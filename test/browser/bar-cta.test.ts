@@ -6,7 +6,7 @@
 // page reserved, or, like an inline offer, only while that place is out of view, else floating.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, armed, catalogue, COUPON_CODE, coupon, debugLine, offerTag, pageFor, paras, settledProbe, urgency } from './fixtures';
+import { appeared, armed, catalogue, COUPON_CODE, coupon, debugLine, offerTag, pageFor, paras, pauseClock, settledProbe, urgency } from './fixtures';
 import { personas, type PersonaName } from '../../demo/personas';
 import { startHarness, type Harness, type VisitOptions } from './harness';
 
@@ -116,8 +116,7 @@ describe.concurrent('calls to action and the bar (headless Chromium)', () => {
   it('push from the drop-in (data-push) with no space reserved, page at its top: not pushed into view; after 1 s it floats as the bottom bar', async ({ expect }) => {
     const script = `<script type="module" src="/visitor-offers/widget.js" data-push data-debug data-page="${pageFor(URGENCY_CTA)}"></script>`;
     const v = await h.visit(h.hostPage({ script, body: `<main><h1>Push, no room</h1>${paras(1, 20)}</main>` }), { persona: 'high', navigate: false });
-    await v.page.clock.install();
-    await v.page.clock.pauseAt(Date.now() + 1000);
+    await pauseClock(v.page);
     await v.page.goto(v.url);
     expect(await v.page.evaluate(() => document.body.firstElementChild?.tagName)).toBe('VISITOR-OFFER');
     await armed(v.page);

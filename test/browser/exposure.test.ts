@@ -22,6 +22,7 @@ import {
   pageFor,
   pageTime,
   paras,
+  pauseClock,
   runUntil,
   serveAssets,
   timeFirstShown,
@@ -108,8 +109,7 @@ describe.concurrent('exposure (headless Chromium)', () => {
 
   it('a modal: once it has been open for 1 s, exactly once', async ({ expect }) => {
     const v = await h.visit(h.hostPage({ body: `<main><h1>Modal</h1>${paras(1, 3)}</main>${offerTag({ page: pageFor(MODAL) })}` }), { persona: 'low', navigate: false });
-    await v.page.clock.install();
-    await v.page.clock.pauseAt(Date.now() + 1000);
+    await pauseClock(v.page);
     const firstShown = await timeFirstShown(v); // navigates
     await armed(v.page);
     await v.page.clock.runFor(10); // the immediate trigger fires

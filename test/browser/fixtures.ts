@@ -231,12 +231,22 @@ const MEASURED_PROBE = `(() => {
   };
 })();`;
 
+/**
+ * Installs the page's clock and pauses it at the present (+1 s), before any navigation. Installed
+ * an hour behind, so that the jump to the pause is always forward: installed at the present, its
+ * clock runs on while pauseAt is on its way, and on a loaded machine may pass the target first
+ * ("Cannot fast-forward to the past"). Nothing is loaded yet, so no page timer fires in the jump.
+ */
+export async function pauseClock(page: Page): Promise<void> {
+  await page.clock.install({ time: Date.now() - 3_600_000 });
+  await page.clock.pauseAt(Date.now() + 1000);
+}
+
 /** Visits with the page's clock installed and paused before navigation: no page time passes until the test lets it (runFor). */
 export async function visitPaused(h: Harness, path: string, options: VisitOptions = {}): Promise<Visit> {
   const v = await h.visit(path, { ...options, navigate: false });
   await v.context.addInitScript({ content: MEASURED_PROBE });
-  await v.page.clock.install();
-  await v.page.clock.pauseAt(Date.now() + 1000);
+  await pauseClock(v.page);
   await v.page.goto(v.url);
   return v;
 }
