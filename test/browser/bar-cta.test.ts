@@ -6,7 +6,7 @@
 // page reserved, or, like an inline offer, only while that place is out of view, else floating.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, armed, catalogue, COUPON_CODE, coupon, debugLine, offerTag, pageFor, paras, pauseClock, settledProbe, urgency } from './fixtures';
+import { appeared, armed, catalogue, COUPON_CODE, coupon, debugLine, offerTag, pageFor, paras, pauseClock, settledProbe, urgency, visitPaused } from './fixtures';
 import { personas, type PersonaName } from '../../demo/personas';
 import { startHarness, type Harness, type VisitOptions } from './harness';
 
@@ -81,8 +81,12 @@ describe.concurrent('calls to action and the bar (headless Chromium)', () => {
 
   for (const [device, [persona, context]] of Object.entries(VIEWPORTS)) {
     it(`${device}: the bar never covers the site's header; its own button stays clickable, and the bar's call to action works`, async ({ expect }) => {
-      const v = await h.visit(h.hostPage({ body: `${HEADER}<main><h1>Header</h1>${paras(1, 20)}</main>${offerTag({ page: pageFor(URGENCY_CTA) })}` }), { persona, context });
-      await appeared(v.page);
+      // On the page's clock, paused until shown: the 1 s wait for the live line cannot run out on a loaded machine.
+      const v = await visitPaused(h, h.hostPage({ body: `${HEADER}<main><h1>Header</h1>${paras(1, 20)}</main>${offerTag({ page: pageFor(URGENCY_CTA) })}` }), { persona, context });
+      await armed(v.page);
+      await v.page.clock.runFor(10); // the immediate trigger fires
+      await appeared(v.page, 15_000);
+      await v.page.clock.resume(); // nothing timed from here on
       const { height } = v.page.viewportSize() ?? { height: 0 };
       const bar = await box(v.page);
       expect(bar?.classes).toContain('bar');
