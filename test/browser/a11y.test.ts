@@ -22,6 +22,7 @@ import {
   para,
   paras,
   serveAssets,
+  visitPaused,
   widgetState,
   type Kind,
   type Placement,
@@ -160,7 +161,8 @@ describe.concurrent('accessibility (headless Chromium)', () => {
 
   describe('bar and slide-in', () => {
     it('a labelled region that never takes focus, announced exactly once through a polite live region that existed before', async ({ expect }) => {
-      const v = await h.visit(h.hostPage({ body: `<main><h1>Live</h1><button id="mine">Mine</button>${paras(1, 40)}</main>${offerTag({ page: pageFor(SLIDE_IN_SCROLL) })}` }), { persona: 'low' });
+      // On the page's clock (paused; moved by runFor): the countdown's seconds are exact however slow the machine.
+      const v = await visitPaused(h, h.hostPage({ body: `<main><h1>Live</h1><button id="mine">Mine</button>${paras(1, 40)}</main>${offerTag({ page: pageFor(SLIDE_IN_SCROLL) })}` }), { persona: 'low' });
       await v.page.focus('#mine');
       await armed(v.page);
       // The live region is there, empty, before the offer (a region added with its text is not announced).
@@ -175,7 +177,9 @@ describe.concurrent('accessibility (headless Chromium)', () => {
       await appeared(v.page);
       const timer = v.page.locator('visitor-offer [role=timer]');
       const first = await timer.textContent();
-      await expect.poll(() => timer.textContent(), { timeout: 3000 }).not.toBe(first); // the countdown ticks…
+      await v.page.clock.runFor(1000);
+      expect(await timer.textContent()).not.toBe(first); // the countdown ticks…
+      await v.page.clock.runFor(5000);
       const texts = await v.page.evaluate(() => (window as unknown as { __texts: string[] }).__texts.filter((t) => t !== ''));
       expect(texts).toEqual([`Offer: ${KINDS.coupon.headline}`]); // …and is announced once, not every second
       expect(await v.page.evaluate(() => document.activeElement?.id)).toBe('mine');

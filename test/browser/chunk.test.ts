@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, armed, catalogue, coupon, debugLine, frames, MOUNT_PATH, offerTag, pageFor, paras, widgetState } from './fixtures';
+import { appeared, armed, catalogue, coupon, debugLine, frames, MOUNT_PATH, offerTag, pageFor, paras, pauseClock, widgetState } from './fixtures';
 import { startHarness, type Harness, type Visit } from './harness';
 
 const DELAY = 'coupon-delay-2-chunk';
@@ -62,8 +62,7 @@ describe.concurrent('the rendering chunk (headless Chromium)', () => {
       await held;
       await route.continue();
     });
-    await v.page.clock.install();
-    await v.page.clock.pauseAt(Date.now() + 1000);
+    await pauseClock(v.page);
     await v.page.goto(v.url);
     await expect.poll(() => requested).toBe(true); // asked for at the answer, before the trigger fired
     await v.page.clock.runFor(2500); // the trigger's time passes while the chunk is still loading

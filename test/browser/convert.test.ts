@@ -10,7 +10,7 @@ import type { Experiment } from '../../server/experiments/types';
 import { previewUrl } from '../../server/preview/link';
 import { PreviewKey, signPreview } from '../../server/preview/token';
 import { internalsOf } from '../../server/router-internals';
-import { appeared, catalogue, KINDS, MOUNT_PATH, offerTag, paras } from './fixtures';
+import { appeared, catalogue, KINDS, MOUNT_PATH, offerTag, paras, seenForASecond, visitPaused } from './fixtures';
 import { startHarness, WIDGET_SCRIPT, type Harness, type Visit } from './harness';
 
 const COUPON = KINDS.coupon.id; // expires 30 minutes after the visitor first sees it
@@ -55,9 +55,10 @@ describe('window.visitorOffers.convert() (headless Chromium)', () => {
 
   it('after the offer was shown: the order alone is sent, and counted for the visitor’s experiment once however often it is reported', async ({ expect }) => {
     const visitor = personas.low.visitorId;
-    const v = await h.visit(page(), { persona: 'low' });
-    await appeared(v.page);
-    await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([{ type: 'exposure', offerId: DECISION.offerId, token: expect.any(String) as unknown }]);
+    const v = await visitPaused(h, page(), { persona: 'low' });
+    await seenForASecond(v); // on the page's clock
+    await v.page.clock.resume(); // nothing timed from here on
+    await expect.poll(() => v.events('exposure')).toEqual([{ type: 'exposure', offerId: DECISION.offerId, token: expect.any(String) as unknown }]);
     await expect.poll(counts).toMatchObject({ treatment: { exposures: 1, conversions: 0 } });
 
     expect(await convert(v, 'o-1')).toBe(true);

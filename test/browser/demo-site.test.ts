@@ -118,6 +118,8 @@ describe('the demo site in headless Chromium', () => {
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} (${m.location().url})`));
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    // The page's clock, running: a delay trigger's seconds are skipped (fastForward) rather than waited for.
+    await page.clock.install();
     await page.goto(origin + path);
     await whyLine(page);
     return { context, page, errors };
@@ -209,6 +211,12 @@ describe('the demo site in headless Chromium', () => {
 
         if (expected.offer) {
           if (expected.offer.where === 'modal') await scrollTo(page, 0.5); // its trigger: 40 % scrolled
+          const trigger = (decision.offer as { trigger?: { type: string; seconds?: number } }).trigger;
+          if (trigger?.type === 'delay') {
+            // Armed (the decision is in, the trigger waits): its seconds pass on the page's clock.
+            await page.waitForFunction(() => [...document.querySelectorAll('visitor-offer')].some((el) => el.shadowRoot?.querySelector('[aria-live]')), undefined, { polling: 20 });
+            await page.clock.fastForward((trigger.seconds ?? 0) * 1000);
+          }
           const container = page.locator(OFFER);
           await container.waitFor({ state: 'visible', timeout: 8000 });
           const got = await rendered(page);

@@ -1,20 +1,45 @@
 // Exposure is sent once, when the offer has really been seen: at least half of it in the viewport,
 // in a visible tab, for a continuous second (IntersectionObserver). Counted twice: POST /events
-// with type exposure, and the visitor-offer-shown DOM event.
-import { afterAll, beforeAll, describe, it } from 'vitest';
+// with type exposure, and the visitor-offer-shown DOM event. Time is the page's clock, paused
+// before navigation: only runFor moves it, so "under a second" and "a second" are exact however
+// slow the machine. Whether the offer is in view is the browser's IntersectionObserver, which
+// works in rendered frames, outside the page clock: each step waits until it agrees
+// (untilIntersection) before letting page time pass. The shown DOM event is dispatched in the
+// page, in the same task as the exposure is queued, so "none yet" is checked on it; the POST
+// (sent on the page's next task) is checked once the clock has moved on.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import { appeared, catalogue, containerOf, coupon, frames, HOST_CSS_LINK, KINDS, offerTag, pageFor, pageTime, paras, serveAssets, timeFirstShown } from './fixtures';
+import {
+  appeared,
+  armed,
+  catalogue,
+  containerOf,
+  coupon,
+  halfInView,
+  HOST_CSS_LINK,
+  KINDS,
+  offerTag,
+  pageFor,
+  pageTime,
+  paras,
+  pauseClock,
+  runUntil,
+  serveAssets,
+  timeFirstShown,
+  untilIntersection,
+  visitPaused,
+} from './fixtures';
 import { startHarness, type Harness, type Visit } from './harness';
 
 const MODAL = 'coupon-modal-now';
 const SEEN = { offerId: KINDS.coupon.id, experiment: null, variant: null };
+const EXPOSURE = { type: 'exposure', offerId: KINDS.coupon.id, token: expect.any(String) as unknown };
 
 /** Scrolls so that `fraction` of the container's height is inside the viewport, at its bottom edge. */
 async function showFraction(page: Page, container: Locator, fraction: number): Promise<void> {
   const top = await container.evaluate((el) => el.getBoundingClientRect().top + scrollY);
   const height = await container.evaluate((el) => el.getBoundingClientRect().height);
   await page.evaluate((y) => scrollTo(0, y - innerHeight), top + height * fraction);
-  await frames(page, 2);
 }
 
 const shownEvents = async (v: Visit): Promise<Array<{ detail: unknown; at: number }>> =>
@@ -34,69 +59,87 @@ describe.concurrent('exposure (headless Chromium)', () => {
 
   it('an inline offer below the fold: nothing while out of view, under half visible, or visible under 1 s; then exactly one', async ({ expect }) => {
     const body = `<main><h1>Below the fold</h1>${paras(1, 30)}${offerTag({ placement: 'inline' })}${paras(31, 30)}</main>`;
-    const v = await h.visit(h.hostPage({ head: HOST_CSS_LINK, body }), { persona: 'low' });
+    const v = await visitPaused(h, h.hostPage({ head: HOST_CSS_LINK, body }), { persona: 'low' });
     const { page } = v;
     const container = containerOf(page);
+    await armed(page);
+    await page.clock.runFor(10); // the immediate trigger fires
     await appeared(page);
     expect(await container.evaluate((el) => el.getBoundingClientRect().top)).toBeGreaterThan(800);
-    const none = async (why: string): Promise<void> => {
-      await page.waitForTimeout(1200);
-      expect(v.events('exposure'), why).toEqual([]);
+    /** `ms` of page time pass: no exposure, neither in the page nor sent. */
+    const none = async (why: string, ms: number): Promise<void> => {
+      await page.clock.runFor(ms);
       expect(await shownEvents(v), why).toEqual([]);
+      expect(v.events('exposure'), why).toEqual([]);
     };
-    await none('rendered, out of view');
+    await untilIntersection(container, (r) => r === 0);
+    await none('rendered, out of view, for 5 s', 5000);
     await showFraction(page, container, 0.3);
-    await none('30 % visible');
+    await untilIntersection(container, (r) => r > 0.2 && r < 0.4);
+    await none('30 % visible for 5 s', 5000);
     await showFraction(page, container, 1);
-    await page.waitForTimeout(500);
+    await untilIntersection(container, (r) => r > 0.99);
+    await none('fully visible for 999 ms', 999);
     await page.evaluate(() => scrollTo(0, 0));
-    await none('fully visible for 0.5 s only');
+    await untilIntersection(container, (r) => r === 0);
+    await none('fully visible for 999 ms, then out of view for 5 s', 5000);
 
-    const since = await pageTime(page); // before it comes into view: a lower bound
     await showFraction(page, container, 0.6);
-    await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([{ type: 'exposure', offerId: KINDS.coupon.id, token: expect.any(String) as unknown }]);
-    const [shown] = await shownEvents(v);
+    await untilIntersection(container, (r) => r > 0.5 && r < 0.7);
+    const since = await pageTime(page); // in view from now on
+    await none('60 % visible for 999 ms', 999);
+    await page.clock.runFor(1);
+    const [shown, ...more] = await shownEvents(v);
+    expect(more).toEqual([]);
     expect(shown?.detail).toEqual(SEEN);
-    expect((shown?.at ?? 0) - since).toBeGreaterThanOrEqual(1000); // a full second in view
+    expect((shown?.at ?? 0) - since).toBe(1000); // a full second in view, on the page's clock
+    await page.clock.runFor(10); // the queued POST goes out on the page's next task
+    await expect.poll(() => v.events('exposure')).toEqual([EXPOSURE]);
     // Out of view and back again: still the one exposure for this page view.
     await page.evaluate(() => scrollTo(0, 0));
-    await frames(page);
+    await untilIntersection(container, (r) => r === 0);
     await showFraction(page, container, 1);
-    await page.waitForTimeout(1300);
-    expect(v.events('exposure')).toHaveLength(1);
+    await untilIntersection(container, (r) => r > 0.99);
+    await page.clock.runFor(5000);
     expect(await shownEvents(v)).toHaveLength(1);
+    expect(v.events('exposure')).toHaveLength(1);
     expect(v.consoleErrors).toEqual([]);
     await v.close();
   });
 
   it('a modal: once it has been open for 1 s, exactly once', async ({ expect }) => {
     const v = await h.visit(h.hostPage({ body: `<main><h1>Modal</h1>${paras(1, 3)}</main>${offerTag({ page: pageFor(MODAL) })}` }), { persona: 'low', navigate: false });
-    const at = await (await timeFirstShown(v))();
-    await expect.poll(() => v.events('exposure').length, { timeout: 4000 }).toBe(1);
-    const [shown] = await shownEvents(v);
+    await pauseClock(v.page);
+    const firstShown = await timeFirstShown(v); // navigates
+    await armed(v.page);
+    await v.page.clock.runFor(10); // the immediate trigger fires
+    const at = await firstShown();
+    await runUntil(v.page, at + 999);
+    expect(await shownEvents(v)).toEqual([]);
+    await v.page.clock.runFor(1);
+    const [shown, ...more] = await shownEvents(v);
+    expect(more).toEqual([]);
     expect(shown?.detail).toEqual({ ...SEEN, offerId: MODAL });
-    expect((shown?.at ?? 0) - at).toBeGreaterThanOrEqual(1000);
-    await v.page.waitForTimeout(1200);
+    expect((shown?.at ?? 0) - at).toBe(1000);
+    await v.page.clock.runFor(10);
+    await expect.poll(() => v.events('exposure')).toEqual([{ ...EXPOSURE, offerId: MODAL }]);
+    await v.page.clock.runFor(5000);
+    expect(await shownEvents(v)).toHaveLength(1);
     expect(v.events('exposure')).toHaveLength(1);
     await v.close();
   });
 
-  it('an offer closed before its second is up: no exposure', async ({ expect }) => {
-    const v = await h.visit(h.hostPage({ body: `<main><h1>Quick close</h1>${paras(1, 3)}</main>${offerTag({ placement: 'bar' })}` }), { persona: 'low', navigate: false });
-    // Closed by the page itself in the frame after it is shown: however slow this machine is.
-    await v.context.addInitScript({
-      content: `(() => {
-        const look = () => {
-          const close = [...document.querySelectorAll('visitor-offer')].map((el) => el.shadowRoot && el.shadowRoot.querySelector('[part=close]')).find(Boolean);
-          if (close) { window.__shownFor = performance.now(); close.click(); window.__shownFor = performance.now() - window.__shownFor; }
-          else requestAnimationFrame(look);
-        };
-        requestAnimationFrame(look);
-      })();`,
-    });
-    await v.page.goto(v.url);
+  it('an offer closed after 999 ms in view, before its second is up: no exposure, then or later', async ({ expect }) => {
+    const v = await visitPaused(h, h.hostPage({ body: `<main><h1>Quick close</h1>${paras(1, 3)}</main>${offerTag({ placement: 'bar' })}` }), { persona: 'low' });
+    await armed(v.page);
+    await v.page.clock.runFor(10); // the immediate trigger fires
+    await appeared(v.page);
+    await untilIntersection(containerOf(v.page), (r) => r > 0.99);
+    await v.page.clock.runFor(999);
+    await v.page.locator('visitor-offer [part=close]').click();
+    await v.page.clock.runFor(10); // the queued dismiss goes out
     await expect.poll(() => v.events('dismiss').length).toBe(1);
-    await v.page.waitForTimeout(1300);
+    await v.page.clock.runFor(5000);
     expect(v.events('exposure')).toEqual([]);
     expect(await shownEvents(v)).toEqual([]);
     expect((await v.probe()).events.map((e) => e.type)).toEqual(['visitor-offer-dismiss']);
@@ -104,10 +147,22 @@ describe.concurrent('exposure (headless Chromium)', () => {
   });
 
   it('each page view sends its own exposure', async ({ expect }) => {
-    const v = await h.visit(h.hostPage({ body: `<main><h1>Views</h1></main>${offerTag({ placement: 'slide-in' })}` }), { persona: 'low' });
-    await expect.poll(() => v.events('exposure').length, { timeout: 4000 }).toBe(1);
+    const v = await visitPaused(h, h.hostPage({ body: `<main><h1>Views</h1></main>${offerTag({ placement: 'slide-in' })}` }), { persona: 'low' });
+    // The page clock stays installed, and paused, across the reload.
+    const view = async (exposures: number): Promise<void> => {
+      await armed(v.page);
+      await v.page.clock.runFor(10); // the immediate trigger fires
+      await appeared(v.page);
+      await untilIntersection(containerOf(v.page), halfInView);
+      await v.page.clock.runFor(999);
+      expect(await shownEvents(v)).toEqual([]);
+      await v.page.clock.runFor(11);
+      expect(await shownEvents(v)).toHaveLength(1); // this page view's own
+      await expect.poll(() => v.events('exposure').length).toBe(exposures);
+    };
+    await view(1);
     await v.page.reload();
-    await expect.poll(() => v.events('exposure').length, { timeout: 4000 }).toBe(2);
+    await view(2);
     await v.close();
   });
 });

@@ -4,14 +4,15 @@
 // twin page that has no script tag). A 500 or a refused connection still gets the browser's own
 // "Failed to load resource" line, which no script can suppress: it is checked to be the only one,
 // and the real server never answers /offer with an error (the DataFast fault case).
+// The widget's timeouts run on the page's clock, paused before navigation (visitPaused); a slow
+// server is one that holds its answer until the test lets it go, so "too late" is exact.
 import { createServer } from 'node:net';
 import type { Request, Response } from 'express';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { armed, catalogue, coupon, debugLine, decisionWith, fakeEndpoint, frames, hostDom, offerTag, paras, twinDom, widgetState } from './fixtures';
+import { armed, catalogue, coupon, debugLine, decisionWith, fakeEndpoint, frames, hostDom, noDebugLine, offerTag, paras, twinDom, visitPaused, widgetState } from './fixtures';
 import { startHarness, type Harness, type Visit } from './harness';
 
 const GOOD = decisionWith(coupon('welcome-coupon', { trigger: { type: 'immediate' } }));
-const later = (ms: number, fn: () => void): void => void setTimeout(fn, ms);
 
 /** A port on 127.0.0.1 that nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -26,6 +27,15 @@ describe.concurrent('failure modes render nothing and log nothing (headless Chro
   let h: Harness;
   const ep: Record<string, string> = {};
   const hung: Response[] = [];
+  /** The answers of the 'late' and 'slow' endpoints, held back until the test sends them. */
+  const heldBack: Response[] = [];
+  const holder = (): { answer: Promise<Response>; hold: (res: Response) => void } => {
+    let hold: (res: Response) => void = () => {};
+    const answer = new Promise<Response>((resolve) => (hold = (res) => (heldBack.push(res), resolve(res))));
+    return { answer, hold };
+  };
+  const late = holder();
+  const slow = holder();
 
   beforeAll(async () => {
     h = await startHarness({ decisions: catalogue() });
@@ -34,8 +44,8 @@ describe.concurrent('failure modes render nothing and log nothing (headless Chro
     };
     fake('error-500', (_req, res) => void res.status(500).json({ error: 'boom' }));
     fake('hangs', (_req, res) => void hung.push(res));
-    fake('late', (_req, res) => later(2600, () => void res.json(GOOD)));
-    fake('slow-1s', (_req, res) => later(1000, () => void res.json(GOOD)));
+    fake('late', (_req, res) => late.hold(res));
+    fake('slow', (_req, res) => slow.hold(res));
     fake('malformed', (_req, res) => void res.type('json').send('{"offer": {"id": "welcome-coupon", "kind": "coupon",'));
     fake('html', (_req, res) => void res.type('html').send('<!doctype html><title>Not found</title><p>Soft 404'));
     fake('wrong-shape', { ...GOOD, offer: { ...GOOD.offer, kind: 'spaceship' } as unknown as typeof GOOD.offer });
@@ -49,19 +59,28 @@ describe.concurrent('failure modes render nothing and log nothing (headless Chro
   }, 30_000);
 
   afterAll(async () => {
-    for (const res of hung) res.destroy();
+    for (const res of [...hung, ...heldBack]) res.destroy();
     await h?.close();
   });
 
   const body = (attrs: Record<string, string | boolean>): string => `<main><h1>Failure</h1>${paras(1, 4)}</main>${offerTag(attrs)}`;
 
   /** The page with the widget pointed at `endpoint`, and what its twin without the widget looks like. */
-  async function visitWith(attrs: Record<string, string | boolean>): Promise<{ v: Visit; expected: string }> {
+  async function visitWith(attrs: Record<string, string | boolean>, paused = false): Promise<{ v: Visit; expected: string }> {
     const title = `Failure ${JSON.stringify(attrs)}`;
     const expected = await twinDom(h, { title, body: body(attrs) });
-    const v = await h.visit(h.hostPage({ title, body: body(attrs) }), { persona: 'low' });
+    const path = h.hostPage({ title, body: body(attrs) });
+    const v = paused ? await visitPaused(h, path, { persona: 'low' }) : await h.visit(path, { persona: 'low' });
     return { v, expected };
   }
+
+  /** Sends a held answer now, and waits until it has gone (at once when the browser has already hung up). */
+  const send = (res: Response): Promise<void> =>
+    new Promise((resolve) => {
+      if (res.closed) return resolve();
+      res.once('close', () => resolve());
+      res.json(GOOD);
+    });
 
   /** Nothing rendered (`armed`: but for the empty, invisible live region of an armed trigger); the page as its twin. */
   async function nothingShown(v: Visit, expected: string, armed = false): Promise<void> {
@@ -95,10 +114,10 @@ describe.concurrent('failure modes render nothing and log nothing (headless Chro
     });
   }
 
-  it('an unknown trigger type (a newer server) never fires: nothing visible, no error', async ({ expect }) => {
-    const { v, expected } = await visitWith({ endpoint: ep['unknown-trigger'] ?? '' });
+  it('an unknown trigger type (a newer server) never fires: nothing visible after a minute of page time, no error', async ({ expect }) => {
+    const { v, expected } = await visitWith({ endpoint: ep['unknown-trigger'] ?? '' }, true);
     await armed(v.page);
-    await v.page.waitForTimeout(500);
+    await v.page.clock.runFor(60_000);
     await nothingShown(v, expected, true);
     expect(v.consoleErrors).toEqual([]);
     await v.close();
@@ -114,13 +133,17 @@ describe.concurrent('failure modes render nothing and log nothing (headless Chro
     await v.close();
   });
 
-  it('/offer hangs: the widget gives up after its 2 s timeout, renders nothing, logs nothing', async ({ expect }) => {
-    const { v, expected } = await visitWith({ endpoint: ep.hangs ?? '', debug: true });
-    const failed = v.page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('/offer?'), timeout: 5000 });
-    const request = await failed;
-    const abortedAt = await v.page.evaluate(() => performance.now());
-    expect(request.failure()?.errorText).toMatch(/ABORTED/);
-    expect(abortedAt).toBeGreaterThanOrEqual(2000);
+  it('/offer hangs: the widget gives up after its 2 s timeout (not at 1999 ms), renders nothing, logs nothing', async ({ expect }) => {
+    const { v, expected } = await visitWith({ endpoint: ep.hangs ?? '', debug: true }, true);
+    const failed = v.page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('/offer?'), timeout: 10_000 });
+    const aborted = { yet: false };
+    void failed.then(() => (aborted.yet = true), () => {});
+    await expect.poll(() => hung.length).toBeGreaterThanOrEqual(1); // the request is at the server; no page time has passed
+    await v.page.clock.runFor(1999);
+    expect(noDebugLine(v, 'no offer'), 'given up before 2 s').toBe(true);
+    expect(aborted.yet).toBe(false);
+    await v.page.clock.runFor(1);
+    expect((await failed).failure()?.errorText).toMatch(/ABORTED/);
     await debugLine(v, 'no offer: no decision');
     await nothingShown(v, expected);
     expect(v.consoleErrors).toEqual([]);
@@ -128,18 +151,30 @@ describe.concurrent('failure modes render nothing and log nothing (headless Chro
   });
 
   it('/offer answers with an offer after 2.6 s: too late, ignored', async ({ expect }) => {
-    const { v, expected } = await visitWith({ endpoint: ep.late ?? '', debug: true });
-    await debugLine(v, 'no offer: no decision', 5000);
-    await v.page.waitForFunction(() => performance.now() > 3200, undefined, { polling: 50 });
+    const { v, expected } = await visitWith({ endpoint: ep.late ?? '', debug: true }, true);
+    const answer = await late.answer; // the request is at the server; no page time has passed
+    await v.page.clock.runFor(1999);
+    expect(noDebugLine(v, 'no offer'), 'given up before 2 s').toBe(true);
+    await v.page.clock.runFor(1);
+    await debugLine(v, 'no offer: no decision');
+    await v.page.clock.runFor(600);
+    await send(answer); // at 2.6 s of page time
+    await v.page.clock.runFor(5000);
     await nothingShown(v, expected);
     expect(v.consoleErrors).toEqual([]);
     await v.close();
   });
 
-  it('timeout="500": an answer after 1 s is too late', async ({ expect }) => {
-    const { v, expected } = await visitWith({ endpoint: ep['slow-1s'] ?? '', timeout: '500', debug: true });
+  it('timeout="500": an answer after 1 s is too late (given up at 500 ms, not at 499 ms)', async ({ expect }) => {
+    const { v, expected } = await visitWith({ endpoint: ep.slow ?? '', timeout: '500', debug: true }, true);
+    const answer = await slow.answer;
+    await v.page.clock.runFor(499);
+    expect(noDebugLine(v, 'no offer'), 'given up before 500 ms').toBe(true);
+    await v.page.clock.runFor(1);
     await debugLine(v, 'no offer: no decision');
-    await v.page.waitForFunction(() => performance.now() > 1500, undefined, { polling: 50 });
+    await v.page.clock.runFor(500);
+    await send(answer); // at 1 s of page time
+    await v.page.clock.runFor(5000);
     await nothingShown(v, expected);
     expect(v.consoleErrors).toEqual([]);
     await v.close();

@@ -15,7 +15,7 @@ import type { Rule } from '../../server/decision/rules';
 import type { Experiment } from '../../server/experiments/types';
 import type { OfferResponse } from '../../server/contract';
 import type { PersonaName } from '../../demo/personas';
-import type { Harness, HarnessOptions, HostPageOptions, PageProbe, Visit } from './harness';
+import type { Harness, HarnessOptions, HostPageOptions, PageProbe, Visit, VisitOptions } from './harness';
 
 export type Kind = 'coupon' | 'urgency' | 'lead';
 export type Placement = 'inline' | 'bar' | 'slide-in' | 'modal';
@@ -196,24 +196,123 @@ export const widgetState = (page: Page, nth = 0): Promise<WidgetState | null> =>
     };
   }, nth);
 
-/** Resolves after `n` animation frames (layout, paint and observers have caught up). */
-export const frames = (page: Page, n = 2): Promise<void> =>
-  page.evaluate(
-    (count) =>
-      new Promise<void>((resolve) => {
-        const step = (left: number): void => void (left <= 0 ? resolve() : requestAnimationFrame(() => step(left - 1)));
-        step(count);
-      }),
-    n,
+let framesCalls = 0;
+
+/**
+ * Resolves after `n` rendered frames (layout, paint and observers have caught up). Counted by
+ * Playwright's own requestAnimationFrame, which the page's clock does not replace: the frames
+ * come while the page clock is paused too (the page's own requestAnimationFrame then waits).
+ */
+export async function frames(page: Page, n = 2): Promise<void> {
+  const key = `__frames${++framesCalls}`;
+  await page.waitForFunction(
+    ([k, count]) => {
+      const w = window as unknown as Record<string, number>;
+      w[k] = (w[k] ?? -1) + 1; // 0 on the first, immediate check; then one per frame
+      return w[k] >= count && delete w[k];
+    },
+    [key, n] as const,
+    { polling: 'raf' },
   );
+}
+
+/**
+ * Records (page clock) when an inline offer was first measured — its invisible copy (`.m`) entered
+ * a shadow root — which is when its float fallback's wait starts: window.__measuredAt.
+ */
+const MEASURED_PROBE = `(() => {
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attach.call(this, init);
+    new MutationObserver(() => {
+      if (window.__measuredAt === undefined && root.querySelector('.m')) window.__measuredAt = performance.now();
+    }).observe(root, { childList: true, subtree: true });
+    return root;
+  };
+})();`;
+
+/**
+ * Installs the page's clock and pauses it at the present (+1 s), before any navigation. Installed
+ * an hour behind, so that the jump to the pause is always forward: installed at the present, its
+ * clock runs on while pauseAt is on its way, and on a loaded machine may pass the target first
+ * ("Cannot fast-forward to the past"). Nothing is loaded yet, so no page timer fires in the jump.
+ */
+export async function pauseClock(page: Page): Promise<void> {
+  await page.clock.install({ time: Date.now() - 3_600_000 });
+  await page.clock.pauseAt(Date.now() + 1000);
+}
+
+/** Visits with the page's clock installed and paused before navigation: no page time passes until the test lets it (runFor). */
+export async function visitPaused(h: Harness, path: string, options: VisitOptions = {}): Promise<Visit> {
+  const v = await h.visit(path, { ...options, navigate: false });
+  await v.context.addInitScript({ content: MEASURED_PROBE });
+  await pauseClock(v.page);
+  await v.page.goto(v.url);
+  return v;
+}
+
+/** When the inline offer was first measured (page clock, performance.now()), on a visitPaused page. */
+export async function measuredAt(page: Page): Promise<number> {
+  const handle = await page.waitForFunction(() => (window as unknown as { __measuredAt?: number }).__measuredAt, undefined, { polling: 20 });
+  return (await handle.jsonValue()) as number;
+}
+
+/** Runs the paused page clock until performance.now() is `ms` (from navigation start, on a first navigation). */
+export async function runUntil(page: Page, ms: number): Promise<void> {
+  const now = await pageTime(page);
+  if (ms < now) throw new Error(`page time is ${now} ms already, past ${ms} ms`);
+  await page.clock.runFor(ms - now);
+}
+
+/**
+ * How much of `target` an IntersectionObserver sees in the viewport (0…1), taken by an observer
+ * made now, at the next rendering update: by then every observer made earlier (the widget's) has
+ * been told of the same state. Entry animations (CSS, which the page clock does not drive) are run
+ * to their end first. Waits until `accept(ratio)` holds on two updates in a row.
+ */
+export async function untilIntersection(target: Locator, accept: (ratio: number) => boolean, timeoutMs = 5000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let agreed = 0;
+  for (;;) {
+    const ratio = await target.evaluate(
+      (el) =>
+        new Promise<number>((resolve) => {
+          const root = el.getRootNode();
+          if (root instanceof ShadowRoot) for (const a of root.getAnimations()) a.finish();
+          const io = new IntersectionObserver((entries) => {
+            io.disconnect();
+            resolve(entries[entries.length - 1]?.intersectionRatio ?? 0);
+          });
+          io.observe(el);
+        }),
+    );
+    agreed = accept(ratio) ? agreed + 1 : 0;
+    if (agreed >= 2) return ratio;
+    if (Date.now() > deadline) throw new Error(`intersection ratio ${ratio} never accepted within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * On a visitPaused page whose offer has an immediate trigger: fires it, waits until the offer is
+ * at least half in view (a modal counts as seen without), and lets a second of page time pass —
+ * the offer has been seen, and its exposure is queued.
+ */
+export async function seenForASecond(v: Visit): Promise<void> {
+  await armed(v.page);
+  await v.page.clock.runFor(10); // the immediate trigger fires
+  await appeared(v.page);
+  const container = containerOf(v.page);
+  if (!(await container.evaluate((el) => el.tagName === 'DIALOG'))) await untilIntersection(container, halfInView);
+  await v.page.clock.runFor(1010);
+}
+
+/** At least half in view, as the widget's "seen" needs. */
+export const halfInView = (ratio: number): boolean => ratio >= 0.5;
+/** Less than half in view. */
+export const notHalfInView = (ratio: number): boolean => ratio < 0.5;
 
 /** Milliseconds since the page's navigation started (performance.now()). */
 export const pageTime = (page: Page): Promise<number> => page.evaluate(() => performance.now());
-
-/** Waits until the page has existed for `ms` (performance.now() ≥ ms). */
-export async function untilPageTime(page: Page, ms: number): Promise<void> {
-  await page.waitForFunction((t) => performance.now() >= t, ms, { polling: 20 });
-}
 
 /**
  * Waits until an offer is shown (its container exists, and is not the invisible copy an inline
@@ -270,23 +369,42 @@ export const animationsDone = (page: Page): Promise<unknown> =>
 export const armed = (page: Page, timeout = 5000): Promise<unknown> =>
   page.waitForFunction(() => !!document.querySelector('visitor-offer')?.shadowRoot?.querySelector('[aria-live]'), undefined, { timeout, polling: 20 });
 
-/** Layout shifts settled: two frames and the observer's queue. */
+/**
+ * Layout shifts settled: three rendered frames, then until the page's layout-shift observer has
+ * received every entry the browser buffered (its callbacks come as tasks, after the frame).
+ */
 export async function settledProbe(v: Visit): Promise<PageProbe> {
   await frames(v.page, 3);
-  await v.page.waitForTimeout(50); // PerformanceObserver callbacks are queued as tasks
+  await v.page.waitForFunction(
+    () => {
+      const po = new PerformanceObserver(() => {});
+      po.observe({ type: 'layout-shift', buffered: true });
+      const all = po.takeRecords().filter((e) => !(e as PerformanceEntry & { hadRecentInput?: boolean }).hadRecentInput).length;
+      po.disconnect();
+      return (window as unknown as { __vo: PageProbe }).__vo.shifts.length >= all;
+    },
+    undefined,
+    { polling: 'raf' },
+  );
   return v.probe();
 }
 
 /** Waits for the widget's debug line (`debug` attribute) saying why it shows nothing. */
 export async function debugLine(v: Visit, contains: string, timeoutMs = 5000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = v.consoleMessages.find((m) => m.startsWith('debug: [visitor-offer]') && m.includes(contains));
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`no debug line with "${contains}"; console: ${JSON.stringify(v.consoleMessages)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const match = (m: string): boolean => m.startsWith('debug: [visitor-offer]') && m.includes(contains);
+  const line = v.consoleMessages.find(match);
+  if (line) return line;
+  // Listened for in the same turn as the look above: no message can come in between.
+  const next = await v.page
+    .waitForEvent('console', { predicate: (m) => match(`${m.type()}: ${m.text()}`), timeout: timeoutMs })
+    .catch(() => {
+      throw new Error(`no debug line with "${contains}"; console: ${JSON.stringify(v.consoleMessages)}`);
+    });
+  return `${next.type()}: ${next.text()}`;
 }
+
+/** No debug line with `contains` so far (console messages logged before the last page call have all arrived). */
+export const noDebugLine = (v: Visit, contains: string): boolean => !v.consoleMessages.some((m) => m.startsWith('debug: [visitor-offer]') && m.includes(contains));
 
 /** The deep focused element: through open shadow roots. */
 export interface FocusInfo {

@@ -1,7 +1,10 @@
 // What visitors do with an offer: copy the code (clipboard + "Copied"), close it (remembered per
 // offer across reloads for dismiss-days), see it at most max-views times a day; and what the page
 // and the server hear about it: DOM CustomEvents (bubbling, composed, { offerId, experiment,
-// variant }) and POST /events, also for experiments and their no-offer control.
+// variant }) and POST /events, also for experiments and their no-offer control. What is timed
+// (the "Copied" feedback's 2.5 s, an exposure's second) runs on the page's clock, paused before
+// navigation (visitPaused) and moved by runFor; the page sends a queued event on its next task, so
+// the clock moves a few ms before an event is looked for at the server's end.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import type { Experiment } from '../../server/experiments/types';
@@ -19,10 +22,15 @@ import {
   KINDS,
   offerTag,
   pageFor,
+  halfInView,
+  pageTime,
   paras,
   PLACEMENTS,
+  runUntil,
   serveAssets,
   settledProbe,
+  untilIntersection,
+  visitPaused,
   widgetState,
 } from './fixtures';
 import { startHarness, type Harness, type Visit } from './harness';
@@ -68,7 +76,9 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
   describe('copy', () => {
     for (const placement of PLACEMENTS) {
       it(`${placement}: puts the code on the clipboard, says "Copied", sends one click`, async ({ expect }) => {
-        const v = await h.visit(h.hostPage({ head: HOST_CSS_LINK, body: page({ placement }) }), { persona: 'low' });
+        const v = await visitPaused(h, h.hostPage({ head: HOST_CSS_LINK, body: page({ placement }) }), { persona: 'low' });
+        await armed(v.page);
+        await v.page.clock.runFor(10); // the immediate trigger fires
         await appeared(v.page);
         // Something else on the clipboard first: the copy must replace it.
         await v.page.evaluate(() => navigator.clipboard.writeText('something else'));
@@ -76,19 +86,25 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
         expect(await button.textContent()).toBe('Copy code');
         await button.click();
         await expect.poll(() => button.textContent()).toBe('Copied ✓');
+        const copiedAt = await pageTime(v.page); // the page clock stands still: when the feedback started
         expect(await v.page.evaluate(() => navigator.clipboard.readText())).toBe(COUPON_CODE);
         expect((await widgetState(v.page))?.live).toBe('Code copied');
+        await v.page.clock.runFor(10); // the queued click goes out
         await expect.poll(() => v.events('click')).toEqual([{ type: 'click', offerId: COUPON, token: expect.any(String) as unknown }]);
         expect(await domEvents(v, 'click')).toEqual([{ detail: PLAIN, bubbles: true, composed: true, target: 'visitor-offer' }]);
         expect(v.events('dismiss')).toEqual([]);
         expect(await containerOf(v.page).isVisible()).toBe(true); // copying does not close it
         if (placement === 'slide-in' || placement === 'bar') {
-          // The feedback goes away again (moving nothing), so a second copy is confirmed (and announced) anew.
-          await expect.poll(() => button.textContent(), { timeout: 4000 }).toBe('Copy code');
+          // The feedback goes away again after 2.5 s (moving nothing), so a second copy is confirmed (and announced) anew.
+          await runUntil(v.page, copiedAt + 2499);
+          expect(await button.textContent()).toBe('Copied ✓');
+          await v.page.clock.runFor(1);
+          expect(await button.textContent()).toBe('Copy code');
           expect((await widgetState(v.page))?.live).toBe('');
           expect((await settledProbe(v)).shifts).toEqual([]);
           await button.click();
           await expect.poll(() => button.textContent()).toBe('Copied ✓');
+          await v.page.clock.runFor(10);
           await expect.poll(() => v.events('click').length).toBe(2);
         }
         expect(v.consoleErrors).toEqual([]);
@@ -200,11 +216,16 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
     const EXP = { offerId: COUPON, experiment: 'exp-coupon', variant: 'treatment' };
 
     it('shown, click and dismiss carry { offerId, experiment, variant } in the DOM, and { offerId, token } to /events', async ({ expect }) => {
-      const v = await h.visit(h.hostPage({ body: page({ page: '/x/exp-coupon' }) }), { persona: 'low' });
+      const v = await visitPaused(h, h.hostPage({ body: page({ page: '/x/exp-coupon' }) }), { persona: 'low' });
+      await armed(v.page);
+      await v.page.clock.runFor(10); // the immediate trigger fires
       await appeared(v.page);
+      await untilIntersection(containerOf(v.page), halfInView);
+      await v.page.clock.runFor(1010); // a second in view, and the queued exposure goes out
       // The signed decision /offer answered with goes back as it came; the server reads the experiment from it.
       const SENT = { offerId: COUPON, token: expect.stringMatching(/^[A-Za-z0-9_-]{80,}$/) as unknown };
-      await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([{ type: 'exposure', ...SENT }]);
+      await expect.poll(() => v.events('exposure')).toEqual([{ type: 'exposure', ...SENT }]);
+      await v.page.clock.resume(); // nothing timed from here on
       await v.page.locator('visitor-offer [part=button]').click();
       await v.page.locator('visitor-offer [part=close]').click();
       await expect.poll(() => v.events().map((e) => e.type)).toEqual(['exposure', 'click', 'dismiss']);
@@ -218,15 +239,23 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
     });
 
     it("the control shows nothing, and its exposure (offerId null) is sent once the page was visible for 1 s after its stand-in's trigger", async ({ expect }) => {
-      const v = await h.visit(h.hostPage({ body: page({ page: '/x/exp-control', debug: true }) }), { persona: 'low' });
-      await expect.poll(() => v.events('exposure'), { timeout: 4000 }).toEqual([
-        { type: 'exposure', offerId: null, token: expect.stringMatching(/^[A-Za-z0-9_-]{80,}$/) as unknown },
-      ]);
-      expect(await domEvents(v, 'shown')).toEqual([
+      const v = await visitPaused(h, h.hostPage({ body: page({ page: '/x/exp-control', debug: true }) }), { persona: 'low' });
+      await debugLine(v, 'waiting for its trigger: immediate'); // logged as the trigger is armed
+      const armedAt = await pageTime(v.page);
+      const shown = async (): Promise<unknown[]> => domEvents(v, 'shown');
+      await runUntil(v.page, armedAt + 999);
+      expect(await shown()).toEqual([]);
+      await v.page.clock.runFor(1);
+      expect(await shown()).toEqual([
         { detail: { offerId: null, experiment: 'exp-control', variant: 'control' }, bubbles: true, composed: true, target: 'visitor-offer' },
       ]);
+      await v.page.clock.runFor(10); // the queued exposure goes out
+      await expect.poll(() => v.events('exposure')).toEqual([
+        { type: 'exposure', offerId: null, token: expect.stringMatching(/^[A-Za-z0-9_-]{80,}$/) as unknown },
+      ]);
       expect(await widgetState(v.page)).toMatchObject({ elements: 0, container: false });
-      await v.page.waitForTimeout(1200);
+      await v.page.clock.runFor(5000);
+      expect(await shown()).toHaveLength(1);
       expect(v.events('exposure')).toHaveLength(1);
       expect(v.consoleErrors).toEqual([]);
       await v.close();

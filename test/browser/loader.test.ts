@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, catalogue, frames, HOST_CSS_LINK, MOUNT_PATH, offerTag, para, paras, renderedCount, serveAssets, urgency, pageFor } from './fixtures';
+import { appeared, armed, catalogue, frames, HOST_CSS_LINK, MOUNT_PATH, offerTag, para, paras, renderedCount, seenForASecond, serveAssets, urgency, pageFor, visitPaused } from './fixtures';
 import { waitFor } from '../support/wait';
 import { startHarness, type Harness, type Visit } from './harness';
 
@@ -27,9 +27,13 @@ ${event === 'load' ? 'addEventListener' : 'document.addEventListener'}('${event}
 /**
  * After the offer was seen for a second (its exposure sent), the page view is settled: a second
  * /offer request, from a second mount or a second decision, would have been made long before.
+ * On a visitPaused page: the page's own timers (a late script tag) run first, the second passes
+ * on the page's clock, which then runs on as usual.
  */
 async function settle(v: Visit): Promise<void> {
-  await appeared(v.page);
+  await v.page.clock.runFor(60);
+  await seenForASecond(v);
+  await v.page.clock.resume();
   await waitFor(() => v.events('exposure').length > 0, 'the exposure', { timeoutMs: 5000 });
 }
 
@@ -57,7 +61,7 @@ describe.concurrent('the script tag (headless Chromium)', () => {
   ];
   for (const [how, head, tail] of ways) {
     it(`${how}: mounts one element, one /offer request, the offer shown`, async ({ expect }) => {
-      const v = await h.visit(h.hostPage({ title: how, script: head, body: `<main><h1>${how}</h1>${paras(1, 3)}</main>${tail}` }), { persona: 'low' });
+      const v = await visitPaused(h, h.hostPage({ title: how, script: head, body: `<main><h1>${how}</h1>${paras(1, 3)}</main>${tail}` }), { persona: 'low' });
       await settle(v);
       expect(await v.page.evaluate(() => document.querySelectorAll('visitor-offer').length)).toBe(1);
       expect(await v.page.evaluate(() => document.body.lastElementChild?.tagName)).toBe('VISITOR-OFFER');
@@ -70,7 +74,7 @@ describe.concurrent('the script tag (headless Chromium)', () => {
 
   it('two <visitor-offer> elements, and a third added later: one /offer request, the offer shown once', async ({ expect }) => {
     const body = `<main><h1>Two</h1>${para(1)}<visitor-offer id="a" placement="inline"></visitor-offer>${paras(2, 2)}</main><visitor-offer id="b"></visitor-offer>`;
-    const v = await h.visit(h.hostPage({ head: HOST_CSS_LINK, body }), { persona: 'low' });
+    const v = await visitPaused(h, h.hostPage({ head: HOST_CSS_LINK, body }), { persona: 'low' });
     await settle(v);
     await v.page.evaluate(() => document.body.append(document.createElement('visitor-offer')));
     await frames(v.page, 3);
@@ -95,7 +99,10 @@ describe.concurrent('the script tag (headless Chromium)', () => {
 
   it('settings come from the script tag’s data-* attributes', async ({ expect }) => {
     const script = `<script type="module" src="${ESM}" data-placement="slide-in" data-page="${pageFor(BAR)}" data-max-views="3" data-dismiss-days="1" data-timeout="1500"></script>`;
-    const v = await h.visit(h.hostPage({ script, body: `<main><h1>Data</h1>${paras(1, 2)}</main>` }), { persona: 'high' });
+    // On the page's clock, paused: data-timeout's 1.5 s cannot run out while a loaded machine answers /offer.
+    const v = await visitPaused(h, h.hostPage({ script, body: `<main><h1>Data</h1>${paras(1, 2)}</main>` }), { persona: 'high' });
+    await armed(v.page);
+    await v.page.clock.runFor(10); // the immediate trigger fires
     await appeared(v.page);
     const attrs = await v.page.evaluate(() => Object.fromEntries([...(document.querySelector('visitor-offer')?.attributes ?? [])].map((a) => [a.name, a.value])));
     expect(attrs).toEqual({ placement: 'slide-in', page: pageFor(BAR), 'max-views': '3', 'dismiss-days': '1', timeout: '1500' });
@@ -108,7 +115,7 @@ describe.concurrent('the script tag (headless Chromium)', () => {
   it('the content-hashed file (manifest.json) works the same', async ({ expect }) => {
     const manifest = JSON.parse(readFileSync(fileURLToPath(new URL('../../dist/widget/manifest.json', import.meta.url)), 'utf8')) as { hashed: string };
     const script = `<script type="module" src="${MOUNT_PATH}/${manifest.hashed}"></script>`;
-    const v = await h.visit(h.hostPage({ script, body: `<main><h1>Hashed</h1>${paras(1, 2)}</main>` }), { persona: 'low' });
+    const v = await visitPaused(h, h.hostPage({ script, body: `<main><h1>Hashed</h1>${paras(1, 2)}</main>` }), { persona: 'low' });
     await settle(v);
     expect(v.offerRequests()).toBe(1);
     expect(v.consoleErrors).toEqual([]);
@@ -116,7 +123,7 @@ describe.concurrent('the script tag (headless Chromium)', () => {
   });
 
   it('an element placed by the page before the script loads is used, not a second one', async ({ expect }) => {
-    const v = await h.visit(h.hostPage({ script: false, body: `<main><h1>Own</h1>${offerTag({ id: 'mine', placement: 'bar' })}${paras(1, 2)}</main><script src="${IIFE}"></script>` }), { persona: 'low' });
+    const v = await visitPaused(h, h.hostPage({ script: false, body: `<main><h1>Own</h1>${offerTag({ id: 'mine', placement: 'bar' })}${paras(1, 2)}</main><script src="${IIFE}"></script>` }), { persona: 'low' });
     await settle(v);
     expect(await v.page.evaluate(() => [...document.querySelectorAll('visitor-offer')].map((e) => e.id))).toEqual(['mine']);
     expect(v.offerRequests()).toBe(1);

@@ -6,7 +6,7 @@
 // shown yet at each step. Desktop 1280×800 and a 390×844 phone; the page's clock drives every wait.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { armed, catalogue, coupon, debugLine, frames, lead, offerTag, pageFor, para, paras, settledProbe, widgetState } from './fixtures';
+import { armed, catalogue, coupon, debugLine, frames, lead, measuredAt, noDebugLine, offerTag, pageFor, para, paras, runUntil, settledProbe, visitPaused, widgetState } from './fixtures';
 import { startHarness, type Harness, type Visit, type VisitOptions } from './harness';
 
 const INLINE = 'lead-inline-now';
@@ -55,13 +55,7 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
   });
 
   /** Visits with the page's clock paused, so that nothing happens until the test lets time pass. */
-  async function visit(path: string, context: VisitOptions['context']): Promise<Visit> {
-    const v = await h.visit(path, { persona: 'low', context, navigate: false });
-    await v.page.clock.install();
-    await v.page.clock.pauseAt(Date.now() + 1000);
-    await v.page.goto(v.url);
-    return v;
-  }
+  const visit = (path: string, context: VisitOptions['context']): Promise<Visit> => visitPaused(h, path, { persona: 'low', context });
 
   for (const [device, context] of Object.entries(VIEWPORTS)) {
     it(`${device}: an inline offer whose place reserves no space and stays in view floats as a slide-in after ${FLOAT_MS} ms, saying why`, async ({ expect }) => {
@@ -71,12 +65,12 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
       await debugLine(v, 'waiting for its trigger: immediate');
       await v.page.clock.runFor(10); // the trigger fires
       await debugLine(v, 'inline: needs');
-      await v.page.clock.runFor(FLOAT_MS - 100);
+      await runUntil(v.page, (await measuredAt(v.page)) + FLOAT_MS - 1); // the float fallback's wait starts as it is measured
       expect((await widgetState(v.page))?.container && (await seen(v.page))).toBeFalsy(); // measured, not shown yet
-      await v.page.clock.runFor(200);
+      expect(noDebugLine(v, 'shown as a slide-in')).toBe(true);
+      await v.page.clock.runFor(1);
       await debugLine(v, 'shown as a slide-in');
-      await v.page.clock.resume(); // frames again, for the layout-shift probe
-      await expect.poll(() => seen(v.page)).toMatchObject({ where: 'slide-in', inViewport: true, opaque: true, visibility: 'visible', host: 'slot' });
+      await expect.poll(() => seen(v.page), { timeout: 5000 }).toMatchObject({ where: 'slide-in', inViewport: true, opaque: true, visibility: 'visible', host: 'slot' });
       expect((await settledProbe(v)).cls).toBeLessThan(0.01);
       expect(v.scriptErrors).toEqual([]);
       await v.close();
@@ -86,10 +80,10 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
       const path = h.hostPage({ body: `<main><h1>Too little</h1>${paras(1, 30)}${offerTag({ id: 'slot', page: pageFor(INLINE) })}${paras(31, 4)}</main>` });
       const v = await visit(path, context);
       await armed(v.page);
-      // Visibility is reported in rendered frames, which a paused page clock holds back: time runs
-      // from here (the 1 s float fallback is far longer than the one frame this takes).
-      await v.page.clock.resume();
-      await expect.poll(() => seen(v.page).then((s) => s?.where)).toBe('inline');
+      await v.page.clock.runFor(10); // the trigger fires
+      // Out of view is the browser's IntersectionObserver, in rendered frames, which come while the
+      // page clock stands still: the 1 s float fallback cannot run out first, however slow the machine.
+      await expect.poll(() => seen(v.page).then((s) => s?.where), { timeout: 5000 }).toBe('inline');
       expect((await settledProbe(v)).cls).toBeLessThan(0.01);
       await v.close();
     });
@@ -102,8 +96,7 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
       const v = await visit(path, context);
       await armed(v.page);
       await v.page.clock.runFor(10);
-      await expect.poll(() => seen(v.page)).toMatchObject({ where: 'inline', inViewport: true, opaque: true, host: 'slot' });
-      await v.page.clock.resume();
+      await expect.poll(() => seen(v.page), { timeout: 5000 }).toMatchObject({ where: 'inline', inViewport: true, opaque: true, host: 'slot' });
       expect((await settledProbe(v)).cls).toBeLessThan(0.01);
       await v.close();
     });
@@ -113,8 +106,7 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
       const v = await visit(h.hostPage({ script, body: `<main><h1>Drop-in</h1>${paras(1, 3)}</main>` }), context);
       await armed(v.page);
       await v.page.clock.runFor(10);
-      await expect.poll(() => seen(v.page)).toMatchObject({ where: 'slide-in', inViewport: true, opaque: true, host: 'drop-in' });
-      await v.page.clock.resume();
+      await expect.poll(() => seen(v.page), { timeout: 5000 }).toMatchObject({ where: 'slide-in', inViewport: true, opaque: true, host: 'drop-in' });
       expect((await settledProbe(v)).cls).toBeLessThan(0.01);
       await v.close();
     });
@@ -124,8 +116,9 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
     const script = `<script type="module" src="/visitor-offers/widget.js" data-page="${pageFor(INLINE)}" data-debug></script>`;
     const body = `<main><h1>Accept</h1>${paras(1, 30)}${offerTag({ id: 'slot', accept: 'inline', page: pageFor(INLINE) })}${paras(13, 2)}</main>`;
     const v = await visit(h.hostPage({ script, body }), VIEWPORTS.desktop);
-    await v.page.clock.resume(); // the slot is below the fold: its visibility comes in rendered frames
-    await expect.poll(() => seen(v.page).then((s) => s && [s.where, s.host])).toEqual(['inline', 'slot']);
+    await armed(v.page);
+    await v.page.clock.runFor(10); // the trigger fires; the slot is below the fold, out of view (rendered frames, not page time)
+    await expect.poll(() => seen(v.page).then((s) => s && [s.where, s.host]), { timeout: 5000 }).toEqual(['inline', 'slot']);
     expect(await v.page.evaluate(() => document.querySelectorAll('visitor-offer').length)).toBe(2); // the slot and the drop-in
     await debugLine(v, 'inline: left to the placed <visitor-offer>');
     await frames(v.page, 3);
@@ -138,9 +131,10 @@ describe.concurrent('placement: seen, always, without shifting the page (headles
     const script = `<script type="module" src="/visitor-offers/widget.js" data-page="${pageFor(BAR)}"></script>`;
     const body = `<main><h1>Accept bar</h1>${para(1)}${offerTag({ id: 'slot', accept: 'inline', page: pageFor(BAR), debug: true })}${paras(2, 3)}</main>`;
     const v = await visit(h.hostPage({ script, body }), VIEWPORTS.desktop);
+    // The drop-in (last in <body>) has its decision and waits for its trigger.
+    await v.page.waitForFunction(() => !!document.body.lastElementChild?.shadowRoot?.querySelector('[aria-live]'), undefined, { polling: 20 });
     await v.page.clock.runFor(10);
-    await expect.poll(() => seen(v.page)).toMatchObject({ where: 'bar', inViewport: true, host: 'drop-in' });
-    await v.page.clock.resume();
+    await expect.poll(() => seen(v.page), { timeout: 5000 }).toMatchObject({ where: 'bar', inViewport: true, host: 'drop-in' });
     await debugLine(v, 'not accepted here (accept="inline"): bar');
     expect(await widgetState(v.page)).toMatchObject({ container: false, height: 0 }); // the slot: nothing
     expect((await settledProbe(v)).cls).toBeLessThan(0.01);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOUNT_PATH } from '../../server/app';
 import { previewUrl } from '../../server/preview/link';
 import { PreviewKey, signPreview } from '../../server/preview/token';
-import { appeared, COUPON_CODE, debugLine, frames, KINDS } from './fixtures';
+import { appeared, armed, COUPON_CODE, debugLine, frames, halfInView, KINDS, untilIntersection, visitPaused } from './fixtures';
 import { offerVariant, startHarness, WIDGET_SCRIPT, type Harness, type Visit } from './harness';
 
 const ADMIN = 'browser-preview-admin-token-0123456789';
@@ -53,7 +53,9 @@ describe('previewing an offer (headless Chromium)', () => {
     await debugLine(normal, 'no offer: rule:default-customer');
     await normal.close();
 
-    const v = await h.visit(await link(COUPON), { persona: 'customer' });
+    const v = await visitPaused(h, await link(COUPON), { persona: 'customer' });
+    await armed(v.page);
+    await v.page.clock.runFor(10); // the immediate trigger fires
     await appeared(v.page);
     const container = v.page.locator('visitor-offer [part=container]');
     expect(await container.locator('[part=headline]').textContent()).toBe(KINDS.coupon.headline);
@@ -64,7 +66,12 @@ describe('previewing an offer (headless Chromium)', () => {
     expect(new URL(offer?.path ?? '', 'http://x').searchParams.get('path')).not.toContain('visitor-offers-');
 
     // "Shown" fires after a second in view: the moment an exposure would be sent.
-    await expect.poll(async () => (await domEvents(v)).map((e) => e.type), { timeout: 5000 }).toContain('visitor-offer-shown');
+    await untilIntersection(container, halfInView);
+    await v.page.clock.runFor(999);
+    expect((await domEvents(v)).map((e) => e.type)).toEqual([]);
+    await v.page.clock.runFor(1);
+    expect((await domEvents(v)).map((e) => e.type)).toEqual(['visitor-offer-shown']);
+    await v.page.clock.resume(); // nothing timed from here on
     await v.page.locator('visitor-offer [part=button]').click();
     await v.page.locator('visitor-offer [part=close]').click();
     await expect.poll(async () => (await domEvents(v)).map((e) => e.type)).toEqual(['visitor-offer-shown', 'visitor-offer-click', 'visitor-offer-dismiss']);

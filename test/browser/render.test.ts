@@ -4,9 +4,11 @@
 // average, bot, unknown, no cookie) get nothing rendered and nothing logged.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { PersonaName } from '../../demo/personas';
+import type { Response } from 'express';
 import {
   animationsDone,
   appeared,
+  armed,
   BUILT_IN,
   catalogue,
   COUPON_CODE,
@@ -23,12 +25,15 @@ import {
   offerTag,
   pageFor,
   para,
+  measuredAt,
   paras,
   PLACEMENTS,
   RESERVE_HEIGHT,
+  runUntil,
   serveAssets,
   settledProbe,
   twinDom,
+  visitPaused,
   widgetState,
   type Placement,
 } from './fixtures';
@@ -146,23 +151,23 @@ describe.concurrent('each kind in each placement (headless Chromium)', () => {
 
   for (const placement of ['bar', 'slide-in'] as const) {
     it(`urgency as ${placement}: a slow /live (150 ms) still moves nothing — the live line comes with the offer`, async ({ expect }) => {
+      // /live answers when the test says so: after 150 ms of the page's clock, which is paused
+      // otherwise, so the widget's 1 s wait for /live cannot run out first on a loaded machine.
+      let asked: (res: Response) => void = () => {};
+      const liveAnswer = new Promise<Response>((resolve) => (asked = resolve));
       const live = fakeEndpoint(h, `slow-live-${placement}`, {
         offer: decisionWith({ ...BUILT_IN.urgency, countdownMinutes: 15 }),
-        live: (_req, res) => void setTimeout(() => res.json({ activeVisitors: 12, recentPurchases: [] }), 150),
+        live: (_req, res) => asked(res),
       });
-      const v = await h.visit(h.hostPage({ body: pageBody('Slow live', placement, { endpoint: live.endpoint }) }), { persona: 'high', navigate: false });
-      // The page's clock moves 10 ms per 5 ms or more of real time until the live line is in, so
-      // the widget's 1 s wait for /live cannot run out first on a loaded machine.
-      await v.page.clock.install();
-      await v.page.clock.pauseAt(Date.now() + 1000);
-      await v.page.goto(v.url);
+      const v = await visitPaused(h, h.hostPage({ body: pageBody('Slow live', placement, { endpoint: live.endpoint }) }), { persona: 'high' });
+      await armed(v.page);
+      await v.page.clock.runFor(10); // the immediate trigger fires: /live is asked for
+      const res = await liveAnswer;
+      await v.page.clock.runFor(140);
+      expect((await widgetState(v.page))?.container).toBe(false); // waiting for the live line, not shown without it
+      res.json({ activeVisitors: 12, recentPurchases: [] });
       const liveLine = v.page.locator('visitor-offer .live');
-      for (let step = 0; step < 100 && (await liveLine.count()) === 0; step++) {
-        await v.page.clock.runFor(10);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      await v.page.clock.resume();
-      await expect.poll(() => liveLine.textContent(), { timeout: 3000 }).toBe('12 people are viewing now');
+      await expect.poll(() => liveLine.textContent()).toBe('12 people are viewing now');
       await appeared(v.page);
       await animationsDone(v.page);
       const probe = await settledProbe(v);
@@ -207,8 +212,10 @@ describe.concurrent('each kind in each placement (headless Chromium)', () => {
       body: `<main><h1>Shifting</h1><div id="slot"></div>${paras(1, 4)}</main>
 <script>setTimeout(() => { const d = document.createElement('div'); d.style.height = '200px'; document.getElementById('slot').append(d); }, 300);</script>`,
     });
-    const v = await h.visit(path);
-    await expect.poll(async () => (await v.probe()).cls, { timeout: 3000 }).toBeGreaterThan(0);
+    const v = await visitPaused(h, path);
+    await frames(v.page, 3); // painted first: an insertion before the first paint moves nothing seen
+    await v.page.clock.runFor(300); // the page's own timer inserts the content
+    await expect.poll(async () => (await v.probe()).cls).toBeGreaterThan(0);
     await v.close();
   });
 
@@ -218,7 +225,9 @@ describe.concurrent('each kind in each placement (headless Chromium)', () => {
       // No reservation: the element's own :host min-height is 0. Its trigger: 30 % scrolled, by
       // when its place is above the viewport (a place still in view is the float case, placement.test.ts).
       const body = `<main><h1>${title}</h1>${para(1)}<visitor-offer page="${pageFor(SCROLLED)}" debug></visitor-offer>${paras(2, 30)}</main>`;
-      const v = await h.visit(h.hostPage({ title, body }), { persona: 'lowConfidence' });
+      // The page's clock stands still: the 1 s float fallback cannot run out before the browser
+      // reports the place out of view (IntersectionObserver, in rendered frames), however slow the machine.
+      const v = await visitPaused(h, h.hostPage({ title, body }), { persona: 'lowConfidence' });
       const { page } = v;
       await debugLine(v, 'waiting for its trigger: scroll');
       expect((await widgetState(page))?.height).toBe(0);
@@ -249,19 +258,17 @@ describe.concurrent('each kind in each placement (headless Chromium)', () => {
       await roomy.close();
       expect(full).toBeGreaterThan(100);
       const tight = withRoom(Math.floor(full) - 10);
-      const v = await h.visit(h.hostPage({ body: tight }), { persona: 'high', navigate: false });
       // The page's clock holds the float fallback's 1 s still while the test looks.
-      await v.page.clock.install();
-      await v.page.clock.pauseAt(Date.now() + 1000);
-      await v.page.goto(v.url);
+      const v = await visitPaused(h, h.hostPage({ body: tight }), { persona: 'high' });
       const before = await v.page.locator('#p2').boundingBox();
       await v.page.clock.runFor(10); // the trigger fires
-      await v.page.waitForFunction(() => !!document.querySelector('visitor-offer')?.shadowRoot?.querySelector('.m'), undefined, { polling: 20 });
+      const measured = await measuredAt(v.page); // the float fallback's wait starts as it is measured
       expect(await containerOf(v.page).isVisible()).toBe(false); // measured, too tall, in view: not in its place
       expect(await v.page.locator('#p2').boundingBox()).toEqual(before);
-      await v.page.clock.runFor(FLOAT_MS + 10); // its place stayed in view: it floats instead
-      await expect.poll(() => containerOf(v.page).evaluate((c) => c.classList.contains('slide-in'))).toBe(true);
-      await v.page.clock.resume();
+      await runUntil(v.page, measured + FLOAT_MS - 1);
+      expect(await containerOf(v.page).isVisible()).toBe(false); // still waiting for its place to leave the view
+      await v.page.clock.runFor(1); // its place stayed in view for FLOAT_MS: it floats instead
+      expect(await containerOf(v.page).evaluate((c) => c.classList.contains('slide-in'))).toBe(true);
       expect(await v.page.locator('#p2').boundingBox()).toEqual(before);
       expect((await settledProbe(v)).shifts).toEqual([]);
       await v.close();
@@ -270,9 +277,14 @@ describe.concurrent('each kind in each placement (headless Chromium)', () => {
     it('below the fold: shown at once, out of sight, with no shift', async ({ expect }) => {
       const title = 'Below the fold';
       const body = `<main><h1>${title}</h1>${paras(1, 30)}<visitor-offer placement="inline"></visitor-offer>${paras(31, 4)}</main>`;
-      const v = await h.visit(h.hostPage({ title, body }), { persona: 'lowConfidence' });
+      // The page's clock stands still once the trigger fired: shown on the browser's report that
+      // its place is out of view, not by the 1 s float fallback, however slow the machine.
+      const v = await visitPaused(h, h.hostPage({ title, body }), { persona: 'lowConfidence' });
       expect(await v.page.locator('visitor-offer').evaluate((el) => el.getBoundingClientRect().top)).toBeGreaterThan(1000);
+      await armed(v.page);
+      await v.page.clock.runFor(10); // the immediate trigger fires
       await appeared(v.page);
+      expect(await containerOf(v.page).evaluate((c) => c.classList.contains('inline'))).toBe(true);
       const probe = await settledProbe(v);
       expect(probe.cls).toBe(0);
       expect((await widgetState(v.page))?.height).toBeGreaterThan(200);

@@ -1,10 +1,12 @@
-// Each trigger fires when it should and not before, in real time in a real browser: the decision
-// is fetched once, early, and nothing shows until the trigger fires. Times are the page's own
-// (performance.now(), from navigation start), which is what the widget measures from too. The
-// tests mostly wait for the clock, so they run concurrently (each has its own browser context).
+// Each trigger fires when it should and not before, in a real browser: the decision is fetched
+// once, early, and nothing shows until the trigger fires. Time is the page's clock, installed and
+// paused before navigation (visitPaused): no page time passes until the test runs it (runFor), so
+// "not at 1999 ms, shown at 2000 ms" holds however slow the machine is. Scroll events come with
+// rendered frames, which the paused page clock does not hold back: each scroll step waits for its
+// event (the widget's listener, added earlier, has run by then) before page time moves on.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { appeared, armed, catalogue, coupon, frames, offerTag, pageFor, pageTime, paras, untilPageTime, widgetState } from './fixtures';
+import { appeared, armed, catalogue, coupon, frames, offerTag, pageFor, pageTime, paras, runUntil, visitPaused, widgetState } from './fixtures';
 import { startHarness, type Harness } from './harness';
 
 const DELAY = 'coupon-delay-2';
@@ -14,24 +16,24 @@ const MOBILE = { hasTouch: true, isMobile: true, viewport: { width: 390, height:
 
 const shown = async (page: Page): Promise<boolean> => (await widgetState(page))?.container ?? false;
 
-/** When the page started its /offer request and had its answer (ms from navigation start, Resource Timing). */
-async function offerTiming(page: Page): Promise<{ start: number; end: number }> {
-  const t = await page.evaluate(() => {
-    const e = performance.getEntriesByType('resource').find((r) => r.name.includes('/offer?')) as PerformanceResourceTiming | undefined;
-    return e && { start: e.startTime, end: e.responseEnd };
-  });
-  if (!t) throw new Error('no /offer request in Resource Timing');
-  return t;
+/** Scrolls to `y` and waits for the scroll event the page gets for it (one per step). */
+async function scrollOnce(page: Page, y: number): Promise<void> {
+  await page.evaluate(
+    (top) =>
+      new Promise<void>((resolve) => {
+        if (Math.abs(scrollY - top) < 1) throw new Error(`already at ${top}`);
+        addEventListener('scroll', () => resolve(), { once: true });
+        window.scrollTo(0, top);
+      }),
+    y,
+  );
 }
 
-/** Slack for "shown by": a loaded 2-core machine runs several browsers at once. */
-const SLACK = 1500;
-
-/** Scrolls to `y`, one position per frame (each makes its own scroll event). */
-async function scrollSteps(page: Page, ys: number[]): Promise<void> {
+/** Scrolls to each of `ys`, one scroll event each; `ms` of page time pass after each. */
+async function scrollSteps(page: Page, ys: number[], ms = 0): Promise<void> {
   for (const y of ys) {
-    await page.evaluate((top) => scrollTo(0, top), y);
-    await frames(page, 1);
+    await scrollOnce(page, y);
+    if (ms) await page.clock.runFor(ms);
   }
 }
 
@@ -64,24 +66,25 @@ describe.concurrent('triggers (headless Chromium)', () => {
     await h?.close();
   });
 
-  it('delay 2 s: the decision arrives at once, nothing at 1.0 s, shown from 2 s on', async ({ expect }) => {
-    const v = await h.visit(tall(DELAY), { persona: 'low' });
-    await armed(v.page);
-    const decided = await offerTiming(v.page);
-    expect(decided.start).toBeLessThan(1000); // the /offer request is early…
+  it('delay 2 s: the decision is asked for before any page time passes; nothing 1999 ms after its answer, shown at 2000 ms', async ({ expect }) => {
+    const v = await visitPaused(h, tall(DELAY), { persona: 'low' });
+    await armed(v.page); // the answer is in, and the page clock has not moved
     expect(v.offerRequests()).toBe(1);
-    await untilPageTime(v.page, 1000);
-    expect(await shown(v.page)).toBe(false); // …the offer is not
-    const at = await appeared(v.page);
-    expect(at).toBeGreaterThanOrEqual(2000);
-    expect(at).toBeLessThan(decided.end + 2000 + SLACK);
+    const answered = await pageTime(v.page);
+    await v.page.clock.runFor(1000);
+    expect(await shown(v.page)).toBe(false);
+    await runUntil(v.page, answered + 1999);
+    expect(await shown(v.page)).toBe(false);
+    await v.page.clock.runFor(1);
+    expect(await shown(v.page)).toBe(true);
+    await appeared(v.page);
     expect(v.offerRequests()).toBe(1);
     expect(v.consoleErrors).toEqual([]);
     await v.close();
   });
 
-  it('scroll 50 %: not at 40 %, shown past 50 %', async ({ expect }) => {
-    const v = await h.visit(tall(SCROLL), { persona: 'low' });
+  it('scroll 50 %: not at 40 %, shown past 50 % (by the scroll alone: the page clock stands still)', async ({ expect }) => {
+    const v = await visitPaused(h, tall(SCROLL), { persona: 'low' });
     await armed(v.page);
     const room = await v.page.evaluate(() => document.documentElement.scrollHeight - innerHeight);
     expect(room).toBeGreaterThan(1000);
@@ -96,35 +99,31 @@ describe.concurrent('triggers (headless Chromium)', () => {
     await v.close();
   });
 
-  it('scroll, on a page too short to scroll: shown after 5 s on the page, not before', async ({ expect }) => {
-    const v = await h.visit(h.hostPage({ body: `<h1>Short</h1>${offerTag({ page: pageFor(SCROLL) })}` }), { persona: 'low' });
+  it('scroll, on a page too short to scroll: shown after 5 s on the page, not at 4999 ms', async ({ expect }) => {
+    const v = await visitPaused(h, h.hostPage({ body: `<h1>Short</h1>${offerTag({ page: pageFor(SCROLL) })}` }), { persona: 'low' });
     await armed(v.page);
-    await untilPageTime(v.page, 4000);
+    await runUntil(v.page, 4999);
     expect(await shown(v.page)).toBe(false);
-    const at = await appeared(v.page, 4000);
-    expect(at).toBeGreaterThanOrEqual(5000);
-    expect(at).toBeLessThan(Math.max(5000, (await offerTiming(v.page)).end) + SLACK);
+    await v.page.clock.runFor(1);
+    expect(await shown(v.page)).toBe(true);
+    await appeared(v.page);
     await v.close();
   });
 
   it('exit intent (desktop): not armed before 2 s; then only the pointer leaving through the top fires it', async ({ expect }) => {
-    const v = await h.visit(tall(EXIT), { persona: 'low', navigate: false });
+    const v = await visitPaused(h, tall(EXIT), { persona: 'low' });
     const { page } = v;
-    // The page's clock stands still until told: the gesture below is before arming however slow the machine.
-    await page.clock.install();
-    await page.clock.pauseAt(Date.now() + 1000);
-    await page.goto(v.url);
     await armed(page);
     const leaveTop = async (): Promise<void> => {
       await page.mouse.move(640, 300);
       await page.mouse.move(640, 40, { steps: 4 });
       await page.mouse.move(640, -20); // out of the window through the top edge
     };
-    await leaveTop();
-    await page.clock.runFor(1500);
-    expect(await shown(page)).toBe(false); // the gesture happened before arming, and was ignored
-    await page.clock.runFor(600);
-    await page.clock.resume();
+    await leaveTop(); // on arrival
+    await runUntil(page, 1999);
+    await leaveTop(); // a millisecond before arming
+    expect(await shown(page)).toBe(false); // both gestures came before arming, and were ignored
+    await page.clock.runFor(1);
     // Armed now. Leaving through the side, moving between elements at the top, a fast scroll up
     // (a touch gesture, not a desktop one): none of these is exit intent.
     await page.mouse.move(640, 300);
@@ -143,42 +142,36 @@ describe.concurrent('triggers (headless Chromium)', () => {
   });
 
   it('exit intent (touch): a fast scroll up fires it, not before 2 s, not a slow one', async ({ expect }) => {
-    const v = await h.visit(tall(EXIT), { persona: 'low', context: MOBILE, navigate: false });
+    const v = await visitPaused(h, tall(EXIT), { persona: 'low', context: MOBILE });
     const { page } = v;
-    // The page's clock stands still until told: the scroll below is before arming however slow the machine.
-    await page.clock.install();
-    await page.clock.pauseAt(Date.now() + 1000);
-    await page.goto(v.url);
     expect(await page.evaluate(() => matchMedia('(pointer: coarse)').matches)).toBe(true);
     await armed(page);
-    // A fast scroll up before arming, a frame apart on the page's clock.
-    for (const y of [300, 600, 900, 600, 300]) {
-      await page.evaluate((top) => scrollTo(0, top), y);
-      await page.clock.runFor(16);
-    }
-    await page.clock.runFor(1500);
+    // Fast scrolls up before arming, a frame (16 ms of page time) apart: on arrival and a millisecond before 2 s.
+    await scrollSteps(page, [300, 600, 900, 600, 300], 16);
+    await runUntil(page, 1999);
+    await scrollSteps(page, [600, 900, 600, 300]);
     expect(await shown(page)).toBe(false);
-    await page.clock.runFor(600);
-    await page.clock.resume();
-    // Slowly back up: 15 px every 100 ms (at most ~75 px in any 300 ms).
-    await scrollSteps(page, [1200]);
-    for (let y = 1185; y >= 1050; y -= 15) {
-      await page.evaluate((top) => scrollTo(0, top), y);
-      await page.waitForTimeout(100);
-    }
-    await frames(page, 3);
+    await page.clock.runFor(1); // armed now
+    // Slowly back up: 15 px every 100 ms of page time (at most 45 px in any 300 ms).
+    await scrollSteps(page, [1200], 100);
+    const slow: number[] = [];
+    for (let y = 1185; y >= 1050; y -= 15) slow.push(y);
+    await scrollSteps(page, slow, 100);
     expect(await shown(page)).toBe(false);
-    // Fast: 300 px up within a few frames.
-    await scrollSteps(page, [950, 850, 750]);
+    // Fast: 300 px up within 32 ms of page time.
+    await scrollSteps(page, [950, 850, 750], 16);
     await appeared(page);
     expect(v.offerRequests()).toBe(1);
     expect(v.consoleErrors).toEqual([]);
     await v.close();
   });
 
-  it('immediate: shown as soon as the decision is in', async ({ expect }) => {
-    const v = await h.visit(h.hostPage({ body: `<h1>Now</h1>${offerTag()}` }), { persona: 'low' });
-    expect(await appeared(v.page)).toBeLessThan(1500);
+  it('immediate: shown as soon as the decision is in (on the page clock, within the next millisecond)', async ({ expect }) => {
+    const v = await visitPaused(h, h.hostPage({ body: `<h1>Now</h1>${offerTag()}` }), { persona: 'low' });
+    await armed(v.page);
+    await v.page.clock.runFor(1);
+    expect(await shown(v.page)).toBe(true);
+    await appeared(v.page);
     await v.close();
   });
 });
