@@ -8,5 +8,5 @@ import { VisitorOffer } from './visitor-offer';
 export function start(from: Shared, endpoint: string): void {
   Object.assign(shared, from);
   setDefaultEndpoint(endpoint);
-  if (!customElements.get('visitor-offer')) VisitorOffer.define('visitor-offer');
+  if (!customElements.get('visitor-offer')) customElements.define('visitor-offer', VisitorOffer);
 }

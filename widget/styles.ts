@@ -10,7 +10,7 @@
 //   form error text #b91c1c on #fff ........................... 6.47:1
 //   live-activity dot #16a34a on #fff (decoration) ............ 3.30:1
 // Themes change them through --visitor-offer-accent / -accent-fg / -bg / -fg: keep the pairs AA.
-import { css } from './reactive';
+import { css } from './sheet';
 
 export const styles = css`
 :host {

@@ -1,13 +1,16 @@
-// What an offer looks like: the Lit templates per placement (modal dialog, or a card as inline,
-// bar or slide-in) and per kind (coupon code, urgency countdown, lead magnet form). Pure functions
-// of the element's state; event handlers are the element's methods (Lit calls them with `this` =
-// the element).
-import { html, nothing, type TemplateResult } from 'lit/html.js';
+// What an offer looks like: its DOM per placement (modal dialog, or a card as inline, bar or
+// slide-in) and per kind (coupon code, urgency countdown, lead magnet form), built once per
+// display by dom.ts's builder. Functions read the element's state; the parts that change later
+// are functions of it (re-read on update); handlers call the element's methods.
+import type { Builder, Child } from './dom';
 import { clock } from './countdown';
 import { icon } from './icons';
 import { shared } from './shared';
 import { say } from './strings';
 import type { LeadMagnetOffer, Placement, PublicCouponOffer, PublicOffer, PublicUrgencyOffer } from './types';
+
+/** A child, or a function of the element's state that is re-read on every update. */
+type Part = Child | (() => Child);
 
 /** What the templates read from <visitor-offer>. */
 export interface OfferView {
@@ -30,55 +33,80 @@ export interface OfferView {
   follow_(): void;
 }
 
-export function view(v: OfferView, o: PublicOffer, where: Placement): TemplateResult {
-  const content = html`<div class="hd">${visual(o)}<div>${badge(o)}<h2 id="h" part="headline"><slot name="headline">${o.headline}</slot></h2></div></div><div part="body"><slot name="body"><p>${o.body}</p></slot></div>${kind(v, o)}<button class="x" part="close" aria-label=${say(o.strings, 'close')} @click=${v.close_}>✕</button>`;
+export function view(b: Builder, v: OfferView, o: PublicOffer, where: Placement): HTMLElement {
+  const { h } = b;
+  const onKey = (e: Event): void => v.onKey_(e as KeyboardEvent);
+  const content: Part[] = [
+    h('div', { class: 'hd' }, visual(b, o), h('div', null, badge(b, o), h('h2', { id: 'h', part: 'headline' }, h('slot', { name: 'headline' }, o.headline)))),
+    h('div', { part: 'body' }, h('slot', { name: 'body' }, h('p', null, o.body))),
+    ...kind(b, v, o),
+    h('button', { class: 'x', part: 'close', 'aria-label': say(o.strings, 'close'), '@click': () => v.close_() }, '✕'),
+  ];
   if (where === 'modal') {
-    return html`<dialog part="container" class="c ${o.kind}" aria-labelledby="h" @close=${v.dismiss_} @keydown=${v.onKey_}>${content}</dialog>`;
+    return h('dialog', { part: 'container', class: `c ${o.kind}`, 'aria-labelledby': 'h', '@close': () => v.dismiss_(), '@keydown': onKey }, ...content);
   }
-  return html`<div part="container" class="c ${where}${where === 'bar' && v.inFlow_ ? ' push' : ''} ${o.kind}" tabindex="-1" role="region" aria-label=${v.label_()} @keydown=${v.onKey_}>${content}</div>`;
+  const cls = `c ${where}${where === 'bar' && v.inFlow_ ? ' push' : ''} ${o.kind}`;
+  return h('div', { part: 'container', class: cls, tabindex: '-1', role: 'region', 'aria-label': v.label_(), '@keydown': onKey }, ...content);
 }
 
 /** The offer's own image over the kind's icon (which shows if the image fails to load), in a fixed box. */
-function visual(o: PublicOffer): TemplateResult {
-  return html`<div class="v" part="visual">${icon(o.kind)}${o.image ? html`<img part="image" src=${o.image} alt="" width="44" height="44" @error=${(e: Event) => (e.target as Element).remove()}>` : nothing}</div>`;
+function visual(b: Builder, o: PublicOffer): HTMLElement {
+  const img = o.image && b.h('img', { part: 'image', src: o.image, alt: '', width: 44, height: 44, '@error': (e) => (e.target as Element).remove() });
+  return b.h('div', { class: 'v', part: 'visual' }, icon(b, o.kind), img);
 }
 
-function badge(o: PublicOffer): TemplateResult | typeof nothing {
+function badge({ h }: Builder, o: PublicOffer): Child {
   const text = o.kind === 'coupon' ? o.discountLabel : o.kind === 'lead_magnet' ? o.assetName : '';
-  return text ? html`<p class="e">${text}</p>` : nothing;
+  return text && h('p', { class: 'e' }, text);
 }
 
-function kind(v: OfferView, o: PublicOffer): TemplateResult {
-  if (o.kind === 'lead_magnet') return form(v, o);
+function kind(b: Builder, v: OfferView, o: PublicOffer): Part[] {
+  const { h } = b;
+  if (o.kind === 'lead_magnet') return [form(b, v, o)];
   if (o.kind === 'urgency') {
-    return html`${timer(v, o, 'endsIn')}${v.viewers_ > 1 ? html`<p class="t live">${say(o.strings, 'viewing', { n: v.viewers_ })}</p>` : nothing}${cta(v, o)}`;
+    const live = h('p', { class: 't live' }, () => say(o.strings, 'viewing', { n: v.viewers_ }));
+    return [timer(b, v, o, 'endsIn'), () => v.viewers_ > 1 && live, cta(b, v, o)];
   }
-  return html`<div class="row k"><code part="code">${o.code}</code><button class="b" part="button" @click=${v.copy_}>${v.copied_ ? html`${say(o.strings, 'copied')} ✓` : html`${say(o.strings, 'copyCode')}`}</button></div>${cta(v, o)}${timer(v, o, 'codeExpiresIn')}`;
+  const copy = h('button', { class: 'b', part: 'button', '@click': (e) => v.copy_(e) }, () => (v.copied_ ? `${say(o.strings, 'copied')} ✓` : say(o.strings, 'copyCode')));
+  return [h('div', { class: 'row k' }, h('code', { part: 'code' }, o.code), copy), cta(b, v, o), timer(b, v, o, 'codeExpiresIn')];
 }
 
 // The server accepts only these (offers schema); checked again here, as any link the page gets.
 const LINK = /^(https?:\/\/|\/(?![/\\]))/i;
 
-function cta(v: OfferView, o: PublicCouponOffer | PublicUrgencyOffer): TemplateResult | typeof nothing {
+function cta({ h }: Builder, v: OfferView, o: PublicCouponOffer | PublicUrgencyOffer): Child {
   const c = o.cta;
-  return c && LINK.test(c.url) ? html`<a class="b cta" part="cta" href=${c.url} @click=${v.follow_}>${c.label}</a>` : nothing;
+  return c && LINK.test(c.url) && h('a', { class: 'b cta', part: 'cta', href: c.url, '@click': () => v.follow_() }, c.label);
 }
 
-function timer(v: OfferView, o: PublicOffer, label: 'endsIn' | 'codeExpiresIn'): TemplateResult | typeof nothing {
-  if (v.until_ === null) return nothing;
-  const left = v.until_ - v.now_;
-  return left > 0 ? html`<p class="t" role="timer">${say(o.strings, label)} <strong>${clock(left)}</strong></p>` : html`<p class="t">${say(o.strings, 'ended')}.</p>`;
+/** The countdown while it runs (its time re-read every update), then the ended line; nothing without a deadline. */
+function timer({ h }: Builder, v: OfferView, o: PublicOffer, label: 'endsIn' | 'codeExpiresIn'): () => Child {
+  const left = (): number => (v.until_ as number) - v.now_;
+  const running = h('p', { class: 't', role: 'timer' }, `${say(o.strings, label)} `, h('strong', null, () => clock(left())));
+  const ended = h('p', { class: 't' }, `${say(o.strings, 'ended')}.`);
+  return () => v.until_ !== null && (left() > 0 ? running : ended);
 }
 
-function form(v: OfferView, o: LeadMagnetOffer): TemplateResult {
+function form(b: Builder, v: OfferView, o: LeadMagnetOffer): () => Child {
+  const { h } = b;
   const s = o.strings;
-  if (v.lead_ === 'done') {
-    // The success state: a check, the thanks, the asset's name and what happens next.
-    return html`<div class="ok" part="success"><div class="v">${icon('done')}</div><p><strong>${say(s, 'leadDone')}</strong>${shared.preview ? `${say(s, 'previewNotSent')} ` : ''}${say(s, 'leadNext', { asset: o.assetName })}</p></div>`;
-  }
-  const busy = v.lead_ === 'busy';
+  const busy = (): boolean => v.lead_ === 'busy';
   // invalid: our own check refused it; bad: the server did (400); error: anything else
-  const wrong = v.lead_ === 'invalid' || v.lead_ === 'bad';
-  const error = wrong || v.lead_ === 'error';
-  return html`<form novalidate @submit=${v.submit_} aria-busy=${busy}><label for="e">${say(s, 'emailLabel')}</label><div class="row"><input id="e" name="email" type="email" required autocomplete="email" placeholder=${say(s, 'emailPlaceholder')} aria-invalid=${wrong} aria-describedby=${error ? 'err' : nothing}><button class="b" part="button" aria-disabled=${busy}>${busy ? say(s, 'sending') : o.buttonLabel}</button></div>${error ? html`<p class="err" id="err">${v.leadError_()}</p>` : nothing}<p class="fine">${o.consentText}</p></form>`;
+  const wrong = (): boolean => v.lead_ === 'invalid' || v.lead_ === 'bad';
+  const error = (): boolean => wrong() || v.lead_ === 'error';
+  const message = h('p', { class: 'err', id: 'err' }, () => v.leadError_());
+  const input = h('input', { id: 'e', name: 'email', type: 'email', required: '', autocomplete: 'email', placeholder: say(s, 'emailPlaceholder'), 'aria-invalid': wrong, 'aria-describedby': () => (error() ? 'err' : null) });
+  const fields = h(
+    'form',
+    { novalidate: '', '@submit': (e) => v.submit_(e as SubmitEvent), 'aria-busy': busy },
+    h('label', { for: 'e' }, say(s, 'emailLabel')),
+    h('div', { class: 'row' }, input, h('button', { class: 'b', part: 'button', 'aria-disabled': busy }, () => (busy() ? say(s, 'sending') : o.buttonLabel))),
+    () => error() && message,
+    h('p', { class: 'fine' }, o.consentText),
+  );
+  // The success state: a check, the thanks, the asset's name and what happens next.
+  let done: HTMLElement | undefined;
+  const success = (): HTMLElement =>
+    (done ??= h('div', { class: 'ok', part: 'success' }, h('div', { class: 'v' }, icon(b, 'done')), h('p', null, h('strong', null, say(s, 'leadDone')), `${shared.preview ? `${say(s, 'previewNotSent')} ` : ''}${say(s, 'leadNext', { asset: o.assetName })}`)));
+  return () => (v.lead_ === 'done' ? success() : fields);
 }

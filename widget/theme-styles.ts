@@ -11,7 +11,7 @@
 //   #93c1be 7.42:1, even #111827 → #94979e 5.02:1 (6.25, 6.96, 5.08 on the code's tint)
 //   form error #fca5a5 on #1f2937 ................................ 7.73:1
 // A site's own --visitor-offer-bg / -fg / -accent / -accent-fg win in both schemes.
-import { css } from './reactive';
+import { css } from './sheet';
 
 export const themeStyles = css`
 @media (prefers-color-scheme: dark) {

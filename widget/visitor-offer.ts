@@ -15,9 +15,9 @@
 //
 // Members ending in `_` are private: build.mjs shortens their names (esbuild mangleProps), which
 // keeps the rendering chunk inside its gzip budget. Public attributes/properties have plain names.
-import { html, nothing, type TemplateResult } from 'lit/html.js';
 import { copyCode, pinWidth } from './copy-code';
 import { deadline, milestone } from './countdown';
+import { builder, type Builder } from './dom';
 import { apiOf } from './endpoint';
 import { track } from './events';
 import { cycleTab, deepActive } from './focus';
@@ -25,9 +25,9 @@ import { EMAIL, sendLead } from './lead-form';
 import { activeVisitors } from './live';
 import { claim, firstTime, release, rememberDismissal, rememberView, suppressed } from './memory';
 import { declined, FLOAT_MS, overflow, wanted, whenOutOfView } from './placement';
-import { ReactiveBase } from './reactive';
 import { shared } from './shared';
 import { whenSeen } from './seen';
+import { adopt } from './sheet';
 import { addSkipLink } from './skip-link';
 import { say } from './strings';
 import { styles } from './styles';
@@ -42,44 +42,29 @@ const MEASURING = 2;
 const SHOWN = 3;
 const CLOSED = 4;
 
-const num = (value: number | null | undefined, fallback: number): number => (Number.isFinite(value) ? (value as number) : fallback);
+/** An attribute as a number, else `fallback`. */
+const num = (el: Element, name: string, fallback: number): number => {
+  const n = Number(el.getAttribute(name) ?? NaN);
+  return Number.isFinite(n) ? n : fallback;
+};
 
-export class VisitorOffer extends ReactiveBase implements OfferView {
-  static override styles = styles + themeStyles;
-  static override properties: typeof ReactiveBase.properties = {
-    endpoint: {},
-    placement: {},
-    page: {},
-    dismissDays: { type: Number, attribute: 'dismiss-days' },
-    maxViews: { type: Number, attribute: 'max-views' },
-    timeout: { type: Number },
-    debug: { type: Boolean },
-    push: { type: Boolean },
-    phase_: { state: true },
-    now_: { state: true },
-    msg_: { state: true },
-    copied_: { state: true },
-    lead_: { state: true },
-    viewers_: { state: true },
-  };
+export class VisitorOffer extends HTMLElement implements OfferView {
+  /** The API base URL (read by endpoint.ts's apiOf). */
+  get endpoint(): string | null {
+    return this.getAttribute('endpoint');
+  }
 
-  declare endpoint: string | null;
-  declare placement: string | null;
-  declare page: string | null;
-  declare dismissDays: number | null;
-  declare maxViews: number | null;
-  declare timeout: number | null;
-  declare debug: boolean;
-  declare push: boolean;
-  declare private phase_: number;
-  declare now_: number;
-  /** Text of the polite live region. */
-  declare private msg_: string;
-  declare copied_: boolean;
-  /** Lead form: '' | busy | done | bad (400) | error (anything else). */
-  declare lead_: string;
-  declare viewers_: number;
-
+  private phase_ = IDLE;
+  now_ = 0;
+  copied_ = false;
+  /** Lead form: '' | invalid | busy | done | bad (400) | error (anything else). */
+  lead_ = '';
+  viewers_ = 0;
+  private readonly root_ = this.attachShadow({ mode: 'open' });
+  /** The shown offer's bindings (null: nothing shown). */
+  private view_: Builder | null = null;
+  /** The polite live region, from ARMED on: a region inserted together with its text is not announced. */
+  private sr_: HTMLElement | null = null;
   private decision_: OfferResponse | null = null;
   /** An inline offer whose place stayed in view too long: shown as a slide-in. */
   private float_ = false;
@@ -93,10 +78,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
 
   constructor() {
     super();
-    this.endpoint = this.placement = this.page = this.dismissDays = this.maxViews = this.timeout = null;
-    this.debug = this.push = this.copied_ = false;
-    this.phase_ = this.now_ = this.viewers_ = 0;
-    this.msg_ = this.lead_ = '';
+    adopt(this.root_, styles + themeStyles);
     // Focus arriving from the page (a composed event: relatedTarget is the page's element).
     this.addEventListener('focusin', (e) => {
       const from = e.relatedTarget;
@@ -104,13 +86,11 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     });
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
+  connectedCallback(): void {
     void this.start_();
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
+  disconnectedCallback(): void {
     this.run_++;
     this.stop_();
     release(this);
@@ -130,7 +110,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
 
   /** The placement asked for (attribute, else decision). */
   private get wanted_(): Placement | undefined {
-    return wanted(this.placement, this.offer_?.placement);
+    return wanted(this.getAttribute('placement'), this.offer_?.placement);
   }
 
   /** Where it shows: inline floats as a slide-in on the drop-in element, or when its place could not take it. */
@@ -142,17 +122,17 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
   /** In the page's flow: inline, or a bar in `push` mode (until it floats). */
   get inFlow_(): boolean {
     const p = this.where_;
-    return p === 'inline' || (p === 'bar' && this.push && !this.float_);
+    return p === 'inline' || (p === 'bar' && this.hasAttribute('push') && !this.float_);
   }
 
   private log_(...what: unknown[]): void {
-    if (this.debug) console.debug('[visitor-offer]', ...what);
+    if (this.hasAttribute('debug')) console.debug('[visitor-offer]', ...what);
   }
 
   private async start_(): Promise<void> {
     const run = ++this.run_;
-    this.phase_ = IDLE;
-    const d = await shared.decide(this.api_, this.page || location.pathname + location.search, num(this.timeout, 2000));
+    this.render_(IDLE);
+    const d = await shared.decide(this.api_, this.getAttribute('page') || location.pathname + location.search, num(this, 'timeout', 2000));
     if (run !== this.run_) return;
     this.decision_ = d;
     // An arm without offer (a control) shows nothing, but goes through what its stand-in offer
@@ -163,11 +143,11 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     const p = this.wanted_;
     const why =
       (shown && (p ? declined(this, p, shared.dropIn === this) : 'unknown placement')) ||
-      suppressed(o.id, num(this.dismissDays, 7), num(this.maxViews, 5)) ||
+      suppressed(o.id, num(this, 'dismiss-days', 7), num(this, 'max-views', 5)) ||
       (claim(o.id, this) ? null : 'shown by another element');
     if (why) return this.log_(o.id, why);
     this.log_(o.id, 'waiting for its trigger:', o.trigger.type);
-    this.phase_ = ARMED;
+    this.render_(ARMED);
     this.stops_.push(armTrigger(o.trigger, () => (shown ? void this.reveal_(run) : this.seen_(null, o.id)), shared.answered.get(this)));
   }
 
@@ -190,8 +170,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     }
     start();
     if (this.inFlow_) {
-      this.phase_ = MEASURING;
-      await this.done_;
+      this.render_(MEASURING);
       // More than the reserved space would push what follows: shown once that is not seen, or
       // else floated, so that it is seen all the same.
       const over = overflow(this, this.root_.querySelector('.m'));
@@ -204,11 +183,9 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
       }
       start(); // a countdown from first display starts now
     }
-    this.phase_ = SHOWN;
+    this.render_(SHOWN);
     rememberView(o.id);
     if (this.until_ !== null) this.ticking_ = this.every_(1000, () => this.tick_());
-    await this.done_;
-    if (run !== this.run_) return;
     // Laid out in the page: with the loader's 'visitor-offers:answer', the time an offer takes
     // from /offer's answer to the screen (npm run bench).
     performance.mark('visitor-offers:visible');
@@ -221,7 +198,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
         return;
       }
     } else if (this.where_ !== 'inline') {
-      this.msg_ = say(o.strings, 'announce', { headline: this.label_() }); // bar and slide-in never take focus: announce them once
+      this.say_(say(o.strings, 'announce', { headline: this.label_() })); // bar and slide-in never take focus: announce them once
       // …and are rendered last in the page: the skip link is its first Tab stop.
       this.stops_.push(
         addSkipLink(say(o.strings, 'skip'), (from) => {
@@ -242,12 +219,13 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
 
   private tick_(): void {
     this.now_ = Date.now();
+    this.view_?.update();
     const left = Math.ceil(((this.until_ as number) - this.now_) / 1000);
     const s = (this.offer_ as PublicOffer).strings;
     const minutes = milestone(this.secondsLeft_, left);
-    if (minutes) this.msg_ = minutes > 1 ? say(s, 'minutesLeft', { n: minutes }) : say(s, 'minuteLeft');
+    if (minutes) this.say_(minutes > 1 ? say(s, 'minutesLeft', { n: minutes }) : say(s, 'minuteLeft'));
     if (left <= 0) {
-      this.msg_ = say(s, 'ended');
+      this.say_(say(s, 'ended'));
       this.ticking_?.();
     }
     this.secondsLeft_ = left;
@@ -255,6 +233,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
 
   private async loadLive_(): Promise<void> {
     this.viewers_ = await activeVisitors(this.api_);
+    this.view_?.update();
   }
 
   private detail_(): OfferEventDetail {
@@ -282,7 +261,7 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
 
   dismiss_(): void {
     if (this.phase_ !== SHOWN) return;
-    this.phase_ = CLOSED;
+    this.render_(CLOSED);
     this.stop_();
     rememberDismissal((this.offer_ as PublicOffer).id);
     this.report_('dismiss', 'dismiss');
@@ -301,12 +280,14 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     const button = e.currentTarget as HTMLElement;
     if (!(await copyCode((this.offer_ as PublicCouponOffer).code, button, this.root_.querySelector('code')))) return;
     this.copied_ = true;
-    this.msg_ = say((this.offer_ as PublicOffer).strings, 'codeCopied');
+    this.view_?.update();
+    this.say_(say((this.offer_ as PublicOffer).strings, 'codeCopied'));
     this.stops_.push(
       later(2500, () => {
         pinWidth(button);
         this.copied_ = false;
-        this.msg_ = ''; // so the next copy is announced again
+        this.view_?.update();
+        this.say_(''); // so the next copy is announced again
       }),
     );
   }
@@ -319,15 +300,18 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     if (!EMAIL.test(email)) {
       // Marked invalid and described by the message (the form is novalidate: no browser bubble).
       this.lead_ = 'invalid';
-      this.msg_ = this.leadError_();
+      this.view_?.update();
+      this.say_(this.leadError_());
       input.focus();
       return;
     }
     this.lead_ = 'busy';
+    this.view_?.update();
     const status = await sendLead(this.api_, email, (this.offer_ as PublicOffer).id, this.decision_?.token);
     this.lead_ = status === 202 ? 'done' : status === 400 ? 'bad' : 'error';
     const o = this.offer_ as PublicOffer;
-    this.msg_ = status === 202 ? `${say(o.strings, 'leadDone')} ${say(o.strings, 'leadNext', { asset: o.kind === 'lead_magnet' ? o.assetName : '' })}` : this.leadError_();
+    this.view_?.update();
+    this.say_(status === 202 ? `${say(o.strings, 'leadDone')} ${say(o.strings, 'leadNext', { asset: o.kind === 'lead_magnet' ? o.assetName : '' })}` : this.leadError_());
     if (status === 202) this.report_(null, 'lead'); // the server counts the lead as the conversion
   }
 
@@ -340,15 +324,30 @@ export class VisitorOffer extends ReactiveBase implements OfferView {
     return say(s, this.lead_ === 'invalid' ? 'emailInvalid' : this.lead_ === 'bad' ? 'leadBad' : 'leadError');
   }
 
-  override render(): TemplateResult | typeof nothing {
+  /** Sets the polite live region's text (unchanged text is not set again: it would be announced again). */
+  private say_(text: string): void {
+    if (this.sr_ && this.sr_.textContent !== text) this.sr_.textContent = text;
+  }
+
+  /**
+   * Enters `phase` and builds what it shows: from ARMED on the live region; measuring, the offer in
+   * an absolutely positioned box; shown, the offer in a new static one (changing an existing box's
+   * position would switch off the browser's scroll anchoring for this insertion).
+   */
+  private render_(phase: number): void {
+    this.phase_ = phase;
+    this.view_ = null;
+    if (phase === IDLE || phase === CLOSED) return void (this.root_.replaceChildren(), (this.sr_ = null));
     const o = this.offer_;
     const where = this.where_;
-    if (!o || !where || this.phase_ === IDLE || this.phase_ === CLOSED) return nothing;
-    // One outer template in every phase, so the live region stays the same element from ARMED on:
-    // a region inserted together with its text is not announced.
-    // Measured in an absolutely positioned box, shown in a new static one: changing an existing
-    // box's position would switch off the browser's scroll anchoring for this insertion.
-    const shown = this.phase_ === ARMED ? nothing : this.phase_ === MEASURING ? html`<div class="m">${view(this, o, where)}</div>` : view(this, o, where);
-    return html`${shown}<div class="sr" aria-live="polite">${this.msg_}</div>`;
+    if (!o || !where) return; // an experiment's control: nothing at all
+    const sr = (this.sr_ ??= builder().h('div', { class: 'sr', 'aria-live': 'polite' }));
+    // The live region stays in place: all before it goes, the new view goes before it.
+    while (sr.previousSibling) sr.previousSibling.remove();
+    if (sr.parentNode !== this.root_) this.root_.append(sr);
+    if (phase === ARMED) return;
+    const b = (this.view_ = builder());
+    const shown = view(b, this, o, where);
+    sr.before(phase === MEASURING ? b.h('div', { class: 'm' }, shown) : shown);
   }
 }
