@@ -16,4 +16,5 @@ export interface Shared {
   dropIn: Element | null;
 }
 
-export const shared: Shared = { decide: () => Promise.resolve(null), preview: false, answered: new WeakMap(), dropIn: null };
+// Filled in by render.ts's start() before the element is defined, so before anything reads it.
+export const shared = {} as Shared;

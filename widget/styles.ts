@@ -29,7 +29,7 @@ export const styles = css`
   --ln:rgba(17,24,39,.4);
   font: 15px/1.45 system-ui, sans-serif;
   /* the page's own typeface unless --visitor-offer-font says otherwise */
-  font-family: var(--visitor-offer-font, inherit);
+  font-family: var(--visitor-offer-font,inherit);
   /* one alignment, whatever the page's text-align around the element */
   text-align: start;
 }
@@ -88,12 +88,11 @@ p { margin: 0 0 14px }
 .row { display: flex; flex-wrap: wrap; gap: 8px; margin: 0 0 12px }
 code {
   flex: 1 1 8em;
-  border: 1.5px dashed var(--al, var(--a));
+  border: 1.5px dashed var(--al,var(--a));
   border-radius: var(--r2);
   padding: 9px 12px;
-  background: var(--b);
   background: color-mix(in srgb, var(--a) 8%, var(--b));
-  color: var(--al, var(--a));
+  color: var(--al,var(--a));
   font: 700 1.05em/1.4 ui-monospace, monospace; letter-spacing: .1em; text-align: center;
 }
 button, input { font: inherit }
@@ -124,7 +123,7 @@ button, input { font: inherit }
 }
 .bar .x { top: calc(50% - 16px) }
 .x:hover { opacity: 1; background: rgba(127, 127, 127, .15) }
-:focus-visible { outline: 2px solid var(--al, var(--a)); outline-offset: 2px }
+:focus-visible { outline: 2px solid var(--al,var(--a)); outline-offset: 2px }
 /* countdown and live activity */
 .t { margin: 0; font-size: .88em; opacity: .8; font-variant-numeric: tabular-nums }
 .live:before {

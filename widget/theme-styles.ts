@@ -16,12 +16,12 @@ import { css } from './sheet';
 export const themeStyles = css`
 @media (prefers-color-scheme: dark) {
   :host(:not([theme=light])) {
-    --b: var(--visitor-offer-bg, #1f2937);
-    --f: var(--visitor-offer-fg, #f9fafb);
-    --al: color-mix(in srgb, var(--a) 45%, #fff);
-    --ok: #4ade80;
-    --er: #fca5a5;
-    --ln: rgba(249, 250, 251, .5);
+    --b:var(--visitor-offer-bg,#1f2937);
+    --f:var(--visitor-offer-fg,#f9fafb);
+    --al:color-mix(in srgb,var(--a) 45%,#fff);
+    --ok:#4ade80;
+    --er:#fca5a5;
+    --ln:rgba(249,250,251,.5);
   }
   :host(:not([theme=light])) .c { box-shadow: 0 18px 40px -12px rgba(0, 0, 0, .6), 0 0 0 1px rgba(249, 250, 251, .16) }
 }
@@ -39,7 +39,7 @@ export const themeStyles = css`
   border-radius: 12px;
   overflow: hidden;
   background: color-mix(in srgb, var(--a) 16%, var(--b));
-  color: var(--al, var(--a));
+  color: var(--al,var(--a));
 }
 /* the image covers the icon, which shows again if the image fails (it is removed) */
 .v img { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: cover }

@@ -49,11 +49,6 @@ const num = (el: Element, name: string, fallback: number): number => {
 };
 
 export class VisitorOffer extends HTMLElement implements OfferView {
-  /** The API base URL (read by endpoint.ts's apiOf). */
-  get endpoint(): string | null {
-    return this.getAttribute('endpoint');
-  }
-
   private phase_ = IDLE;
   now_ = 0;
   copied_ = false;
@@ -101,7 +96,7 @@ export class VisitorOffer extends HTMLElement implements OfferView {
   }
 
   private get api_(): string {
-    return apiOf(this);
+    return apiOf({ endpoint: this.getAttribute('endpoint') });
   }
 
   private get offer_(): PublicOffer | null {
@@ -176,7 +171,7 @@ export class VisitorOffer extends HTMLElement implements OfferView {
       const over = overflow(this, this.root_.querySelector('.m'));
       if (over) {
         const what = this.where_ === 'bar' ? 'bar (push)' : 'inline';
-        this.log_(o.id, `${what}: needs ${over[0]} px, its place has ${over[1]} px; shown once the place is out of view, or floating after ${FLOAT_MS} ms`);
+        this.log_(o.id, `${what}: needs ${over[0]} px, its place has ${over[1]} px; shown when it leaves the view, else floats after ${FLOAT_MS} ms`);
         this.float_ = !(await whenOutOfView(this, FLOAT_MS, this.stops_));
         if (run !== this.run_) return;
         if (this.float_) this.log_(o.id, `${what}: its place stayed in view; shown as a ${this.where_}`);
