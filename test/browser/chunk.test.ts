@@ -1,5 +1,5 @@
 // Pay only for what is shown: the script tag's loader asks /offer first and imports the rendering
-// chunk (lit-html and the element) only when the answer has an offer — a visitor without one never
+// chunk (the element and its styles) only when the answer has an offer — a visitor without one never
 // downloads it — and it starts that import as soon as the answer is in, so the offer's trigger
 // time and the download run side by side. Time is the page's clock (page.clock), and a held
 // response stands for a slow network: nothing here depends on how fast the machine is.
