@@ -62,7 +62,7 @@ async function ask(el: Element): Promise<void> {
 
 function mount(): void {
   if (!document.body) return;
-  const els = [...document.querySelectorAll(TAG)];
+  const els: Element[] = [...document.querySelectorAll(TAG)];
   // The drop-in: when the page has no element, or only ones that take some placements (`accept`),
   // so that bars, slide-ins and modals still appear; it never shows an offer inline.
   if (els.every((el) => el.hasAttribute('accept'))) {

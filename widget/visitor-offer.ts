@@ -1,6 +1,7 @@
 // <visitor-offer>: fetches the decision (once per page view, shared), waits for the offer's
 // trigger and shows it as an inline card, a top bar, a slide-in or a modal dialog — the element's
-// lifecycle and its handlers; what it looks like is templates.ts, where it goes placement.ts.
+// lifecycle and the visitor's actions; what it holds and shows is offer-element.ts, what it looks
+// like templates.ts, where it goes placement.ts.
 //
 // Attributes (endpoint, placement, accept, push, page, dismiss-days, max-views, timeout, debug, theme),
 // slots, parts and the visitor-offer-* events are documented in README.md (Put the widget on your
@@ -13,34 +14,21 @@
 // invisible, to learn whether it fits the space the page reserved) → SHOWN → CLOSED (nothing
 // again). Any failure stays in IDLE.
 //
-// Members ending in `_` are private: build.mjs shortens their names (esbuild mangleProps), which
-// keeps the rendering chunk inside its gzip budget. Public attributes/properties have plain names.
+// Members ending in `_` are private to the element (shortened by the build, see offer-element.ts).
 import { copyCode, pinWidth } from './copy-code';
 import { deadline, milestone } from './countdown';
-import { builder, type Builder } from './dom';
-import { apiOf } from './endpoint';
-import { track } from './events';
 import { cycleTab, deepActive } from './focus';
 import { EMAIL, sendLead } from './lead-form';
 import { activeVisitors } from './live';
 import { claim, firstTime, release, rememberDismissal, rememberView, suppressed } from './memory';
-import { declined, FLOAT_MS, overflow, wanted, whenOutOfView } from './placement';
+import { ARMED, CLOSED, IDLE, MEASURING, OfferElement, SHOWN } from './offer-element';
+import { declined, FLOAT_MS, overflow, whenOutOfView } from './placement';
 import { shared } from './shared';
 import { whenSeen } from './seen';
-import { adopt } from './sheet';
 import { addSkipLink } from './skip-link';
 import { say } from './strings';
-import { styles } from './styles';
-import { themeStyles } from './theme-styles';
-import { view, type OfferView } from './templates';
 import { armTrigger, later } from './triggers';
-import type { Cancel, EventType, OfferEventDetail, OfferResponse, Placement, PublicCouponOffer, PublicOffer } from './types';
-
-const IDLE = 0;
-const ARMED = 1;
-const MEASURING = 2;
-const SHOWN = 3;
-const CLOSED = 4;
+import type { Cancel, PublicCouponOffer, PublicOffer } from './types';
 
 /** An attribute as a number, else `fallback`. */
 const num = (el: Element, name: string, fallback: number): number => {
@@ -48,39 +36,41 @@ const num = (el: Element, name: string, fallback: number): number => {
   return Number.isFinite(n) ? n : fallback;
 };
 
-export class VisitorOffer extends HTMLElement implements OfferView {
-  private phase_ = IDLE;
-  now_ = 0;
-  copied_ = false;
-  /** Lead form: '' | invalid | busy | done | bad (400) | error (anything else). */
-  lead_ = '';
-  viewers_ = 0;
-  private readonly root_ = this.attachShadow({ mode: 'open' });
-  /** The shown offer's bindings (null: nothing shown). */
-  private view_: Builder | null = null;
-  /** The polite live region, from ARMED on: a region inserted together with its text is not announced. */
-  private sr_: HTMLElement | null = null;
-  private decision_: OfferResponse | null = null;
-  /** An inline offer whose place stayed in view too long: shown as a slide-in. */
-  private float_ = false;
-  until_: number | null = null;
-  private secondsLeft_ = Infinity;
-  /** Where focus goes back to when the offer closes: where it was before the modal opened, or before it moved into the offer. */
-  private back_: Element | null = null;
-  private stops_: Cancel[] = [];
-  private ticking_: Cancel | undefined;
-  private run_ = 0;
-
-  constructor() {
-    super();
-    adopt(this.root_, styles + themeStyles);
-    // Focus arriving from the page (a composed event: relatedTarget is the page's element).
-    this.addEventListener('focusin', (e) => {
-      const from = e.relatedTarget;
-      if (from instanceof Element && !this.contains(from) && from !== this && !from.hasAttribute('data-visitor-offer-skip')) this.back_ = from;
-    });
-  }
-
+/**
+ * An offer for this visitor, decided by the server's `/offer`: shown when its trigger fires, as an
+ * inline card, a bar, a slide-in or a modal dialog; renders nothing when there is none.
+ *
+ * Attributes: `endpoint`, `placement` (auto | inline | bar | slide-in | modal), `accept`, `push`,
+ * `page`, `dismiss-days`, `max-views`, `timeout`, `debug`, `theme` (README: Put the widget on your pages).
+ *
+ * @slot headline - replaces the offer's headline
+ * @slot body - replaces the offer's body text
+ *
+ * @event visitor-offer-shown - the offer was really seen (half visible for 1 s); detail `{ offerId, experiment, variant }`
+ * @event visitor-offer-click - the coupon code was copied, or the call to action followed
+ * @event visitor-offer-dismiss - the offer was closed
+ * @event visitor-offer-lead - the lead's email was stored (the detail never carries it)
+ *
+ * @csspart container - the card, bar or dialog
+ * @csspart visual - the icon or image box
+ * @csspart image - the offer's own image
+ * @csspart headline - the headline
+ * @csspart body - the body text
+ * @csspart code - the coupon code
+ * @csspart button - the copy or submit button
+ * @csspart cta - the call to action link
+ * @csspart close - the close button
+ * @csspart success - the lead's thank-you
+ *
+ * @cssproperty --visitor-offer-accent - buttons, badge, code, focus ring (default #4338ca)
+ * @cssproperty --visitor-offer-accent-fg - text on the accent (default #fff)
+ * @cssproperty --visitor-offer-bg - the card's background (default #fff; dark #1f2937)
+ * @cssproperty --visitor-offer-fg - the card's text (default #111827; dark #f9fafb)
+ * @cssproperty --visitor-offer-radius - corner radius (default 14px)
+ * @cssproperty --visitor-offer-font - typeface (default inherit: the page's)
+ * @cssproperty --visitor-offer-inline-height - the space an inline slot reserves (default 0px)
+ */
+export class VisitorOffer extends OfferElement {
   connectedCallback(): void {
     void this.start_();
   }
@@ -89,39 +79,6 @@ export class VisitorOffer extends HTMLElement implements OfferView {
     this.run_++;
     this.stop_();
     release(this);
-  }
-
-  private stop_(): void {
-    for (const stop of this.stops_.splice(0)) stop();
-  }
-
-  private get api_(): string {
-    return apiOf({ endpoint: this.getAttribute('endpoint') });
-  }
-
-  private get offer_(): PublicOffer | null {
-    return this.decision_?.offer ?? null;
-  }
-
-  /** The placement asked for (attribute, else decision). */
-  private get wanted_(): Placement | undefined {
-    return wanted(this.getAttribute('placement'), this.offer_?.placement);
-  }
-
-  /** Where it shows: inline floats as a slide-in on the drop-in element, or when its place could not take it. */
-  private get where_(): Placement | undefined {
-    const p = this.wanted_;
-    return p === 'inline' && (this.float_ || shared.dropIn === this) ? 'slide-in' : p;
-  }
-
-  /** In the page's flow: inline, or a bar in `push` mode (until it floats). */
-  get inFlow_(): boolean {
-    const p = this.where_;
-    return p === 'inline' || (p === 'bar' && this.hasAttribute('push') && !this.float_);
-  }
-
-  private log_(...what: unknown[]): void {
-    if (this.hasAttribute('debug')) console.debug('[visitor-offer]', ...what);
   }
 
   private async start_(): Promise<void> {
@@ -231,23 +188,7 @@ export class VisitorOffer extends HTMLElement implements OfferView {
     this.view_?.update();
   }
 
-  private detail_(): OfferEventDetail {
-    const e = this.decision_?.experiment;
-    return { offerId: this.offer_?.id ?? null, experiment: e?.id ?? null, variant: e?.variant ?? null, ...(shared.preview && { preview: true as const }) };
-  }
-
-  /** Sends `type` to /events (unless null) and dispatches `visitor-offer-<name>`. */
-  private report_(type: EventType | null, name: string): void {
-    const detail = this.detail_();
-    if (type) track(this.api_, type, detail.offerId, this.decision_?.token);
-    this.dispatchEvent(new CustomEvent(`visitor-offer-${name}`, { bubbles: true, composed: true, detail }));
-  }
-
-  label_(): string {
-    return this.querySelector('[slot=headline]')?.textContent?.trim() || (this.offer_?.headline ?? '');
-  }
-
-  // Event handlers are methods: Lit calls them with `this` = the element.
+  // The visitor's actions (templates.ts calls them).
   close_(): void {
     const dialog = this.root_.querySelector('dialog');
     if (dialog) dialog.close(); // its close event dismisses
@@ -314,35 +255,11 @@ export class VisitorOffer extends HTMLElement implements OfferView {
     this.report_('click', 'click'); // a beacon, sent before the link's navigation starts
   }
 
-  leadError_(): string {
-    const s = this.offer_?.strings;
-    return say(s, this.lead_ === 'invalid' ? 'emailInvalid' : this.lead_ === 'bad' ? 'leadBad' : 'leadError');
-  }
 
-  /** Sets the polite live region's text (unchanged text is not set again: it would be announced again). */
-  private say_(text: string): void {
-    if (this.sr_ && this.sr_.textContent !== text) this.sr_.textContent = text;
-  }
+}
 
-  /**
-   * Enters `phase` and builds what it shows: from ARMED on the live region; measuring, the offer in
-   * an absolutely positioned box; shown, the offer in a new static one (changing an existing box's
-   * position would switch off the browser's scroll anchoring for this insertion).
-   */
-  private render_(phase: number): void {
-    this.phase_ = phase;
-    this.view_ = null;
-    if (phase === IDLE || phase === CLOSED) return void (this.root_.replaceChildren(), (this.sr_ = null));
-    const o = this.offer_;
-    const where = this.where_;
-    if (!o || !where) return; // an experiment's control: nothing at all
-    const sr = (this.sr_ ??= builder().h('div', { class: 'sr', 'aria-live': 'polite' }));
-    // The live region stays in place: all before it goes, the new view goes before it.
-    while (sr.previousSibling) sr.previousSibling.remove();
-    if (sr.parentNode !== this.root_) this.root_.append(sr);
-    if (phase === ARMED) return;
-    const b = (this.view_ = builder());
-    const shown = view(b, this, o, where);
-    sr.before(phase === MEASURING ? b.h('div', { class: 'm' }, shown) : shown);
+declare global {
+  interface HTMLElementTagNameMap {
+    'visitor-offer': VisitorOffer;
   }
 }

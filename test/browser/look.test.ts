@@ -177,38 +177,37 @@ describe.concurrent('the look of an offer (headless Chromium)', () => {
       { width: 390, height: 844 },
       { width: 414, height: 896 },
     ];
+    // One test per phone and offer: each opens its own page.
+    const ids = [...KINDS.flatMap((kind) => [`look-${kind}-slide-in`, `look-${kind}-bar`]), 'look-long-badge'];
     for (const viewport of PHONES) {
-      it(`${viewport.width}×${viewport.height}: slide-ins ≤ 35 % of the height, close button clear of the badge, one left edge, bar compact`, async ({ expect }) => {
-        const ids = [...KINDS.flatMap((kind) => [`look-${kind}-slide-in`, `look-${kind}-bar`]), 'look-long-badge'];
-        for (const id of ids) {
-          const v = await open(id, { viewport });
-          const m = await inWidget(v, (root) => {
-            const rect = (sel: string) => {
-              const r = root.querySelector(sel)?.getBoundingClientRect();
-              return r && r.width > 0 ? { left: r.left, top: r.top, right: r.right, bottom: r.bottom, height: r.height } : null;
-            };
-            const c = root.querySelector('[part=container]') as HTMLElement;
-            // Where each line starts: the leftmost of the boxes that share a line.
-            const boxes = [...root.querySelectorAll('.hd, [part=body], .row, form > label, .fine, .t, .ok')].map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0);
-            const lines: DOMRect[][] = [];
-            for (const b of boxes) {
-              const line = lines.find((l) => l.some((o) => b.top < o.bottom - 2 && o.top < b.bottom - 2));
-              if (line) line.push(b);
-              else lines.push([b]);
-            }
-            const starts = lines.map((l) => Math.round(Math.min(...l.map((b) => b.left))));
-            return { container: rect('[part=container]'), close: rect('[part=close]'), badge: rect('.e'), headline: rect('[part=headline]'), starts, slide: c.classList.contains('slide-in'), bar: c.classList.contains('bar') };
-          });
-          const overlaps = (a: typeof m.close, b: typeof m.close): boolean => !!a && !!b && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-          expect(overlaps(m.close, m.badge), `${id}: close over the badge`).toBe(false);
-          expect(overlaps(m.close, m.headline), `${id}: close over the headline`).toBe(false);
-          const height = m.container?.height ?? Infinity;
-          if (m.slide) expect(height, `${id}: slide-in height`).toBeLessThanOrEqual(viewport.height * 0.35);
-          if (m.bar) expect(height, `${id}: bar height`).toBeLessThanOrEqual(viewport.height * 0.2);
-          // One alignment: every line starts at the same x.
-          expect(Math.max(...m.starts) - Math.min(...m.starts), `${id}: line starts ${m.starts.join(', ')}`).toBeLessThanOrEqual(1);
-          await v.close();
-        }
+      it.for(ids)(`${viewport.width}×${viewport.height}, %s: a slide-in ≤ 35 % of the height, close button clear of the badge, one left edge, a bar compact`, async (id, { expect }) => {
+        const v = await open(id, { viewport });
+        const m = await inWidget(v, (root) => {
+          const rect = (sel: string) => {
+            const r = root.querySelector(sel)?.getBoundingClientRect();
+            return r && r.width > 0 ? { left: r.left, top: r.top, right: r.right, bottom: r.bottom, height: r.height } : null;
+          };
+          const c = root.querySelector('[part=container]') as HTMLElement;
+          // Where each line starts: the leftmost of the boxes that share a line.
+          const boxes = [...root.querySelectorAll('.hd, [part=body], .row, form > label, .fine, .t, .ok')].map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0 && r.height > 0);
+          const lines: DOMRect[][] = [];
+          for (const b of boxes) {
+            const line = lines.find((l) => l.some((o) => b.top < o.bottom - 2 && o.top < b.bottom - 2));
+            if (line) line.push(b);
+            else lines.push([b]);
+          }
+          const starts = lines.map((l) => Math.round(Math.min(...l.map((b) => b.left))));
+          return { container: rect('[part=container]'), close: rect('[part=close]'), badge: rect('.e'), headline: rect('[part=headline]'), starts, slide: c.classList.contains('slide-in'), bar: c.classList.contains('bar') };
+        });
+        const overlaps = (a: typeof m.close, b: typeof m.close): boolean => !!a && !!b && a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+        expect(overlaps(m.close, m.badge), `${id}: close over the badge`).toBe(false);
+        expect(overlaps(m.close, m.headline), `${id}: close over the headline`).toBe(false);
+        const height = m.container?.height ?? Infinity;
+        if (m.slide) expect(height, `${id}: slide-in height`).toBeLessThanOrEqual(viewport.height * 0.35);
+        if (m.bar) expect(height, `${id}: bar height`).toBeLessThanOrEqual(viewport.height * 0.2);
+        // One alignment: every line starts at the same x.
+        expect(Math.max(...m.starts) - Math.min(...m.starts), `${id}: line starts ${m.starts.join(', ')}`).toBeLessThanOrEqual(1);
+        await v.close();
       });
     }
   });
