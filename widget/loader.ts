@@ -3,7 +3,7 @@
 // page's <visitor-offer> elements — or, when there is none (or each takes only some placements,
 // `accept`), appends one to <body> with the script tag's data-* settings — and asks /offer for them (one request per endpoint and page). Only when
 // an answer has an offer to show (or an experiment arm to expose) does it import the rendering
-// chunk (render.ts: lit-html and the element), from beside its own URL, and hand it this page
+// chunk (render.ts: the element), from beside its own URL, and hand it this page
 // view's state; the offer's trigger time counts from the answer meanwhile. Sets up
 // window.visitorOffers.convert() for the page's own conversion reports.
 import { convert } from './convert';

@@ -143,4 +143,5 @@ export abstract class OfferElement extends HTMLElement implements OfferView {
     const b = (this.view_ = builder());
     const shown = view(b, this, o, where);
     sr.before(phase === MEASURING ? b.h('div', { class: 'm' }, shown) : shown);
-  }}
+  }
+}

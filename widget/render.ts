@@ -1,5 +1,5 @@
-// The rendering chunk's entry (dist/widget/widget-render.<hash>.js): <visitor-offer> with
-// lit-html, its styles, triggers, memory and events. The loader imports it only once a decision
+// The rendering chunk's entry (dist/widget/widget-render.<hash>.js): <visitor-offer> with its
+// DOM builder, styles, triggers, memory and events. The loader imports it only once a decision
 // has something to show or expose, and calls start() with its own state.
 import { setDefaultEndpoint } from './endpoint';
 import { shared, type Shared } from './shared';

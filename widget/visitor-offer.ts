@@ -197,12 +197,14 @@ export class VisitorOffer extends OfferElement {
 
   dismiss_(): void {
     if (this.phase_ !== SHOWN) return;
-    this.render_(CLOSED);
+    this.phase_ = CLOSED;
     this.stop_();
     rememberDismissal((this.offer_ as PublicOffer).id);
     this.report_('dismiss', 'dismiss');
-    // Back where it was (focus inside the offer would otherwise fall to <body>).
+    // Back where it was before the offer goes (removing the focused close button first would
+    // drop focus to <body>, where a screen reader would land for a moment).
     if (this.back_ instanceof HTMLElement || this.back_ instanceof SVGElement) this.back_.focus();
+    this.render_(CLOSED);
   }
 
   /** Escape closes (bar and slide-in when focus is inside; the dialog natively too); Tab cycles in the modal. */
@@ -254,8 +256,6 @@ export class VisitorOffer extends OfferElement {
   follow_(): void {
     this.report_('click', 'click'); // a beacon, sent before the link's navigation starts
   }
-
-
 }
 
 declare global {
