@@ -12,7 +12,7 @@ import { personas, type PersonaName } from '../../demo/personas';
 import { SITE_PATHS, type SitePage } from '../../demo/site/paths';
 import { captureLog } from '../support/log-capture';
 import { sleep } from '../support/wait';
-import { ARTIFACTS_DIR, CHROMIUM_ARGS, CHROMIUM_PATH } from './harness';
+import { ARTIFACTS_DIR, CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 
 type Switch = PersonaName | 'none';
 type Where = 'bar' | 'slide-in' | 'inline' | 'modal';
