@@ -73,20 +73,28 @@ export const notHalfInView = (ratio: number): boolean => ratio < 0.5;
 
 /**
  * Layout shifts settled: three rendered frames, then until the page's layout-shift observer has
- * received every entry the browser buffered (its callbacks come as tasks, after the frame).
+ * received every entry the browser buffered (its callbacks come as tasks, after the frame). The
+ * observer is an init script's: window[probe].shifts holds one item per entry without input.
  */
-export async function settledProbe(v: Visit): Promise<PageProbe> {
-  await frames(v.page, 3);
-  await v.page.waitForFunction(
-    () => {
+export async function layoutShiftsSettled(page: Page, probe = '__vo'): Promise<void> {
+  await frames(page, 3);
+  await page.waitForFunction(
+    (name) => {
       const po = new PerformanceObserver(() => {});
       po.observe({ type: 'layout-shift', buffered: true });
       const all = po.takeRecords().filter((e) => !(e as PerformanceEntry & { hadRecentInput?: boolean }).hadRecentInput).length;
       po.disconnect();
-      return (window as unknown as { __vo: PageProbe }).__vo.shifts.length >= all;
+      const seen = (window as unknown as Record<string, { shifts: unknown[] } | undefined>)[name];
+      if (!seen) throw new Error(`no layout-shift probe window.${name}`);
+      return seen.shifts.length >= all;
     },
-    undefined,
+    probe,
     { polling: 'raf' },
   );
+}
+
+/** The page's layout shifts and DOM events, once its layout shifts have settled. */
+export async function settledProbe(v: Visit): Promise<PageProbe> {
+  await layoutShiftsSettled(v.page);
   return v.probe();
 }

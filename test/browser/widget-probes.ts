@@ -90,7 +90,7 @@ export const armed = (page: Page, timeout = 5000): Promise<unknown> =>
 
 
 /** Waits for the widget's debug line (`debug` attribute) saying why it shows nothing. */
-export async function debugLine(v: Visit, contains: string, timeoutMs = 5000): Promise<string> {
+export async function debugLine(v: Pick<Visit, 'page' | 'consoleMessages'>, contains: string, timeoutMs = 5000): Promise<string> {
   const match = (m: string): boolean => m.startsWith('debug: [visitor-offer]') && m.includes(contains);
   const line = v.consoleMessages.find(match);
   if (line) return line;
