@@ -12,7 +12,8 @@ import { personas, type PersonaName } from '../../demo/personas';
 import { SITE_PATHS, type SitePage } from '../../demo/site/paths';
 import { captureLog } from '../support/log-capture';
 import { ARTIFACTS_DIR, CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
-import { frames, layoutShiftsSettled } from './layout-probes';
+import { frames, layoutShiftObserver, layoutShiftsSettled } from './layout-probes';
+import type { PageProbe } from './visit';
 import { animationsDone, debugLine } from './widget-probes';
 
 type Switch = PersonaName | 'none';
@@ -77,21 +78,8 @@ const LONGEST_DELAY_MS = Math.max(
   ),
 );
 
-/** Cumulative layout shift of the current document, inputs excluded (`shifts`: one per entry). */
-const PROBE = `(() => {
-  const probe = { cls: 0, shifts: [], sources: [] };
-  window.__demoProbe = probe;
-  try {
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        if (e.hadRecentInput) continue;
-        probe.cls += e.value;
-        probe.shifts.push(e.value);
-        probe.sources.push(...(e.sources || []).map((s) => (s.node ? s.node.nodeName + '.' + (s.node.className || '') : '?') + ' ' + JSON.stringify([s.previousRect, s.currentRect]) + ' at ' + Math.round(e.startTime)));
-      }
-    }).observe({ type: 'layout-shift', buffered: true });
-  } catch {}
-})();`;
+/** The current document's layout shifts (window.__demoProbe). */
+const PROBE = layoutShiftObserver('__demoProbe');
 
 /**
  * The widget's `debug` setting on every <visitor-offer> in the markup and on its script tag (for
@@ -200,7 +188,8 @@ describe('the demo site in headless Chromium', () => {
   /** The layout shifts of the current document, once the observer has them all. */
   async function cls(page: Page): Promise<{ cls: number; sources: string[] }> {
     await layoutShiftsSettled(page, '__demoProbe');
-    return page.evaluate(() => (window as unknown as { __demoProbe: { cls: number; sources: string[] } }).__demoProbe);
+    const probe = await page.evaluate(() => (window as unknown as { __demoProbe: Pick<PageProbe, 'cls' | 'shifts'> }).__demoProbe);
+    return { cls: probe.cls, sources: probe.shifts.flatMap((s) => s.sources.map((what) => `${what} at ${Math.round(s.at)}`)) };
   }
 
   async function scrollTo(page: Page, fraction: number): Promise<void> {

@@ -72,9 +72,32 @@ export const halfInView = (ratio: number): boolean => ratio >= 0.5;
 export const notHalfInView = (ratio: number): boolean => ratio < 0.5;
 
 /**
+ * An init script: a buffered layout-shift observer keeping, in window[name], the cumulative layout
+ * shift (`cls`, entries after input left out) and one item per such entry (`shifts`: its value,
+ * start time and what moved, with its rectangles before and after).
+ */
+export const layoutShiftObserver = (name: string): string => `(() => {
+  const probe = (window[${JSON.stringify(name)}] ??= {});
+  probe.cls = 0;
+  probe.shifts = [];
+  const what = (s) => s.node
+    ? s.node.nodeName + (s.node.id ? '#' + s.node.id : '') + (typeof s.node.className === 'string' && s.node.className ? '.' + s.node.className : '') + ' ' + JSON.stringify([s.previousRect, s.currentRect])
+    : '?';
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        if (e.hadRecentInput) continue;
+        probe.cls += e.value;
+        probe.shifts.push({ value: e.value, at: e.startTime, sources: (e.sources || []).map(what) });
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  } catch {}
+})();`;
+
+/**
  * Layout shifts settled: three rendered frames, then until the page's layout-shift observer has
  * received every entry the browser buffered (its callbacks come as tasks, after the frame). The
- * observer is an init script's: window[probe].shifts holds one item per entry without input.
+ * observer is layoutShiftObserver(probe)'s.
  */
 export async function layoutShiftsSettled(page: Page, probe = '__vo'): Promise<void> {
   await frames(page, 3);

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import { personas, type PersonaName } from '../../demo/personas';
 import { MOUNT_PATH } from '../../server/app';
 import { VISITOR_COOKIE } from '../../server/visitor-id';
+import { layoutShiftObserver } from './layout-probes';
 
 export interface RecordedRequest {
   method: string;
@@ -18,7 +19,7 @@ export interface RecordedRequest {
 
 /** What the init script records in the page (window.__vo). */
 export interface PageProbe {
-  /** Cumulative layout shift, inputs excluded (PerformanceObserver 'layout-shift'). */
+  /** Cumulative layout shift, inputs excluded (PerformanceObserver 'layout-shift': layoutShiftObserver). */
   cls: number;
   shifts: Array<{ value: number; at: number; sources: string[] }>;
   /** Every visitor-offer-* DOM event that reached document (`at`: performance.now()). */
@@ -68,18 +69,11 @@ export interface Visit {
   close(): Promise<void>;
 }
 
-const INIT_SCRIPT = `(() => {
-  const vo = { cls: 0, shifts: [], events: [] };
-  window.__vo = vo;
-  try {
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        if (e.hadRecentInput) continue;
-        vo.cls += e.value;
-        vo.shifts.push({ value: e.value, at: e.startTime, sources: (e.sources || []).map((s) => s.node ? (s.node.nodeName + (s.node.id ? '#' + s.node.id : '')) : '?') });
-      }
-    }).observe({ type: 'layout-shift', buffered: true });
-  } catch {}
+/** Layout shifts (window.__vo.cls, .shifts), the widget's DOM events and CSP violations. */
+const INIT_SCRIPT = `${layoutShiftObserver('__vo')}
+(() => {
+  const vo = window.__vo;
+  vo.events = [];
   for (const t of ['shown', 'click', 'dismiss', 'lead']) {
     document.addEventListener('visitor-offer-' + t, (e) => vo.events.push({
       type: e.type, detail: e.detail, at: performance.now(), bubbles: e.bubbles, composed: e.composed,
