@@ -1,5 +1,6 @@
 // What the browser has rendered and laid out: rendered frames, how much of an element is in the
-// viewport, the offer seen for a second, and the page's layout shifts once settled.
+// viewport, the offer seen for a second, and the page's layout shifts (the observer an init script
+// installs, and when it has them all).
 import type { Locator, Page } from 'playwright-core';
 import type { PageProbe, Visit } from './visit';
 import { appeared, armed, containerOf } from './widget-probes';
