@@ -8,7 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { catalogue, offerTag, paras } from '../test/browser/fixtures';
+import { catalogue } from '../test/browser/offer-catalogue';
+import { offerTag, paras } from '../test/browser/host-pages';
 import { startHarness } from '../test/browser/harness';
 import { fixed, int, line, ok, percentile } from './format';
 

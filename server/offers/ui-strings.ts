@@ -2,6 +2,10 @@
 // English ones; the server sends only what differs for a visitor (their page's language from the
 // built-in tables, then the offer's own `strings`), so a second language costs English visitors
 // nothing. `{n}`, `{asset}` and `{headline}` are filled in by the widget.
+import { EN } from '../../widget/ui-strings-en.js';
+
+/** The widget's defaults: its own English table, the one both sides read. */
+export { EN };
 
 export const UI_STRING_KEYS = [
   'copyCode',
@@ -31,31 +35,6 @@ export type UiStringKey = (typeof UI_STRING_KEYS)[number];
 export type UiStrings = Record<UiStringKey, string>;
 
 export const UI_STRING_MAX = 160;
-
-/** The widget's defaults (widget/strings.ts holds the same table; a test keeps them equal). */
-export const EN: UiStrings = {
-  copyCode: 'Copy code',
-  copied: 'Copied',
-  codeCopied: 'Code copied',
-  close: 'Close',
-  codeExpiresIn: 'Code expires in',
-  endsIn: 'Ends in',
-  ended: 'This offer has ended',
-  viewing: '{n} people are viewing now',
-  minutesLeft: '{n} minutes left',
-  minuteLeft: '1 minute left',
-  emailLabel: 'Email address',
-  emailPlaceholder: 'you@example.com',
-  emailInvalid: 'Please enter a valid email address.',
-  sending: 'Sending…',
-  leadBad: 'Please check your email address.',
-  leadError: 'Something went wrong. Please try again.',
-  leadDone: 'Thank you!',
-  leadNext: '{asset} is on its way: check your inbox.',
-  announce: 'Offer: {headline}',
-  skip: 'Skip to offer',
-  previewNotSent: 'Preview — not sent.',
-};
 
 const FR: UiStrings = {
   copyCode: 'Copier le code',

@@ -5,29 +5,13 @@
 // prefers-reduced-motion stops the animations; the default theme's text meets WCAG AA; and the
 // theming hooks (custom properties, ::part, slots) reach inside the shadow root.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import {
-  animationsDone,
-  appeared,
-  armed,
-  catalogue,
-  containerOf,
-  coupon,
-  focusInfo,
-  frames,
-  HOST_CSS_LINK,
-  KINDS,
-  lead,
-  offerTag,
-  pageFor,
-  para,
-  paras,
-  serveAssets,
-  visitPaused,
-  widgetState,
-  type Kind,
-  type Placement,
-} from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue, coupon, KINDS, lead, pageFor, type Kind, type Placement } from './offer-catalogue';
+import { HOST_CSS_LINK, offerTag, para, paras, serveAssets } from './host-pages';
+import { visitPaused } from './page-clock';
+import { animationsDone, appeared, armed, containerOf, focusInfo, widgetState } from './widget-probes';
+import { frames } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const MODAL_COUPON = 'coupon-modal-scroll';
 const MODAL_LEAD = 'lead-modal-scroll';

@@ -2,8 +2,11 @@
 // the lead form's error and success states, in the light and the dark colour scheme — no violation.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { axeViolations } from './axe';
-import { animationsDone, appeared, catalogue, coupon, lead, offerTag, pageFor, paras, urgency } from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue, coupon, lead, pageFor, urgency } from './offer-catalogue';
+import { offerTag, paras } from './host-pages';
+import { animationsDone, appeared } from './widget-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const now = { type: 'immediate' } as const;
 const OFFERS = [

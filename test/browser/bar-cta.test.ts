@@ -6,9 +6,14 @@
 // page reserved, or, like an inline offer, only while that place is out of view, else floating.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, armed, catalogue, COUPON_CODE, coupon, debugLine, offerTag, pageFor, paras, pauseClock, settledProbe, urgency, visitPaused } from './fixtures';
+import { catalogue, coupon, COUPON_CODE, pageFor, urgency } from './offer-catalogue';
+import { offerTag, paras } from './host-pages';
+import { pauseClock, visitPaused } from './page-clock';
+import { appeared, armed, debugLine } from './widget-probes';
+import { settledProbe } from './layout-probes';
+import type { VisitOptions } from './visit';
+import { startHarness, type Harness } from './harness';
 import { personas, type PersonaName } from '../../demo/personas';
-import { startHarness, type Harness, type VisitOptions } from './harness';
 
 const COUPON_CTA = 'coupon-cta';
 const URGENCY_CTA = 'urgency-cta';

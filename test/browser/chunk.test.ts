@@ -6,8 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, armed, catalogue, coupon, debugLine, frames, MOUNT_PATH, offerTag, pageFor, paras, pauseClock, widgetState } from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue, coupon, pageFor } from './offer-catalogue';
+import { offerTag, paras } from './host-pages';
+import { pauseClock } from './page-clock';
+import { appeared, armed, debugLine, widgetState } from './widget-probes';
+import { frames } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
+import { MOUNT_PATH } from '../../server/app';
 
 const DELAY = 'coupon-delay-2-chunk';
 const { chunk } = JSON.parse(readFileSync(fileURLToPath(new URL('../../dist/widget/manifest.json', import.meta.url)), 'utf8')) as { chunk: string };

@@ -10,8 +10,14 @@ import type { Experiment } from '../../server/experiments/types';
 import { previewUrl } from '../../server/preview/link';
 import { PreviewKey, signPreview } from '../../server/preview/token';
 import { internalsOf } from '../../server/router-internals';
-import { appeared, catalogue, KINDS, MOUNT_PATH, offerTag, paras, seenForASecond, visitPaused } from './fixtures';
-import { startHarness, WIDGET_SCRIPT, type Harness, type Visit } from './harness';
+import { catalogue, KINDS } from './offer-catalogue';
+import { offerTag, paras, WIDGET_SCRIPT } from './host-pages';
+import { visitPaused } from './page-clock';
+import { appeared } from './widget-probes';
+import { seenForASecond } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
+import { MOUNT_PATH } from '../../server/app';
 
 const COUPON = KINDS.coupon.id; // expires 30 minutes after the visitor first sees it
 const MINUTE = 60_000;

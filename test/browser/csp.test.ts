@@ -4,24 +4,13 @@
 // and not one securitypolicyviolation event nor console error. A control page proves the
 // violation probe is not blind.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import {
-  catalogue,
-  COUPON_CODE,
-  containerOf,
-  HOST_CSS_LINK,
-  KINDS,
-  MOUNT_PATH,
-  offerTag,
-  para,
-  paras,
-  seenForASecond,
-  serveAssets,
-  settledProbe,
-  visitPaused,
-  type Kind,
-  type Placement,
-} from './fixtures';
+import { catalogue, COUPON_CODE, KINDS, type Kind, type Placement } from './offer-catalogue';
+import { HOST_CSS_LINK, offerTag, para, paras, serveAssets } from './host-pages';
+import { visitPaused } from './page-clock';
+import { containerOf } from './widget-probes';
+import { seenForASecond, settledProbe } from './layout-probes';
 import { startHarness, type Harness } from './harness';
+import { MOUNT_PATH } from '../../server/app';
 
 /** The policy as the issue states it. */
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'";

@@ -4,8 +4,9 @@
 import type { Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_DECISIONS, DASHBOARD_PATH } from './dashboard-fixtures';
-import { appeared } from './fixtures';
-import { offerVariant, startHarness, type Harness } from './harness';
+import { offerVariant } from './offer-catalogue';
+import { appeared } from './widget-probes';
+import { startHarness, type Harness } from './harness';
 
 const TOKEN = 'browser-dashboard-preview-token-0123456789';
 

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import { sleep, waitFor } from '../support/wait';
 import { DASHBOARD_DECISIONS, DASHBOARD_PATH, DASHBOARD_SCRIPT, seedExperimentCounts } from './dashboard-fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 import { internalsOf } from '../../server/router-internals';
 
 const TOKEN = 'browser-dashboard-token-0123456789';

@@ -11,7 +11,7 @@ import { startDemo, type Demo } from '../../demo/demo-app';
 import { personas } from '../../demo/personas';
 import { DASHBOARD_PATH, SITE_PATHS } from '../../demo/site/paths';
 import { captureLog } from '../support/log-capture';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './harness';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
 
 const PROBE = `window.__violations = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`;

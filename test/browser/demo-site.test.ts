@@ -2,7 +2,7 @@
 // persona through the demo panel changes what the widget renders (and where), the panel's "why"
 // line matches the proxy's decision, nothing logs a console error and nothing shifts the layout.
 // Screenshots: test-artifacts/demo-<page>-<persona>.png.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -11,8 +11,10 @@ import { startDemo, type Demo } from '../../demo/demo-app';
 import { personas, type PersonaName } from '../../demo/personas';
 import { SITE_PATHS, type SitePage } from '../../demo/site/paths';
 import { captureLog } from '../support/log-capture';
-import { sleep } from '../support/wait';
-import { ARTIFACTS_DIR, CHROMIUM_ARGS, CHROMIUM_PATH } from './harness';
+import { ARTIFACTS_DIR, CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium';
+import { frames, layoutShiftObserver, layoutShiftsSettled } from './layout-probes';
+import type { PageProbe } from './visit';
+import { animationsDone, debugLine } from './widget-probes';
 
 type Switch = PersonaName | 'none';
 type Where = 'bar' | 'slide-in' | 'inline' | 'modal';
@@ -69,20 +71,27 @@ const EXPECTED: Record<SitePage, Array<[Switch, Expected]>> = {
   ],
 };
 
-/** Cumulative layout shift of the current document, inputs excluded. */
-const PROBE = `(() => {
-  const probe = { cls: 0, sources: [] };
-  window.__demoProbe = probe;
-  try {
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        if (e.hadRecentInput) continue;
-        probe.cls += e.value;
-        probe.sources.push(...(e.sources || []).map((s) => (s.node ? s.node.nodeName + '.' + (s.node.className || '') : '?') + ' ' + JSON.stringify([s.previousRect, s.currentRect]) + ' at ' + Math.round(e.startTime)));
-      }
-    }).observe({ type: 'layout-shift', buffered: true });
-  } catch {}
-})();`;
+/** The longest delay trigger of demo/offers.demo.json: past it (page clock), an offer that did not show will not. */
+const LONGEST_DELAY_MS = Math.max(
+  ...(JSON.parse(readFileSync(new URL('../../demo/offers.demo.json', import.meta.url), 'utf8')) as { offers: Array<{ trigger: unknown }> }).offers.map(({ trigger }) =>
+    typeof trigger === 'object' && trigger !== null && 'seconds' in trigger ? Number(trigger.seconds) * 1000 : 0,
+  ),
+);
+
+/** The current document's layout shifts (window.__demoProbe). */
+const PROBE = layoutShiftObserver('__demoProbe');
+
+/**
+ * The widget's `debug` setting on every <visitor-offer> in the markup and on its script tag (for
+ * the element the loader mounts), set as the parser adds them: the widget then says on the console
+ * what it decided (no offer and why, an offer waiting for its trigger, one held back).
+ */
+const DEBUG = `new MutationObserver((records) => {
+  for (const r of records) for (const n of r.addedNodes) {
+    if (n.nodeName === 'VISITOR-OFFER') n.setAttribute('debug', '');
+    else if (n.nodeName === 'SCRIPT' && n.src && n.src.includes('/visitor-offers/widget')) n.setAttribute('data-debug', '');
+  }
+}).observe(document, { childList: true, subtree: true });`;
 
 const OFFER = 'visitor-offer [part=container]';
 
@@ -111,18 +120,21 @@ describe('the demo site in headless Chromium', () => {
     await demo?.close();
   });
 
-  async function open(path: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  async function open(path: string): Promise<{ context: BrowserContext; page: Page; errors: string[]; consoleMessages: string[] }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await context.addInitScript({ content: PROBE });
+    await context.addInitScript({ content: DEBUG });
     const page = await context.newPage();
     const errors: string[] = [];
+    const consoleMessages: string[] = [];
+    page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
     page.on('console', (m) => m.type() === 'error' && errors.push(`${m.text()} (${m.location().url})`));
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     // The page's clock, running: a delay trigger's seconds are skipped (fastForward) rather than waited for.
     await page.clock.install();
     await page.goto(origin + path);
     await whyLine(page);
-    return { context, page, errors };
+    return { context, page, errors, consoleMessages };
   }
 
   /** The panel's "why" line, once its own GET /offer answered. */
@@ -173,8 +185,11 @@ describe('the demo site in headless Chromium', () => {
     });
   }
 
+  /** The layout shifts of the current document, once the observer has them all. */
   async function cls(page: Page): Promise<{ cls: number; sources: string[] }> {
-    return page.evaluate(() => (window as unknown as { __demoProbe: { cls: number; sources: string[] } }).__demoProbe);
+    await layoutShiftsSettled(page, '__demoProbe');
+    const probe = await page.evaluate(() => (window as unknown as { __demoProbe: Pick<PageProbe, 'cls' | 'shifts'> }).__demoProbe);
+    return { cls: probe.cls, sources: probe.shifts.flatMap((s) => s.sources.map((what) => `${what} at ${Math.round(s.at)}`)) };
   }
 
   async function scrollTo(page: Page, fraction: number): Promise<void> {
@@ -183,11 +198,12 @@ describe('the demo site in headless Chromium', () => {
 
   async function checkPage(key: SitePage): Promise<void> {
     const path = SITE_PATHS[key];
-    const { context, page, errors } = await open(path);
+    const { context, page, errors, consoleMessages } = await open(path);
     try {
       expect(await page.locator('a[href="/visitor-offers/dashboard"]').count()).toBe(1);
       expect(await page.locator('script[type=module][src="/visitor-offers/widget.js"]').count()).toBe(1);
       for (const [name, expected] of EXPECTED[key]) {
+        consoleMessages.length = 0; // the next document's lines only
         await switchTo(page, name, path);
         const label = `${key} as ${name}`;
 
@@ -226,7 +242,7 @@ describe('the demo site in headless Chromium', () => {
           if (expected.offer.kind === 'coupon') expect(got.code, label).toBe(offer.code);
           if (expected.offer.id === 'extended-trial') expect(got.code, label).toBe('TRIAL30');
           if (expected.offer.where === 'modal') expect(await page.evaluate(() => scrollY), `${label}: the page kept its scroll position`).toBeGreaterThan(1000);
-          await sleep(300); // animations settle
+          await animationsDone(page);
           if (expected.offer.where === 'inline') await page.locator('visitor-offer').scrollIntoViewIfNeeded();
           await page.screenshot({ path: join(ARTIFACTS_DIR, `demo-${key}-${name}.png`), animations: 'disabled' });
           if (expected.offer.where === 'modal') {
@@ -235,7 +251,11 @@ describe('the demo site in headless Chromium', () => {
           }
         } else {
           if (key === 'blogPost') await scrollTo(page, 0.5);
-          await sleep(1500);
+          // The loader has the decision, and says there is nothing to show; then, past any trigger
+          // an offer could have had, still nothing.
+          await debugLine({ page, consoleMessages }, `no offer: ${expected.reason}`);
+          await page.clock.fastForward(LONGEST_DELAY_MS + 1000);
+          await frames(page);
           expect(await page.locator(OFFER).count(), `${label}: nothing renders`).toBe(0);
           if (name === 'none') await page.screenshot({ path: join(ARTIFACTS_DIR, `demo-${key}-${name}.png`), animations: 'disabled' });
         }
@@ -261,14 +281,19 @@ describe('the demo site in headless Chromium', () => {
   }, 90_000);
 
   it('a closed offer stays closed until the panel switches persona (which forgets it)', async () => {
-    const { context, page, errors } = await open(SITE_PATHS.home);
+    const { context, page, errors, consoleMessages } = await open(SITE_PATHS.home);
     try {
       await switchTo(page, 'high', SITE_PATHS.home);
       await page.locator(OFFER).waitFor({ state: 'visible' });
       await page.locator('visitor-offer [part=close]').click();
+      consoleMessages.length = 0; // the reloaded document's lines only
       await page.reload();
       await whyLine(page);
-      await sleep(800);
+      // The element has the offer and decides on it: held back, as dismissed. Past its
+      // (immediate) trigger and any other, it has not shown.
+      expect(await debugLine({ page, consoleMessages }, 'launch-week-urgency')).toMatch(/launch-week-urgency dismissed$/);
+      await page.clock.fastForward(LONGEST_DELAY_MS + 1000);
+      await frames(page);
       expect(await page.locator(OFFER).count()).toBe(0);
       await switchTo(page, 'high', SITE_PATHS.home);
       await page.locator(OFFER).waitFor({ state: 'visible', timeout: 5000 });

@@ -9,7 +9,8 @@ import { assign } from '../../server/experiments/assign';
 import type { Experiment } from '../../server/experiments/types';
 import { internalsOf } from '../../server/router-internals';
 import { uuidFrom } from '../support/visitor-ids';
-import { catalogue, coupon, offerTag } from './fixtures';
+import { catalogue, coupon } from './offer-catalogue';
+import { offerTag } from './host-pages';
 import { startHarness, type Harness } from './harness';
 
 const OFFER = 'parity-coupon';

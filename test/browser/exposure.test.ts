@@ -9,27 +9,13 @@
 // (sent on the page's next task) is checked once the clock has moved on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import {
-  appeared,
-  armed,
-  catalogue,
-  containerOf,
-  coupon,
-  halfInView,
-  HOST_CSS_LINK,
-  KINDS,
-  offerTag,
-  pageFor,
-  pageTime,
-  paras,
-  pauseClock,
-  runUntil,
-  serveAssets,
-  timeFirstShown,
-  untilIntersection,
-  visitPaused,
-} from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue, coupon, KINDS, pageFor } from './offer-catalogue';
+import { HOST_CSS_LINK, offerTag, paras, serveAssets } from './host-pages';
+import { pageTime, pauseClock, runUntil, visitPaused } from './page-clock';
+import { appeared, armed, containerOf, timeFirstShown } from './widget-probes';
+import { halfInView, untilIntersection } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const MODAL = 'coupon-modal-now';
 const SEEN = { offerId: KINDS.coupon.id, experiment: null, variant: null };

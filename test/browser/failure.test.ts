@@ -9,8 +9,15 @@
 import { createServer } from 'node:net';
 import type { Request, Response } from 'express';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { armed, catalogue, coupon, debugLine, decisionWith, fakeEndpoint, frames, hostDom, noDebugLine, offerTag, paras, twinDom, visitPaused, widgetState } from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue, coupon } from './offer-catalogue';
+import { offerTag, paras } from './host-pages';
+import { hostDom, twinDom } from './host-dom';
+import { decisionWith, fakeEndpoint } from './fake-endpoints';
+import { visitPaused } from './page-clock';
+import { armed, debugLine, noDebugLine, widgetState } from './widget-probes';
+import { frames } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const GOOD = decisionWith(coupon('welcome-coupon', { trigger: { type: 'immediate' } }));
 

@@ -3,8 +3,12 @@
 // while a bar or slide-in shows, a "Skip to offer" link is the page's first Tab stop, hidden until
 // focused, and leads into the offer; it leaves with the offer and never exists for inline offers.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, catalogue, coupon, focusInfo, offerTag, pageFor, paras, settledProbe } from './fixtures';
-import { startHarness, STRICT_CSP, type Harness, type Visit } from './harness';
+import { catalogue, coupon, pageFor } from './offer-catalogue';
+import { offerTag, paras, STRICT_CSP } from './host-pages';
+import { appeared, focusInfo } from './widget-probes';
+import { settledProbe } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const now = { type: 'immediate' } as const;
 const PLACEMENTS = ['inline', 'bar', 'slide-in'] as const;

@@ -8,32 +8,13 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { personas } from '../../demo/personas';
 import type { Experiment } from '../../server/experiments/types';
-import {
-  appeared,
-  armed,
-  catalogue,
-  coupon,
-  COUPON_CODE,
-  containerOf,
-  debugLine,
-  frames,
-  GENEROUS_LIMITS,
-  HOST_CSS_LINK,
-  KINDS,
-  offerTag,
-  pageFor,
-  halfInView,
-  pageTime,
-  paras,
-  PLACEMENTS,
-  runUntil,
-  serveAssets,
-  settledProbe,
-  untilIntersection,
-  visitPaused,
-  widgetState,
-} from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue, coupon, COUPON_CODE, GENEROUS_LIMITS, KINDS, pageFor, PLACEMENTS } from './offer-catalogue';
+import { HOST_CSS_LINK, offerTag, paras, serveAssets } from './host-pages';
+import { pageTime, runUntil, visitPaused } from './page-clock';
+import { appeared, armed, containerOf, debugLine, widgetState } from './widget-probes';
+import { frames, halfInView, settledProbe, untilIntersection } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const COUPON = KINDS.coupon.id;
 const DAY = 86_400_000;

@@ -4,25 +4,13 @@
 // what was typed, and the visitor can try again.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { personas } from '../../demo/personas';
-import {
-  appeared,
-  catalogue,
-  decisionWith,
-  fakeEndpoint,
-  GENEROUS_LIMITS,
-  HOST_CSS_LINK,
-  KINDS,
-  lead,
-  MOUNT_PATH,
-  offerTag,
-  para,
-  paras,
-  serveAssets,
-  focusInfo,
-  widgetState,
-  type FakeEndpoint,
-} from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue, GENEROUS_LIMITS, KINDS, lead } from './offer-catalogue';
+import { HOST_CSS_LINK, offerTag, para, paras, serveAssets } from './host-pages';
+import { decisionWith, fakeEndpoint, type FakeEndpoint } from './fake-endpoints';
+import { appeared, focusInfo, widgetState } from './widget-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
+import { MOUNT_PATH } from '../../server/app';
 
 const LEAD = KINDS.lead.id;
 const ASSET = 'The Starter Guide (PDF)';

@@ -6,9 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, armed, catalogue, frames, HOST_CSS_LINK, MOUNT_PATH, offerTag, para, paras, renderedCount, seenForASecond, serveAssets, urgency, pageFor, visitPaused } from './fixtures';
+import { catalogue, pageFor, urgency } from './offer-catalogue';
+import { HOST_CSS_LINK, offerTag, para, paras, serveAssets } from './host-pages';
+import { visitPaused } from './page-clock';
+import { appeared, armed, renderedCount } from './widget-probes';
+import { frames, seenForASecond } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
+import { MOUNT_PATH } from '../../server/app';
 import { waitFor } from '../support/wait';
-import { startHarness, type Harness, type Visit } from './harness';
 
 const ESM = `${MOUNT_PATH}/widget.js`;
 const IIFE = `${MOUNT_PATH}/widget.iife.js`;

@@ -6,8 +6,12 @@
 // the badge, one left edge for every line.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, catalogue, coupon, lead, offerTag, pageFor, paras, settledProbe, urgency, type Placement } from './fixtures';
-import { startHarness, STRICT_CSP, type Harness, type Visit } from './harness';
+import { catalogue, coupon, lead, pageFor, urgency, type Placement } from './offer-catalogue';
+import { offerTag, paras, STRICT_CSP } from './host-pages';
+import { appeared } from './widget-probes';
+import { settledProbe } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const KINDS = ['coupon', 'urgency', 'lead_magnet'] as const;
 type Kind = (typeof KINDS)[number];

@@ -13,8 +13,11 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Offer } from '../../server/decision/offer';
 import { axeViolations } from './axe';
-import { catalogue, coupon, lead, offerTag, pageFor, paras, settledProbe, urgency, type Kind } from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue, coupon, lead, pageFor, urgency, type Kind } from './offer-catalogue';
+import { offerTag, paras } from './host-pages';
+import { settledProbe } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 type Placement = 'inline' | 'bar' | 'slide-in';
 type Host = 'no-space' | 'too-little';

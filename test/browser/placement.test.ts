@@ -6,8 +6,13 @@
 // shown yet at each step. Desktop 1280×800 and a 390×844 phone; the page's clock drives every wait.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { armed, catalogue, coupon, debugLine, frames, lead, measuredAt, noDebugLine, offerTag, pageFor, para, paras, runUntil, settledProbe, visitPaused, widgetState } from './fixtures';
-import { startHarness, type Harness, type Visit, type VisitOptions } from './harness';
+import { catalogue, coupon, lead, pageFor } from './offer-catalogue';
+import { offerTag, para, paras } from './host-pages';
+import { measuredAt, runUntil, visitPaused } from './page-clock';
+import { armed, debugLine, noDebugLine, widgetState } from './widget-probes';
+import { frames, settledProbe } from './layout-probes';
+import type { Visit, VisitOptions } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const INLINE = 'lead-inline-now';
 const BAR = 'coupon-bar-now';

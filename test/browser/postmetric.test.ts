@@ -8,8 +8,11 @@ import { POSTMETRIC_PERSONA_IDS } from '../../demo/postmetric-personas';
 import { SIMULATED_POSTMETRIC_DEFAULTS, startSimulatedPostMetric, type SimulatedPostMetric } from '../../demo/simulated-postmetric';
 import { MOUNT_PATH } from '../../server/app';
 import type { OfferResponse } from '../../server/contract';
-import { appeared, catalogue, offerTag } from './fixtures';
-import { startHarness, type Harness, type Visit } from './harness';
+import { catalogue } from './offer-catalogue';
+import { offerTag } from './host-pages';
+import { appeared } from './widget-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 /** A page whose PostMetric script defines `getVisitorId` as given (JavaScript source). */
 const withPostMetric = (getVisitorId: string): string => `<script src="/assets/postmetric-${encodeURIComponent(getVisitorId)}.js"></script>`;

@@ -8,8 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOUNT_PATH } from '../../server/app';
 import { previewUrl } from '../../server/preview/link';
 import { PreviewKey, signPreview } from '../../server/preview/token';
-import { appeared, armed, COUPON_CODE, debugLine, frames, halfInView, KINDS, untilIntersection, visitPaused } from './fixtures';
-import { offerVariant, startHarness, WIDGET_SCRIPT, type Harness, type Visit } from './harness';
+import { COUPON_CODE, KINDS, offerVariant } from './offer-catalogue';
+import { WIDGET_SCRIPT } from './host-pages';
+import { visitPaused } from './page-clock';
+import { appeared, armed, debugLine } from './widget-probes';
+import { frames, halfInView, untilIntersection } from './layout-probes';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const ADMIN = 'browser-preview-admin-token-0123456789';
 const COUPON = KINDS.coupon.id;

@@ -3,7 +3,10 @@
 // as an error. The full browser suite builds on test/browser/harness.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, waitFor } from '../support/wait';
-import { offerVariant, startHarness, STRICT_CSP, type Harness, type Visit } from './harness';
+import { offerVariant } from './offer-catalogue';
+import { STRICT_CSP } from './host-pages';
+import type { Visit } from './visit';
+import { startHarness, type Harness } from './harness';
 
 const DELAY_S = 2;
 

@@ -6,7 +6,11 @@
 // event (the widget's listener, added earlier, has run by then) before page time moves on.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { appeared, armed, catalogue, coupon, frames, offerTag, pageFor, pageTime, paras, runUntil, visitPaused, widgetState } from './fixtures';
+import { catalogue, coupon, pageFor } from './offer-catalogue';
+import { offerTag, paras } from './host-pages';
+import { pageTime, runUntil, visitPaused } from './page-clock';
+import { appeared, armed, widgetState } from './widget-probes';
+import { frames } from './layout-probes';
 import { startHarness, type Harness } from './harness';
 
 const DELAY = 'coupon-delay-2';

@@ -9,8 +9,8 @@ import { personas } from '../../demo/personas';
 import { startNginx, type NginxProxy } from './nginx-proxy';
 import { startStandaloneServer, type StandaloneServer } from './standalone-server';
 
-// Debian's Chromium with the browser suite's flags (test/browser/harness.ts), without that
-// harness's in-process server: here the server is the built one, behind nginx.
+// Debian's Chromium with the browser suite's flags (test/browser/chromium.ts), without that
+// browser harness's in-process server: here the server is the built one, behind nginx.
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 

@@ -66,7 +66,7 @@ async function resolveInApp(specifier: string): Promise<string> {
 describe('npm pack', () => {
   it('ships the server bundles, declarations and widget files with README and LICENSE, and nothing else', () => {
     expect(files).toEqual(
-      expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/server/index.js', 'dist/server/main.js', 'dist/server/cli.js', 'dist/types/index.d.ts']),
+      expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/server/index.js', 'dist/server/main.js', 'dist/server/cli.js', 'dist/types/server/index.d.ts']),
     );
     // The router serves every widget file (bundles, maps, licence notices, manifest) from the package.
     for (const name of readdirSync(join(REPO, 'dist/widget'))) expect(files).toContain(`dist/widget/${name}`);

@@ -1,6 +1,7 @@
 // The widget's words: English unless the offer's answer carries its own, placeholders filled in.
 import { describe, expect, it } from 'vitest';
-import { EN, say } from '../../widget/strings';
+import { say } from '../../widget/strings';
+import { EN } from '../../widget/ui-strings-en';
 
 describe('say', () => {
   it('English by default', () => {
