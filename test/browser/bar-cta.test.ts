@@ -90,7 +90,7 @@ describe.concurrent('calls to action and the bar (headless Chromium)', () => {
       const v = await visitPaused(h, h.hostPage({ body: `${HEADER}<main><h1>Header</h1>${paras(1, 20)}</main>${offerTag({ page: pageFor(URGENCY_CTA) })}` }), { persona, context });
       await armed(v.page);
       await v.page.clock.runFor(10); // the immediate trigger fires
-      await appeared(v.page, 15_000);
+      await appeared(v.page);
       await v.page.clock.resume(); // nothing timed from here on
       const { height } = v.page.viewportSize() ?? { height: 0 };
       const bar = await box(v.page);

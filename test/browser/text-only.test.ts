@@ -3,7 +3,9 @@
 // or a whole tag, and the widget shows exactly those characters (its DOM is built with text
 // nodes and setAttribute; nothing is parsed as HTML), so nothing in them can run or add elements.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { appeared, catalogue, coupon, lead, offerTag, pageFor } from './fixtures';
+import { offerTag } from './host-pages';
+import { catalogue, coupon, lead, pageFor } from './offer-catalogue';
+import { appeared } from './widget-probes';
 import { startHarness, type Harness } from './harness';
 
 const RUN = '<img src="/x.png" onerror="window.ran = true">';

@@ -35,9 +35,10 @@ export const widgetState = (page: Page, nth = 0): Promise<WidgetState | null> =>
 
 /**
  * Waits until an offer is shown (its container exists, and is not the invisible copy an inline
- * offer is measured in); returns performance.now() of the first frame it was seen in.
+ * offer is measured in); returns performance.now() of the first frame it was seen in. The wait is
+ * a deadline, not a measure: 15 s, as a loaded 2-core machine may take 5 s to load a page.
  */
-export const appeared = (page: Page, timeout = 5000): Promise<number> =>
+export const appeared = (page: Page, timeout = 15_000): Promise<number> =>
   page
     .waitForFunction(
       () =>
