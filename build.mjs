@@ -1,11 +1,12 @@
 // Builds what runs: the server, the CLI, the demo and the benchmarks, as ES modules for Node 20, and
 // the browser widget. Dependencies stay external for Node (installed by npm); our own TypeScript is
-// bundled per entry. The widget is one self-contained browser file, Lit included.
+// bundled per entry. The widget is self-contained browser files (a loader and a rendering chunk);
+// the operator dashboard is one file with Lit bundled in.
 // With --types (`npm run build`, hence `npm test` and `prepare`) it also emits the package's .d.ts
 // declarations into dist/types with tsc; `npm start` and the other scripts skip that step's seconds.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build, transform } from 'esbuild';
 import { minify } from 'terser';
@@ -49,7 +50,7 @@ cpSync('demo/public', 'dist/demo/public', { recursive: true });
 // The widget, minified, with linked source maps, in two parts:
 // - the loader, dist/widget/widget.js (ESM) and widget.iife.js (classic <script>): asks /offer;
 //   all a visitor without an offer downloads;
-// - the rendering chunk, widget-render.<hash>.js (ESM, lit-html and the element), which the
+// - the rendering chunk, widget-render.<hash>.js (ESM, the element), which the
 //   loader imports from beside its own URL only when there is an offer. Built first: the loader
 //   carries its content-hashed name, so the chunk is cached for good and a new loader names a new one.
 // Plus content-hashed copies of the loader for long caching, and a manifest naming them all.
@@ -73,7 +74,7 @@ const widget = {
   bundle: true,
   platform: 'browser',
   target: 'es2021',
-  // Class fields as plain assignments (Lit's recommended setting; no defineProperty helper).
+  // Class fields as plain assignments (no defineProperty helper; Lit's recommended setting for the dashboard).
   tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
   minify: true,
   // Private members are named with a trailing underscore (widget/visitor-offer.ts): shortened.
@@ -86,14 +87,33 @@ const widget = {
   logLevel: 'warning',
   plugins: [minifyCss],
 };
-const chunkBuild = await build({
-  ...widget,
-  entryPoints: { 'widget-render': './widget/render.ts' },
-  entryNames: '[name].[hash]',
-  format: 'esm',
-  metafile: true,
-});
-const chunk = Object.keys(chunkBuild.metafile.outputs).find((f) => f.endsWith('.js')).slice(WIDGET_DIR.length + 1);
+// Terser after esbuild over the widget's files: esbuild's minifier trades size for speed, and
+// terser's second pass takes another ~3 % of gzip off (chunk ~8,680 → ~8,500 B, loader ~1,595 →
+// ~1,550 B), which the 10 KB budget needs. Its source map is composed with esbuild's, so it still
+// points into the sources; licence comments (`/*! … */`, @license) are kept.
+async function squeeze(name, module) {
+  const file = `${WIDGET_DIR}/${name}`;
+  const out = await minify(readFileSync(file, 'utf8'), {
+    module,
+    compress: { passes: 2 },
+    format: { comments: 'some' },
+    sourceMap: { content: readFileSync(`${file}.map`, 'utf8'), url: `${name}.map`, includeSources: true },
+  });
+  writeFileSync(file, `${out.code}\n`);
+  writeFileSync(`${file}.map`, out.map);
+}
+
+// The chunk: built, squeezed, then named after its final bytes (it is served as immutable, so a
+// new terser or option that changes them must change its name too). Licence notices of anything
+// it bundles stay at its end (none today: the widget bundles no package).
+await build({ ...widget, entryPoints: { 'widget-render': './widget/render.ts' }, format: 'esm', legalComments: 'eof' });
+await squeeze('widget-render.js', true);
+const chunkCode = readFileSync(`${WIDGET_DIR}/widget-render.js`, 'utf8');
+const chunk = `widget-render.${createHash('sha256').update(chunkCode).digest('hex').slice(0, 8).toUpperCase()}.js`;
+writeFileSync(`${WIDGET_DIR}/${chunk}`, chunkCode.replace('//# sourceMappingURL=widget-render.js.map', `//# sourceMappingURL=${chunk}.map`));
+renameSync(`${WIDGET_DIR}/widget-render.js.map`, `${WIDGET_DIR}/${chunk}.map`);
+rmSync(`${WIDGET_DIR}/widget-render.js`);
+
 const loader = { ...widget, entryPoints: { widget: './widget/loader.ts' }, define: { VISITOR_OFFERS_CHUNK: JSON.stringify(chunk) } };
 await Promise.all([
   // The operator dashboard (widget/dashboard, served as /dashboard.js) rides along in the ESM build
@@ -102,23 +122,7 @@ await Promise.all([
   // A classic script has no import.meta: the loader uses document.currentScript there.
   build({ ...loader, format: 'iife', entryNames: '[name].iife', define: { ...loader.define, 'import.meta.url': '""' } }),
 ]);
-
-// Then terser over the widget's files: esbuild's minifier trades size for speed, and terser's
-// second pass takes another ~3 % of gzip off (chunk 8,681 → ~8,450 B, loader ~1,595 → ~1,510 B),
-// which the 10 KB budget needs. Its source map is composed with esbuild's, so it still points
-// into the sources.
-async function squeeze(name, module) {
-  const file = `${WIDGET_DIR}/${name}`;
-  const out = await minify(readFileSync(file, 'utf8'), {
-    module,
-    compress: { passes: 2 },
-    format: { comments: false },
-    sourceMap: { content: readFileSync(`${file}.map`, 'utf8'), url: `${name}.map`, includeSources: true },
-  });
-  writeFileSync(file, `${out.code}\n`);
-  writeFileSync(`${file}.map`, out.map);
-}
-await Promise.all([squeeze(chunk, true), squeeze('widget.js', true), squeeze('widget.iife.js', false)]);
+await Promise.all([squeeze('widget.js', true), squeeze('widget.iife.js', false)]);
 
 /** Copies <name>.js and its map to <name>.<hash8>.js(.map); returns the hashed file name. */
 function hashedCopy(name) {
