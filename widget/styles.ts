@@ -2,7 +2,7 @@
 // build.mjs minifies this css`` text with esbuild's CSS minifier, so it is written for reading
 // (custom-property values excepted: esbuild keeps those verbatim, so they are written tight).
 // The tints use color-mix() (Chrome 111, Firefox 113, Safari 16.2); a browser without it shows the
-// code and icon boxes untinted, on the card's own background, and is otherwise unchanged.
+// code and icon boxes untinted, and in the dark scheme the accent-coloured text in the card's text colour.
 //
 // Default theme contrast (WCAG 2.1, from sRGB relative luminance; AA: text 4.5:1, non-text 3:1):
 //   text #111827 on #ffffff ................................ 17.74:1
