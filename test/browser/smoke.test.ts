@@ -1,8 +1,9 @@
 // Smoke test in real headless Chromium: the low-intent persona gets the coupon slide-in after its
 // trigger, one exposure is sent once it has been seen for a second, the copy button puts the code
 // on the clipboard, nothing is logged as an error. The full browser suite builds on
-// test/browser/harness.ts. Time is the page's clock, paused before navigation (visitPaused): only
-// runFor/runUntil move it, so "not at 1999 ms, shown at 2000 ms" holds however slow the machine.
+// test/browser/harness.ts. On the coupon's page, time is the page's clock, paused before
+// navigation (visitPaused): only runFor/runUntil move it, so "not at 1999 ms, shown at 2000 ms" and
+// "no exposure at 999 ms, one at 1000 ms" hold however slow the machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait';
 import { offerVariant } from './offer-catalogue';
@@ -33,7 +34,7 @@ describe('widget smoke (headless Chromium)', () => {
 
   it('renders the coupon slide-in only after its trigger', async () => {
     const container = v.page.locator('visitor-offer [part=container]');
-    await armed(v.page); // the decision is in; the delay counts from now
+    await armed(v.page); // the decision is in, and no page time has passed: the delay counts from now
     const answered = await pageTime(v.page);
     await runUntil(v.page, answered + DELAY_MS - 1);
     expect(await container.count()).toBe(0);
