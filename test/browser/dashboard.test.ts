@@ -6,7 +6,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { personas } from '../../demo/personas';
-import { sleep, waitFor } from '../support/wait';
+import { waitFor } from '../support/wait';
+import { pauseClock } from './page-clock';
 import { DASHBOARD_DECISIONS, DASHBOARD_PATH, DASHBOARD_SCRIPT, seedExperimentCounts } from './dashboard-fixtures';
 import type { Visit } from './visit';
 import { startHarness, type Harness } from './harness';
@@ -36,6 +37,21 @@ async function setHidden(page: Page, hidden: boolean): Promise<void> {
     document.dispatchEvent(new Event('visibilitychange'));
   }, hidden);
 }
+
+/**
+ * Counts, in the page, each fetch of the dashboard's data as it is called (window.__dataFetches):
+ * exact at any moment, where the network's record of a request arrives a little later.
+ */
+const COUNT_DATA_FETCHES = `(() => {
+  const fetch0 = window.fetch;
+  window.__dataFetches = 0;
+  window.fetch = function (input, init) {
+    if (String(input instanceof Request ? input.url : input).endsWith(${JSON.stringify(DATA_PATH)})) window.__dataFetches += 1;
+    return fetch0.call(this, input, init);
+  };
+})();`;
+
+const dataFetches = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as { __dataFetches: number }).__dataFetches);
 
 /** Console errors other than the browser's own line for a request answered with `status`. */
 const errorsExcept = (v: Visit, status: number): string[] =>
@@ -157,18 +173,31 @@ describe('operator dashboard, open mode (headless Chromium)', () => {
 
   it('pauses while the tab is hidden and refreshes at once when it is shown again', async () => {
     const host = h.hostPage({ title: 'Dashboard, 1 s refresh', script: DASHBOARD_SCRIPT, body: '<visitor-offers-dashboard auth="open" refresh-seconds="1"></visitor-offers-dashboard>' });
-    const fast = await h.visit(host);
-    await visitorRow(fast.page, 'low').waitFor({ timeout: 10_000 });
-    await waitFor(() => dataRequests(fast) >= 2, 'a 1 s refresh', { timeoutMs: 4000 });
-    await setHidden(fast.page, true);
-    await sleep(300); // a request already in flight may finish
-    const hiddenAt = dataRequests(fast);
-    await sleep(2500);
-    expect(dataRequests(fast)).toBe(hiddenAt);
-    expect(await fast.page.locator('visitor-offers-dashboard .state').innerText()).toBe('Paused while this tab is hidden');
-    await setHidden(fast.page, false);
-    // Nothing was scheduled while hidden: only the resume itself can ask again.
-    await waitFor(() => dataRequests(fast) > hiddenAt, 'the refresh on showing the tab', { timeoutMs: 2000 });
+    const fast = await h.visit(host, { navigate: false });
+    await fast.context.addInitScript({ content: COUNT_DATA_FETCHES });
+    await pauseClock(fast.page);
+    await fast.page.goto(fast.url);
+    const { page } = fast;
+    const updated = page.locator('visitor-offers-dashboard .updated');
+    // The first answer is in, and no page time has passed: nothing in flight, the next refresh due in 1 s.
+    await visitorRow(page, 'low').waitFor({ timeout: 10_000 });
+    expect(await dataFetches(page)).toBe(1);
+
+    await setHidden(page, true);
+    await page.clock.runFor(10_000);
+    expect(await dataFetches(page)).toBe(1);
+    expect(await page.locator('visitor-offers-dashboard .state').innerText()).toBe('Paused while this tab is hidden');
+
+    await setHidden(page, false);
+    expect(await dataFetches(page)).toBe(2); // at once, with no page time passing
+    await expect.poll(() => updated.innerText()).toBe('Updated just now'); // the resume's answer (10 s old data until then)
+    expect(await page.locator('visitor-offers-dashboard .state').innerText()).toBe('Live');
+    // …and the 1 s refresh runs again from that answer.
+    await page.clock.runFor(999);
+    expect(await dataFetches(page)).toBe(2);
+    await page.clock.runFor(1);
+    expect(await dataFetches(page)).toBe(3);
+    await expect.poll(() => dataRequests(fast)).toBe(3); // the page's fetches are what reached the server
     expect(fast.consoleErrors).toEqual([]);
     await fast.close();
   });
