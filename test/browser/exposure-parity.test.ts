@@ -51,10 +51,10 @@ describe('exposure parity across arms (headless Chromium, fake clock)', () => {
   });
 
   /**
-   * One visit: the page loads with time paused, then time runs to `leaveAtMs` and the visitor
-   * leaves (the page closes, as on navigating away). Returns the exposures the page sent.
+   * One visit: the page loads with time paused, then time runs to `leaveAtMs`. Returns the
+   * exposures the page sent, and `leave` (the page closes, as on navigating away).
    */
-  async function visit(path: string, visitorId: string, leaveAtMs: number): Promise<number> {
+  async function visit(path: string, visitorId: string, leaveAtMs: number): Promise<{ sent: number; leave: () => Promise<void> }> {
     const v = await h.visit(path, { visitorId, navigate: false });
     await v.page.clock.install({ time: T0 });
     await v.page.clock.pauseAt(T0 + 60_000); // paused before the page loads: only runFor moves its time
@@ -63,10 +63,14 @@ describe('exposure parity across arms (headless Chromium, fake clock)', () => {
     await (await decided).finished();
     // In steps: whatever task arms the trigger after the answer has run by the later ones.
     for (let t = 0; t < leaveAtMs; t += 1000) await v.page.clock.runFor(1000);
-    const sent = v.events('exposure').length;
-    await v.close();
-    return sent;
+    return { sent: v.events('exposure').length, leave: () => v.close() };
   }
+
+  /** Exposures the server has counted, both arms together. */
+  const counted = async (): Promise<number> => {
+    const store = await internalsOf(h.router).store.ready;
+    return [...(await store.experimentCounts(EXPERIMENT.id)).values()].reduce((n, arm) => n + arm.exposures, 0);
+  };
 
   it(`${PER_ARM} visitors an arm, half leaving at 5 s and half staying to 20 s, with a 10 s trigger: 10 exposures in each arm`, async () => {
     const path = h.hostPage({ body: `<main><h1>Parity</h1><p>Pricing.</p></main>${offerTag({ page: `/x/${EXPERIMENT.id}` })}` });
@@ -75,12 +79,17 @@ describe('exposure parity across arms (headless Chromium, fake clock)', () => {
     // Both arms side by side, a few browsers at a time.
     const plan = (['control', 'treatment'] as const).flatMap((arm) => arms[arm].map((id, i) => ({ arm, id, leaveAtMs: i % 2 === 0 ? 5000 : 20_000 })));
     for (let i = 0; i < plan.length; i += 4) {
-      await Promise.all(
+      const visits = await Promise.all(
         plan.slice(i, i + 4).map(async ({ arm, id, leaveAtMs }) => {
-          const exposures = await visit(path, id, leaveAtMs);
-          sent[arm] = (sent[arm] ?? 0) + exposures;
+          const v = await visit(path, id, leaveAtMs);
+          sent[arm] = (sent[arm] ?? 0) + v.sent;
+          return v;
         }),
       );
+      // Page time ran in a few real milliseconds: the visitors leave once what their pages sent
+      // has arrived (closing at once cut an exposure's request off under load).
+      await expect.poll(counted, { timeout: 10_000 }).toBe((sent.control ?? 0) + (sent.treatment ?? 0));
+      await Promise.all(visits.map((v) => v.leave()));
     }
     expect(sent).toEqual({ control: PER_ARM / 2, treatment: PER_ARM / 2 });
     // The server's counts: every exposure accepted with its token, once per visitor, in its arm.
