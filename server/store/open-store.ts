@@ -2,7 +2,7 @@
 // is given), the schema brought up to date by Kysely's Migrator (migrations/), an old journal
 // imported once, and the retention timer started. A failure on the way closes what was opened
 // (and frees the data directory) before it is passed on.
-import { Migrator } from 'kysely/migration';
+import { Migrator } from 'kysely';
 import type { Logger } from '../logger.js';
 import type { Backend } from './backend.js';
 import { errorCode } from './backend.js';

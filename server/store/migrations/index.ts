@@ -1,7 +1,7 @@
 // The store's migrations, written as code in the repository and run by Kysely's Migrator in name
 // order (each once; the applied ones are listed in `vo_migrations`). Add one as `000N-what.ts`
 // and list it here; never edit one that has shipped.
-import type { Migration, MigrationProvider } from 'kysely/migration';
+import type { Migration, MigrationProvider } from 'kysely';
 import type { StoreKind } from '../store.js';
 import { initial } from './0001-initial.js';
 import { outbox } from './0002-outbox.js';
