@@ -54,3 +54,13 @@ export async function exposeAsWidget(server: Server, visitorId: string, path = '
     .set('Cookie', `datafast_visitor_id=${visitorId}`)
     .send({ type: 'exposure', offerId: decided.offer?.id ?? null, token: decided.token });
 }
+
+/**
+ * An /offer answer's decision with its signed token replaced by its shape: two answers for the
+ * same visitor are the same decision, but each token carries its own issue second (two requests
+ * may straddle one).
+ */
+export function decisionOf(body: string): Record<string, unknown> {
+  const { token, ...decision } = JSON.parse(body) as { token?: unknown };
+  return { ...decision, token: typeof token === 'string' && /^[\w-]{40,}$/.test(token) ? 'signed' : token };
+}
