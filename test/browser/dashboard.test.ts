@@ -140,7 +140,8 @@ describe('operator dashboard, open mode (headless Chromium)', () => {
     expect(banditHead).toMatch(/Share of new visitors[\s\S]*Chance to be best/i);
     expect(banditHead).not.toMatch(/vs control|p, z-test|P\(beat control\)|Decision/i);
     expect(await bandit.locator('tbody tr').nth(2).innerText()).toMatch(/^guide\s+starter-guide\s+98%\s+(9[5-9]|100)\.\d%\s+900\s+90\s+10\.00%\s+€4\.00\s+€40\.00$/);
-    expect(await bandit.locator('tbody tr').nth(0).innerText()).toMatch(/^control\s+none\s+1%\s+0\.0%\s+150\s+3\s+2\.00%/);
+    // Chances to be best are drawn with a seed of the current 15-minute slot: the control's is under 1 % in any.
+    expect(await bandit.locator('tbody tr').nth(0).innerText()).toMatch(/^control\s+none\s+1%\s+0\.\d%\s+150\s+3\s+2\.00%/);
 
     const warning = v.page.locator('visitor-offers-dashboard .warning');
     expect(await warning.count()).toBe(1);

@@ -11,6 +11,7 @@ import { internalsOf } from '../../server/router-internals';
 import { uuidFrom } from '../support/visitor-ids';
 import { catalogue, coupon } from './offer-catalogue';
 import { offerTag } from './host-pages';
+import { untilIntersection } from './layout-probes';
 import { startHarness, type Harness } from './harness';
 
 const OFFER = 'parity-coupon';
@@ -24,6 +25,7 @@ const EXPERIMENT: Experiment = {
   ],
 };
 const PER_ARM = 20;
+const TRIGGER_MS = 10_000;
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
 /** `n` visitors the real assignment puts in `variant`. */
@@ -42,7 +44,7 @@ describe('exposure parity across arms (headless Chromium, fake clock)', () => {
   beforeAll(async () => {
     h = await startHarness({
       sim: { generateUnknown: true },
-      decisions: catalogue({ offers: [coupon(OFFER, { placement: 'slide-in', trigger: { type: 'delay', seconds: 10 } })], experiments: [EXPERIMENT] }),
+      decisions: catalogue({ offers: [coupon(OFFER, { placement: 'slide-in', trigger: { type: 'delay', seconds: TRIGGER_MS / 1000 } })], experiments: [EXPERIMENT] }),
     });
   }, 30_000);
 
@@ -62,7 +64,14 @@ describe('exposure parity across arms (headless Chromium, fake clock)', () => {
     await v.page.goto(v.url);
     await (await decided).finished();
     // In steps: whatever task arms the trigger after the answer has run by the later ones.
-    for (let t = 0; t < leaveAtMs; t += 1000) await v.page.clock.runFor(1000);
+    for (let t = 1000; t <= leaveAtMs; t += 1000) {
+      await v.page.clock.runFor(1000);
+      // The offer just shown is "seen" from the browser's intersection report, which comes with a
+      // rendered frame in real time, not with page time: page time goes on once it has come.
+      if (t === TRIGGER_MS && (await v.page.locator('visitor-offer [part=container]').count()) > 0) {
+        await untilIntersection(v.page.locator('visitor-offer [part=container]'), (ratio) => ratio >= 0.5, 10_000);
+      }
+    }
     return { sent: v.events('exposure').length, leave: () => v.close() };
   }
 
