@@ -30,10 +30,16 @@ export interface AttemptRequest {
   readBody: boolean;
 }
 
-/** Told about a refused credential, once per kind (reads and writes need different permissions). */
-export interface AuthFailures {
-  read(status: number): void;
-  write(status: number): void;
+/**
+ * What to say when the upstream refuses our credential (401/403): a configuration problem, not an
+ * outage, logged once per kind of call (reads and writes need different permissions), at error
+ * level, with what to check and never with the key.
+ */
+export interface AuthFailureWords {
+  /** A refused read (visitor lookup, realtime map). */
+  read(status: number): string;
+  /** A refused goal. */
+  write(status: number): string;
 }
 
 export interface UpstreamHttpOptions {
@@ -48,7 +54,7 @@ export interface UpstreamHttpOptions {
   defaultRetryAfterMs: number;
   maxPauseMs: number;
   breaker?: Partial<BreakerSettings>;
-  authFailures: AuthFailures;
+  authFailures: AuthFailureWords;
   /**
    * How long a 429 asks us to wait, as a Retry-After value, from its headers. Default: the
    * Retry-After header itself.
@@ -70,7 +76,10 @@ export class UpstreamHttp {
   readonly #now: () => number;
   readonly #transport = new Transport();
   readonly breakerSet: BreakerSet;
-  readonly #authFailures: AuthFailures;
+  readonly #log: Logger;
+  readonly #authFailures: AuthFailureWords;
+  /** The kinds of call whose refused credential was logged already. */
+  readonly #authLogged = new Set<'read' | 'write'>();
   readonly #pauseOf: NonNullable<UpstreamHttpOptions['pauseOf']>;
   #lastRateLimit: RateLimitHeaders | null = null;
   readonly #rateLimitListeners = new Set<(headers: RateLimitHeaders) => void>();
@@ -81,6 +90,7 @@ export class UpstreamHttp {
     this.#fixedQuery = options.fixedQuery ?? {};
     this.timeoutMs = options.timeoutMs;
     this.#now = options.now ?? Date.now;
+    this.#log = options.logger;
     this.#authFailures = options.authFailures;
     this.#pauseOf = options.pauseOf ?? ((retryAfter) => retryAfter);
     this.breakerSet = new BreakerSet({
@@ -190,8 +200,11 @@ export class UpstreamHttp {
       return { kind: 'unavailable', cause: 'rate-limited', detail: { status } };
     }
     if (status === 401 || status === 403) {
-      if (request.method === 'GET') this.#authFailures.read(status);
-      else this.#authFailures.write(status);
+      const kind = request.method === 'GET' ? 'read' : 'write';
+      if (!this.#authLogged.has(kind)) {
+        this.#authLogged.add(kind);
+        this.#log.error({ status, ...(kind === 'write' && { endpoint: 'goals' }) }, this.#authFailures[kind](status));
+      }
       return { kind: 'status', status };
     }
     if (!request.readBody && status >= 200 && status < 300) return { kind: 'ok', body: undefined };

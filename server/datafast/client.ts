@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import type { AnalyticsClient } from '../analytics/client.js';
 import { UpstreamHttp } from '../analytics/upstream-http.js';
-import { AuthFailureLog } from './auth-failure-log.js';
+import { DATAFAST_AUTH_FAILURES } from './auth-failure-words.js';
 import { isBodyRejection, type BreakerSettings, type BreakerView, type UpstreamEndpoint } from './breaker.js';
 import { goalBody, GoalBodyError, type GoalMetadata } from './goals.js';
 import type { UnavailableCause, VisitorLookup } from './lookup.js';
@@ -103,7 +103,7 @@ export class DataFastClient implements AnalyticsClient {
       timeoutMs: options.timeoutMs ?? 1500,
       defaultRetryAfterMs: options.defaultRetryAfterMs ?? 10_000,
       maxPauseMs: options.maxPauseMs ?? 300_000,
-      authFailures: new AuthFailureLog(options.logger),
+      authFailures: DATAFAST_AUTH_FAILURES,
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
       ...(options.breaker ? { breaker: options.breaker } : {}),

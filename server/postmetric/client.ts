@@ -16,7 +16,7 @@ import type { VisitorLookup } from '../datafast/lookup.js';
 import type { RateLimitHeaders } from '../datafast/transport.js';
 import type { SetTimer } from '../datafast/upstream-log.js';
 import { answered, unavailable, unusableRecord } from '../datafast/verdict.js';
-import { PostMetricAuthFailureLog } from './auth-failure-log.js';
+import { POSTMETRIC_AUTH_FAILURES } from './auth-failure-words.js';
 import { pauseFromHeaders } from './rate-limit-reset.js';
 import { parsePostMetricVisitor, POSTMETRIC_VISITOR_ID } from './visitor.js';
 
@@ -65,7 +65,7 @@ export class PostMetricClient implements AnalyticsClient {
       timeoutMs: options.timeoutMs ?? 1500,
       defaultRetryAfterMs: options.defaultRetryAfterMs ?? 60_000,
       maxPauseMs: options.maxPauseMs ?? 300_000,
-      authFailures: new PostMetricAuthFailureLog(options.logger),
+      authFailures: POSTMETRIC_AUTH_FAILURES,
       pauseOf: pauseFromHeaders,
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
