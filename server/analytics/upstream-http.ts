@@ -13,7 +13,8 @@ import { BreakerSet } from '../datafast/breakers.js';
 import type { UnavailableCause } from '../datafast/lookup.js';
 import { Transport, TransportError, type RateLimitHeaders, type TransportResponse } from '../datafast/transport.js';
 import type { SetTimer } from '../datafast/upstream-log.js';
-import type { Verdict } from '../datafast/verdict.js';
+import type { GoalResult } from '../datafast/client.js';
+import { answered, unavailable, type Verdict } from '../datafast/verdict.js';
 
 export type Raw =
   | { kind: 'ok'; body: unknown }
@@ -135,6 +136,23 @@ export class UpstreamHttp {
     } finally {
       permit.release();
     }
+  }
+
+  /**
+   * POSTs one goal (a JSON body) through the goals breaker: created on a 2xx, rejected for good on
+   * another 4xx, unavailable on 401/403/408/429, a 5xx or no answer. One attempt: the outbox retries.
+   */
+  postGoal(path: string, body: string): Promise<GoalResult> {
+    return this.guarded<GoalResult>('goals', async () => {
+      const raw = await this.send(path, { method: 'POST', body, readBody: false, maxBodyBytes: 0 });
+      if (raw.kind === 'ok') return answered({ kind: 'created' });
+      if (raw.kind === 'unavailable') return unavailable(raw.cause, raw.detail);
+      const { status } = raw;
+      if (status >= 200 && status < 300) return answered({ kind: 'created' });
+      if (status === 401 || status === 403 || status === 408 || status === 429) return unavailable(this.causeOf(status), { status });
+      if (status >= 400 && status < 500) return answered({ kind: 'rejected', status });
+      return unavailable('server-error', { status });
+    });
   }
 
   causeOf(status: number): UnavailableCause {

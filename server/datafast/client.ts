@@ -215,16 +215,7 @@ export class DataFastClient implements AnalyticsClient {
       this.#log.warn({ endpoint: 'goals', goal: name }, `Not sending a goal DataFast would refuse: ${message}`);
       return { kind: 'rejected', status: 400 };
     }
-    return this.#http.guarded<GoalResult>('goals', async () => {
-      const raw = await this.#http.send('/api/v1/goals', { method: 'POST', body, readBody: false, maxBodyBytes: 0 });
-      if (raw.kind === 'ok') return answered({ kind: 'created' });
-      if (raw.kind === 'unavailable') return unavailable(raw.cause, raw.detail);
-      const { status } = raw;
-      if (status >= 200 && status < 300) return answered({ kind: 'created' });
-      if (status === 401 || status === 403 || status === 408 || status === 429) return unavailable(this.#http.causeOf(status), { status });
-      if (status >= 400 && status < 500) return answered({ kind: 'rejected', status });
-      return unavailable('server-error', { status });
-    });
+    return this.#http.postGoal('/api/v1/goals', body);
   }
 
   /** Closes idle keep-alive connections and stops the breakers' summary timers (shutdown). */

@@ -143,16 +143,7 @@ export class PostMetricClient implements AnalyticsClient {
     }
     const value = metadata.value === undefined ? Number.NaN : Number(metadata.value);
     const body: PostMetricGoalBody = { event: name, visitorId, ...(Number.isFinite(value) ? { value } : {}) };
-    return this.#http.guarded<GoalResult>('goals', async () => {
-      const raw = await this.#http.send('/api/v1/goal', { method: 'POST', body: JSON.stringify(body), readBody: false, maxBodyBytes: 0 });
-      if (raw.kind === 'ok') return answered({ kind: 'created' });
-      if (raw.kind === 'unavailable') return unavailable(raw.cause, raw.detail);
-      const { status } = raw;
-      if (status >= 200 && status < 300) return answered({ kind: 'created' });
-      if (status === 401 || status === 403 || status === 408 || status === 429) return unavailable(this.#http.causeOf(status), { status });
-      if (status >= 400 && status < 500) return answered({ kind: 'rejected', status });
-      return unavailable('server-error', { status });
-    });
+    return this.#http.postGoal('/api/v1/goal', JSON.stringify(body));
   }
 
   close(): void {
