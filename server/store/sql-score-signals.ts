@@ -3,7 +3,7 @@
 // visitor converted afterwards — a conversion counted in an experiment, or an order.
 import type { Db } from './backend.js';
 import type { ScoreSample } from '../scoring/fit-weights.js';
-import { REFERRER_CLASSES, type BehaviourSignals, type DeviceClass, type ReferrerClass } from '../scoring/signals.js';
+import { BEHAVIOUR_SIGNALS, type BehaviourSignals } from '../scoring/signals.js';
 
 export async function recordScoreSignals(db: Db, visitorId: string, signals: BehaviourSignals, at: number): Promise<boolean> {
   const inserted = await db
@@ -41,30 +41,12 @@ export async function scoreSamples(db: Db): Promise<ScoreSample[]> {
   return samples;
 }
 
-const DEVICES: readonly DeviceClass[] = ['desktop', 'mobile', 'tablet', 'unknown'];
-const count = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
-
+/** The stored JSON as signals, or null when this version cannot read it. */
 function readSignals(text: string): BehaviourSignals | null {
-  let v: unknown;
   try {
-    v = JSON.parse(text);
+    const parsed = BEHAVIOUR_SIGNALS.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
-  if (typeof v !== 'object' || v === null) return null;
-  const s = v as Record<string, unknown>;
-  if (!count(s.sessions) || !count(s.pageViews)) return null;
-  if (!(s.lastSeenAt === null || count(s.lastSeenAt)) || !(s.avgSessionSeconds === null || count(s.avgSessionSeconds))) return null;
-  if (typeof s.visitedPricing !== 'boolean' || typeof s.visitedCheckout !== 'boolean') return null;
-  if (!REFERRER_CLASSES.includes(s.referrerClass as ReferrerClass) || !DEVICES.includes(s.device as DeviceClass)) return null;
-  return {
-    sessions: s.sessions,
-    pageViews: s.pageViews,
-    lastSeenAt: s.lastSeenAt,
-    avgSessionSeconds: s.avgSessionSeconds,
-    visitedPricing: s.visitedPricing,
-    visitedCheckout: s.visitedCheckout,
-    referrerClass: s.referrerClass as ReferrerClass,
-    device: s.device as DeviceClass,
-  };
 }
