@@ -54,7 +54,9 @@ describe.concurrent('interacting with an offer (headless Chromium)', () => {
     await h?.close();
   });
 
-  describe('copy', () => {
+  // One at a time: the clipboard is the browser's, shared by every page (a concurrent copy test's
+  // "something else" once landed between another's copy and its read).
+  describe.sequential('copy', () => {
     for (const placement of PLACEMENTS) {
       it(`${placement}: puts the code on the clipboard, says "Copied", sends one click`, async ({ expect }) => {
         const v = await visitPaused(h, h.hostPage({ head: HOST_CSS_LINK, body: page({ placement }) }), { persona: 'low' });
